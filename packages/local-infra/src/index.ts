@@ -1,0 +1,6 @@
+export * from "./infra.js";
+export * from "./kafka-broker.js";
+export * from "./ferretdb.js";
+export * from "./paths.js";
+export * from "./processes.js";
+export * from "./fixtures.js";

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+import { generateEncryptionKey } from "./secret-box.js";
+
+const key = generateEncryptionKey();
+
+describe("loadConfig", () => {
+  it("applies the contract's defaults", () => {
+    const config = loadConfig("fanout", {});
+    expect(config.KAFKA_BROKERS).toEqual(["localhost:9092"]);
+    expect(config.MONGO_URL).toBe("mongodb://localhost:27017/agiletune");
+    expect(config.DELIVERY_TIMEOUT_MS).toBe(30_000);
+    expect(config.retryDelaysMs).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 43_200_000]);
+    expect(config.ALLOW_PRIVATE_URLS).toBe(false);
+    expect(config.metricsPort).toBe(9101);
+    expect(loadConfig("dispatcher", { SECRETS_ENCRYPTION_KEY: key }).metricsPort).toBe(9102);
+    expect(loadConfig("retry", {}).metricsPort).toBe(9103);
+    expect(loadConfig("admin-api", { ADMIN_TOKEN: "x".repeat(32), SECRETS_ENCRYPTION_KEY: key }).metricsPort).toBe(8080);
+  });
+
+  it("parses lists, booleans and delays", () => {
+    const config = loadConfig("retry", { KAFKA_BROKERS: "a:9092, b:9093", ALLOW_PRIVATE_URLS: "true", RETRY_DELAYS: "1s,2s,3s,4s,5s", METRICS_PORT: "0" });
+    expect(config.KAFKA_BROKERS).toEqual(["a:9092", "b:9093"]);
+    expect(config.ALLOW_PRIVATE_URLS).toBe(true);
+    expect(config.retryDelaysMs).toEqual([1000, 2000, 3000, 4000, 5000]);
+    expect(config.metricsPort).toBe(0);
+  });
+
+  it.each([
+    ["KAFKA_BROKERS", "not a broker list"],
+    ["MONGO_URL", "postgres://x"],
+    ["RETRY_DELAYS", "1s,2s"],
+    ["DELIVERY_TIMEOUT_MS", "-5"],
+    ["DELIVERY_TIMEOUT_MS", "soon"],
+    ["ADMIN_API_PORT", "70000"],
+    ["ALLOW_PRIVATE_URLS", "yes please"],
+    ["LOG_LEVEL", "loud"],
+    ["SCHEMA_REGISTRY_URL", "ftp://registry"],
+    ["SECRETS_ENCRYPTION_KEY", "dG9vIHNob3J0"],
+  ])("names %s when its value %j is bad", (variable, value) => {
+    let error: unknown;
+    try {
+      loadConfig("fanout", { [variable]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect((error as ConfigError).message).not.toContain("\n");
+  });
+
+  it("requires the admin token and the encryption key where they are used", () => {
+    expect(() => loadConfig("admin-api", { SECRETS_ENCRYPTION_KEY: key })).toThrow(/ADMIN_TOKEN is required/);
+    expect(() => loadConfig("dispatcher", {})).toThrow(/SECRETS_ENCRYPTION_KEY is required/);
+    expect(() => loadConfig("fanout", { NODE_ENV: "production" })).toThrow(/ADMIN_TOKEN is required/);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig("fanout", { KAFKA_BROKERS: "" }).KAFKA_BROKERS).toEqual(["localhost:9092"]);
+  });
+});

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { DEFAULT_RETRY_DELAYS_MS, parseRetryDelays } from "./retry-schedule.js";
+
+/** The services, each with its default `METRICS_PORT` (CONTRACT §6). */
+export const SERVICE_DEFAULT_PORTS = { fanout: 9101, dispatcher: 9102, retry: 9103, "admin-api": 8080 } as const;
+export type ServiceName = keyof typeof SERVICE_DEFAULT_PORTS;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const brokers = z
+  .string()
+  .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, "each broker must be host:port")).min(1, "at least one broker"));
+
+const encryptionKey = z
+  .string()
+  .refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, "base64").length === 32, "must be 32 random bytes, base64-encoded");
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default("development"),
+  KAFKA_BROKERS: brokers.default(["localhost:9092"]),
+  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, "must be a mongodb:// or mongodb+srv:// URL").default("mongodb://localhost:27017/agiletune"),
+  SCHEMA_REGISTRY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RETRY_DELAYS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return parseRetryDelays(s);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default([...DEFAULT_RETRY_DELAYS_MS]),
+  DELIVERY_TIMEOUT_MS: positiveInt.default(30_000),
+  ADMIN_API_PORT: port.default(8080),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  SECRETS_ENCRYPTION_KEY: encryptionKey.optional(),
+  ALLOW_PRIVATE_URLS: bool.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METRICS_PORT: port.optional(),
+  // Beyond the contract: tuning knobs with safe defaults.
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
+  DISPATCH_MAX_IN_FLIGHT: positiveInt.default(512),
+  DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt.default(16),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type Config = Env & { service: ServiceName; metricsPort: number; retryDelaysMs: number[] };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+const REQUIRED_BY: Partial<Record<ServiceName, Array<keyof Env>>> = {
+  dispatcher: ["SECRETS_ENCRYPTION_KEY"],
+  "admin-api": ["ADMIN_TOKEN", "SECRETS_ENCRYPTION_KEY"],
+};
+
+/**
+ * Parses the environment once at start-up. Throws a ConfigError whose message names the
+ * variable; `main` prints that one line and exits.
+ */
+export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means unset, as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    throw new ConfigError(variable, `${issue.message}${variable in present ? ` (got "${String(present[variable]).slice(0, 80)}")` : ""}`);
+  }
+  const parsed = result.data;
+  const required = [...(REQUIRED_BY[service] ?? [])];
+  if (parsed.NODE_ENV === "production") required.push("ADMIN_TOKEN", "SECRETS_ENCRYPTION_KEY");
+  for (const variable of required) {
+    if (parsed[variable] === undefined) {
+      const hint = variable === "SECRETS_ENCRYPTION_KEY" ? "32 random bytes, base64" : "at least 16 characters";
+      throw new ConfigError(variable, `is required for ${service} (${hint}; pnpm start generates one for local use)`);
+    }
+  }
+  return {
+    ...parsed,
+    service,
+    metricsPort: service === "admin-api" ? parsed.ADMIN_API_PORT : (parsed.METRICS_PORT ?? SERVICE_DEFAULT_PORTS[service]),
+    retryDelaysMs: parsed.RETRY_DELAYS,
+  };
+}

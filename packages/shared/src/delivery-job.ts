@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { describeZodError, type ParseResult } from "./events.js";
+
+/** Why a job exists: fan-out of an event, a manual redelivery, a ping, or a dead-letter replay. */
+export const JOB_SOURCES = ["event", "redeliver", "ping", "replay"] as const;
+export type JobSource = (typeof JOB_SOURCES)[number];
+
+export const deliveryJobSchema = z.object({
+  deliveryId: z.string().min(1),
+  webhookId: z.string().min(1),
+  organizationId: z.string().min(1),
+  eventId: z.string().min(1),
+  event: z.string().min(1),
+  timestamp: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+  /** 0 for the first delivery, n for retry n. */
+  attempt: z.number().int().min(0),
+  source: z.enum(JOB_SOURCES),
+  /** Epoch ms before which the job must not be attempted (set on retry tiers). */
+  dueAt: z.number().int().optional(),
+  /** Epoch ms when the job was first produced; end-to-end latency is measured from it. */
+  enqueuedAt: z.number().int(),
+});
+
+export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
+
+/**
+ * Deterministic: one (event id, webhook id) pair always yields the same delivery id, so a
+ * re-fanned or replayed event is recognisable by receivers and by our log.
+ */
+export function deliveryIdFor(eventId: string, webhookId: string): string {
+  const digest = createHash("sha256").update(eventId).update("\u0000").update(webhookId).digest("hex");
+  return `dlv_${digest.slice(0, 32)}`;
+}
+
+export function encodeDeliveryJob(job: DeliveryJob): Buffer {
+  return Buffer.from(JSON.stringify(job));
+}
+
+export function decodeDeliveryJob(bytes: Buffer | null): ParseResult<DeliveryJob> {
+  if (!bytes || bytes.length === 0) return { ok: false, reason: "empty message value" };
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  const result = deliveryJobSchema.safeParse(value);
+  return result.success ? { ok: true, value: result.data } : { ok: false, reason: describeZodError(result.error) };
+}
+
+/**
+ * The HTTP body of CONTRACT §3: exactly `{"event","timestamp","data"}` in that order.
+ * Form content type wraps the same JSON as `payload=<url-encoded JSON>`.
+ */
+export function buildDeliveryBody(job: Pick<DeliveryJob, "event" | "timestamp" | "data">, contentType: "json" | "form"): {
+  body: string;
+  contentTypeHeader: string;
+} {
+  const json = JSON.stringify({ event: job.event, timestamp: job.timestamp, data: job.data });
+  if (contentType === "form") {
+    return { body: `payload=${encodeURIComponent(json)}`, contentTypeHeader: "application/x-www-form-urlencoded" };
+  }
+  return { body: json, contentTypeHeader: "application/json" };
+}

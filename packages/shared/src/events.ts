@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/** The event catalogue of the user guide, in its order. */
+export const EVENT_CATALOGUE = [
+  { event: "task.created", description: "A new task is created" },
+  { event: "task.updated", description: "A task's fields are changed" },
+  { event: "task.deleted", description: "A task is permanently deleted" },
+  { event: "task.moved", description: "A task is moved to a different column" },
+  { event: "comment.created", description: "A comment is added to a task" },
+  { event: "member.added", description: "A member is added to the organization" },
+  { event: "member.removed", description: "A member is removed from the organization" },
+  { event: "project.created", description: "A new project is created" },
+] as const;
+
+export type EventType = (typeof EVENT_CATALOGUE)[number]["event"];
+export const EVENT_TYPES: readonly EventType[] = EVENT_CATALOGUE.map((e) => e.event);
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export function isEventType(value: string): value is EventType {
+  return EVENT_TYPE_SET.has(value);
+}
+
+/** Subscribing to `*` means every event type, including ones added later. */
+export const ALL_EVENTS = "*";
+
+const nonEmpty = z.string().min(1).max(256);
+
+export const domainEventSchema = z.object({
+  id: nonEmpty,
+  event: z.string().refine(isEventType, { message: "unknown event type" }),
+  timestamp: z.iso.datetime({ offset: true }),
+  organizationId: nonEmpty,
+  data: z.record(z.string(), z.unknown()),
+});
+
+export type DomainEvent = { id: string; event: EventType; timestamp: string; organizationId: string; data: Record<string, unknown> };
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Validates a decoded event envelope (CONTRACT §2); the reason names the bad field. */
+export function validateDomainEvent(value: unknown): ParseResult<DomainEvent> {
+  const result = domainEventSchema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data as DomainEvent };
+  return { ok: false, reason: describeZodError(result.error) };
+}
+
+/** Parses a plain-JSON event from the raw message bytes. */
+export function parseJsonDomainEvent(bytes: Buffer | null): ParseResult<DomainEvent> {
+  if (bytes === null || bytes.length === 0) return { ok: false, reason: "empty message value" };
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  return validateDomainEvent(value);
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`)
+    .join("; ");
+}

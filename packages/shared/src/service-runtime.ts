@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig, type Config, type ServiceName } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+
+export type RunningService = { stop: () => Promise<void> };
+
+/**
+ * The life cycle every `main.ts` shares: parse configuration (one clear line and exit 1
+ * when it is bad), start, then on SIGTERM/SIGINT stop cleanly and exit 0. A second
+ * signal forces the exit.
+ */
+export async function runService(
+  service: ServiceName,
+  start: (config: Config, logger: Logger) => Promise<RunningService>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(service);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(service, config.LOG_LEVEL);
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
+  let running: RunningService;
+  try {
+    running = await start(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, "start-up failed");
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal, exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    running.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}

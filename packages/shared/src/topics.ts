@@ -1,0 +1,68 @@
+import type { Admin } from "kafkajs";
+
+/** Topic names of CONTRACT §1. Fixed: operators and upstream services rely on them. */
+export const TOPICS = {
+  events: "agiletune.events",
+  eventsInvalid: "agiletune.events.invalid",
+  deliveries: "agiletune.deliveries",
+  deadLetters: "agiletune.deliveries.dlq",
+} as const;
+
+/** One retry topic per tier, in order: retry 1 goes to the first, retry 5 to the last. */
+export const RETRY_TOPICS = [
+  "agiletune.retry.1m",
+  "agiletune.retry.5m",
+  "agiletune.retry.30m",
+  "agiletune.retry.2h",
+  "agiletune.retry.12h",
+] as const;
+
+export type TopicNames = {
+  events: string;
+  eventsInvalid: string;
+  deliveries: string;
+  deadLetters: string;
+  retries: readonly string[];
+};
+
+export const DEFAULT_TOPIC_NAMES: TopicNames = { ...TOPICS, retries: RETRY_TOPICS };
+
+/** Same names with a prefix, so integration tests never share topics. */
+export function prefixedTopicNames(prefix: string): TopicNames {
+  return {
+    events: prefix + TOPICS.events,
+    eventsInvalid: prefix + TOPICS.eventsInvalid,
+    deliveries: prefix + TOPICS.deliveries,
+    deadLetters: prefix + TOPICS.deadLetters,
+    retries: RETRY_TOPICS.map((t) => prefix + t),
+  };
+}
+
+export function allTopics(names: TopicNames): string[] {
+  return [names.events, names.eventsInvalid, names.deliveries, names.deadLetters, ...names.retries];
+}
+
+/**
+ * Creates the topics that do not exist yet. Safe to call from every service at every
+ * start-up: existing topics (whatever their partition count) are left alone.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  opts: { numPartitions: number; replicationFactor: number },
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, ...opts })),
+    });
+  } catch (err) {
+    // Another service may have created them between list and create; that is fine.
+    const after = new Set(await admin.listTopics());
+    if (missing.some((t) => !after.has(t))) throw err;
+  }
+  return missing;
+}
