@@ -3,4 +3,3 @@ export * from "./kafka-broker.js";
 export * from "./ferretdb.js";
 export * from "./paths.js";
 export * from "./processes.js";
-export * from "./fixtures.js";

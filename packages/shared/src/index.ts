@@ -11,3 +11,5 @@ export * from "./secret-box.js";
 export * from "./service-runtime.js";
 export * from "./sign.js";
 export * from "./topics.js";
+export * from "./delivery-log.js";
+export * from "./webhook-store.js";

@@ -1,0 +1,55 @@
+import { expect } from "vitest";
+import { integrationTest as test } from "./fixtures.js";
+
+test("produces and consumes through the real broker, with keys, headers and committed offsets", async ({ kafka, topics, testId }) => {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const sent = Array.from({ length: 20 }, (_, i) => ({ key: `org_${i % 3}`, value: JSON.stringify({ n: i }), headers: { "x-test": testId } }));
+  await producer.send({ topic: topics.events, messages: sent });
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `${testId}-group` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.events, fromBeginning: true });
+  const received: Array<{ key: string; n: number; header: string }> = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          received.push({ key: message.key!.toString(), n: JSON.parse(message.value!.toString()).n, header: String(message.headers?.["x-test"]) });
+          if (received.length === sent.length) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+
+  expect(received.map((r) => r.n).sort((a, b) => a - b)).toEqual(sent.map((_, i) => i));
+  expect(new Set(received.map((r) => r.header))).toEqual(new Set([testId]));
+  // Same key, same partition, so per-organization order holds.
+  for (const key of ["org_0", "org_1", "org_2"]) {
+    const ns = received.filter((r) => r.key === key).map((r) => r.n);
+    expect(ns).toEqual([...ns].sort((a, b) => a - b));
+  }
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const [committed] = await admin.fetchOffsets({ groupId: `${testId}-group`, topics: [topics.events] });
+  await admin.disconnect();
+  const total = committed!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  expect(total).toBe(sent.length);
+});
+
+test("writes and reads through the real database server", async ({ mongo, testId }) => {
+  const items = mongo.db.collection<{ _id: string; n: number; at: Date; tags: string[] }>("probe");
+  const at = new Date("2026-03-20T12:00:00Z");
+  await items.insertMany([
+    { _id: "a", n: 1, at, tags: ["task.created"] },
+    { _id: "b", n: 2, at: new Date(at.getTime() + 1000), tags: ["*"] },
+    { _id: "c", n: 3, at: new Date(at.getTime() + 2000), tags: ["member.added"] },
+  ]);
+  const found = await items.find({ tags: { $in: ["task.created", "*"] } }).sort({ at: -1 }).toArray();
+  expect(found.map((d) => d._id)).toEqual(["b", "a"]);
+  await expect(items.insertOne({ _id: "a", n: 9, at, tags: [] })).rejects.toMatchObject({ code: 11000 });
+  expect(mongo.db.databaseName).toBe(testId);
+});

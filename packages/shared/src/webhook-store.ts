@@ -1,0 +1,47 @@
+import type { Collection, Db } from "mongodb";
+import { ALL_EVENTS } from "./events.js";
+import { COLLECTIONS } from "./mongo.js";
+
+export type WebhookContentType = "json" | "form";
+export type WebhookHealth = "healthy" | "failing";
+
+/** A webhook as stored. The admin API turns it into CONTRACT §5's shape (never the secret). */
+export type WebhookDoc = {
+  _id: string;
+  organizationId: string;
+  url: string;
+  contentType: WebhookContentType;
+  /** Event types, or [`*`] for all. */
+  events: string[];
+  active: boolean;
+  health: WebhookHealth;
+  description: string;
+  /** AES-256-GCM sealed (secret-box.ts); never leaves the server in clear except once at creation/rotation. */
+  secretSealed: string;
+  secretHint: string;
+  /** After a rotation the previous secret keeps signing `webhook-signature` until this time. */
+  previousSecretSealed: string | null;
+  previousSecretExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function webhooksCollection(db: Db): Collection<WebhookDoc> {
+  return db.collection<WebhookDoc>(COLLECTIONS.webhooks);
+}
+
+/**
+ * The active webhooks of these organizations subscribed to any of these event types (or
+ * to `*`), in one query for a whole batch of events. Matching per event is left to
+ * `subscribes`.
+ */
+export async function findSubscribedWebhooks(db: Db, organizationIds: string[], eventTypes: string[]): Promise<WebhookDoc[]> {
+  if (organizationIds.length === 0) return [];
+  return webhooksCollection(db)
+    .find({ organizationId: { $in: organizationIds }, active: true, events: { $in: [...eventTypes, ALL_EVENTS] } })
+    .toArray();
+}
+
+export function subscribes(webhook: Pick<WebhookDoc, "organizationId" | "active" | "events">, organizationId: string, eventType: string): boolean {
+  return webhook.active && webhook.organizationId === organizationId && (webhook.events.includes(eventType) || webhook.events.includes(ALL_EVENTS));
+}
