@@ -1,0 +1,168 @@
+import { ALL_EVENTS, DELIVERY_STATUSES, isEventType } from "@agiletune/shared";
+import { z } from "zod";
+import { validationFailed, type ErrorDetail } from "./errors.js";
+import { parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
+
+/**
+ * Request schemas of the admin API. Every body is a strict object (unknown fields are a
+ * 422 naming the field); every string refuses control characters and lone surrogates,
+ * which JSON allows but which nothing downstream should have to handle.
+ */
+
+export const SECRET_MIN_LENGTH = 16;
+export const SECRET_MAX_LENGTH = 256;
+export const DESCRIPTION_MAX_LENGTH = 500;
+export const MAX_EVENTS_PER_WEBHOOK = 50;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A string without control characters or unpaired surrogates, at most `max` characters. */
+export function text(max: number) {
+  return z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), "must not contain control characters")
+    .refine((s) => s.isWellFormed(), "must be valid Unicode (no unpaired surrogates)");
+}
+
+/** Path and filter ids: what our own ids and organization ids look like. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+const idFilter = z.string().regex(ID_PATTERN, "is not a valid id");
+
+const urlField = z.string().superRefine((raw, ctx) => {
+  try {
+    parseWebhookUrl(raw);
+  } catch (err) {
+    if (!(err instanceof UrlRefusedError)) throw err;
+    ctx.addIssue({ code: "custom", message: err.message });
+  }
+});
+
+const secretField = text(SECRET_MAX_LENGTH).refine((s) => s.length >= SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`);
+
+const eventsField = z
+  .array(z.string().max(64, "is not a known event type"), "must be an array of event types")
+  .min(1, `must list at least one event type, or "${ALL_EVENTS}"`)
+  .max(MAX_EVENTS_PER_WEBHOOK, `must list at most ${MAX_EVENTS_PER_WEBHOOK} event types`)
+  .superRefine((events, ctx) => {
+    events.forEach((event, index) => {
+      if (event !== ALL_EVENTS && !isEventType(event)) {
+        ctx.addIssue({ code: "custom", path: [index], message: `is not a known event type (see GET /v1/event-types)` });
+      }
+    });
+    if (events.includes(ALL_EVENTS) && events.some((e) => e !== ALL_EVENTS)) {
+      ctx.addIssue({ code: "custom", message: `"${ALL_EVENTS}" means every event and must be alone` });
+    }
+  })
+  // Duplicates are harmless; keep the first of each, in the caller's order.
+  .transform((events) => [...new Set(events)]);
+
+const contentTypeField = z.enum(["json", "form"], 'must be "json" or "form"');
+const descriptionField = text(DESCRIPTION_MAX_LENGTH);
+
+export const createWebhookSchema = z.strictObject({
+  url: urlField,
+  contentType: contentTypeField,
+  secret: secretField.optional(),
+  events: eventsField,
+  active: z.boolean("must be true or false").optional(),
+  description: descriptionField.optional(),
+});
+export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
+
+export const updateWebhookSchema = z
+  .strictObject({
+    url: urlField.optional(),
+    contentType: contentTypeField.optional(),
+    events: eventsField.optional(),
+    active: z.boolean("must be true or false").optional(),
+    description: descriptionField.optional(),
+    // Named so the 422 says where to go instead of just "unknown field".
+    secret: z
+      .unknown()
+      .refine(() => false, "cannot be changed here; use POST .../secret/rotate")
+      .optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description");
+export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
+
+/** Rotation may name the new secret; without a body one is generated. */
+export const rotateSecretSchema = z.strictObject({ secret: secretField.optional() });
+
+/** An empty body (`{}` or none at all) for routes that take no input. */
+export const emptyBodySchema = z.strictObject({});
+
+const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }).transform((s) => new Date(s));
+
+const dlqFilterShape = {
+  organizationId: idFilter.optional(),
+  webhookId: idFilter.optional(),
+  event: z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type").optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+};
+const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
+
+/** Dead-letter filters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
+export const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
+export type DlqFilter = z.infer<typeof dlqFilterSchema>;
+
+export const dlqReplaySchema = z
+  .strictObject({ ...dlqFilterShape, dryRun: z.boolean("must be true or false").optional() })
+  .refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
+
+const limitParam = z
+  .string()
+  .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
+  .transform(Number)
+  .pipe(z.number().min(1, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`))
+  .default(DEFAULT_PAGE_SIZE);
+const cursorParam = z.string().optional();
+
+export const pageQuerySchema = z.object({ limit: limitParam, cursor: cursorParam });
+
+export const deliveriesQuerySchema = z.object({
+  limit: limitParam,
+  cursor: cursorParam,
+  status: z.enum(DELIVERY_STATUSES, `must be one of ${DELIVERY_STATUSES.join(", ")}`).optional(),
+  event: z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type").optional(),
+});
+
+export const dlqQuerySchema = z.object({ limit: limitParam, cursor: cursorParam, ...dlqFilterShape }).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
+
+/** Zod issues as CONTRACT §5 `details`, each naming its field (`prefix.path`). */
+export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
+  const name = (path: PropertyKey[]) => {
+    const joined = [prefix, ...path.map(String)].filter((p) => p !== undefined && p !== "").join(".");
+    return joined === "" ? "(body)" : joined;
+  };
+  const details: ErrorDetail[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) details.push({ field: name([...issue.path, key]), message: "is not a known field" });
+    } else if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
+      details.push({ field: name(issue.path), message: "is required" });
+    } else {
+      details.push({ field: name(issue.path), message: issue.message });
+    }
+  }
+  // A huge wrong input must not produce a huge error response.
+  return details.slice(0, 20);
+}
+
+/** Parses or throws the 422 whose details name every offending field. */
+export function parseOr422<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationFailed(zodDetails(result.error, prefix));
+  return result.data;
+}
+
+/** Koa's parsed query: repeated parameters become arrays, which no route accepts. */
+export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string | string[] | undefined>): z.output<S> {
+  const repeated = Object.entries(query).filter(([, v]) => Array.isArray(v));
+  if (repeated.length) throw validationFailed(repeated.map(([k]) => ({ field: `query.${k}`, message: "must be given once" })));
+  return parseOr422(schema, query, "query");
+}
