@@ -31,6 +31,8 @@ export type DeliveryDoc = {
   attempts: AttemptRecord[];
   /** When the next retry is due, while `retrying`. */
   nextAttemptAt: Date | null;
+  /** The body's content (`{event, timestamp, data}`), kept so a redelivery can resend it. */
+  payload?: { event: string; timestamp: string; data: Record<string, unknown> };
   /** Why the delivery ended `cancelled` or `failed`, in words. */
   statusReason: string | null;
   createdAt: Date;

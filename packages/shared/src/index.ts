@@ -13,3 +13,8 @@ export * from "./sign.js";
 export * from "./topics.js";
 export * from "./delivery-log.js";
 export * from "./webhook-store.js";
+export * from "./address-policy.js";
+export * from "./batching-producer.js";
+export * from "./errors.js";
+export * from "./send-in-chunks.js";
+export * from "./worker-bootstrap.js";

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "./logger.js";
 
 const LEVEL_NAMES: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -32,5 +32,13 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger:
  * not duplicate within a session.
  */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // Never give up on a send: callers hold their offsets until it is acknowledged, so
+    // waiting out a broker outage is the only way not to lose or reorder anything.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
 }

@@ -57,7 +57,9 @@ export async function ensureTopics(
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, ...opts })),
+      // Room for large events: a job carries its event, plus headers, so it is a little
+      // larger than the event upstream produced.
+      topics: missing.map((topic) => ({ topic, ...opts, configEntries: [{ name: "max.message.bytes", value: String(8 * 1024 * 1024) }] })),
     });
   } catch (err) {
     // Another service may have created them between list and create; that is fine.

@@ -1,0 +1,31 @@
+/**
+ * Why a delivery attempt failed. Each code says whether another attempt can help, so
+ * the dispatcher asks the error instead of parsing messages.
+ */
+export const DELIVERY_ERROR_CODES = {
+  /** A non-2xx answer (redirects included: they are not followed). */
+  http_status: { retriable: true },
+  /** No full response within DELIVERY_TIMEOUT_MS. */
+  timeout: { retriable: true },
+  connection_failed: { retriable: true },
+  dns_failed: { retriable: true },
+  /** The URL resolved to a refused address (private, loopback, metadata...). */
+  private_address: { retriable: false },
+  invalid_url: { retriable: false },
+} as const;
+
+export type DeliveryErrorCode = keyof typeof DELIVERY_ERROR_CODES;
+
+export class DeliveryError extends Error {
+  constructor(
+    readonly code: DeliveryErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DeliveryError";
+  }
+
+  get retriable(): boolean {
+    return DELIVERY_ERROR_CODES[this.code].retriable;
+  }
+}

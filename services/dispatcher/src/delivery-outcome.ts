@@ -1,0 +1,38 @@
+import { nextStep, type DeliveryError, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
+
+/** What to do after an attempt. Pure: the dispatcher performs it. */
+export type Outcome =
+  | { kind: "succeeded" }
+  /** Send to retry tier `tier` as attempt `retry`, due at `dueAt`. */
+  | { kind: "retry"; tier: number; retry: number; dueAt: number }
+  | { kind: "dead-letter"; reason: string }
+  /** A manual attempt (redelivery, ping) failed: it leaves the delivery's ladder alone. */
+  | { kind: "manual-failed" };
+
+/**
+ * Event and replay jobs climb the retry ladder; an error that no retry can fix goes
+ * straight to the dead-letter topic. Redeliveries and pings are one attempt each.
+ */
+export function decideOutcome(job: Pick<DeliveryJob, "attempt" | "source">, error: DeliveryError | null, failedAt: number, delaysMs: readonly number[]): Outcome {
+  if (!error) return { kind: "succeeded" };
+  if (job.source === "redeliver" || job.source === "ping") return { kind: "manual-failed" };
+  if (!error.retriable) return { kind: "dead-letter", reason: `${error.code}: ${error.message}` };
+  const step = nextStep(job.attempt, failedAt, delaysMs);
+  if (step.kind === "dead-letter") return { kind: "dead-letter", reason: `retries exhausted; last: ${error.code}: ${error.message}` };
+  return { kind: "retry", tier: step.tier, retry: step.retry, dueAt: step.dueAt };
+}
+
+/** The delivery status an outcome leaves behind; null keeps the current one. */
+export function statusAfter(outcome: Outcome, source: DeliveryJob["source"]): DeliveryStatus | null {
+  switch (outcome.kind) {
+    case "succeeded":
+      return "succeeded";
+    case "retry":
+      return "retrying";
+    case "dead-letter":
+      return "failed";
+    case "manual-failed":
+      // A ping has no ladder of its own, so its one failed attempt is final.
+      return source === "ping" ? "failed" : null;
+  }
+}

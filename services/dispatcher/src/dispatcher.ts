@@ -1,0 +1,324 @@
+import {
+  BatchingProducer,
+  buildDeliveryBody,
+  COLLECTIONS,
+  createProducer,
+  decodeDeliveryJob,
+  encodeDeliveryJob,
+  MAX_ATTEMPTS_LOGGED,
+  signatureHeaders,
+  type AttemptRecord,
+  type DeadLetterDoc,
+  type DeliveryDoc,
+  type DeliveryJob,
+  type Logger,
+  type TopicNames,
+  type WebhookDoc,
+} from "@agiletune/shared";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import type { Db } from "mongodb";
+import type { Registry } from "prom-client";
+import type { Agent } from "undici";
+import pkg from "../package.json" with { type: "json" };
+import { ConcurrencyGate } from "./concurrency-gate.js";
+import { decideOutcome, statusAfter, type Outcome } from "./delivery-outcome.js";
+import { createDeliveryAgent, postDelivery, type HttpAttempt } from "./http-delivery.js";
+import { InFlightWindow } from "./in-flight-window.js";
+import { LogWriter } from "./log-writer.js";
+import { createDispatcherMetrics } from "./metrics.js";
+import { WebhookCache, type ResolvedWebhook } from "./webhook-cache.js";
+
+export const USER_AGENT = `AgileTune-Webhooks/${pkg.version}`;
+
+export type DispatcherOptions = {
+  kafka: Kafka;
+  db: Db;
+  topics: TopicNames;
+  logger: Logger;
+  registry: Registry;
+  encryptionKey: string;
+  retryDelaysMs: readonly number[];
+  deliveryTimeoutMs: number;
+  allowPrivateUrls: boolean;
+  maxInFlight: number;
+  maxInFlightPerEndpoint: number;
+  groupId?: string;
+  agent?: Agent;
+  now?: () => number;
+};
+
+export type Dispatcher = { stop: () => Promise<void> };
+
+/**
+ * Consumes delivery jobs and POSTs them, many at once. Each job's offset is released for
+ * commit only after what the attempt caused (retry job, dead letter, log entry) is
+ * durable, and commits never pass the lowest unfinished offset of a partition.
+ */
+export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatcher> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger.child({ component: "dispatcher" });
+  const groupId = opts.groupId ?? "agiletune-dispatcher";
+  const agent = opts.agent ?? createDeliveryAgent({ allowPrivate: opts.allowPrivateUrls, connectionsPerOrigin: opts.maxInFlightPerEndpoint });
+  const gate = new ConcurrencyGate({ maxTotal: opts.maxInFlight, maxPerKey: opts.maxInFlightPerEndpoint, maxQueuedPerKey: opts.maxInFlightPerEndpoint * 2 });
+  const webhooks = new WebhookCache(opts.db, opts.encryptionKey, { ttlMs: 1_000 });
+  const logWriter = new LogWriter(opts.db);
+  const producer = createProducer(opts.kafka);
+  const batching = new BatchingProducer(producer);
+  const metrics = createDispatcherMetrics(opts.registry, () => gate.size);
+  const consumer: Consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+
+  // One window per partition of the current group generation; a rebalance starts afresh,
+  // and completions from the previous generation no longer move any commit.
+  let windows = new Map<number, InFlightWindow>();
+  const side = new Set<Promise<void>>();
+  let stopping = false;
+
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    windows = new Map();
+    log.info({ assignment: event.payload.memberAssignment }, "partitions assigned");
+  });
+
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.topics.deliveries, fromBeginning: true });
+
+  /** Retries a durable write until it succeeds: losing it would lose the delivery's fate. */
+  async function durably(what: string, fn: () => Promise<void>): Promise<void> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await fn();
+      } catch (err) {
+        log.error({ err, what }, "durable write failed; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  function writeDelivery(job: DeliveryJob, set: Partial<DeliveryDoc>, record: AttemptRecord): Promise<void> {
+    const at = new Date(now());
+    const payload = { event: job.event, timestamp: job.timestamp, data: job.data };
+    // Fields an attempt does not decide start as a pending delivery's.
+    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at };
+    if (set.status === undefined) Object.assign(onInsert, { status: "pending", nextAttemptAt: null, statusReason: null });
+    return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+      updateOne: {
+        filter: { _id: job.deliveryId },
+        update: {
+          $setOnInsert: onInsert,
+          $set: { ...set, updatedAt: at, payload },
+          $push: { attempts: { $each: [record], $slice: -MAX_ATTEMPTS_LOGGED } },
+        },
+        upsert: true,
+      },
+    });
+  }
+
+  function setHealth(webhook: WebhookDoc, health: WebhookDoc["health"]): Promise<void> {
+    if (webhook.health === health) return Promise.resolve();
+    webhooks.noteHealth(webhook._id, health);
+    return logWriter.write<WebhookDoc>(COLLECTIONS.webhooks, {
+      updateOne: { filter: { _id: webhook._id }, update: { $set: { health, updatedAt: new Date(now()) } } },
+    });
+  }
+
+  async function cancel(job: DeliveryJob, reason: string): Promise<void> {
+    metrics.deliveries.inc({ outcome: "cancelled" });
+    // A delivery that already succeeded stays succeeded; anything else ends cancelled.
+    await logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+      updateOne: {
+        filter: { _id: job.deliveryId, status: { $ne: "succeeded" } },
+        update: {
+          $setOnInsert: { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: new Date(now()), attempts: [] },
+          $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(now()) },
+        },
+        upsert: true,
+      },
+    }).catch((err: { code?: number }) => {
+      // The filter excluded a succeeded delivery, so the upsert collided with it: nothing to do.
+      if (err.code !== 11000) throw err;
+    });
+  }
+
+  async function attempt(job: DeliveryJob, webhook: ResolvedWebhook): Promise<void> {
+    const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
+    const startedAt = now();
+    const headers = {
+      "content-type": contentTypeHeader,
+      "user-agent": USER_AGENT,
+      "x-agiletune-event": job.event,
+      "x-agiletune-delivery": job.deliveryId,
+      ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: webhook.secret, previousSecret: webhook.previousSecret, nowSeconds: Math.floor(startedAt / 1000) }),
+    };
+    const result = await postDelivery({ agent, url: webhook.doc.url, headers, body, timeoutMs: opts.deliveryTimeoutMs, allowPrivate: opts.allowPrivateUrls });
+    metrics.attemptSeconds.observe({ result: result.error ? "failure" : "success" }, result.durationMs / 1000);
+    const outcome = decideOutcome(job, result.error, now(), opts.retryDelaysMs);
+    await durably("attempt outcome", () => recordOutcome(job, webhook, headers, result, outcome, startedAt));
+    if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((now() - job.enqueuedAt) / 1000);
+    metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
+    log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: result.status, outcome: outcome.kind }, "attempt done");
+  }
+
+  /** Produce what follows first, then the log: a crash in between repeats, never loses. */
+  async function recordOutcome(job: DeliveryJob, webhook: ResolvedWebhook, headers: Record<string, string>, result: HttpAttempt, outcome: Outcome, startedAt: number): Promise<void> {
+    const writes: Array<Promise<void>> = [];
+    if (outcome.kind === "retry") {
+      const next: DeliveryJob = { ...job, attempt: outcome.retry, dueAt: outcome.dueAt };
+      await batching.send(opts.topics.retries[outcome.tier]!, { key: job.webhookId, value: encodeDeliveryJob(next) });
+    } else if (outcome.kind === "dead-letter") {
+      await batching.send(opts.topics.deadLetters, { key: job.webhookId, value: encodeDeliveryJob(job), headers: { "x-error": outcome.reason } });
+      const deadLetter: Omit<DeadLetterDoc, "_id"> = {
+        organizationId: job.organizationId,
+        webhookId: job.webhookId,
+        event: job.event,
+        eventId: job.eventId,
+        job,
+        lastError: outcome.reason,
+        deadLetteredAt: new Date(now()),
+        replayedAt: null,
+        replayCount: 0,
+      };
+      const { replayCount: _keep, ...fresh } = deadLetter;
+      writes.push(
+        logWriter.write<DeadLetterDoc>(COLLECTIONS.deadLetters, {
+          updateOne: { filter: { _id: job.deliveryId }, update: { $set: fresh, $setOnInsert: { replayCount: 0 } }, upsert: true },
+        }),
+      );
+      writes.push(setHealth(webhook.doc, "failing"));
+    } else if (outcome.kind === "succeeded") {
+      writes.push(setHealth(webhook.doc, "healthy"));
+    }
+
+    const record: AttemptRecord = {
+      attempt: job.attempt,
+      source: job.source,
+      startedAt: new Date(startedAt),
+      durationMs: result.durationMs,
+      outcome: result.error ? "failed" : "succeeded",
+      request: { url: webhook.doc.url, headers },
+      response: result.status === null ? null : { status: result.status, headers: result.headers, body: result.body, bodyTruncated: result.bodyTruncated },
+      error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    };
+    const status = statusAfter(outcome, job.source);
+    const set: Partial<DeliveryDoc> = {};
+    if (status) {
+      set.status = status;
+      set.nextAttemptAt = outcome.kind === "retry" ? new Date(outcome.dueAt) : null;
+      set.statusReason = outcome.kind === "dead-letter" ? outcome.reason : null;
+    }
+    writes.push(writeDelivery(job, set, record));
+    await Promise.all(writes);
+  }
+
+  /** A busy endpoint's overflow waits one tier-1 delay instead of filling shared capacity. */
+  async function defer(job: DeliveryJob): Promise<void> {
+    metrics.deliveries.inc({ outcome: "deferred" });
+    const dueAt = now() + opts.retryDelaysMs[0]!;
+    await durably("defer", () => batching.send(opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
+  }
+
+  function track(partition: number, window: InFlightWindow, offset: string, work: Promise<void>): void {
+    const done = work
+      .catch((err: unknown) => log.error({ err, partition, offset }, "delivery handling failed"))
+      .finally(() => {
+        window.finish(offset);
+        side.delete(done);
+      });
+    side.add(done);
+  }
+
+  async function handle(message: KafkaMessage, partition: number, window: InFlightWindow): Promise<void> {
+    const decoded = decodeDeliveryJob(message.value);
+    window.start(message.offset);
+    if (!decoded.ok) {
+      // Only our own services write this topic, so this is a bug, not user input: say so loudly.
+      metrics.deliveries.inc({ outcome: "invalid_job" });
+      log.error({ topic: opts.topics.deliveries, partition, offset: message.offset, reason: decoded.reason }, "undecodable delivery job skipped");
+      window.finish(message.offset);
+      return;
+    }
+    const job = decoded.value;
+    const webhook = await webhooks.get(job.webhookId);
+    if (!webhook || webhook.doc.organizationId !== job.organizationId) {
+      track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deleted")));
+      return;
+    }
+    if (!webhook.doc.active) {
+      track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deactivated")));
+      return;
+    }
+    let settle!: () => void;
+    const finished = new Promise<void>((resolve) => (settle = resolve));
+    const admitted = gate.submit(job.webhookId, () => attempt(job, webhook).finally(settle));
+    track(partition, window, message.offset, admitted === "accepted" ? finished : defer(job));
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    let window = windows.get(batch.partition);
+    if (!window) windows.set(batch.partition, (window = new InFlightWindow()));
+    const ids = batch.messages.map((m) => decodeDeliveryJob(m.value)).flatMap((r) => (r.ok ? [r.value.webhookId] : []));
+    // MongoDB away: wait here (heartbeating) rather than fail the batch and crash the consumer.
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await webhooks.prefetch(ids);
+        break;
+      } catch (err) {
+        if (!isRunning() || stopping) return;
+        log.error({ err, partition: batch.partition }, "webhook lookup failed; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
+      }
+    }
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || stopping) break;
+      while (gate.size >= opts.maxInFlight) {
+        await Promise.race([gate.waitForCapacity(), new Promise((r) => setTimeout(r, 1_000))]);
+        await heartbeat();
+      }
+      await handle(message, batch.partition, window);
+      // Resolving moves the fetch position only; the commit follows the window.
+      resolveOffset(message.offset);
+    }
+  }
+
+  let committing: Promise<void> | null = null;
+  async function commitWindows(): Promise<void> {
+    const offsets = [...windows].flatMap(([partition, window]) => {
+      const offset = window.committable();
+      return offset === null ? [] : [{ topic: opts.topics.deliveries, partition, offset, window }];
+    });
+    if (offsets.length === 0) return;
+    await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+    for (const o of offsets) o.window.markCommitted(o.offset);
+  }
+  const commitTimer = setInterval(() => {
+    if (committing) return;
+    committing = commitWindows()
+      .catch((err: unknown) => log.warn({ err }, "offset commit failed; will retry"))
+      .finally(() => (committing = null));
+  }, 200);
+
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch });
+  log.info({ groupId, topic: opts.topics.deliveries }, "dispatcher consuming");
+
+  return {
+    async stop() {
+      stopping = true;
+      // Stop fetching, let accepted deliveries finish (bounded), commit what finished.
+      consumer.pause([{ topic: opts.topics.deliveries }]);
+      const grace = Math.min(opts.deliveryTimeoutMs + 2_000, 35_000);
+      const drained = await Promise.race([
+        Promise.all([gate.drain(), ...side]).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), grace)),
+      ]);
+      if (!drained) log.warn({ inFlight: gate.size }, "abandoning unfinished deliveries; they are redelivered after restart");
+      clearInterval(commitTimer);
+      while (committing) await committing;
+      await commitWindows().catch((err: unknown) => log.warn({ err }, "final commit failed; uncommitted jobs will be redelivered"));
+      await consumer.disconnect();
+      await logWriter.drain();
+      await batching.flush();
+      await producer.disconnect();
+      if (!opts.agent) await agent.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
+
+export function createDispatcherMetrics(registry: Registry, inFlight: () => number) {
+  return {
+    deliveries: new Counter({
+      name: "webhook_deliveries_total",
+      help: "Delivery jobs handled, by outcome (succeeded, retrying, dead_lettered, cancelled, manual_failed, deferred, invalid_job)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    attemptSeconds: new Histogram({
+      name: "webhook_attempt_duration_seconds",
+      help: "HTTP attempt duration, by result",
+      labelNames: ["result"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    endToEndSeconds: new Histogram({
+      name: "webhook_delivery_latency_seconds",
+      help: "From the job's first enqueue to a successful attempt",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60, 600, 3600, 86400],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: "webhook_deliveries_in_flight",
+      help: "Deliveries accepted and not finished (running or waiting for their endpoint)",
+      registers: [registry],
+      collect() {
+        this.set(inFlight());
+      },
+    }),
+  };
+}

@@ -1,0 +1,71 @@
+import { decryptSecret, webhooksCollection, type WebhookDoc } from "@agiletune/shared";
+import type { Db } from "mongodb";
+
+export type ResolvedWebhook = {
+  doc: WebhookDoc;
+  secret: string;
+  /** The pre-rotation secret while it still signs `webhook-signature`. */
+  previousSecret: string | undefined;
+};
+
+type Entry = { webhook: ResolvedWebhook | null; fetchedAt: number };
+
+/**
+ * Webhooks by id with their secrets decrypted, cached for at most `ttlMs` so that a change
+ * made through the admin API reaches deliveries well within the contract's 2 s.
+ */
+export class WebhookCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly encryptionKey: string,
+    private readonly opts: { ttlMs: number; now?: () => number } = { ttlMs: 1_000 },
+  ) {}
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  /** Loads every id not fresh in the cache with one query. */
+  async prefetch(ids: Iterable<string>): Promise<void> {
+    const now = this.now();
+    const stale = [...new Set(ids)].filter((id) => {
+      const entry = this.entries.get(id);
+      return !entry || now - entry.fetchedAt > this.opts.ttlMs;
+    });
+    if (stale.length === 0) return;
+    const docs = await webhooksCollection(this.db).find({ _id: { $in: stale } }).toArray();
+    const found = new Map(docs.map((d) => [d._id, d]));
+    for (const id of stale) {
+      const doc = found.get(id);
+      this.entries.set(id, { webhook: doc ? this.resolve(doc, now) : null, fetchedAt: now });
+    }
+    if (this.entries.size > 100_000) this.evictOlderThan(now - this.opts.ttlMs);
+  }
+
+  /** null when the webhook does not exist (deleted). */
+  async get(id: string): Promise<ResolvedWebhook | null> {
+    await this.prefetch([id]);
+    return this.entries.get(id)?.webhook ?? null;
+  }
+
+  /** Keeps the cached health in step with what we just wrote. */
+  noteHealth(id: string, health: WebhookDoc["health"]): void {
+    const entry = this.entries.get(id);
+    if (entry?.webhook) entry.webhook.doc.health = health;
+  }
+
+  private resolve(doc: WebhookDoc, now: number): ResolvedWebhook {
+    const previousValid = doc.previousSecretSealed && doc.previousSecretExpiresAt && doc.previousSecretExpiresAt.getTime() > now;
+    return {
+      doc,
+      secret: decryptSecret(doc.secretSealed, this.encryptionKey),
+      previousSecret: previousValid ? decryptSecret(doc.previousSecretSealed!, this.encryptionKey) : undefined,
+    };
+  }
+
+  private evictOlderThan(cutoff: number): void {
+    for (const [id, entry] of this.entries) if (entry.fetchedAt < cutoff) this.entries.delete(id);
+  }
+}

@@ -1,0 +1,119 @@
+import { createProducer, encodeDeliveryJob, findSubscribedWebhooks, sendInChunks, type DomainEvent, type Logger, type TopicNames } from "@agiletune/shared";
+import type { EachBatchPayload, Kafka, KafkaMessage, Message } from "kafkajs";
+import type { Db } from "mongodb";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { decodeEvent, type RegistryDecoder } from "./decode-event.js";
+import { planDeliveries } from "./plan-deliveries.js";
+
+export type FanoutOptions = {
+  kafka: Kafka;
+  db: Db;
+  topics: TopicNames;
+  logger: Logger;
+  registry: Registry;
+  schemaRegistry?: RegistryDecoder | undefined;
+  groupId?: string;
+  /** Events handled per MongoDB query and produce round. */
+  chunkSize?: number;
+  now?: () => number;
+};
+
+export type Fanout = { stop: () => Promise<void> };
+
+/**
+ * Turns domain events into delivery jobs: one query for the subscribed webhooks of a
+ * whole chunk of events, one produce for its jobs (and its invalid events), and only
+ * then the commit. A crash anywhere before the commit re-reads the chunk; the delivery
+ * ids are deterministic, so the repeat is recognisable.
+ */
+export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger.child({ component: "fanout", topic: opts.topics.events });
+  const groupId = opts.groupId ?? "agiletune-fanout";
+  const chunkSize = opts.chunkSize ?? 500;
+  const metrics = {
+    events: new Counter({ name: "fanout_events_total", help: "Domain events consumed, by result (valid, invalid)", labelNames: ["result"], registers: [opts.registry] }),
+    jobs: new Counter({ name: "fanout_delivery_jobs_total", help: "Delivery jobs produced", registers: [opts.registry] }),
+    chunkSeconds: new Histogram({ name: "fanout_chunk_duration_seconds", help: "Time to resolve and produce one chunk of events", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [opts.registry] }),
+  };
+  const producer = createProducer(opts.kafka);
+  const consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  let stopping = false;
+
+  async function processChunk(messages: KafkaMessage[], partition: number): Promise<void> {
+    const timer = metrics.chunkSeconds.startTimer();
+    const invalid: Message[] = [];
+    const events: DomainEvent[] = [];
+    for (const message of messages) {
+      const result = await decodeEvent(message.value, opts.schemaRegistry);
+      if (result.ok) {
+        events.push(result.value);
+        continue;
+      }
+      log.warn({ partition, offset: message.offset, reason: result.reason }, "invalid event set aside");
+      invalid.push({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          "x-error": result.reason,
+          "x-original-topic": opts.topics.events,
+          "x-original-partition": String(partition),
+          "x-original-offset": message.offset,
+          "x-original-timestamp": message.timestamp,
+        },
+      });
+    }
+    const organizationIds = [...new Set(events.map((e) => e.organizationId))];
+    const eventTypes = [...new Set(events.map((e) => e.event))];
+    const webhooks = await findSubscribedWebhooks(opts.db, organizationIds, eventTypes);
+    const jobs = planDeliveries(events, webhooks, now());
+    await sendInChunks(producer, [
+      { topic: opts.topics.deliveries, messages: jobs.map((job) => ({ key: job.webhookId, value: encodeDeliveryJob(job) })) },
+      { topic: opts.topics.eventsInvalid, messages: invalid },
+    ]);
+    metrics.events.inc({ result: "valid" }, events.length);
+    metrics.events.inc({ result: "invalid" }, invalid.length);
+    metrics.jobs.inc(jobs.length);
+    timer();
+  }
+
+  async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (let i = 0; i < batch.messages.length; i += chunkSize) {
+      const chunk = batch.messages.slice(i, i + chunkSize);
+      for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+        if (!isRunning() || isStale() || stopping) return;
+        try {
+          await processChunk(chunk, batch.partition);
+          break;
+        } catch (err) {
+          // MongoDB, the broker or the registry is away: the events are not at fault. Hold
+          // the chunk (heartbeating, so the group keeps us) and try again.
+          log.error({ err, partition: batch.partition, offset: chunk[0]!.offset }, "fan-out failed; retrying the chunk");
+          await new Promise((r) => setTimeout(r, delay));
+          await heartbeat();
+        }
+      }
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      // Commit only after the chunk's jobs are acknowledged: a crash before this re-reads it.
+      await commitOffsetsIfNecessary({ topics: [{ topic: opts.topics.events, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      await heartbeat();
+    }
+  }
+
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.topics.events, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
+  log.info({ groupId }, "fanout consuming");
+
+  return {
+    async stop() {
+      stopping = true;
+      // disconnect waits for the running batch; its committed chunks stay committed.
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { decodeDeliveryJob, encodeDeliveryJob, type Logger } from "@agiletune/shared";
+import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Counter, Histogram } from "prom-client";
+
+export type TierConsumerOptions = {
+  kafka: Kafka;
+  producer: Producer;
+  tierTopic: string;
+  deliveriesTopic: string;
+  groupId: string;
+  logger: Logger;
+  metrics: { handedBack: Counter<"tier">; lateness: Histogram<"tier"> };
+  now?: () => number;
+};
+
+export type TierConsumer = { consumer: Consumer; stop: () => Promise<void> };
+
+/**
+ * Drains one retry tier. Messages in a tier share one delay, so within a partition they
+ * fall due in order: the consumer hands back every due message at the head, then pauses
+ * the partition until the next one is due and resumes it on a timer. Nothing is polled
+ * in a loop, no handler sleeps, and an offset is committed only after its job is back
+ * on the deliveries topic.
+ */
+export async function startTierConsumer(opts: TierConsumerOptions): Promise<TierConsumer> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger.child({ component: "tier-consumer", topic: opts.tierTopic });
+  const tier = opts.tierTopic;
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const timers = new Map<number, NodeJS.Timeout>();
+
+  const clearTimers = () => {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // A new assignment starts from committed offsets; pauses of the old one would be
+    // left without a timer to lift them.
+    clearTimers();
+    consumer.resume([{ topic: opts.tierTopic }]);
+  });
+
+  function holdUntil(partition: number, dueAt: number): void {
+    consumer.pause([{ topic: opts.tierTopic, partitions: [partition] }]);
+    clearTimeout(timers.get(partition));
+    const wait = Math.max(0, dueAt - now());
+    timers.set(
+      partition,
+      setTimeout(() => {
+        timers.delete(partition);
+        consumer.resume([{ topic: opts.tierTopic, partitions: [partition] }]);
+      }, wait),
+    );
+    log.debug({ partition, dueAt, waitMs: wait }, "holding partition until due");
+  }
+
+  async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const due: Array<{ offset: string; value: Buffer; key: Buffer | null; lateness: number }> = [];
+    let holdFor: number | null = null;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const decoded = decodeDeliveryJob(message.value);
+      if (!decoded.ok) {
+        // Only the dispatcher writes tier topics; an undecodable job is a bug. Pass it on
+        // unchanged so the dispatcher logs it where operators look, rather than hold the tier.
+        log.error({ partition: batch.partition, offset: message.offset, reason: decoded.reason }, "undecodable job in retry tier");
+        due.push({ offset: message.offset, value: message.value ?? Buffer.alloc(0), key: message.key, lateness: 0 });
+        continue;
+      }
+      const dueAt = decoded.value.dueAt ?? 0;
+      if (dueAt > now()) {
+        holdFor = dueAt;
+        break;
+      }
+      due.push({ offset: message.offset, value: encodeDeliveryJob(decoded.value), key: message.key, lateness: now() - dueAt });
+    }
+
+    if (due.length) {
+      await opts.producer.send({ topic: opts.deliveriesTopic, messages: due.map((d) => ({ key: d.key, value: d.value })) });
+      const last = due[due.length - 1]!.offset;
+      resolveOffset(last);
+      // Commit only now: the jobs are acknowledged on the deliveries topic.
+      await commitOffsetsIfNecessary({ topics: [{ topic: opts.tierTopic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      for (const d of due) {
+        opts.metrics.handedBack.inc({ tier });
+        opts.metrics.lateness.observe({ tier }, Math.max(0, d.lateness) / 1000);
+      }
+    }
+    if (holdFor !== null) holdUntil(batch.partition, holdFor);
+  }
+
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.tierTopic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
+  log.info({ groupId: opts.groupId }, "retry tier consuming");
+
+  return {
+    consumer,
+    async stop() {
+      clearTimers();
+      // Everything handed back is committed inside eachBatch; disconnect waits for a running batch.
+      await consumer.disconnect();
+    },
+  };
+}
