@@ -30,8 +30,9 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     details: ErrorDetail[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "ApiError";
     this.details = details;
   }

@@ -144,7 +144,7 @@ export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) details.push({ field: name([...issue.path, key]), message: "is not a known field" });
     } else if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
-      details.push({ field: name(issue.path), message: "is required" });
+      details.push({ field: name(issue.path), message: issue.path.length ? "is required" : "a JSON object body is required" });
     } else {
       details.push({ field: name(issue.path), message: issue.message });
     }

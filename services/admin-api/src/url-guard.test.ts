@@ -108,6 +108,8 @@ describe("assertPublicUrl", () => {
     ["https://mixed.example.com/", "private"],
     ["https://rebind.example.com/", "linkLocal"],
     ["http://0.0.0.0/", "unspecified"],
+    ["http://localhost:3000/", "loopback"],
+    ["http://api.LOCALHOST./", "loopback"],
   ])("refuses %s (%s)", async (raw, range) => {
     await expect(assertPublicUrl(raw, { allowPrivate: false, resolve })).rejects.toThrow(
       new UrlRefusedError("private_address", `resolves to a non-public address (${range}); set ALLOW_PRIVATE_URLS=true to allow it`),

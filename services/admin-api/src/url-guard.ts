@@ -96,6 +96,10 @@ export async function assertPublicUrl(raw: string, opts: AssertPublicUrlOptions)
   if (opts.allowPrivate) return { url, addresses: [] };
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: string[];
+  // RFC 6761: localhost names are loopback whatever a resolver says.
+  if (/(^|\.)localhost\.?$/i.test(host)) {
+    throw new UrlRefusedError("private_address", "resolves to a non-public address (loopback); set ALLOW_PRIVATE_URLS=true to allow it");
+  }
   if (isIP(host) !== 0) {
     addresses = [host];
   } else {

@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { Router } from "@koa/router";
+import { createRegistry, type TopicNames } from "@agiletune/shared";
+import Koa from "koa";
+import type { Producer } from "kafkajs";
+import type { Db } from "mongodb";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { createAuthenticator } from "./auth.js";
+import { ApiError } from "./errors.js";
+import { createHttpMetrics } from "./http-metrics.js";
+import { registerApiKeyRoutes } from "./routes/api-keys.js";
+import { registerCatalogueRoutes } from "./routes/catalogue.js";
+import type { AppRouter, AppState, RouteDeps } from "./routes/context.js";
+import { registerDeliveryRoutes } from "./routes/deliveries.js";
+import { registerDlqRoutes } from "./routes/dlq.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerWebhookRoutes } from "./routes/webhooks.js";
+import type { ResolveHost } from "./url-guard.js";
+
+export type AppDeps = {
+  db: Db;
+  producer: Pick<Producer, "send">;
+  topics: Pick<TopicNames, "deliveries">;
+  config: { ADMIN_TOKEN?: string | undefined; SECRETS_ENCRYPTION_KEY?: string | undefined; ALLOW_PRIVATE_URLS: boolean };
+  logger: Logger;
+  clock?: () => Date;
+  /** DNS for the private-address check; the system resolver by default. */
+  resolveHost?: ResolveHost;
+  /** Resolves when Kafka answers (readiness); MongoDB is pinged through `db`. */
+  kafkaReady: () => Promise<void>;
+  registry?: Registry;
+};
+
+/** Every route of the admin API on one router (also read by the OpenAPI drift test). */
+export function createRouter(deps: RouteDeps): AppRouter {
+  const router: AppRouter = new Router<AppState>();
+  registerHealthRoutes(router, deps);
+  registerCatalogueRoutes(router, deps);
+  registerApiKeyRoutes(router, deps);
+  registerWebhookRoutes(router, deps);
+  registerDeliveryRoutes(router, deps);
+  registerDlqRoutes(router, deps);
+  return router;
+}
+
+export function routeDeps(deps: AppDeps): RouteDeps {
+  const { ADMIN_TOKEN, SECRETS_ENCRYPTION_KEY } = deps.config;
+  if (!ADMIN_TOKEN) throw new Error("ADMIN_TOKEN is required");
+  if (!SECRETS_ENCRYPTION_KEY) throw new Error("SECRETS_ENCRYPTION_KEY is required");
+  return {
+    db: deps.db,
+    producer: deps.producer,
+    topics: deps.topics,
+    logger: deps.logger,
+    clock: deps.clock ?? (() => new Date()),
+    secretsKey: SECRETS_ENCRYPTION_KEY,
+    allowPrivateUrls: deps.config.ALLOW_PRIVATE_URLS,
+    resolveHost: deps.resolveHost,
+    authenticate: createAuthenticator(deps.db, ADMIN_TOKEN),
+    checks: {
+      mongo: async () => {
+        await deps.db.command({ ping: 1 });
+      },
+      kafka: deps.kafkaReady,
+    },
+    registry: deps.registry ?? createRegistry("admin-api"),
+  };
+}
+
+const INTERNAL = new ApiError("internal", "internal error; it has been logged");
+
+/** Errors that are not the caller's fault and may pass: the database or broker is away. */
+function isUnavailable(err: unknown): boolean {
+  const name = (err as Error)?.name ?? "";
+  return /^Mongo(ServerSelection|Network|NotConnected|Topology)/.test(name) || name.startsWith("KafkaJS");
+}
+
+/**
+ * The Koa app: metrics and request log outermost, then one error boundary that turns
+ * everything into CONTRACT §5's error body, then the router, then 404/405 for what it
+ * does not answer. Every response carries `Cache-Control: no-store` (some carry secrets).
+ */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const rd = routeDeps(deps);
+  const router = createRouter(rd);
+  const metrics = createHttpMetrics(rd.registry);
+  const httpLog = deps.logger.child({ component: "http" });
+  const app = new Koa<AppState>();
+  app.silent = true;
+  app.on("error", (err: unknown) => httpLog.error({ err }, "koa error"));
+
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    ctx.state.requestId = randomUUID();
+    ctx.set("X-Request-Id", ctx.state.requestId);
+    ctx.set("Cache-Control", "no-store");
+    try {
+      await next();
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (apiError === INTERNAL || apiError.code === "unavailable") {
+        // The cause may be a driver error; its message carries no request data of ours.
+        httpLog.error({ err: (err as ApiError).cause ?? err, requestId: ctx.state.requestId }, "request failed");
+      }
+      ctx.status = apiError.status;
+      ctx.body = apiError.toBody();
+      if (apiError.code === "unauthorized") ctx.set("WWW-Authenticate", 'Bearer realm="agiletune"');
+      const allow = (err as { allow?: string[] }).allow;
+      if (allow) ctx.set("Allow", allow.join(", "));
+    }
+    const route = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+    const routeLabel = typeof route === "string" ? route : "unmatched";
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observe({ method: ctx.method, route: routeLabel, status: ctx.status }, seconds);
+    // Route template and ids only: never headers, bodies or query strings.
+    httpLog.info({ requestId: ctx.state.requestId, method: ctx.method, route: routeLabel, status: ctx.status, ms: Math.round(seconds * 1000) }, "request");
+  });
+
+  app.use(router.routes());
+
+  // Nothing answered: 405 when the path exists with other methods, else 404.
+  app.use((ctx) => {
+    const methods = new Set(router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods));
+    if (methods.size > 0) {
+      throw Object.assign(new ApiError("method_not_allowed", `${ctx.method} is not allowed on this path`), { allow: [...methods] });
+    }
+    throw new ApiError("not_found", `no route ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isUnavailable(err)) return new ApiError("unavailable", "a dependency is unavailable; try again", [], { cause: err });
+  return INTERNAL;
+}

@@ -1,0 +1,58 @@
+import { deliveryIdFor, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
+import { newId } from "./credentials.js";
+
+/**
+ * The jobs the admin API puts on `agiletune.deliveries` (CONTRACT §1): a ping, a manual
+ * redelivery and a dead-letter replay. Pure: the routes and the CLI produce what these build.
+ */
+
+/** What the dispatcher records on a delivery so it can be redelivered (it has no `data` field of its own). */
+export type StoredPayload = { event: string; timestamp: string; data: Record<string, unknown> };
+
+export function storedPayload(doc: DeliveryDoc): StoredPayload | undefined {
+  const payload = (doc as DeliveryDoc & { payload?: StoredPayload }).payload;
+  return payload && typeof payload.timestamp === "string" && typeof payload.data === "object" && payload.data !== null ? payload : undefined;
+}
+
+/** A ping: a fresh event id, so each ping is its own delivery. */
+export function buildPingJob(webhook: Pick<WebhookDoc, "_id" | "organizationId">, now: Date): DeliveryJob {
+  const eventId = newId("ping");
+  return {
+    deliveryId: deliveryIdFor(eventId, webhook._id),
+    webhookId: webhook._id,
+    organizationId: webhook.organizationId,
+    eventId,
+    event: "ping",
+    timestamp: now.toISOString(),
+    data: { webhookId: webhook._id },
+    attempt: 0,
+    source: "ping",
+    enqueuedAt: now.getTime(),
+  };
+}
+
+/**
+ * One manual attempt of an existing delivery: same delivery id (receivers recognise it),
+ * `attempt` = attempts logged so far, source `redeliver` (the dispatcher makes exactly one
+ * attempt, no retry ladder).
+ */
+export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload, now: Date): DeliveryJob {
+  return {
+    deliveryId: delivery._id,
+    webhookId: delivery.webhookId,
+    organizationId: delivery.organizationId,
+    eventId: delivery.eventId,
+    event: payload.event,
+    timestamp: payload.timestamp,
+    data: payload.data,
+    attempt: delivery.attempts.length,
+    source: "redeliver",
+    enqueuedAt: now.getTime(),
+  };
+}
+
+/** A dead letter back at attempt 0 with a fresh retry ladder: no due time, source `replay`. */
+export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date): DeliveryJob {
+  const { dueAt: _dueAt, ...job } = deadLetter.job;
+  return { ...job, attempt: 0, source: "replay", enqueuedAt: now.getTime() };
+}

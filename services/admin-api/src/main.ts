@@ -1,0 +1,50 @@
+// The admin API process: wiring only. Logic lives in app.ts and the modules it uses.
+import type { AddressInfo } from "node:net";
+import { allTopics, connectMongo, createKafka, createProducer, ensureIndexes, ensureTopics, prefixedTopicNames, runService } from "@agiletune/shared";
+import { createApp } from "./app.js";
+
+await runService("admin-api", async (config, logger) => {
+  const mongo = await connectMongo(config.MONGO_URL, { appName: "admin-api" });
+  await ensureIndexes(mongo.db);
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: "admin-api", logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = prefixedTopicNames(config.TOPIC_PREFIX);
+  await ensureTopics(admin, allTopics(topics), { numPartitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+  const producer = createProducer(kafka);
+  await producer.connect();
+
+  const app = createApp({
+    db: mongo.db,
+    producer,
+    topics,
+    config,
+    logger,
+    kafkaReady: async () => {
+      await admin.describeCluster();
+    },
+  });
+  const server = app.listen(config.ADMIN_API_PORT);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Slow-loris protection: a request must arrive in full within these.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  logger.info({ port: (server.address() as AddressInfo).port, topicPrefix: config.TOPIC_PREFIX }, "admin API listening");
+
+  return {
+    stop: async () => {
+      // Stop taking requests first, then let in-flight ones finish before closing clients.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await producer.disconnect();
+      await admin.disconnect();
+      await mongo.client.close();
+    },
+  };
+});

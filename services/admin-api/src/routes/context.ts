@@ -1,0 +1,73 @@
+import type { Router, RouterContext, RouterMiddleware } from "@koa/router";
+import { encodeDeliveryJob, type DeliveryJob, type TopicNames } from "@agiletune/shared";
+import type { Producer } from "kafkajs";
+import type { Db } from "mongodb";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { assertOperator, assertOrganization, type Principal } from "../auth.js";
+import { ApiError } from "../errors.js";
+import { ID_PATTERN } from "../schemas.js";
+import type { ResolveHost } from "../url-guard.js";
+
+export type AppState = { principal?: Principal; requestId: string };
+export type AppRouter = Router<AppState>;
+export type Ctx = RouterContext<AppState>;
+
+/** What every route module receives: clients and settings, all injected. */
+export type RouteDeps = {
+  db: Db;
+  producer: Pick<Producer, "send">;
+  topics: Pick<TopicNames, "deliveries">;
+  logger: Logger;
+  clock: () => Date;
+  secretsKey: string;
+  allowPrivateUrls: boolean;
+  resolveHost: ResolveHost | undefined;
+  authenticate: (header: string | undefined) => Promise<Principal>;
+  /** Readiness: each resolves when its dependency answers. */
+  checks: Record<"mongo" | "kafka", () => Promise<void>>;
+  registry: Registry;
+};
+
+/** The caller, after `authenticated` ran. */
+export function principalOf(ctx: Ctx): Principal {
+  const principal = ctx.state.principal;
+  if (!principal) throw new Error("route registered without the authenticated middleware");
+  return principal;
+}
+
+export function authenticated(deps: RouteDeps): RouterMiddleware<AppState> {
+  return async (ctx, next) => {
+    ctx.state.principal = await deps.authenticate(ctx.get("authorization") || undefined);
+    await next();
+  };
+}
+
+export const operatorOnly: RouterMiddleware<AppState> = async (ctx, next) => {
+  assertOperator(principalOf(ctx));
+  await next();
+};
+
+/** `:orgId` routes: a malformed id cannot exist (404); another organization's key gets 403. */
+export const organizationScoped: RouterMiddleware<AppState> = async (ctx, next) => {
+  const orgId = ctx.params.orgId ?? "";
+  if (!ID_PATTERN.test(orgId)) throw new ApiError("not_found", "organization not found");
+  assertOrganization(principalOf(ctx), orgId);
+  await next();
+};
+
+/** A path id that fails the id pattern names nothing: 404, like an unknown one. */
+export function pathId(ctx: Ctx, name: string, what: string): string {
+  const value = ctx.params[name] ?? "";
+  if (!ID_PATTERN.test(value)) throw new ApiError("not_found", `${what} not found`);
+  return value;
+}
+
+/** Produces one job keyed by webhook id (CONTRACT §1); a broker failure is a retriable 503. */
+export async function produceJob(deps: Pick<RouteDeps, "producer" | "topics">, job: DeliveryJob): Promise<void> {
+  try {
+    await deps.producer.send({ topic: deps.topics.deliveries, messages: [{ key: job.webhookId, value: encodeDeliveryJob(job) }] });
+  } catch (err) {
+    throw new ApiError("unavailable", "the delivery queue is unavailable; try again", [], { cause: err });
+  }
+}

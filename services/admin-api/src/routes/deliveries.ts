@@ -1,0 +1,93 @@
+import { deliveriesCollection, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
+import type { Filter } from "mongodb";
+import { readJsonBody } from "../body.js";
+import { afterCursor, decodeCursor, page } from "../cursor.js";
+import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs.js";
+import { ApiError, notFound } from "../errors.js";
+import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
+import { deliverySummaryView, deliveryView } from "../views.js";
+import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
+import { findWebhook } from "./webhooks.js";
+
+const BASE = "/v1/organizations/:orgId/webhooks/:webhookId";
+
+/** Routes that take no input still refuse a body with fields in it (422, unknown field). */
+async function noInput(ctx: Ctx): Promise<void> {
+  parseOr422(emptyBodySchema, (await readJsonBody(ctx)) ?? {});
+}
+
+function inactive(): ApiError {
+  return new ApiError("conflict", "the webhook is inactive; activate it (PATCH active: true) first");
+}
+
+/** Ping, delivery log and redelivery. */
+export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void {
+  const deliveries = () => deliveriesCollection(deps.db);
+  const guard = [authenticated(deps), organizationScoped] as const;
+  const log = deps.logger.child({ component: "deliveries" });
+
+  router.post(`${BASE}/ping`, ...guard, async (ctx) => {
+    await noInput(ctx);
+    const webhook = await findWebhook(deps, ctx);
+    if (!webhook.active) throw inactive();
+    const now = deps.clock();
+    const job = buildPingJob(webhook, now);
+    // Known to the log before the dispatcher can see it, so GET finds it as `pending`.
+    await recordPendingDelivery(deps.db, job, now);
+    try {
+      await produceJob(deps, job);
+    } catch (err) {
+      // Nothing half-done: the pending entry of a ping that was never queued goes away again.
+      await deliveries()
+        .deleteOne({ _id: job.deliveryId, status: "pending", attempts: { $size: 0 } })
+        .catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, deliveryId: job.deliveryId }, "could not remove the pending ping"));
+      throw err;
+    }
+    log.info({ webhookId: webhook._id, deliveryId: job.deliveryId }, "ping queued");
+    ctx.status = 202;
+    ctx.body = { deliveryId: job.deliveryId };
+  });
+
+  router.get(`${BASE}/deliveries`, ...guard, async (ctx) => {
+    const query = parseQuery(deliveriesQuerySchema, ctx.query);
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const webhook = await findWebhook(deps, ctx);
+    const filter: Filter<DeliveryDoc> = { webhookId: webhook._id, organizationId: webhook.organizationId, ...afterCursor("createdAt", cursor) };
+    if (query.status !== undefined) filter.status = query.status;
+    if (query.event !== undefined) filter.event = query.event;
+    const docs = await deliveries()
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .toArray();
+    const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
+    ctx.body = { items: items.map(deliverySummaryView), nextCursor };
+  });
+
+  async function findDelivery(ctx: Ctx, webhook: WebhookDoc): Promise<DeliveryDoc> {
+    const id = pathId(ctx, "deliveryId", "delivery");
+    const doc = await deliveries().findOne({ _id: id, webhookId: webhook._id, organizationId: webhook.organizationId });
+    if (!doc) throw notFound("delivery");
+    return doc;
+  }
+
+  router.get(`${BASE}/deliveries/:deliveryId`, ...guard, async (ctx) => {
+    ctx.body = deliveryView(await findDelivery(ctx, await findWebhook(deps, ctx)));
+  });
+
+  router.post(`${BASE}/deliveries/:deliveryId/redeliver`, ...guard, async (ctx) => {
+    await noInput(ctx);
+    const webhook = await findWebhook(deps, ctx);
+    const delivery = await findDelivery(ctx, webhook);
+    if (!webhook.active) throw inactive();
+    const payload = storedPayload(delivery);
+    if (!payload) {
+      throw new ApiError("conflict", "this delivery has no stored payload to send again (it has not been attempted yet, or was logged before payloads were kept)");
+    }
+    const job = buildRedeliverJob(delivery, payload, deps.clock());
+    await produceJob(deps, job);
+    log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
+    ctx.status = 202;
+    ctx.body = { deliveryId: job.deliveryId };
+  });
+}

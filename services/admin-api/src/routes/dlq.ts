@@ -1,0 +1,31 @@
+import { deadLettersCollection, type DeadLetterDoc } from "@agiletune/shared";
+import type { Filter } from "mongodb";
+import { readJsonBody } from "../body.js";
+import { afterCursor, decodeCursor, page } from "../cursor.js";
+import { deadLetterQuery, replayDeadLetters } from "../dlq-replay.js";
+import { dlqQuerySchema, dlqReplaySchema, parseOr422, parseQuery } from "../schemas.js";
+import { deadLetterView } from "../views.js";
+import { authenticated, operatorOnly, type AppRouter, type RouteDeps } from "./context.js";
+
+/** Operator-only: dead letters, newest first, and their replay. */
+export function registerDlqRoutes(router: AppRouter, deps: RouteDeps): void {
+  const guard = [authenticated(deps), operatorOnly] as const;
+
+  router.get("/v1/admin/dlq", ...guard, async (ctx) => {
+    const { limit, cursor: rawCursor, ...filter } = parseQuery(dlqQuerySchema, ctx.query);
+    const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
+    const query: Filter<DeadLetterDoc> = cursor ? { $and: [deadLetterQuery(filter), afterCursor("deadLetteredAt", cursor)] } : deadLetterQuery(filter);
+    const docs = await deadLettersCollection(deps.db)
+      .find(query)
+      .sort({ deadLetteredAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .toArray();
+    const result = page(docs, limit, (d) => ({ at: d.deadLetteredAt, id: d._id }));
+    ctx.body = { items: result.items.map(deadLetterView), nextCursor: result.nextCursor };
+  });
+
+  router.post("/v1/admin/dlq/replay", ...guard, async (ctx) => {
+    const { dryRun, ...filter } = parseOr422(dlqReplaySchema, (await readJsonBody(ctx)) ?? {});
+    ctx.body = await replayDeadLetters(deps, filter, { dryRun: dryRun ?? false });
+  });
+}

@@ -1,0 +1,127 @@
+import { encryptSecret, webhooksCollection, type WebhookDoc } from "@agiletune/shared";
+import { readJsonBody } from "../body.js";
+import { generateWebhookSecret, newId, secretHint } from "../credentials.js";
+import { afterCursor, decodeCursor, page } from "../cursor.js";
+import { ApiError, notFound, validationFailed } from "../errors.js";
+import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
+import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
+import { webhookView } from "../views.js";
+import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
+
+/** The previous secret keeps signing `webhook-signature` this long after a rotation (CONTRACT §5). */
+export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
+
+const BASE = "/v1/organizations/:orgId/webhooks";
+
+/** The webhook `:webhookId` of the path's organization, or 404 (also for another organization's id). */
+export async function findWebhook(deps: RouteDeps, ctx: Ctx): Promise<WebhookDoc> {
+  const id = pathId(ctx, "webhookId", "webhook");
+  const doc = await webhooksCollection(deps.db).findOne({ _id: id, organizationId: ctx.params.orgId! });
+  if (!doc) throw notFound("webhook");
+  return doc;
+}
+
+async function checkUrl(deps: RouteDeps, url: string): Promise<void> {
+  try {
+    await assertPublicUrl(url, { allowPrivate: deps.allowPrivateUrls, resolve: deps.resolveHost });
+  } catch (err) {
+    if (err instanceof UrlRefusedError) throw validationFailed([{ field: "url", message: err.message }]);
+    throw err;
+  }
+}
+
+/** Webhook create, list, read, update, delete and secret rotation. */
+export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void {
+  const webhooks = () => webhooksCollection(deps.db);
+  const guard = [authenticated(deps), organizationScoped] as const;
+
+  router.post(BASE, ...guard, async (ctx) => {
+    const input = parseOr422(createWebhookSchema, await readJsonBody(ctx));
+    await checkUrl(deps, input.url);
+    const secret = input.secret ?? generateWebhookSecret();
+    const now = deps.clock();
+    const doc: WebhookDoc = {
+      _id: newId("wh"),
+      organizationId: ctx.params.orgId!,
+      url: input.url,
+      contentType: input.contentType,
+      events: input.events,
+      active: input.active ?? true,
+      health: "healthy",
+      description: input.description ?? "",
+      secretSealed: encryptSecret(secret, deps.secretsKey),
+      secretHint: secretHint(secret),
+      previousSecretSealed: null,
+      previousSecretExpiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await webhooks().insertOne(doc);
+    ctx.status = 201;
+    ctx.set("Location", `/v1/organizations/${encodeURIComponent(doc.organizationId)}/webhooks/${doc._id}`);
+    ctx.body = { ...webhookView(doc), secret };
+  });
+
+  router.get(BASE, ...guard, async (ctx) => {
+    const query = parseQuery(pageQuerySchema, ctx.query);
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const docs = await webhooks()
+      .find({ organizationId: ctx.params.orgId!, ...afterCursor("createdAt", cursor) })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .toArray();
+    const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
+    ctx.body = { items: items.map(webhookView), nextCursor };
+  });
+
+  router.get(`${BASE}/:webhookId`, ...guard, async (ctx) => {
+    ctx.body = webhookView(await findWebhook(deps, ctx));
+  });
+
+  router.patch(`${BASE}/:webhookId`, ...guard, async (ctx) => {
+    const id = pathId(ctx, "webhookId", "webhook");
+    const patch = parseOr422(updateWebhookSchema, await readJsonBody(ctx));
+    if (patch.url !== undefined) await checkUrl(deps, patch.url);
+    const set: Partial<WebhookDoc> = { updatedAt: deps.clock() };
+    if (patch.url !== undefined) set.url = patch.url;
+    if (patch.contentType !== undefined) set.contentType = patch.contentType;
+    if (patch.events !== undefined) set.events = patch.events;
+    if (patch.active !== undefined) set.active = patch.active;
+    if (patch.description !== undefined) set.description = patch.description;
+    const updated = await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
+    if (!updated) throw notFound("webhook");
+    ctx.body = webhookView(updated);
+  });
+
+  router.delete(`${BASE}/:webhookId`, ...guard, async (ctx) => {
+    const id = pathId(ctx, "webhookId", "webhook");
+    // Deleting is enough: the dispatcher cancels jobs whose webhook no longer exists.
+    const { deletedCount } = await webhooks().deleteOne({ _id: id, organizationId: ctx.params.orgId! });
+    if (deletedCount === 0) throw notFound("webhook");
+    ctx.status = 204;
+  });
+
+  router.post(`${BASE}/:webhookId/secret/rotate`, ...guard, async (ctx) => {
+    const input = parseOr422(rotateSecretSchema, (await readJsonBody(ctx)) ?? {});
+    const current = await findWebhook(deps, ctx);
+    const secret = input.secret ?? generateWebhookSecret();
+    const now = deps.clock();
+    // Conditional on the secret we read: two rotations racing must not both "win" and
+    // leave a previous secret that was never returned to anyone.
+    const updated = await webhooks().findOneAndUpdate(
+      { _id: current._id, organizationId: current.organizationId, secretSealed: current.secretSealed },
+      {
+        $set: {
+          secretSealed: encryptSecret(secret, deps.secretsKey),
+          secretHint: secretHint(secret),
+          previousSecretSealed: current.secretSealed,
+          previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
+          updatedAt: now,
+        },
+      },
+      { returnDocument: "after" },
+    );
+    if (!updated) throw new ApiError("conflict", "the secret was changed by another request at the same time; try again");
+    ctx.body = { ...webhookView(updated), secret, previousSecretExpiresAt: updated.previousSecretExpiresAt!.toISOString() };
+  });
+}

@@ -1,0 +1,103 @@
+import type { AttemptRecord, DeadLetterDoc, DeliveryDoc, WebhookDoc } from "@agiletune/shared";
+
+/**
+ * The response shapes of CONTRACT §5, built from stored documents. Each view lists its
+ * fields explicitly, so a field added to a document (a sealed secret, a payload) never
+ * reaches a response by accident.
+ */
+
+export type WebhookView = {
+  id: string;
+  organizationId: string;
+  url: string;
+  contentType: "json" | "form";
+  events: string[];
+  active: boolean;
+  health: "healthy" | "failing";
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  secretHint: string;
+};
+
+export function webhookView(doc: WebhookDoc): WebhookView {
+  return {
+    id: doc._id,
+    organizationId: doc.organizationId,
+    url: doc.url,
+    contentType: doc.contentType,
+    events: doc.events,
+    active: doc.active,
+    health: doc.health,
+    description: doc.description,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+    secretHint: doc.secretHint,
+  };
+}
+
+export function attemptView(a: AttemptRecord) {
+  return {
+    attempt: a.attempt,
+    source: a.source,
+    startedAt: new Date(a.startedAt).toISOString(),
+    durationMs: a.durationMs,
+    outcome: a.outcome,
+    request: { url: a.request.url, headers: a.request.headers },
+    response: a.response && { status: a.response.status, headers: a.response.headers, body: a.response.body, bodyTruncated: a.response.bodyTruncated },
+    error: a.error && { code: a.error.code, message: a.error.message },
+  };
+}
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** A delivery in the list: everything but the attempts' detail, which only `GET one` shows. */
+export function deliverySummaryView(doc: DeliveryDoc) {
+  const last = doc.attempts[doc.attempts.length - 1];
+  return {
+    id: doc._id,
+    webhookId: doc.webhookId,
+    eventId: doc.eventId,
+    event: doc.event,
+    status: doc.status,
+    attemptCount: doc.attempts.length,
+    lastAttemptAt: last ? iso(last.startedAt) : null,
+    lastResponseStatus: last?.response?.status ?? null,
+    nextAttemptAt: iso(doc.nextAttemptAt),
+    statusReason: doc.statusReason ?? null,
+    createdAt: iso(doc.createdAt),
+    updatedAt: iso(doc.updatedAt),
+  };
+}
+
+export function deliveryView(doc: DeliveryDoc) {
+  return {
+    id: doc._id,
+    webhookId: doc.webhookId,
+    eventId: doc.eventId,
+    event: doc.event,
+    status: doc.status,
+    attempts: doc.attempts.map(attemptView),
+    nextAttemptAt: iso(doc.nextAttemptAt),
+    statusReason: doc.statusReason ?? null,
+    createdAt: iso(doc.createdAt),
+    updatedAt: iso(doc.updatedAt),
+  };
+}
+
+/** A dead letter for operators: where it came from and why it died, not the event data. */
+export function deadLetterView(doc: DeadLetterDoc) {
+  return {
+    id: doc._id,
+    deliveryId: doc.job.deliveryId,
+    organizationId: doc.organizationId,
+    webhookId: doc.webhookId,
+    eventId: doc.eventId,
+    event: doc.event,
+    attempt: doc.job.attempt,
+    lastError: doc.lastError,
+    deadLetteredAt: iso(doc.deadLetteredAt),
+    replayedAt: iso(doc.replayedAt),
+    replayCount: doc.replayCount,
+  };
+}
