@@ -45,7 +45,7 @@ export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload,
     event: payload.event,
     timestamp: payload.timestamp,
     data: payload.data,
-    attempt: delivery.attempts.length,
+    attempt: (delivery.attempts ?? []).length,
     source: "redeliver",
     enqueuedAt: now.getTime(),
   };

@@ -53,14 +53,15 @@ const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : nul
 
 /** A delivery in the list: everything but the attempts' detail, which only `GET one` shows. */
 export function deliverySummaryView(doc: DeliveryDoc) {
-  const last = doc.attempts[doc.attempts.length - 1];
+  const attempts = doc.attempts ?? [];
+  const last = attempts[attempts.length - 1];
   return {
     id: doc._id,
     webhookId: doc.webhookId,
     eventId: doc.eventId,
     event: doc.event,
     status: doc.status,
-    attemptCount: doc.attempts.length,
+    attemptCount: attempts.length,
     lastAttemptAt: last ? iso(last.startedAt) : null,
     lastResponseStatus: last?.response?.status ?? null,
     nextAttemptAt: iso(doc.nextAttemptAt),
@@ -77,7 +78,8 @@ export function deliveryView(doc: DeliveryDoc) {
     eventId: doc.eventId,
     event: doc.event,
     status: doc.status,
-    attempts: doc.attempts.map(attemptView),
+    // `?? []`: FerretDB v1 drops an empty array written by a $setOnInsert upsert.
+    attempts: (doc.attempts ?? []).map(attemptView),
     nextAttemptAt: iso(doc.nextAttemptAt),
     statusReason: doc.statusReason ?? null,
     createdAt: iso(doc.createdAt),

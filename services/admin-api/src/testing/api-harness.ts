@@ -210,7 +210,10 @@ export async function startTestApi(opts: {
         ...captured.flatMap((c) => openApiProblems(c.method, c.path, c.response)),
         ...captured.filter((c) => c.response.status >= 500 && c.response.status !== 503).map((c) => `${c.method} ${c.path} answered ${c.response.status}`),
       ];
-      if (problems.length) throw new Error(`after the test:\n${problems.join("\n")}`);
+      if (problems.length) {
+        const errors = logLines.filter((l) => /"level":(50|60)/.test(l)).map((l) => (JSON.parse(l) as { err?: { message?: string } }).err?.message ?? l.slice(0, 200));
+        throw new Error(`after the test:\n${problems.join("\n")}${errors.length ? `\nerror log lines:\n${errors.join("\n")}` : ""}`);
+      }
     },
   };
 }
