@@ -8,6 +8,7 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -19,6 +20,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores run the broker, the database and the services under test too.
           maxWorkers: 2,
+          // Unit tests first: they fail fast and need no infrastructure.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,9 +1,9 @@
-import { agileTuneSignature, deliveriesCollection, deliveryIdFor, EVENT_TYPES, standardWebhookSignature } from "@agiletune/shared";
+import { agileTuneSignature, deadLettersCollection, deliveriesCollection, deliveryIdFor, EVENT_TYPES, standardWebhookSignature, webhooksCollection } from "@agiletune/shared";
 import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { afterEach, expect } from "vitest";
 import { verifySignature } from "../packages/shared/src/fixtures/user-guide-verify-signature.js";
-import { domainEvent, startPipeline } from "./support/pipeline.js";
+import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -51,4 +51,217 @@ test("each of the eight event types reaches a subscribed endpoint with the exact
   expect(logged).toMatchObject({ webhookId: jsonHook._id, eventId: events[0]!.id, event: events[0]!.event, status: "succeeded" });
   expect(logged!.attempts).toHaveLength(1);
   expect(logged!.attempts[0]).toMatchObject({ attempt: 0, outcome: "succeeded", response: { status: 200, body: "ok" } });
+});
+
+test("filters by event type and *, skips inactive webhooks, and keeps organizations apart", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver();
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
+  cleanups.push(pipeline.stop);
+  await pipeline.createWebhook({ url: receiver.url("/a-tasks"), organizationId: "org_a", events: ["task.created"] });
+  await pipeline.createWebhook({ url: receiver.url("/a-all"), organizationId: "org_a", events: ["*"] });
+  await pipeline.createWebhook({ url: receiver.url("/a-off"), organizationId: "org_a", events: ["*"], active: false });
+  await pipeline.createWebhook({ url: receiver.url("/b-members"), organizationId: "org_b", events: ["member.added", "member.removed"] });
+
+  const events = [
+    domainEvent({ organizationId: "org_a", event: "task.created" }),
+    domainEvent({ organizationId: "org_a", event: "comment.created" }),
+    domainEvent({ organizationId: "org_b", event: "member.added" }),
+    domainEvent({ organizationId: "org_b", event: "task.created" }),
+    domainEvent({ organizationId: "org_c", event: "member.added" }),
+  ];
+  await pipeline.produceEvents(events);
+  await receiver.waitFor((all) => all.length >= 4);
+  // Give any wrongly routed delivery time to show up.
+  await new Promise((r) => setTimeout(r, 1_500));
+
+  const seen = (path: string) => receiver.forPath(path).map((r) => JSON.parse(r.body).data.id).sort();
+  const ids = (...i: number[]) => i.map((n) => events[n]!.data.id).sort();
+  expect(seen("/a-tasks")).toEqual(ids(0));
+  expect(seen("/a-all")).toEqual(ids(0, 1));
+  expect(seen("/a-off")).toEqual([]);
+  expect(seen("/b-members")).toEqual(ids(2));
+  expect(receiver.requests).toHaveLength(4);
+});
+
+test("an endpoint failing twice then answering 200 gets exactly three attempts, spaced by the first two delays", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver((_req, count) => (count <= 2 ? { status: 503, body: "try later" } : { status: 200 }));
+  cleanups.push(receiver.close);
+  const delays = [1_000, 2_000, 3_000, 4_000, 5_000];
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: delays });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url("/flaky") });
+  const event = domainEvent();
+  await pipeline.produceEvents([event]);
+  await receiver.waitFor((all) => all.length >= 3, 20_000);
+  await new Promise((r) => setTimeout(r, 1_500));
+
+  const attempts = receiver.forPath("/flaky");
+  expect(attempts).toHaveLength(3);
+  expect(new Set(attempts.map((a) => a.headers["x-agiletune-delivery"]))).toEqual(new Set([deliveryIdFor(event.id, hook._id)]));
+  const gaps = [attempts[1]!.receivedAt - attempts[0]!.receivedAt, attempts[2]!.receivedAt - attempts[1]!.receivedAt];
+  // Each retry is due `delay` after the failed attempt; it may fire a little late, never early.
+  expect(gaps[0]).toBeGreaterThanOrEqual(delays[0]! - 50);
+  expect(gaps[0]).toBeLessThan(delays[0]! + 1_500);
+  expect(gaps[1]).toBeGreaterThanOrEqual(delays[1]! - 50);
+  expect(gaps[1]).toBeLessThan(delays[1]! + 1_500);
+
+  await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("succeeded");
+  const log = await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) });
+  expect(log!.attempts.map((a) => [a.attempt, a.outcome, a.response?.status])).toEqual([
+    [0, "failed", 503],
+    [1, "failed", 503],
+    [2, "succeeded", 200],
+  ]);
+  expect(log!.attempts[0]!.response!.body).toBe("try later");
+  expect(log!.attempts[0]!.error).toMatchObject({ code: "http_status" });
+});
+
+test("an endpoint that always answers 500 gets six attempts, then the job is dead-lettered and the webhook is failing", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver(() => ({ status: 500, body: "x".repeat(10_000) }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: [300, 300, 300, 300, 300] });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url("/down") });
+  const event = domainEvent({ event: "project.created" });
+  await pipeline.produceEvents([event]);
+
+  const [deadLetter] = await readTopic(kafka, topics.deadLetters, 1, 30_000);
+  expect(receiver.forPath("/down")).toHaveLength(6);
+  expect(deadLetter!.key!.toString()).toBe(hook._id);
+  expect(JSON.parse(deadLetter!.value!.toString())).toMatchObject({ deliveryId: deliveryIdFor(event.id, hook._id), attempt: 5, eventId: event.id });
+  expect(deadLetter!.headers["x-error"]).toMatch(/retries exhausted.*500/);
+
+  await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.health, { timeout: 10_000 }).toBe("failing");
+  await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("failed");
+  const log = await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) });
+  expect(log!.attempts.map((a) => a.attempt)).toEqual([0, 1, 2, 3, 4, 5]);
+  // Response bodies are kept truncated to 4 KB.
+  expect(log!.attempts[0]!.response!.body).toHaveLength(4096);
+  expect(log!.attempts[0]!.response!.bodyTruncated).toBe(true);
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) })).toMatchObject({ webhookId: hook._id, replayedAt: null });
+
+  // A later success makes it healthy again.
+  receiver.setResponder(() => ({ status: 200 }));
+  await pipeline.produceEvents([domainEvent()]);
+  await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.health, { timeout: 10_000 }).toBe("healthy");
+});
+
+test("a hanging endpoint fails by timeout and is retried", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver((_req, count) => (count === 1 ? "hang" : { status: 204 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 1_000, retryDelaysMs: [500, 500, 500, 500, 500] });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url("/hang") });
+  const event = domainEvent();
+  await pipeline.produceEvents([event]);
+  await receiver.waitFor((all) => all.length >= 2, 20_000);
+  await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("succeeded");
+  const log = await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) });
+  expect(log!.attempts[0]).toMatchObject({ outcome: "failed", response: null, error: { code: "timeout" } });
+  expect(log!.attempts[0]!.durationMs).toBeGreaterThanOrEqual(950);
+  expect(log!.attempts[0]!.durationMs).toBeLessThan(3_000);
+  expect(log!.attempts[1]).toMatchObject({ outcome: "succeeded", response: { status: 204 } });
+});
+
+test("deleting or deactivating a webhook cancels its pending retries", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver(() => ({ status: 500 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: [1_500, 1_500, 1_500, 1_500, 1_500] });
+  cleanups.push(pipeline.stop);
+  const deleted = await pipeline.createWebhook({ url: receiver.url("/deleted") });
+  const deactivated = await pipeline.createWebhook({ url: receiver.url("/deactivated") });
+  const event = domainEvent();
+  await pipeline.produceEvents([event]);
+  await receiver.waitFor((all) => all.length >= 2);
+  await webhooksCollection(mongo.db).deleteOne({ _id: deleted._id });
+  await webhooksCollection(mongo.db).updateOne({ _id: deactivated._id }, { $set: { active: false } });
+
+  for (const [hook, reason] of [[deleted, /deleted/], [deactivated, /deactivated/]] as const) {
+    await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("cancelled");
+    expect((await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))!.statusReason).toMatch(reason);
+  }
+  expect(receiver.requests).toHaveLength(2);
+});
+
+test("malformed events of every kind land on the invalid topic unchanged, while good events around them are delivered", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver();
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
+  cleanups.push(pipeline.stop);
+  await pipeline.createWebhook({ url: receiver.url("/good") });
+
+  const good = [domainEvent(), domainEvent(), domainEvent()];
+  const bad: Array<{ value: Buffer | null; reason: RegExp }> = [
+    { value: Buffer.from("{not json"), reason: /invalid JSON/ },
+    { value: Buffer.from(""), reason: /empty/ },
+    { value: null, reason: /empty/ },
+    { value: Buffer.from(JSON.stringify([1, 2, 3])), reason: /\(root\)/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), event: "task.exploded" })), reason: /unknown event type/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), id: undefined })), reason: /^id:/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), organizationId: 42 })), reason: /organizationId/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), timestamp: "tomorrow" })), reason: /timestamp/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), data: "text" })), reason: /data/ },
+    { value: Buffer.from([0xff, 0xfe, 0x00, 0x01]), reason: /invalid JSON/ },
+    { value: Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from("avro?")]), reason: /SCHEMA_REGISTRY_URL is not set/ },
+  ];
+  const messages = [
+    { key: "org_1", value: JSON.stringify(good[0]) },
+    ...bad.slice(0, 6).map((b, i) => ({ key: `bad-${i}`, value: b.value })),
+    { key: "org_1", value: JSON.stringify(good[1]) },
+    ...bad.slice(6).map((b, i) => ({ key: `bad-${i + 6}`, value: b.value, headers: { "x-upstream": "svc-a" } })),
+    { key: "org_1", value: JSON.stringify(good[2]) },
+  ];
+  // One partition-key-free send keeps them interleaved as written.
+  await pipeline.producer.send({ topic: topics.events, messages });
+
+  const invalid = await readTopic(kafka, topics.eventsInvalid, bad.length);
+  await receiver.waitFor((all) => all.length >= good.length);
+  expect(receiver.forPath("/good").map((r) => JSON.parse(r.body).data.id).sort()).toEqual(good.map((g) => g.data.id).sort());
+  for (const [i, b] of bad.entries()) {
+    const landed = invalid.find((m) => m.key?.toString() === `bad-${i}`);
+    expect(landed, `bad-${i}`).toBeDefined();
+    if (b.value === null) expect(landed!.value).toBeNull();
+    else expect(Buffer.compare(landed!.value ?? Buffer.alloc(0), b.value)).toBe(0);
+    expect(landed!.headers["x-error"], `bad-${i}`).toMatch(b.reason);
+    expect(landed!.headers["x-original-topic"]).toBe(topics.events);
+  }
+  expect(invalid.filter((m) => m.key?.toString().startsWith("bad-") && Number(m.key.toString().slice(4)) >= 6).every((m) => m.headers["x-upstream"] === "svc-a")).toBe(true);
+});
+
+test("one endpoint hanging until timeout does not hold back deliveries to twenty healthy endpoints", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver((req) => (req.path === "/hanging" ? "hang" : { status: 200 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 4_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });
+  cleanups.push(pipeline.stop);
+  for (const org of ["org_base", "org_mixed"]) {
+    for (let i = 0; i < 20; i++) await pipeline.createWebhook({ url: receiver.url(`/${org}/healthy-${i}`), organizationId: org });
+  }
+  await pipeline.createWebhook({ url: receiver.url("/hanging"), organizationId: "org_mixed" });
+
+  async function healthyLatencies(org: string): Promise<number[]> {
+    const producedAt = new Map<string, number>();
+    for (let round = 0; round < 5; round++) {
+      const batch = Array.from({ length: 6 }, () => domainEvent({ organizationId: org }));
+      for (const e of batch) producedAt.set(String(e.data.id), Date.now());
+      await pipeline.produceEvents(batch);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const expected = producedAt.size * 20;
+    const healthy = () => receiver.requests.filter((r) => r.path.startsWith(`/${org}/healthy-`));
+    await receiver.waitFor(() => healthy().length >= expected, 30_000).catch(async (err) => {
+      const statuses = await deliveriesCollection(mongo.db).aggregate([{ $group: { _id: "$status", n: { $sum: 1 } } }]).toArray();
+      const errors = await deliveriesCollection(mongo.db).find({ status: { $ne: "succeeded" } }).limit(3).toArray();
+      throw new Error(`${(err as Error).message}; statuses ${JSON.stringify(statuses)}; e.g. ${JSON.stringify(errors.map((e) => e.attempts.map((a) => a.error)))}`);
+    });
+    return healthy().map((r) => r.receivedAt - producedAt.get(String(JSON.parse(r.body).data.id))!).sort((a, b) => a - b);
+  }
+
+  const baseline = await healthyLatencies("org_base");
+  const withHanging = await healthyLatencies("org_mixed");
+  const p95 = (xs: number[]) => xs[Math.floor(xs.length * 0.95)]!;
+  logger.info({ baselineP95: p95(baseline), withHangingP95: p95(withHanging) }, "head-of-line latencies");
+  // Blocking behind the hanging endpoint would cost at least its 4 s timeout.
+  expect(p95(withHanging)).toBeLessThan(Math.max(3 * p95(baseline), p95(baseline) + 500));
+  expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
 });

@@ -18,6 +18,7 @@ export type PipelineOptions = {
   deliveryTimeoutMs?: number;
   schemaRegistry?: RegistryDecoder;
   maxInFlightPerEndpoint?: number;
+  maxInFlight?: number;
 };
 
 /** The three pipeline services, in this process, on the test's own topics and groups. */
@@ -34,7 +35,7 @@ export async function startPipeline(opts: PipelineOptions) {
     retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000, 3000, 4000, 5000],
     deliveryTimeoutMs: opts.deliveryTimeoutMs ?? 5_000,
     allowPrivateUrls: true,
-    maxInFlight: 512,
+    maxInFlight: opts.maxInFlight ?? 512,
     maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? 16,
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: `${opts.testId}-fanout`, schemaRegistry: opts.schemaRegistry });
@@ -93,4 +94,32 @@ export function domainEvent(fields: Partial<{ id: string; event: string; timesta
     data: { id: `tsk_${counter}`, title: "Implement login page", status: "in_progress", assignee: { id: "usr_xyz789", name: "Jane Doe" } },
     ...fields,
   };
+}
+
+/** Reads messages from the start of a topic until `count` arrived (or the timeout). */
+export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 20_000) {
+  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString("hex")}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, string> }> = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+            messages.push({ key: message.key, value: message.value, headers });
+            if (messages.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
 }

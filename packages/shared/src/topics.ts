@@ -56,7 +56,9 @@ export async function ensureTopics(
   if (missing.length === 0) return [];
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait trips over UNKNOWN_TOPIC_OR_PARTITION while a KRaft broker is
+      // still publishing the new topics; waitForLeaders below tolerates that.
+      waitForLeaders: false,
       // Room for large events: a job carries its event, plus headers, so it is a little
       // larger than the event upstream produced.
       topics: missing.map((topic) => ({ topic, ...opts, configEntries: [{ name: "max.message.bytes", value: String(8 * 1024 * 1024) }] })),
@@ -66,5 +68,20 @@ export async function ensureTopics(
     const after = new Set(await admin.listTopics());
     if (missing.some((t) => !after.has(t))) throw err;
   }
+  await waitForLeaders(admin, missing);
   return missing;
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      if (metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -6,45 +6,69 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+const tick = () => new Promise((r) => setImmediate(r));
+
+function harness(limits: { maxTotal: number; maxPerKey: number; maxQueuedWhenSlow: number; slowAfterMs: number }) {
+  let clock = 0;
+  const started: string[] = [];
+  const overflowed: string[] = [];
+  const pending = new Map<string, ReturnType<typeof deferred>>();
+  const gate = new ConcurrencyGate<string>(
+    limits,
+    async (item) => {
+      started.push(item);
+      const d = deferred();
+      pending.set(item, d);
+      await d.promise;
+    },
+    (item) => overflowed.push(item),
+    () => clock,
+  );
+  return { gate, started, overflowed, finish: (item: string) => pending.get(item)!.resolve(), advance: (ms: number) => (clock += ms) };
+}
 
 describe("ConcurrencyGate", () => {
-  it("runs at most maxPerKey per endpoint, queues the rest, and overflows past the queue", async () => {
-    const gate = new ConcurrencyGate({ maxTotal: 100, maxPerKey: 2, maxQueuedPerKey: 1 });
-    const slow = [deferred(), deferred(), deferred()];
-    const started: number[] = [];
-    const results = slow.map((d, i) => gate.submit("slow", async () => { started.push(i); await d.promise; }));
-    expect(results).toEqual(["accepted", "accepted", "accepted"]);
-    expect(gate.submit("slow", async () => undefined)).toBe("overflow");
-    expect(started).toEqual([0, 1]);
+  it("runs at most maxPerKey per endpoint and queues a fast endpoint's burst of any size", () => {
+    const { gate, started, overflowed } = harness({ maxTotal: 100, maxPerKey: 2, maxQueuedWhenSlow: 1, slowAfterMs: 1000 });
+    for (let i = 0; i < 10; i++) gate.submit("fast", `f${i}`);
+    expect(started).toEqual(["f0", "f1"]);
+    expect(overflowed).toEqual([]);
+    expect(gate.size).toBe(10);
+  });
 
-    // Another endpoint is not held back by the slow one.
-    let otherRan = false;
-    expect(gate.submit("other", async () => { otherRan = true; })).toBe("accepted");
-    await Promise.resolve();
-    expect(otherRan).toBe(true);
+  it("sheds a slow endpoint's queue and overflows its new work, without touching other endpoints", async () => {
+    const h = harness({ maxTotal: 100, maxPerKey: 2, maxQueuedWhenSlow: 1, slowAfterMs: 1000 });
+    for (let i = 0; i < 5; i++) h.gate.submit("slow", `s${i}`);
+    h.advance(1500);
+    h.gate.submit("slow", "s5");
+    // s2 is kept (the oldest queued), s3 and s4 are shed, s5 overflows.
+    expect(h.overflowed).toEqual(["s4", "s3", "s5"]);
+    expect(h.gate.size).toBe(3);
 
-    slow[0]!.resolve();
-    await new Promise((r) => setImmediate(r));
-    expect(started).toEqual([0, 1, 2]);
-    slow[1]!.resolve();
-    slow[2]!.resolve();
-    await gate.drain();
-    expect(gate.size).toBe(0);
+    h.gate.submit("other", "o0");
+    expect(h.started).toContain("o0");
+    h.finish("o0");
+    h.finish("s0");
+    await tick();
+    expect(h.started).toEqual(["s0", "s1", "o0", "s2"]);
+    h.finish("s1");
+    h.finish("s2");
+    await h.gate.drain();
+    expect(h.gate.size).toBe(0);
   });
 
   it("makes callers wait when the total is reached", async () => {
-    const gate = new ConcurrencyGate({ maxTotal: 2, maxPerKey: 10, maxQueuedPerKey: 10 });
-    const d = [deferred(), deferred()];
-    gate.submit("a", () => d[0]!.promise);
-    gate.submit("b", () => d[1]!.promise);
+    const h = harness({ maxTotal: 2, maxPerKey: 10, maxQueuedWhenSlow: 10, slowAfterMs: 1000 });
+    h.gate.submit("a", "a0");
+    h.gate.submit("b", "b0");
     let admitted = false;
-    const waiting = gate.waitForCapacity().then(() => (admitted = true));
-    await new Promise((r) => setImmediate(r));
+    const waiting = h.gate.waitForCapacity().then(() => (admitted = true));
+    await tick();
     expect(admitted).toBe(false);
-    d[0]!.resolve();
+    h.finish("a0");
     await waiting;
     expect(admitted).toBe(true);
-    d[1]!.resolve();
-    await gate.drain();
+    h.finish("b0");
+    await h.gate.drain();
   });
 });

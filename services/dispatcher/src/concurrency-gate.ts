@@ -1,71 +1,95 @@
-type Task = () => Promise<void>;
-
 /**
- * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only
- * slows itself. Work for a busy endpoint waits in its own small queue; when that queue
- * is full the caller is told `overflow` and parks the job elsewhere instead of letting
- * one endpoint fill the shared capacity.
+ * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only slows
+ * itself. Work for a busy endpoint waits in that endpoint's own queue. Once an endpoint
+ * is slow (its oldest running request is older than `slowAfterMs`), its queue is cut to
+ * `maxQueuedWhenSlow` and the excess is handed to `overflow` (the dispatcher parks it on
+ * the first retry tier), so a hanging endpoint cannot fill the shared capacity while a
+ * fast one may queue a burst of any size the total allows.
  */
-export class ConcurrencyGate {
-  private readonly running = new Map<string, number>();
-  private readonly queued = new Map<string, Task[]>();
+export class ConcurrencyGate<T> {
+  private readonly running = new Map<string, number[]>();
+  private readonly queued = new Map<string, T[]>();
   private accepted = 0;
   private capacityWaiters: Array<() => void> = [];
 
-  constructor(private readonly limits: { maxTotal: number; maxPerKey: number; maxQueuedPerKey: number }) {}
+  constructor(
+    private readonly limits: { maxTotal: number; maxPerKey: number; maxQueuedWhenSlow: number; slowAfterMs: number },
+    private readonly run: (item: T) => Promise<void>,
+    private readonly overflow: (item: T) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
-  /** Accepted tasks (running or queued). */
+  /** Accepted items (running or queued). */
   get size(): number {
     return this.accepted;
   }
 
-  runningFor(key: string): number {
-    return this.running.get(key) ?? 0;
-  }
-
-  /** Resolves once another task can be accepted. */
+  /** Resolves once another item can be accepted. */
   async waitForCapacity(): Promise<void> {
-    while (this.accepted >= this.limits.maxTotal) {
-      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
-    }
+    while (this.accepted >= this.limits.maxTotal) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  /** Resolves when every accepted task has finished. */
+  /** Resolves when every accepted item has finished. */
   async drain(): Promise<void> {
     while (this.accepted > 0) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  submit(key: string, task: Task): "accepted" | "overflow" {
-    const running = this.running.get(key) ?? 0;
-    if (running < this.limits.maxPerKey) {
+  isSlow(key: string): boolean {
+    const starts = this.running.get(key);
+    return starts !== undefined && starts.length > 0 && this.now() - starts[0]! > this.limits.slowAfterMs;
+  }
+
+  submit(key: string, item: T): void {
+    const starts = this.running.get(key) ?? [];
+    if (starts.length < this.limits.maxPerKey) {
       this.accepted++;
-      this.start(key, task);
-      return "accepted";
+      this.start(key, item);
+      return;
     }
     const queue = this.queued.get(key) ?? [];
-    if (queue.length >= this.limits.maxQueuedPerKey) return "overflow";
-    queue.push(task);
+    if (this.isSlow(key)) {
+      // Shed what a slow endpoint would otherwise sit on, oldest kept first.
+      while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
+      if (queue.length >= this.limits.maxQueuedWhenSlow) {
+        this.overflow(item);
+        return;
+      }
+    }
+    queue.push(item);
     this.queued.set(key, queue);
     this.accepted++;
-    return "accepted";
   }
 
-  private start(key: string, task: Task): void {
-    this.running.set(key, (this.running.get(key) ?? 0) + 1);
-    // Tasks handle their own errors; a rejection here would be a bug, not an outcome.
-    task()
-      .catch(() => undefined)
-      .finally(() => this.finished(key));
-  }
-
-  private finished(key: string): void {
+  private shed(item: T): void {
     this.accepted--;
-    const next = this.queued.get(key)?.shift();
-    if (this.queued.get(key)?.length === 0) this.queued.delete(key);
-    const running = (this.running.get(key) ?? 1) - 1;
-    if (running === 0) this.running.delete(key);
-    else this.running.set(key, running);
-    if (next) this.start(key, next);
+    this.overflow(item);
+    this.wakeWaiters();
+  }
+
+  private start(key: string, item: T): void {
+    const startedAt = this.now();
+    const starts = this.running.get(key) ?? [];
+    starts.push(startedAt);
+    this.running.set(key, starts);
+    // Items handle their own errors; a rejection here would be a bug, not an outcome.
+    this.run(item)
+      .catch(() => undefined)
+      .finally(() => this.finished(key, startedAt));
+  }
+
+  private finished(key: string, startedAt: number): void {
+    this.accepted--;
+    const starts = this.running.get(key)!;
+    starts.splice(starts.indexOf(startedAt), 1);
+    if (starts.length === 0) this.running.delete(key);
+    const queue = this.queued.get(key);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.queued.delete(key);
+    if (next !== undefined) this.start(key, next);
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
     const waiters = this.capacityWaiters;
     this.capacityWaiters = [];
     for (const wake of waiters) wake();

@@ -16,7 +16,7 @@ import {
   type WebhookDoc,
 } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
-import type { Db } from "mongodb";
+import type { AnyBulkWriteOperation, Db } from "mongodb";
 import type { Registry } from "prom-client";
 import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
@@ -58,8 +58,27 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: "dispatcher" });
   const groupId = opts.groupId ?? "agiletune-dispatcher";
-  const agent = opts.agent ?? createDeliveryAgent({ allowPrivate: opts.allowPrivateUrls, connectionsPerOrigin: opts.maxInFlightPerEndpoint });
-  const gate = new ConcurrencyGate({ maxTotal: opts.maxInFlight, maxPerKey: opts.maxInFlightPerEndpoint, maxQueuedPerKey: opts.maxInFlightPerEndpoint * 2 });
+  // Many webhooks can share one origin (a chat service, a CI host): the pool per origin must
+  // not be what limits them, or one hanging webhook would starve its neighbours. The gate
+  // below bounds each webhook instead.
+  const agent = opts.agent ?? createDeliveryAgent({ allowPrivate: opts.allowPrivateUrls, connectionsPerOrigin: opts.maxInFlight });
+  // Work waiting on a slow endpoint is parked on the first retry tier instead of filling
+  // the shared capacity (see ConcurrencyGate). `settle` releases the job's offset.
+  type GateItem = { job: DeliveryJob; webhook: ResolvedWebhook; settle: (work: Promise<void>) => void };
+  const gate = new ConcurrencyGate<GateItem>(
+    {
+      maxTotal: opts.maxInFlight,
+      maxPerKey: opts.maxInFlightPerEndpoint,
+      maxQueuedWhenSlow: opts.maxInFlightPerEndpoint,
+      slowAfterMs: Math.min(1_000, opts.deliveryTimeoutMs / 4),
+    },
+    async (item) => {
+      const exchange = attempt(item.job, item.webhook);
+      item.settle(exchange.then((e) => e.recorded));
+      await exchange;
+    },
+    (item) => item.settle(defer(item.job)),
+  );
   const webhooks = new WebhookCache(opts.db, opts.encryptionKey, { ttlMs: 1_000 });
   const logWriter = new LogWriter(opts.db);
   const producer = createProducer(opts.kafka);
@@ -72,6 +91,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   let windows = new Map<number, InFlightWindow>();
   const side = new Set<Promise<void>>();
   let stopping = false;
+  /** Set when shutdown gives up waiting: unfinished work is left for a redelivery. */
+  let abandoned = false;
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     windows = new Map();
@@ -88,6 +109,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       try {
         return await fn();
       } catch (err) {
+        // Its offset stays uncommitted, so the job is redelivered after restart.
+        if (abandoned) throw err;
         log.error({ err, what }, "durable write failed; retrying");
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -97,10 +120,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   function writeDelivery(job: DeliveryJob, set: Partial<DeliveryDoc>, record: AttemptRecord): Promise<void> {
     const at = new Date(now());
     const payload = { event: job.event, timestamp: job.timestamp, data: job.data };
+    const identity = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event };
     // Fields an attempt does not decide start as a pending delivery's.
-    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at };
+    const onInsert: Partial<DeliveryDoc> = { ...identity, createdAt: at };
     if (set.status === undefined) Object.assign(onInsert, { status: "pending", nextAttemptAt: null, statusReason: null });
-    return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+    const update: AnyBulkWriteOperation<DeliveryDoc> = {
       updateOne: {
         filter: { _id: job.deliveryId },
         update: {
@@ -110,7 +134,21 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         },
         upsert: true,
       },
-    });
+    };
+    if (job.attempt > 0 || job.source !== "event" || set.status === undefined) return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, update);
+    // A first attempt usually creates the log entry: insert, and update only if it exists.
+    const document: DeliveryDoc = {
+      _id: job.deliveryId,
+      ...identity,
+      status: set.status,
+      attempts: [record],
+      nextAttemptAt: set.nextAttemptAt ?? null,
+      statusReason: set.statusReason ?? null,
+      payload,
+      createdAt: at,
+      updatedAt: at,
+    };
+    return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } }, update);
   }
 
   function setHealth(webhook: WebhookDoc, health: WebhookDoc["health"]): Promise<void> {
@@ -139,7 +177,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     });
   }
 
-  async function attempt(job: DeliveryJob, webhook: ResolvedWebhook): Promise<void> {
+  /**
+   * The HTTP exchange holds the endpoint's slot; recording what followed does not, so a
+   * slow database never throttles fast endpoints. Resolves with the recording's promise.
+   */
+  async function attempt(job: DeliveryJob, webhook: ResolvedWebhook): Promise<{ recorded: Promise<void> }> {
     const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
     const startedAt = now();
     const headers = {
@@ -152,10 +194,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const result = await postDelivery({ agent, url: webhook.doc.url, headers, body, timeoutMs: opts.deliveryTimeoutMs, allowPrivate: opts.allowPrivateUrls });
     metrics.attemptSeconds.observe({ result: result.error ? "failure" : "success" }, result.durationMs / 1000);
     const outcome = decideOutcome(job, result.error, now(), opts.retryDelaysMs);
-    await durably("attempt outcome", () => recordOutcome(job, webhook, headers, result, outcome, startedAt));
     if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((now() - job.enqueuedAt) / 1000);
     metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
     log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: result.status, outcome: outcome.kind }, "attempt done");
+    return { recorded: durably("attempt outcome", () => recordOutcome(job, webhook, headers, result, outcome, startedAt)) };
   }
 
   /** Produce what follows first, then the log: a crash in between repeats, never loses. */
@@ -216,12 +258,22 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     await durably("defer", () => batching.send(opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
   }
 
+  let sideWaiters: Array<() => void> = [];
+  function sideSettled(): Promise<void> {
+    return new Promise((resolve) => sideWaiters.push(resolve));
+  }
+
   function track(partition: number, window: InFlightWindow, offset: string, work: Promise<void>): void {
     const done = work
-      .catch((err: unknown) => log.error({ err, partition, offset }, "delivery handling failed"))
+      .catch((err: unknown) => {
+        if (!abandoned) log.error({ err, partition, offset }, "delivery handling failed");
+      })
       .finally(() => {
         window.finish(offset);
         side.delete(done);
+        const waiters = sideWaiters;
+        sideWaiters = [];
+        for (const wake of waiters) wake();
       });
     side.add(done);
   }
@@ -238,6 +290,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     }
     const job = decoded.value;
     const webhook = await webhooks.get(job.webhookId);
+    // Shutting down: leave it unfinished, so its offset is not committed and it is redelivered.
+    if (stopping) return;
     if (!webhook || webhook.doc.organizationId !== job.organizationId) {
       track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deleted")));
       return;
@@ -246,10 +300,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deactivated")));
       return;
     }
-    let settle!: () => void;
-    const finished = new Promise<void>((resolve) => (settle = resolve));
-    const admitted = gate.submit(job.webhookId, () => attempt(job, webhook).finally(settle));
-    track(partition, window, message.offset, admitted === "accepted" ? finished : defer(job));
+    // The offset is released when the attempt (or the parking) has settled durably.
+    const settled = new Promise<void>((resolve) => gate.submit(job.webhookId, { job, webhook, settle: (work) => resolve(work) }));
+    track(partition, window, message.offset, settled);
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -270,8 +323,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     }
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || stopping) break;
-      while (gate.size >= opts.maxInFlight) {
-        await Promise.race([gate.waitForCapacity(), new Promise((r) => setTimeout(r, 1_000))]);
+      // Bounded memory: jobs taken and not finished (sending or recording) stay under the cap.
+      while (gate.size >= opts.maxInFlight || side.size >= opts.maxInFlight * 2) {
+        await Promise.race([gate.waitForCapacity(), sideSettled(), new Promise((r) => setTimeout(r, 1_000))]);
         await heartbeat();
       }
       await handle(message, batch.partition, window);
@@ -310,7 +364,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         Promise.all([gate.drain(), ...side]).then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), grace)),
       ]);
-      if (!drained) log.warn({ inFlight: gate.size }, "abandoning unfinished deliveries; they are redelivered after restart");
+      if (!drained) {
+        abandoned = true;
+        log.warn({ inFlight: gate.size, unfinished: side.size }, "abandoning unfinished deliveries; they are redelivered after restart");
+      }
       clearInterval(commitTimer);
       while (committing) await committing;
       await commitWindows().catch((err: unknown) => log.warn({ err }, "final commit failed; uncommitted jobs will be redelivered"));
@@ -318,7 +375,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       await logWriter.drain();
       await batching.flush();
       await producer.disconnect();
-      if (!opts.agent) await agent.close();
+      if (!opts.agent) await (abandoned ? agent.destroy() : agent.close());
     },
   };
 }

@@ -3,7 +3,7 @@ import { bootstrapWorker, runService } from "@agiletune/shared";
 import { startDispatcher } from "./dispatcher.js";
 
 await runService("dispatcher", async (config, logger) => {
-  const groupId = "agiletune-dispatcher";
+  const groupId = `${config.TOPIC_PREFIX}agiletune-dispatcher`;
   const ctx = await bootstrapWorker(config, logger, { needsMongo: true, consumerGroups: (t) => [{ groupId, topic: t.deliveries }] });
   const dispatcher = await startDispatcher({
     kafka: ctx.kafka,

@@ -3,7 +3,7 @@ import { bootstrapWorker, runService } from "@agiletune/shared";
 import { startRetryService } from "./retry-service.js";
 
 await runService("retry", async (config, logger) => {
-  const groupIdPrefix = "agiletune-retry";
+  const groupIdPrefix = `${config.TOPIC_PREFIX}agiletune-retry`;
   const ctx = await bootstrapWorker(config, logger, {
     needsMongo: false,
     consumerGroups: (t) => t.retries.map((topic) => ({ groupId: `${groupIdPrefix}-${topic}`, topic })),
