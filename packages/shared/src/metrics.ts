@@ -13,7 +13,7 @@ export function createRegistry(service: string): Registry {
  * `kafka_consumer_lag{topic}`: end offsets minus the group's committed offsets, summed
  * over partitions, computed when Prometheus scrapes (no timer to leak).
  */
-export function registerConsumerLag(registry: Registry, admin: Admin, groupId: string, topics: () => string[]): void {
+export function registerConsumerLag(registry: Registry, admin: Admin, groups: Array<{ groupId: string; topic: string }>): void {
   new Gauge({
     name: "kafka_consumer_lag",
     help: "Messages not yet committed by this service's consumer group, per topic",
@@ -21,7 +21,7 @@ export function registerConsumerLag(registry: Registry, admin: Admin, groupId: s
     registers: [registry],
     async collect() {
       this.reset();
-      for (const topic of topics()) {
+      for (const { groupId, topic } of groups) {
         try {
           const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
           const committedByPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));

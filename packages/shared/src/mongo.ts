@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from "mongodb";
+import { MongoClient, type Db, type IndexDescription } from "mongodb";
 
 /** Collection names, shared by the services that read and write them. */
 export const COLLECTIONS = {
@@ -24,19 +24,43 @@ export async function connectMongo(url: string, opts: { dbName?: string; appName
   return { client, db };
 }
 
-/**
- * Indexes every query of ours needs. Idempotent. Only plain and unique indexes: they
- * behave the same on MongoDB and FerretDB (see README, "MongoDB features we use").
- */
-export async function ensureIndexes(db: Db): Promise<void> {
-  await db.collection(COLLECTIONS.webhooks).createIndexes([{ key: { organizationId: 1, createdAt: -1, _id: -1 }, name: "org_created" }]);
-  await db.collection(COLLECTIONS.deliveries).createIndexes([
+const INDEXES: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.webhooks]: [{ key: { organizationId: 1, createdAt: -1, _id: -1 }, name: "org_created" }],
+  [COLLECTIONS.deliveries]: [
     { key: { webhookId: 1, createdAt: -1, _id: -1 }, name: "webhook_created" },
     { key: { organizationId: 1, webhookId: 1 }, name: "org_webhook" },
-  ]);
-  await db.collection(COLLECTIONS.deadLetters).createIndexes([
+  ],
+  [COLLECTIONS.deadLetters]: [
     { key: { deadLetteredAt: -1, _id: -1 }, name: "dead_lettered_at" },
     { key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" },
-  ]);
-  await db.collection(COLLECTIONS.apiKeys).createIndexes([{ key: { tokenHash: 1 }, name: "token_hash", unique: true }]);
+  ],
+  [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
+};
+
+/**
+ * Indexes every query of ours needs; creates only the missing ones, by name. Only plain
+ * and unique indexes: they behave the same on MongoDB and FerretDB. Asking FerretDB v1.24
+ * to create an index that already exists kills the connection (a server panic), which is
+ * why existing ones are listed first rather than relying on createIndexes being idempotent.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [name, wanted] of Object.entries(INDEXES)) {
+    const collection = db.collection(name);
+    const existing = new Set(
+      await collection
+        .listIndexes()
+        .toArray()
+        .then((indexes) => indexes.map((i) => String(i.name)))
+        .catch(() => [] as string[]),
+    );
+    for (const index of wanted.filter((i) => !existing.has(i.name!))) {
+      try {
+        await collection.createIndexes([index]);
+      } catch (err) {
+        // Another service created it meanwhile: fine, as long as it now exists.
+        const now = await collection.listIndexes().toArray();
+        if (!now.some((i) => i.name === index.name)) throw err;
+      }
+    }
+  }
 }

@@ -37,7 +37,7 @@ export async function bootstrapWorker(
   if (mongo) await ensureIndexes(mongo.db);
 
   const registry = createRegistry(config.service);
-  for (const group of opts.consumerGroups(topics)) registerConsumerLag(registry, admin, group.groupId, () => [group.topic]);
+  registerConsumerLag(registry, admin, opts.consumerGroups(topics));
   const ops = await startOpsServer({
     port: config.metricsPort,
     registry,

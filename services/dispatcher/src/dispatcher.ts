@@ -123,7 +123,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const identity = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event };
     // Fields an attempt does not decide start as a pending delivery's.
     const onInsert: Partial<DeliveryDoc> = { ...identity, createdAt: at };
-    if (set.status === undefined) Object.assign(onInsert, { status: "pending", nextAttemptAt: null, statusReason: null });
+    if (set.status === undefined) onInsert.status = "pending";
     const update: AnyBulkWriteOperation<DeliveryDoc> = {
       updateOne: {
         filter: { _id: job.deliveryId },
@@ -161,20 +161,16 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
 
   async function cancel(job: DeliveryJob, reason: string): Promise<void> {
     metrics.deliveries.inc({ outcome: "cancelled" });
-    // A delivery that already succeeded stays succeeded; anything else ends cancelled.
-    await logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
-      updateOne: {
-        filter: { _id: job.deliveryId, status: { $ne: "succeeded" } },
-        update: {
-          $setOnInsert: { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: new Date(now()), attempts: [] },
-          $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(now()) },
-        },
-        upsert: true,
-      },
-    }).catch((err: { code?: number }) => {
-      // The filter excluded a succeeded delivery, so the upsert collided with it: nothing to do.
-      if (err.code !== 11000) throw err;
-    });
+    const at = new Date(now());
+    const cancelled = { status: "cancelled" as const, statusReason: reason, nextAttemptAt: null, updatedAt: at };
+    // Insert when the delivery has no log yet (FerretDB v1 drops [] and null from $setOnInsert,
+    // so an upsert would leave a partial document); otherwise cancel it unless it succeeded.
+    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], createdAt: at, ...cancelled };
+    await logWriter.write<DeliveryDoc>(
+      COLLECTIONS.deliveries,
+      { insertOne: { document } },
+      { updateOne: { filter: { _id: job.deliveryId, status: { $ne: "succeeded" } }, update: { $set: cancelled } } },
+    );
   }
 
   /**
