@@ -46,27 +46,7 @@ export async function startPipeline(opts: PipelineOptions) {
     registry,
     producer,
     /** Stores a webhook as the admin API would (secret sealed). */
-    async createWebhook(fields: Partial<WebhookDoc> & { url: string; secret?: string }): Promise<WebhookDoc & { secret: string }> {
-      const secret = fields.secret ?? `secret-${randomBytes(12).toString("hex")}`;
-      const doc: WebhookDoc = {
-        _id: `wh_${randomBytes(8).toString("hex")}`,
-        organizationId: "org_1",
-        contentType: "json",
-        events: ["*"],
-        active: true,
-        health: "healthy",
-        description: "",
-        secretSealed: encryptSecret(secret, encryptionKey),
-        secretHint: secret.slice(-4),
-        previousSecretSealed: null,
-        previousSecretExpiresAt: null,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-        ...fields,
-      };
-      await webhooksCollection(opts.db).insertOne(doc);
-      return { ...doc, secret };
-    },
+    createWebhook: (fields: Partial<WebhookDoc> & { url: string; secret?: string }) => insertWebhook(opts.db, encryptionKey, fields),
     async produceEvents(events: object[], producerOverride?: Producer): Promise<void> {
       await (producerOverride ?? producer).send({
         topic: opts.topics.events,
@@ -80,6 +60,30 @@ export async function startPipeline(opts: PipelineOptions) {
       await retryService.stop();
     },
   };
+}
+
+/** Stores a webhook as the admin API would: secret sealed with `encryptionKey`. */
+export async function insertWebhook(db: Db, encryptionKey: string, fields: Partial<WebhookDoc> & { url: string; secret?: string }): Promise<WebhookDoc & { secret: string }> {
+  const secret = fields.secret ?? `secret-${randomBytes(12).toString("hex")}`;
+  const doc: WebhookDoc = {
+    _id: `wh_${randomBytes(8).toString("hex")}`,
+    organizationId: "org_1",
+    contentType: "json",
+    events: ["*"],
+    active: true,
+    health: "healthy",
+    description: "",
+    secretSealed: encryptSecret(secret, encryptionKey),
+    secretHint: secret.slice(-4),
+    previousSecretSealed: null,
+    previousSecretExpiresAt: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    ...fields,
+  };
+  delete (doc as { secret?: string }).secret;
+  await webhooksCollection(db).insertOne(doc);
+  return { ...doc, secret };
 }
 
 let counter = 0;

@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import { generateEncryptionKey } from "@agiletune/shared";
+import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { startReceiver } from "@agiletune/local-infra/receiver";
+import { afterEach, expect } from "vitest";
+import { domainEvent, insertWebhook } from "./support/pipeline.js";
+import { ServiceProcess } from "./support/service-process.js";
+
+const processes: ServiceProcess[] = [];
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop()));
+});
+
+/** One delivery in five fails its first attempt, so jobs flow through the retry tier too. */
+function failsFirst(deliveryId: string): boolean {
+  return createHash("sha256").update(deliveryId).digest()[0]! % 5 === 0;
+}
+
+test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event is still delivered", async ({ kafka, kafkaBrokers, mongo, mongoUrl, topics, logger, testId }) => {
+  const succeeded = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const receiver = await startReceiver((req) => {
+    const id = String(req.headers["x-agiletune-delivery"]);
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    if (n === 1 && failsFirst(id)) return { status: 500 };
+    succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
+    return { status: 200 };
+  });
+  const encryptionKey = generateEncryptionKey();
+  for (let i = 0; i < 2; i++) await insertWebhook(mongo.db, encryptionKey, { url: receiver.url(`/crash-${i}`) });
+  const webhookCount = 2;
+
+  const env = {
+    KAFKA_BROKERS: kafkaBrokers.join(","),
+    MONGO_URL: mongoUrl,
+    TOPIC_PREFIX: `${testId}.`,
+    SECRETS_ENCRYPTION_KEY: encryptionKey,
+    RETRY_DELAYS: "500ms,500ms,500ms,500ms,500ms",
+    DELIVERY_TIMEOUT_MS: "3000",
+    ALLOW_PRIVATE_URLS: "true",
+    METRICS_PORT: "0",
+    LOG_LEVEL: "info",
+  };
+  const services = { fanout: new ServiceProcess("fanout", env), dispatcher: new ServiceProcess("dispatcher", env), retry: new ServiceProcess("retry", env) };
+  processes.push(...Object.values(services));
+  await Promise.all(Object.values(services).map((s) => s.start()));
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const events = Array.from({ length: 240 }, () => domainEvent());
+  const producing = (async () => {
+    for (let i = 0; i < events.length; i += 20) {
+      await producer.send({ topic: topics.events, messages: events.slice(i, i + 20).map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+
+  for (const name of ["dispatcher", "fanout", "retry"] as const) {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await services[name].kill();
+    await services[name].start();
+  }
+  await producing;
+  await producer.disconnect();
+
+  const expected = events.length * webhookCount;
+  await receiver.waitFor(() => succeeded.size >= expected, 120_000);
+  const duplicates = [...succeeded.values()].reduce((sum, n) => sum + (n - 1), 0);
+  logger.info({ expected, delivered: succeeded.size, duplicates }, "crash recovery");
+  process.stdout.write(`crash recovery: ${succeeded.size}/${expected} deliveries succeeded, ${duplicates} duplicate successful deliveries\n`);
+  expect(succeeded.size).toBe(expected);
+  // SIGTERM: each service stops fetching, finishes, commits, disconnects and exits 0.
+  const exitCodes = await Promise.all(processes.splice(0).map(async (p) => [p.name, await p.stop()] as const));
+  expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });
+  await receiver.close();
+});

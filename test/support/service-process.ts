@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { REPO_ROOT } from "@agiletune/local-infra";
+
+export type ServiceName = "fanout" | "dispatcher" | "retry" | "admin-api";
+
+/** A service as its own OS process, started the way `pnpm start` starts it. */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  output = "";
+
+  constructor(
+    readonly name: ServiceName,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** Starts it and resolves when it logs that it is ready. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")], {
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.output.slice(-2000)}`)), timeoutMs);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (/"msg":"(fanout ready|dispatcher ready|retry ready|admin API listening)"/.test(this.output.split("\n").slice(-20).join("\n"))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", (c: Buffer) => (this.output += c.toString()));
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${signal ?? code}) before ready:\n${this.output.slice(-2000)}`));
+      });
+    });
+  }
+
+  /** Kills it without warning: no shutdown code runs. */
+  async kill(): Promise<void> {
+    await this.signal("SIGKILL");
+  }
+
+  /** SIGTERM; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    return this.signal("SIGTERM");
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill(signal);
+    this.child = null;
+    return exited;
+  }
+}
