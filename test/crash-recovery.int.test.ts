@@ -4,7 +4,7 @@ import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { afterEach, expect } from "vitest";
 import { domainEvent, insertWebhook } from "./support/pipeline.js";
-import { ServiceProcess } from "./support/service-process.js";
+import { ServiceProcess } from "@agiletune/local-infra";
 
 const processes: ServiceProcess[] = [];
 afterEach(async () => {

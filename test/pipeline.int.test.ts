@@ -1,4 +1,4 @@
-import { agileTuneSignature, deadLettersCollection, deliveriesCollection, deliveryIdFor, EVENT_TYPES, standardWebhookSignature, webhooksCollection } from "@agiletune/shared";
+import { agileTuneSignature, deadLettersCollection, deliveriesCollection, deliveryIdFor, encryptSecret, EVENT_TYPES, generateEncryptionKey, standardWebhookSignature, webhooksCollection } from "@agiletune/shared";
 import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { afterEach, expect } from "vitest";
@@ -232,7 +232,7 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
 test("one endpoint hanging until timeout does not hold back deliveries to twenty healthy endpoints", async ({ kafka, mongo, topics, logger, testId }) => {
   const receiver = await startReceiver((req) => (req.path === "/hanging" ? "hang" : { status: 200 }));
   cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 4_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 6_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });
   cleanups.push(pipeline.stop);
   for (const org of ["org_base", "org_mixed"]) {
     for (let i = 0; i < 20; i++) await pipeline.createWebhook({ url: receiver.url(`/${org}/healthy-${i}`), organizationId: org });
@@ -261,7 +261,25 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
   const withHanging = await healthyLatencies("org_mixed");
   const p95 = (xs: number[]) => xs[Math.floor(xs.length * 0.95)]!;
   logger.info({ baselineP95: p95(baseline), withHangingP95: p95(withHanging) }, "head-of-line latencies");
-  // Blocking behind the hanging endpoint would cost at least its 4 s timeout.
+  // Blocking behind the hanging endpoint would cost at least its 6 s timeout.
   expect(p95(withHanging)).toBeLessThan(Math.max(3 * p95(baseline), p95(baseline) + 500));
   expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
+});
+
+test("a webhook whose secret cannot be decrypted is dead-lettered without holding back others", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver();
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
+  cleanups.push(pipeline.stop);
+  const sealedElsewhere = encryptSecret("another-key-secret-123", generateEncryptionKey());
+  const broken = await pipeline.createWebhook({ url: receiver.url("/broken"), secretSealed: sealedElsewhere });
+  await pipeline.createWebhook({ url: receiver.url("/fine") });
+  const event = domainEvent();
+  await pipeline.produceEvents([event]);
+
+  const [deadLetter] = await readTopic(kafka, topics.deadLetters, 1);
+  expect(deadLetter!.headers["x-error"]).toMatch(/cannot be decrypted/);
+  await receiver.waitFor((all) => all.some((r) => r.path === "/fine"));
+  expect(receiver.forPath("/broken")).toHaveLength(0);
+  await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, broken._id) }))?.status, { timeout: 10_000 }).toBe("failed");
 });

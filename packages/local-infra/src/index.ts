@@ -3,3 +3,4 @@ export * from "./kafka-broker.js";
 export * from "./ferretdb.js";
 export * from "./paths.js";
 export * from "./processes.js";
+export * from "./service-process.js";

@@ -12,6 +12,8 @@ export const DELIVERY_ERROR_CODES = {
   /** The URL resolved to a refused address (private, loopback, metadata...). */
   private_address: { retriable: false },
   invalid_url: { retriable: false },
+  /** The webhook's secret cannot be decrypted, so the request cannot be signed. */
+  unsignable: { retriable: false },
 } as const;
 
 export type DeliveryErrorCode = keyof typeof DELIVERY_ERROR_CODES;

@@ -4,6 +4,7 @@ import {
   COLLECTIONS,
   createProducer,
   decodeDeliveryJob,
+  DeliveryError,
   encodeDeliveryJob,
   MAX_ATTEMPTS_LOGGED,
   signatureHeaders,
@@ -70,7 +71,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       maxTotal: opts.maxInFlight,
       maxPerKey: opts.maxInFlightPerEndpoint,
       maxQueuedWhenSlow: opts.maxInFlightPerEndpoint,
-      slowAfterMs: Math.min(1_000, opts.deliveryTimeoutMs / 4),
+      // Slow: a request of this endpoint has been running for a quarter of the timeout.
+      slowAfterMs: Math.max(1_000, opts.deliveryTimeoutMs / 4),
     },
     async (item) => {
       const exchange = attempt(item.job, item.webhook);
@@ -185,7 +187,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       "user-agent": USER_AGENT,
       "x-agiletune-event": job.event,
       "x-agiletune-delivery": job.deliveryId,
-      ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: webhook.secret, previousSecret: webhook.previousSecret, nowSeconds: Math.floor(startedAt / 1000) }),
+      ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: webhook.secret!, previousSecret: webhook.previousSecret, nowSeconds: Math.floor(startedAt / 1000) }),
     };
     const result = await postDelivery({ agent, url: webhook.doc.url, headers, body, timeoutMs: opts.deliveryTimeoutMs, allowPrivate: opts.allowPrivateUrls });
     metrics.attemptSeconds.observe({ result: result.error ? "failure" : "success" }, result.durationMs / 1000);
@@ -294,6 +296,16 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     }
     if (!webhook.doc.active) {
       track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deactivated")));
+      return;
+    }
+    if (webhook.secret === null) {
+      // Unsignable: sending unsigned would break our promise to receivers. Dead-letter it,
+      // so an operator can replay once the key is right.
+      log.error({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: webhook.secretError }, "cannot sign delivery");
+      const reason = webhook.secretError ?? "cannot sign";
+      const error = new DeliveryError("unsignable", reason);
+      const result: HttpAttempt = { status: null, headers: {}, body: "", bodyTruncated: false, durationMs: 0, error };
+      track(partition, window, message.offset, durably("dead-letter unsignable", () => recordOutcome(job, webhook, {}, result, { kind: "dead-letter", reason }, now())));
       return;
     }
     // The offset is released when the attempt (or the parking) has settled durably.

@@ -3,7 +3,9 @@ import type { Db } from "mongodb";
 
 export type ResolvedWebhook = {
   doc: WebhookDoc;
-  secret: string;
+  /** null when the stored secret cannot be decrypted (see `secretError`). */
+  secret: string | null;
+  secretError: string | null;
   /** The pre-rotation secret while it still signs `webhook-signature`. */
   previousSecret: string | undefined;
 };
@@ -56,13 +58,22 @@ export class WebhookCache {
     if (entry?.webhook) entry.webhook.doc.health = health;
   }
 
+  /**
+   * One webhook whose secret cannot be opened (sealed with another SECRETS_ENCRYPTION_KEY,
+   * or damaged) must not stop the others: it is resolved with the error instead.
+   */
   private resolve(doc: WebhookDoc, now: number): ResolvedWebhook {
     const previousValid = doc.previousSecretSealed && doc.previousSecretExpiresAt && doc.previousSecretExpiresAt.getTime() > now;
-    return {
-      doc,
-      secret: decryptSecret(doc.secretSealed, this.encryptionKey),
-      previousSecret: previousValid ? decryptSecret(doc.previousSecretSealed!, this.encryptionKey) : undefined,
-    };
+    try {
+      return {
+        doc,
+        secret: decryptSecret(doc.secretSealed, this.encryptionKey),
+        secretError: null,
+        previousSecret: previousValid ? decryptSecret(doc.previousSecretSealed!, this.encryptionKey) : undefined,
+      };
+    } catch (err) {
+      return { doc, secret: null, secretError: `the webhook's secret cannot be decrypted with SECRETS_ENCRYPTION_KEY (${(err as Error).message})`, previousSecret: undefined };
+    }
   }
 
   private evictOlderThan(cutoff: number): void {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "@agiletune/local-infra";
+import { REPO_ROOT } from "./paths.js";
 
 export type ServiceName = "fanout" | "dispatcher" | "retry" | "admin-api";
 
