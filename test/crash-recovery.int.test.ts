@@ -70,6 +70,16 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   logger.info({ expected, delivered: succeeded.size, duplicates }, "crash recovery");
   process.stdout.write(`crash recovery: ${succeeded.size}/${expected} deliveries succeeded, ${duplicates} duplicate successful deliveries\n`);
   expect(succeeded.size).toBe(expected);
+  // Each service answers on its ops port; the dispatcher counts what it did.
+  for (const service of Object.values(services)) {
+    expect((await fetch(`http://127.0.0.1:${service.opsPort}/readyz`)).status).toBe(200);
+  }
+  const metrics = await (await fetch(`http://127.0.0.1:${services.dispatcher.opsPort}/metrics`)).text();
+  expect(metrics).toMatch(/webhook_deliveries_total\{outcome="succeeded",service="dispatcher"\} \d+/);
+  expect(metrics).toMatch(/webhook_attempt_duration_seconds_bucket/);
+  expect(metrics).toMatch(/kafka_consumer_lag\{topic="[^"]+agiletune.deliveries"/);
+  expect(metrics).toMatch(/webhook_deliveries_in_flight/);
+
   // SIGTERM: each service stops fetching, finishes, commits, disconnects and exits 0.
   const exitCodes = await Promise.all(processes.splice(0).map(async (p) => [p.name, await p.stop()] as const));
   expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });

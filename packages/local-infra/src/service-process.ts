@@ -39,6 +39,13 @@ export class ServiceProcess {
     });
   }
 
+  /** The port of its /healthz, /readyz and /metrics, from its start-up log (METRICS_PORT=0 picks one). */
+  get opsPort(): number | undefined {
+    const matches = [...this.output.matchAll(/"port":(\d+),"msg":"(?:ops endpoint listening[^"]*|admin API listening)"/g)];
+    const last = matches.at(-1);
+    return last ? Number(last[1]) : undefined;
+  }
+
   /** Kills it without warning: no shutdown code runs. */
   async kill(): Promise<void> {
     await this.signal("SIGKILL");
