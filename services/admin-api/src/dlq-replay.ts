@@ -25,6 +25,12 @@ export type ReplayDeps = {
   clock?: () => Date;
 };
 
+/**
+ * Dead letters per batch: one produce, then one bulk write of this many marks. Kept under
+ * 100 because FerretDB v1 never answers an update command of 100 or more statements.
+ */
+export const REPLAY_BATCH_SIZE = 50;
+
 export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
 
 /**
@@ -54,7 +60,7 @@ export async function replayDeadLetters(deps: ReplayDeps, filter: DlqFilter, opt
     log.info({ matched, dryRun: true }, "dead-letter replay dry run");
     return { dryRun: true, matched, replayed: 0 };
   }
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = Math.min(opts.batchSize ?? REPLAY_BATCH_SIZE, REPLAY_BATCH_SIZE);
   let replayed = 0;
   // Walk oldest first by (deadLetteredAt, _id) with a position rather than re-querying
   // "replayedAt: null", so a dead letter whose mark did not apply cannot loop forever.
