@@ -1,0 +1,50 @@
+import { EVENT_CATALOGUE } from "@agiletune/shared";
+import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { expect } from "vitest";
+import { buildOpenApiDocument } from "../openapi.js";
+import { startTestApi } from "../testing/api-harness.js";
+
+test("health, readiness against the real broker and database, metrics, event catalogue and OpenAPI document", async ({ mongo, kafka, topics }) => {
+  const admin = kafka.admin();
+  await admin.connect();
+  let kafkaDown = false;
+  const api = await startTestApi({
+    db: mongo.db,
+    kafka,
+    topics,
+    kafkaReady: async () => {
+      if (kafkaDown) throw new Error("connection refused");
+      await admin.describeCluster();
+    },
+  });
+  try {
+    const health = await api.request("GET", "/healthz", { token: null });
+    expect([health.status, health.json]).toEqual([200, { status: "ok" }]);
+    const ready = await api.request("GET", "/readyz", { token: null });
+    expect([ready.status, ready.json]).toEqual([200, { status: "ready", checks: { mongo: "ok", kafka: "ok" } }]);
+    kafkaDown = true;
+    const notReady = await api.request("GET", "/readyz", { token: null });
+    expect([notReady.status, notReady.json]).toEqual([503, { error: { code: "unavailable", message: "not ready", details: [{ field: "kafka", message: "not reachable: connection refused" }] } }]);
+
+    const types = await api.request("GET", "/v1/event-types");
+    expect(types.json).toEqual({ items: EVENT_CATALOGUE.map((e) => ({ event: e.event, description: e.description })), nextCursor: null });
+    expect(types.json.items).toHaveLength(8);
+
+    const openapi = await api.request("GET", "/v1/openapi.json", { token: null });
+    expect(openapi.status).toBe(200);
+    expect(openapi.json).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
+
+    await api.request("GET", "/v1/organizations/org_a/webhooks/wh_missing");
+    const metrics = await api.request("GET", "/metrics", { token: null });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(metrics.text).toContain('http_requests_total{method="GET",route="/healthz",status="200",service="admin-api"} 1');
+    expect(metrics.text).toContain('http_requests_total{method="GET",route="/readyz",status="503",service="admin-api"} 1');
+    expect(metrics.text).toContain('http_requests_total{method="GET",route="/v1/organizations/:orgId/webhooks/:webhookId",status="404",service="admin-api"} 1');
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{service="admin-api",method="GET",route="\/healthz",status="200"\} 1/);
+    expect(metrics.text).toContain("process_cpu_user_seconds_total");
+  } finally {
+    await api.close();
+    await admin.disconnect();
+  }
+});
