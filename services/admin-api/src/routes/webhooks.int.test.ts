@@ -177,6 +177,23 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
   const big = await api.request("POST", ORG, { body: { ...valid, description: "x".repeat(1024 * 1024) } });
   expect(big.status).toBe(413);
   expect(big.json).toEqual({ error: { code: "payload_too_large", message: "the body must be at most 1048576 bytes", details: [] } });
+  // Chunked, no Content-Length: cut off at the limit all the same.
+  const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 40) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const chunked = await fetch(`${api.baseUrl}${ORG}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.adminToken}`, "content-type": "application/json" },
+    body: stream,
+    duplex: "half",
+  } as RequestInit);
+  expect(chunked.status).toBe(413);
+  expect(await chunked.json()).toEqual({ error: { code: "payload_too_large", message: "the body must be at most 1048576 bytes", details: [] } });
   await expectError(api.request("POST", ORG, { rawBody: "url=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported_media_type");
   await expectError(api.request("POST", ORG, { rawBody: JSON.stringify(valid), headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
   await expectError(api.request("POST", ORG, { rawBody: JSON.stringify(valid), headers: { "content-encoding": "gzip" } }), 415, "unsupported_media_type");
