@@ -39,6 +39,10 @@ export class ServiceProcess {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The port of its /healthz, /readyz and /metrics, from its start-up log (METRICS_PORT=0 picks one). */
   get opsPort(): number | undefined {
     const matches = [...this.output.matchAll(/"port":(\d+),"msg":"(?:ops endpoint listening[^"]*|admin API listening)"/g)];

@@ -61,24 +61,31 @@ export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {
   return db.collection<DeadLetterDoc>(COLLECTIONS.deadLetters);
 }
 
-/** Marks a delivery known before any attempt (ping, redelivery), without touching an existing log. */
-export async function recordPendingDelivery(db: Db, job: DeliveryJob, now = new Date()): Promise<void> {
-  await deliveriesCollection(db).updateOne(
-    { _id: job.deliveryId },
-    {
-      $setOnInsert: {
-        webhookId: job.webhookId,
-        organizationId: job.organizationId,
-        eventId: job.eventId,
-        event: job.event,
-        status: "pending",
-        attempts: [],
-        nextAttemptAt: null,
-        statusReason: null,
-        createdAt: now,
-        updatedAt: now,
-      },
-    },
-    { upsert: true },
-  );
+/**
+ * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
+ *
+ * An insert that tolerates a duplicate key rather than an upsert with `$setOnInsert`: FerretDB v1 drops the empty-array and null
+ * values of a `$setOnInsert` upsert (`attempts: []`, `nextAttemptAt: null` vanish), which
+ * this shape keeps on both servers.
+ */
+export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
+  const doc: DeliveryDoc = {
+    _id: job.deliveryId,
+    webhookId: job.webhookId,
+    organizationId: job.organizationId,
+    eventId: job.eventId,
+    event: job.event,
+    status: "pending",
+    attempts: [],
+    nextAttemptAt: null,
+    statusReason: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deliveriesCollection(db).insertOne(doc);
+  } catch (err) {
+    // Already logged (the dispatcher got there first): that log wins.
+    if ((err as { code?: number }).code !== 11000) throw err;
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addressRange, assertPublicUrl, isPublicAddress, MAX_URL_LENGTH, parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
+import { addressRange, isPublicAddress } from "@agiletune/shared";
+import { assertPublicUrl, MAX_URL_LENGTH, parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
 
 const refused = [
   "127.0.0.1",

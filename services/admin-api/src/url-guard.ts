@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
+import { addressRange, isPublicAddress } from "@agiletune/shared";
 
 /** Longest webhook URL accepted (characters, after no normalisation). */
 export const MAX_URL_LENGTH = 2048;
@@ -49,33 +49,6 @@ export function parseWebhookUrl(raw: string): URL {
   if (url.username !== "" || url.password !== "") throw new UrlRefusedError("invalid_url", "must not contain a user name or password");
   if (url.href.length > MAX_URL_LENGTH) throw new UrlRefusedError("invalid_url", `must be at most ${MAX_URL_LENGTH} characters once normalised`);
   return url;
-}
-
-/**
- * The range an address belongs to, as ipaddr.js names it ("unicast" for ordinary public
- * addresses). IPv4-mapped IPv6 (`::ffff:127.0.0.1`, also written `::ffff:7f00:1`) is judged
- * as the IPv4 address it carries.
- */
-export function addressRange(ip: string): string {
-  const bare = ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip;
-  if (isIP(bare.split("%")[0] ?? "") === 0) return "invalid";
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.process(bare);
-  } catch {
-    return "invalid";
-  }
-  return parsed.range();
-}
-
-/**
- * True only for public unicast addresses. Deny by default: loopback, RFC 1918 private,
- * link-local (cloud metadata 169.254.169.254), CGNAT, unspecified, broadcast, multicast,
- * reserved/documentation, IPv6 unique-local (incl. AWS metadata fd00:ec2::254), site-local,
- * NAT64, 6to4, Teredo and every other special range are refused.
- */
-export function isPublicAddress(ip: string): boolean {
-  return addressRange(ip) === "unicast";
 }
 
 export type AssertPublicUrlOptions = {

@@ -12,6 +12,7 @@ import {
   type DeadLetterDoc,
   type DeliveryDoc,
   type DeliveryJob,
+  type ParseResult,
   type Logger,
   type TopicNames,
   type WebhookDoc,
@@ -276,8 +277,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     side.add(done);
   }
 
-  async function handle(message: KafkaMessage, partition: number, window: InFlightWindow): Promise<void> {
-    const decoded = decodeDeliveryJob(message.value);
+  async function handle(message: KafkaMessage, decoded: ParseResult<DeliveryJob>, partition: number, window: InFlightWindow): Promise<void> {
     window.start(message.offset);
     if (!decoded.ok) {
       // Only our own services write this topic, so this is a bug, not user input: say so loudly.
@@ -313,10 +313,21 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     track(partition, window, message.offset, settled);
   }
 
+  /** Waits (heartbeating) until a job can be taken without passing the in-flight caps. */
+  async function waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
+    while (gate.size >= opts.maxInFlight || side.size >= opts.maxInFlight * 2) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gate.waitForCapacity(), sideSettled(), new Promise((r) => (timer = setTimeout(r, 1_000)))]);
+      clearTimeout(timer);
+      await heartbeat();
+    }
+  }
+
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     let window = windows.get(batch.partition);
     if (!window) windows.set(batch.partition, (window = new InFlightWindow()));
-    const ids = batch.messages.map((m) => decodeDeliveryJob(m.value)).flatMap((r) => (r.ok ? [r.value.webhookId] : []));
+    const decoded = batch.messages.map((m) => decodeDeliveryJob(m.value));
+    const ids = decoded.flatMap((r) => (r.ok ? [r.value.webhookId] : []));
     // MongoDB away: wait here (heartbeating) rather than fail the batch and crash the consumer.
     for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
       try {
@@ -329,14 +340,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         await heartbeat();
       }
     }
-    for (const message of batch.messages) {
+    for (const [i, message] of batch.messages.entries()) {
       if (!isRunning() || isStale() || stopping) break;
-      // Bounded memory: jobs taken and not finished (sending or recording) stay under the cap.
-      while (gate.size >= opts.maxInFlight || side.size >= opts.maxInFlight * 2) {
-        await Promise.race([gate.waitForCapacity(), sideSettled(), new Promise((r) => setTimeout(r, 1_000))]);
-        await heartbeat();
-      }
-      await handle(message, batch.partition, window);
+      await waitForRoom(heartbeat);
+      await handle(message, decoded[i]!, batch.partition, window);
       // Resolving moves the fetch position only; the commit follows the window.
       resolveOffset(message.offset);
     }

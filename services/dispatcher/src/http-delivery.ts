@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { DeliveryError, isPrivateAddress, RESPONSE_BODY_LOG_LIMIT } from "@agiletune/shared";
+import { DeliveryError, isPublicAddress, RESPONSE_BODY_LOG_LIMIT } from "@agiletune/shared";
 import { Agent, errors as undiciErrors, request } from "undici";
 
 export type HttpAttempt = {
@@ -21,7 +21,7 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, "", 4);
-      const usable = allowPrivate ? addresses : addresses.filter((a) => !isPrivateAddress(a.address));
+      const usable = allowPrivate ? addresses : addresses.filter((a) => isPublicAddress(a.address));
       if (usable.length === 0) {
         const refused = Object.assign(new Error(`${hostname} resolves only to refused addresses`), { code: "EPRIVATEADDRESS" });
         return callback(refused, "", 4);
@@ -68,7 +68,7 @@ export async function postDelivery(opts: {
   if (url.protocol !== "http:" && url.protocol !== "https:") return failed(new DeliveryError("invalid_url", `scheme ${url.protocol} is not allowed`));
   const literalHost = url.hostname.replace(/^\[|\]$/g, "");
   // Literal IPs skip DNS, so the connect-time lookup guard never sees them.
-  if (!opts.allowPrivate && isIP(literalHost) && isPrivateAddress(literalHost)) {
+  if (!opts.allowPrivate && isIP(literalHost) && !isPublicAddress(literalHost)) {
     return failed(new DeliveryError("private_address", `${literalHost} is a private address`));
   }
 

@@ -65,6 +65,10 @@ export class LogWriter {
   }
 
   private async send(collection: string, batch: Pending[]): Promise<void> {
+    for (const chunk of chunksForFerretDb(batch)) await this.sendChunk(collection, chunk);
+  }
+
+  private async sendChunk(collection: string, batch: Pending[]): Promise<void> {
     const failures = await bulkWrite(this.db, collection, batch.map((p) => p.op));
     const retry: Pending[] = [];
     batch.forEach((p, index) => {
@@ -75,6 +79,28 @@ export class LogWriter {
     });
     if (retry.length) await this.send(collection, retry);
   }
+}
+
+/** FerretDB v1 never answers an update command of 100 statements or more. */
+const MAX_UPDATES_PER_COMMAND = 90;
+
+/** Splits a batch so no command carries too many updates; inserts ride along freely. */
+function chunksForFerretDb(batch: Pending[]): Pending[][] {
+  const chunks: Pending[][] = [];
+  let chunk: Pending[] = [];
+  let updates = 0;
+  for (const p of batch) {
+    const isUpdate = !("insertOne" in p.op);
+    if (isUpdate && updates >= MAX_UPDATES_PER_COMMAND) {
+      chunks.push(chunk);
+      chunk = [];
+      updates = 0;
+    }
+    chunk.push(p);
+    if (isUpdate) updates++;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
 }
 
 /**

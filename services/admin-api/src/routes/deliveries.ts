@@ -1,11 +1,11 @@
-import { deliveriesCollection, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
+import { deliveriesCollection, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import type { Filter } from "mongodb";
 import { readJsonBody } from "../body.js";
 import { afterCursor, decodeCursor, page } from "../cursor.js";
 import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs.js";
 import { ApiError, notFound } from "../errors.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
-import { recordPendingDelivery } from "../pending-delivery.js";
+
 import { deliverySummaryView, deliveryView } from "../views.js";
 import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
