@@ -4,3 +4,4 @@ export * from "./ferretdb.js";
 export * from "./paths.js";
 export * from "./processes.js";
 export * from "./service-process.js";
+export * from "./schema-registry.js";

@@ -4,14 +4,15 @@ import { LogWriter } from "./log-writer.js";
 
 test("writes a large mix of inserts and updates in batches the server accepts, falling back to the update on duplicates", async ({ mongo }) => {
   const writer = new LogWriter(mongo.db, { lingerMs: 20, maxBatch: 1000 });
-  const items = mongo.db.collection<{ _id: string; n: number; via?: string }>("items");
+  type Item = { _id: string; n: number; via?: string };
+  const items = mongo.db.collection<Item>("items");
   await items.insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: `old${i}`, n: 0 })));
   const writes: Array<Promise<void>> = [];
   // 150 updates (more than FerretDB takes in one command), 150 fresh inserts, 150 inserts colliding with existing documents.
-  for (let i = 0; i < 150; i++) writes.push(writer.write(items.collectionName, { updateOne: { filter: { _id: `old${i}` }, update: { $inc: { n: 1 } } } }));
-  for (let i = 0; i < 150; i++) writes.push(writer.write(items.collectionName, { insertOne: { document: { _id: `new${i}`, n: 1 } } }));
+  for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { updateOne: { filter: { _id: `old${i}` }, update: { $inc: { n: 1 } } } }));
+  for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `new${i}`, n: 1 } } }));
   for (let i = 0; i < 150; i++) {
-    writes.push(writer.write(items.collectionName, { insertOne: { document: { _id: `old${i}`, n: 100 } } }, { updateOne: { filter: { _id: `old${i}` }, update: { $set: { via: "fallback" } } } }));
+    writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `old${i}`, n: 100 } } }, { updateOne: { filter: { _id: `old${i}` }, update: { $set: { via: "fallback" } } } }));
   }
   await Promise.all(writes);
   await writer.drain();

@@ -34,5 +34,6 @@ export async function decodeEvent(bytes: Buffer | null, registry: RegistryDecode
     if (typeof status === "number") throw new RegistryUnavailableError(err);
     return { ok: false, reason: `payload does not match schema id ${bytes.readUInt32BE(1)}: ${(err as Error).message}` };
   }
-  return validateDomainEvent(decoded);
+  // Avro decodes to class instances; a JSON round trip makes it the plain event its JSON twin is.
+  return validateDomainEvent(JSON.parse(JSON.stringify(decoded)));
 }

@@ -1,0 +1,57 @@
+// The benchmark's receiver, in a process of its own so that it does not share an event loop
+// with the measuring harness. Paths decide behaviour: /ok/* answers 200, /fail/* 500,
+// /slow/* never answers (the dispatcher's timeout ends it). Every body carries the
+// producer's clock (`data.producedAt`), so each receipt yields an end-to-end latency.
+// Talks to its parent over IPC: {cmd:"stats"} → counts and latencies since the last reset.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
+const fresh = (): Stats => ({ received: 0, byPrefix: {}, latenciesMs: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0 });
+let stats = fresh();
+const MAX_SAMPLES = 200_000;
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const now = Date.now();
+    const path = req.url ?? "/";
+    const prefix = path.split("/")[1] ?? "";
+    stats.received++;
+    stats.byPrefix[prefix] = (stats.byPrefix[prefix] ?? 0) + 1;
+    stats.firstAt ||= now;
+    stats.lastAt = now;
+    if (prefix === "ok" || prefix === "fanout") {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data?: { producedAt?: number } };
+        if (body.data?.producedAt && stats.latenciesMs.length < MAX_SAMPLES) stats.latenciesMs.push(now - body.data.producedAt);
+      } catch {
+        // Not JSON: counted, not timed.
+      }
+    }
+    if (prefix === "fail") {
+      // Attempt times per delivery: the gaps, less the configured delays, are the retry lateness.
+      const id = String(req.headers["x-agiletune-delivery"]);
+      (stats.failedAttemptTimes[id] ??= []).push(now);
+    }
+    if (prefix === "slow") return; // never answer
+    res.writeHead(prefix === "fail" ? 500 : 200, { "content-type": "text/plain" });
+    res.end("ok");
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, "127.0.0.1", () => {
+  process.send!({ port: (server.address() as AddressInfo).port });
+});
+process.on("message", (msg: { cmd: string }) => {
+  if (msg.cmd === "stats") process.send!({ stats });
+  if (msg.cmd === "reset") {
+    stats = fresh();
+    process.send!({ reset: true });
+  }
+  if (msg.cmd === "exit") {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  }
+});

@@ -1,0 +1,321 @@
+// `pnpm bench`: deliveries per second, end-to-end latency, isolation and retry timing of
+// the whole pipeline on this machine, next to the machine's own ceilings. See --help.
+import { fork, execFileSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
+import { allTopics, connectMongo, createKafka, createLogger, createProducer, generateEncryptionKey, prefixedTopicNames, EVENT_TYPES } from "@agiletune/shared";
+import { Agent, request } from "undici";
+
+const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: args } = parseArgs({
+  // `pnpm bench -- --x` passes the "--" through.
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    scenarios: { type: "string", default: SCENARIOS.join(",") },
+    duration: { type: "string", default: "20" },
+    rate: { type: "string", default: "4000" },
+    "paced-rate": { type: "string", default: "500" },
+    "no-ceilings": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  console.log(`pnpm bench [-- options]
+
+Brings up (or reuses) Kafka and the database, starts the four services as processes on
+fresh topics and a fresh database per scenario, creates webhooks through the admin API
+pointing at a receiver in its own process, produces domain events and measures at the
+receiver. Results are appended to bench/results/ and summarised in bench/README.md.
+
+  --scenarios LIST   comma-separated, of: ${SCENARIOS.join(", ")} (default: all)
+                       healthy  50 organizations, one webhook each, events as fast as --rate
+                       fanout   one organization, 100 webhooks; each event fans out 100 times
+                       slow     like healthy, 10% of endpoints never answer (timeout 2 s)
+                       failing  like healthy, 10% answer 500; retries flow through the tiers
+                       paced    a fixed --paced-rate events/s, for latency
+  --duration S       seconds of producing per scenario (default 20; 600 for the soak)
+  --rate N           offered events/s for healthy, slow and failing (default 4000)
+  --paced-rate N     events/s for paced (default 500)
+  --no-ceilings      skip the raw HTTP and raw Kafka ceilings
+  --help             this text`);
+  process.exit(0);
+}
+
+const durationS = Number(args.duration);
+const chosen = args.scenarios!.split(",").map((s) => s.trim()) as Scenario[];
+for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+
+const logger = createLogger("bench", "warn");
+const infra = await infraUp();
+const runId = `bench${Date.now().toString(36)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : null);
+
+// ---------- the receiver, in its own process ----------
+type ReceiverStats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
+const receiverProcess: ChildProcess = fork(join(REPO_ROOT, "bench/receiver.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const receiverPort = await new Promise<number>((resolve) => receiverProcess.once("message", (m: { port: number }) => resolve(m.port)));
+function receiver<T>(cmd: "stats" | "reset"): Promise<T> {
+  return new Promise((resolve) => {
+    receiverProcess.once("message", (m: unknown) => resolve((m as { stats?: T }).stats ?? (m as T)));
+    receiverProcess.send({ cmd });
+  });
+}
+const receiverUrl = (path: string) => `http://127.0.0.1:${receiverPort}${path}`;
+
+// ---------- resource sampling from /proc ----------
+const CLOCK_TICKS = 100;
+function sample(pid: number): { cpuTicks: number; rssMb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssMb: rssKb / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+// ---------- ceilings ----------
+async function httpCeiling(seconds: number): Promise<number> {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: "x", title: "y".repeat(200) } });
+  let done = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (Date.now() < deadline) {
+        const res = await request(receiverUrl("/ceiling/raw"), { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: agent });
+        await res.body.dump();
+        done++;
+      }
+    }),
+  );
+  await agent.close();
+  return Math.round(done / seconds);
+}
+
+async function kafkaCeiling(): Promise<{ produce: number; consume: number }> {
+  const kafka = createKafka({ brokers: infra.kafkaBrokers.split(","), clientId: `${runId}-ceiling`, logger });
+  const topic = `${runId}.ceiling`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const value = Buffer.alloc(400, "x");
+  const total = 100_000;
+  let t = Date.now();
+  for (let i = 0; i < total; i += 1000) await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, j) => ({ key: String((i + j) % 50), value })) });
+  const produce = Math.round(total / ((Date.now() - t) / 1000));
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `${runId}-ceiling`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let consumed = 0;
+  t = Date.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        consumed += batch.messages.length;
+        if (consumed >= total) resolve();
+      },
+    });
+  });
+  const consume = Math.round(total / ((Date.now() - t) / 1000));
+  await consumer.disconnect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
+  return { produce, consume };
+}
+
+// ---------- one scenario ----------
+type Result = {
+  scenario: Scenario;
+  offeredEventsPerSecond: number;
+  webhooks: number;
+  produced: number;
+  deliveries: number;
+  deliveriesPerSecond: number;
+  healthyDeliveriesPerSecond: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  retryLatenessMs?: { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
+  services: Record<string, { peakRssMb: number; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
+};
+
+async function runScenario(scenario: Scenario): Promise<Result> {
+  const prefix = `${runId}-${scenario}.`;
+  const retryDelays = [1000, 2000, 3000, 4000, 5000];
+  const adminPort = 18_000 + Math.floor(Math.random() * 1000);
+  const token = `bench_${randomBytes(16).toString("hex")}`;
+  const mongoUrl = new URL(infra.mongoUrl);
+  mongoUrl.pathname = `/${runId}_${scenario}`;
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers,
+    MONGO_URL: mongoUrl.toString(),
+    TOPIC_PREFIX: prefix,
+    RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(","),
+    DELIVERY_TIMEOUT_MS: scenario === "slow" ? "2000" : "5000",
+    ADMIN_TOKEN: token,
+    SECRETS_ENCRYPTION_KEY: generateEncryptionKey(),
+    ALLOW_PRIVATE_URLS: "true",
+    ADMIN_API_PORT: String(adminPort),
+    METRICS_PORT: "0",
+    LOG_LEVEL: "info",
+  };
+  const names: ServiceName[] = ["retry", "dispatcher", "fanout", "admin-api"];
+  const services = names.map((name) => new ServiceProcess(name, env));
+  await Promise.all(services.map((s) => s.start()));
+
+  // Webhooks through the admin API, as a customer would create them.
+  const hooks: Array<{ org: string; path: string }> = [];
+  if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}` });
+  else
+    for (let i = 0; i < 50; i++) {
+      const kind = scenario === "slow" && i % 10 === 0 ? "slow" : scenario === "failing" && i % 10 === 0 ? "fail" : "ok";
+      hooks.push({ org: `org_${i}`, path: `/${kind}/${i}` });
+    }
+  for (const hook of hooks) {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/v1/organizations/${hook.org}/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: receiverUrl(hook.path), contentType: "json", events: ["*"] }),
+    });
+    if (res.status !== 201) throw new Error(`webhook create: ${res.status} ${await res.text()}`);
+  }
+  const orgs = [...new Set(hooks.map((h) => h.org))];
+
+  const kafka = createKafka({ brokers: infra.kafkaBrokers.split(","), clientId: `${runId}-producer`, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  await receiver("reset");
+
+  const pids = Object.fromEntries(services.map((s) => [s.name, s.pid!]));
+  const start = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)!]));
+  const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((n) => [n, 0]));
+  const sampler = setInterval(() => {
+    for (const [n, pid] of Object.entries(pids)) peak[n] = Math.max(peak[n]!, sample(pid)?.rssMb ?? 0);
+  }, 500);
+
+  const rate = scenario === "paced" ? Number(args["paced-rate"]) : scenario === "fanout" ? Math.round(Number(args.rate) / 100) : Number(args.rate);
+  const perDelivery = scenario === "fanout" ? 100 : 1;
+  let produced = 0;
+  const began = Date.now();
+  const topics = prefixedTopicNames(prefix);
+  const progress = setInterval(async () => {
+    const s = await receiver<ReceiverStats>("stats");
+    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received}      `);
+  }, 2_000);
+  // Produce in 50 ms slices at the offered rate; a slow broker just lowers what is offered.
+  const sliceMs = 50;
+  for (let t = 0; Date.now() - began < durationS * 1000; t++) {
+    const due = began + t * sliceMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const count = Math.max(1, Math.round((rate * sliceMs) / 1000));
+    const now = Date.now();
+    const messages = Array.from({ length: count }, (_, i) => {
+      const org = orgs[(produced + i) % orgs.length]!;
+      const event = { id: `evt_${runId}_${produced + i}`, event: EVENT_TYPES[(produced + i) % EVENT_TYPES.length], timestamp: new Date(now).toISOString(), organizationId: org, data: { id: `obj_${produced + i}`, title: "Implement login page", producedAt: now } };
+      return { key: org, value: JSON.stringify(event) };
+    });
+    await producer.send({ topic: topics.events, messages });
+    produced += count;
+  }
+  const producedFor = (Date.now() - began) / 1000;
+
+  // Drain: wait until the healthy deliveries have all arrived, or stop growing.
+  const expectedHealthy = produced * perDelivery * (scenario === "slow" || scenario === "failing" ? 0.9 : 1);
+  let last = -1;
+  let stable = 0;
+  for (;;) {
+    const s = await receiver<ReceiverStats>("stats");
+    const healthy = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
+    if (healthy >= expectedHealthy && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
+    stable = healthy === last ? stable + 1 : 0;
+    if (stable >= 30) break; // 15 s without progress
+    last = healthy;
+    await sleep(500);
+  }
+  clearInterval(progress);
+  clearInterval(sampler);
+  process.stdout.write("\n");
+
+  const s = await receiver<ReceiverStats>("stats");
+  const end = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
+  const wall = (Date.now() - began) / 1000;
+  const healthyCount = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
+  const activeSeconds = Math.max(0.001, (s.lastAt - s.firstAt) / 1000);
+  const latencies = s.latenciesMs.sort((a, b) => a - b);
+  const result: Result = {
+    scenario,
+    offeredEventsPerSecond: rate,
+    webhooks: hooks.length,
+    produced,
+    deliveries: s.received,
+    deliveriesPerSecond: Math.round(s.received / activeSeconds),
+    healthyDeliveriesPerSecond: Math.round(healthyCount / activeSeconds),
+    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? null },
+    services: Object.fromEntries(
+      Object.keys(pids).map((n) => [
+        n,
+        {
+          peakRssMb: Math.round(peak[n]!),
+          rssStartMb: Math.round(start[n]!.rssMb),
+          rssEndMb: Math.round(end[n]?.rssMb ?? 0),
+          avgCpuPercent: Math.round((((end[n]?.cpuTicks ?? 0) - start[n]!.cpuTicks) / CLOCK_TICKS / wall) * 100),
+        },
+      ]),
+    ),
+  };
+  if (scenario === "failing") {
+    const lateness: number[] = [];
+    for (const times of Object.values(s.failedAttemptTimes)) for (let i = 1; i < times.length; i++) lateness.push(times[i]! - times[i - 1]! - retryDelays[i - 1]!);
+    lateness.sort((a, b) => a - b);
+    result.retryLatenessMs = { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: lateness.at(-1) ?? null, retries: lateness.length, withinOneSecond: lateness.filter((l) => l <= 1000 && l >= -50).length };
+  }
+
+  await producer.disconnect();
+  await Promise.all(services.map((svc) => svc.stop()));
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: allTopics(topics) }).catch(() => undefined);
+  await admin.disconnect();
+  const mongo = await connectMongo(mongoUrl.toString());
+  await mongo.db.dropDatabase();
+  await mongo.client.close();
+  return result;
+}
+
+// ---------- run ----------
+const commit = (() => {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
+  } catch {
+    return "unknown";
+  }
+})();
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: (await import("node:os")).loadavg()[0] };
+const ceilings = args["no-ceilings"] ? null : { httpRequestsPerSecond: await httpCeiling(5), kafka: await kafkaCeiling() };
+if (ceilings) console.log(`ceilings: raw HTTP ${ceilings.httpRequestsPerSecond} req/s, raw Kafka produce ${ceilings.kafka.produce} msg/s, consume ${ceilings.kafka.consume} msg/s`);
+
+const results: Result[] = [];
+for (const scenario of chosen) {
+  const result = await runScenario(scenario);
+  results.push(result);
+  console.log(JSON.stringify(result));
+}
+
+const run = { at: new Date().toISOString(), commit, command: `pnpm bench -- ${process.argv.slice(2).join(" ")}`.trim(), machine, durationS, ceilings, results };
+mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
+const file = join(REPO_ROOT, "bench/results", `${run.at.replace(/[:.]/g, "-")}-${commit}.json`);
+writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
+appendFileSync(join(REPO_ROOT, "bench/results/history.jsonl"), JSON.stringify(run) + "\n");
+console.log(`results: ${file}`);
+receiverProcess.send({ cmd: "exit" });
+if (infra.started.length) await infra.stop();
