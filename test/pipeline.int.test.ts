@@ -283,3 +283,30 @@ test("a webhook whose secret cannot be decrypted is dead-lettered without holdin
   expect(receiver.forPath("/broken")).toHaveLength(0);
   await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, broken._id) }))?.status, { timeout: 10_000 }).toBe("failed");
 });
+
+test("a change to a webhook applies to events produced 2 s later", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver();
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url("/before"), events: ["task.created"] });
+  await pipeline.produceEvents([domainEvent({ event: "task.created" })]);
+  await receiver.waitFor((all) => all.length >= 1);
+
+  // Warm every cache, then change the URL, the subscription and (below) the active flag.
+  await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { url: receiver.url("/after"), events: ["member.added"], updatedAt: new Date() } });
+  await new Promise((r) => setTimeout(r, 2_000));
+  await pipeline.produceEvents([domainEvent({ event: "task.created" }), domainEvent({ event: "member.added" })]);
+  await receiver.waitFor((all) => all.length >= 2);
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(receiver.requests.map((r) => [r.path, r.headers["x-agiletune-event"]])).toEqual([
+    ["/before", "task.created"],
+    ["/after", "member.added"],
+  ]);
+
+  await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { active: false } });
+  await new Promise((r) => setTimeout(r, 2_000));
+  await pipeline.produceEvents([domainEvent({ event: "member.added" })]);
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect(receiver.requests).toHaveLength(2);
+});
