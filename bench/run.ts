@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "4000" },
     "paced-rate": { type: "string", default: "500" },
     "no-ceilings": { type: "boolean", default: false },
+    profile: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -43,6 +44,7 @@ receiver. Results are appended to bench/results/ and summarised in bench/README.
   --rate N           offered events/s for healthy, slow and failing (default 4000)
   --paced-rate N     events/s for paced (default 500)
   --no-ceilings      skip the raw HTTP and raw Kafka ceilings
+  --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --help             this text`);
   process.exit(0);
 }
@@ -170,7 +172,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     LOG_LEVEL: "info",
   };
   const names: ServiceName[] = ["retry", "dispatcher", "fanout", "admin-api"];
-  const services = names.map((name) => new ServiceProcess(name, env));
+  const profileDir = join(REPO_ROOT, "bench/results/profiles");
+  const services = names.map(
+    (name) => new ServiceProcess(name, name === args.profile ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : env),
+  );
   await Promise.all(services.map((s) => s.start()));
 
   // Webhooks through the admin API, as a customer would create them.
