@@ -51,19 +51,14 @@ export function attemptView(a: AttemptRecord) {
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-/** A delivery in the list: everything but the attempts' detail, which only `GET one` shows. */
-export function deliverySummaryView(doc: DeliveryDoc) {
-  const attempts = doc.attempts ?? [];
-  const last = attempts[attempts.length - 1];
+/** What the list and the single view of a delivery both show. */
+function deliveryBase(doc: DeliveryDoc) {
   return {
     id: doc._id,
     webhookId: doc.webhookId,
     eventId: doc.eventId,
     event: doc.event,
     status: doc.status,
-    attemptCount: attempts.length,
-    lastAttemptAt: last ? iso(last.startedAt) : null,
-    lastResponseStatus: last?.response?.status ?? null,
     nextAttemptAt: iso(doc.nextAttemptAt),
     statusReason: doc.statusReason ?? null,
     createdAt: iso(doc.createdAt),
@@ -71,19 +66,23 @@ export function deliverySummaryView(doc: DeliveryDoc) {
   };
 }
 
+/** A delivery in the list: everything but the attempts' detail, which only `GET one` shows. */
+export function deliverySummaryView(doc: DeliveryDoc) {
+  const attempts = doc.attempts ?? [];
+  const last = attempts[attempts.length - 1];
+  return {
+    ...deliveryBase(doc),
+    attemptCount: attempts.length,
+    lastAttemptAt: last ? iso(last.startedAt) : null,
+    lastResponseStatus: last?.response?.status ?? null,
+  };
+}
+
 export function deliveryView(doc: DeliveryDoc) {
   return {
-    id: doc._id,
-    webhookId: doc.webhookId,
-    eventId: doc.eventId,
-    event: doc.event,
-    status: doc.status,
+    ...deliveryBase(doc),
     // `?? []`: FerretDB v1 drops an empty array written by a $setOnInsert upsert.
     attempts: (doc.attempts ?? []).map(attemptView),
-    nextAttemptAt: iso(doc.nextAttemptAt),
-    statusReason: doc.statusReason ?? null,
-    createdAt: iso(doc.createdAt),
-    updatedAt: iso(doc.updatedAt),
   };
 }
 
