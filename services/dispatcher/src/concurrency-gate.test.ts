@@ -36,8 +36,18 @@ describe("ConcurrencyGate", () => {
     expect(gate.size).toBe(10);
   });
 
-  it("sheds a slow endpoint's queue and overflows its new work, without touching other endpoints", async () => {
+  it("keeps a slow endpoint's queue while the gate is less than half full", () => {
     const h = harness({ maxTotal: 100, maxPerKey: 2, maxQueuedWhenSlow: 1, slowAfterMs: 1000 });
+    for (let i = 0; i < 5; i++) h.gate.submit("slow", `s${i}`);
+    h.advance(1500);
+    h.gate.submit("slow", "s5");
+    expect(h.gate.isSlow("slow")).toBe(true);
+    expect(h.overflowed).toEqual([]);
+    expect(h.gate.size).toBe(6);
+  });
+
+  it("sheds a slow endpoint's queue and overflows its new work, without touching other endpoints", async () => {
+    const h = harness({ maxTotal: 10, maxPerKey: 2, maxQueuedWhenSlow: 1, slowAfterMs: 1000 });
     for (let i = 0; i < 5; i++) h.gate.submit("slow", `s${i}`);
     h.advance(1500);
     h.gate.submit("slow", "s5");

@@ -1,10 +1,12 @@
 /**
  * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only slows
  * itself. Work for a busy endpoint waits in that endpoint's own queue. Once an endpoint
- * is slow (its oldest running request is older than `slowAfterMs`), its queue is cut to
- * `maxQueuedWhenSlow` and the excess is handed to `overflow` (the dispatcher parks it on
- * the first retry tier), so a hanging endpoint cannot fill the shared capacity while a
- * fast one may queue a burst of any size the total allows.
+ * is slow (its oldest running request is older than `slowAfterMs`) and the gate is at
+ * least half full, its queue is cut to `maxQueuedWhenSlow` and the excess is handed to
+ * `overflow` (the dispatcher parks it on the first retry tier), so a hanging endpoint
+ * cannot fill the shared capacity while a fast one may queue a burst of any size the
+ * total allows. Below half full nobody is short of room, so nothing is parked: a merely
+ * sluggish endpoint (or a busy machine) must not turn into minutes of delay.
  */
 export class ConcurrencyGate<T> {
   private readonly running = new Map<string, number[]>();
@@ -47,7 +49,7 @@ export class ConcurrencyGate<T> {
       return;
     }
     const queue = this.queued.get(key) ?? [];
-    if (this.isSlow(key)) {
+    if (this.isSlow(key) && this.accepted * 2 >= this.limits.maxTotal) {
       // Shed what a slow endpoint would otherwise sit on, oldest kept first.
       while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
       if (queue.length >= this.limits.maxQueuedWhenSlow) {

@@ -72,8 +72,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       maxTotal: opts.maxInFlight,
       maxPerKey: opts.maxInFlightPerEndpoint,
       maxQueuedWhenSlow: opts.maxInFlightPerEndpoint,
-      // Slow: a request of this endpoint has been running for a quarter of the timeout.
-      slowAfterMs: Math.max(1_000, opts.deliveryTimeoutMs / 4),
+      // Slow: a request of this endpoint has been running for half the timeout. Lower
+      // thresholds mistook healthy endpoints on a loaded machine for slow ones.
+      slowAfterMs: Math.max(2_000, opts.deliveryTimeoutMs / 2),
     },
     async (item) => {
       const exchange = attempt(item.job, item.webhook);
@@ -254,6 +255,18 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   async function defer(job: DeliveryJob): Promise<void> {
     metrics.deliveries.inc({ outcome: "deferred" });
     const dueAt = now() + opts.retryDelaysMs[0]!;
+    // The log says why nothing was attempted yet, so a late delivery is explainable. It is
+    // written before the parking, so the attempt that follows always has the last word.
+    const at = new Date(now());
+    const parked = { nextAttemptAt: new Date(dueAt), statusReason: "endpoint busy: parked until the first retry delay has passed", updatedAt: at };
+    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], createdAt: at, status: "pending", ...parked };
+    await durably("defer log", () =>
+      logWriter.write<DeliveryDoc>(
+        COLLECTIONS.deliveries,
+        { insertOne: { document } },
+        { updateOne: { filter: { _id: job.deliveryId, status: { $in: ["pending", "retrying"] } }, update: { $set: parked } } },
+      ),
+    );
     await durably("defer", () => batching.send(opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
   }
 
