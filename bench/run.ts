@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     "paced-rate": { type: "string", default: "500" },
     "no-ceilings": { type: "boolean", default: false },
     profile: { type: "string" },
+    "heap-profile": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -45,6 +46,7 @@ receiver. Results are appended to bench/results/ and summarised in bench/README.
   --paced-rate N     events/s for paced (default 500)
   --no-ceilings      skip the raw HTTP and raw Kafka ceilings
   --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
+  --heap-profile SERVICE  write a sampling heap profile of that service there too
   --help             this text`);
   process.exit(0);
 }
@@ -62,6 +64,12 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 // ---------- the receiver, in its own process ----------
 type ReceiverStats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
 const receiverProcess: ChildProcess = fork(join(REPO_ROOT, "bench/receiver.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+// A crashed run must not leave services and the receiver behind, holding ports and CPU.
+const liveServices = new Set<ServiceProcess>();
+process.on("exit", () => {
+  receiverProcess.kill();
+  for (const svc of liveServices) void svc.kill();
+});
 const receiverPort = await new Promise<number>((resolve) => receiverProcess.once("message", (m: { port: number }) => resolve(m.port)));
 function receiver<T>(cmd: "stats" | "reset"): Promise<T> {
   return new Promise((resolve) => {
@@ -81,6 +89,34 @@ function sample(pid: number): { cpuTicks: number; rssMb: number } | null {
     return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssMb: rssKb / 1024 };
   } catch {
     return null;
+  }
+}
+
+function infraPids(): Record<string, number> {
+  const find = (pattern: string) => {
+    try {
+      return Number(execFileSync("pgrep", ["-f", "-o", pattern]).toString().trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found: Record<string, number> = {};
+  const kafka = find("kafka\\.Kafka ");
+  const ferretdb = find("bin/ferretdb ");
+  if (kafka) found.kafka = kafka;
+  if (ferretdb) found.ferretdb = ferretdb;
+  return found;
+}
+
+/** Heap and off-heap memory of the dispatcher, from its own /metrics. */
+async function dispatcherMemory(port: number | undefined): Promise<string> {
+  if (!port) return "";
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const mb = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
+    return `heap=${mb("nodejs_heap_size_used_bytes")}MB external=${mb("nodejs_external_memory_bytes")}MB rss=${mb("process_resident_memory_bytes")}MB`;
+  } catch {
+    return "";
   }
 }
 
@@ -174,8 +210,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const names: ServiceName[] = ["retry", "dispatcher", "fanout", "admin-api"];
   const profileDir = join(REPO_ROOT, "bench/results/profiles");
   const services = names.map(
-    (name) => new ServiceProcess(name, name === args.profile ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : env),
+    (name) =>
+      new ServiceProcess(name, env, [
+        ...(name === args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+        ...(name === args["heap-profile"] ? ["--heap-prof", `--heap-prof-dir=${profileDir}`] : []),
+      ]),
   );
+  for (const svc of services) liveServices.add(svc);
   await Promise.all(services.map((s) => s.start()));
 
   // Webhooks through the admin API, as a customer would create them.
@@ -201,7 +242,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   await producer.connect();
   await receiver("reset");
 
-  const pids = Object.fromEntries(services.map((s) => [s.name, s.pid!]));
+  // The infrastructure and the receiver too: on one machine, any of them can be the limit.
+  const pids: Record<string, number> = { ...Object.fromEntries(services.map((s) => [s.name, s.pid!])), receiver: receiverProcess.pid!, ...infraPids() };
   const start = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)!]));
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((n) => [n, 0]));
   const sampler = setInterval(() => {
@@ -213,9 +255,11 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   let produced = 0;
   const began = Date.now();
   const topics = prefixedTopicNames(prefix);
+  const dispatcherOps = services.find((s) => s.name === "dispatcher")!.opsPort;
   const progress = setInterval(async () => {
     const s = await receiver<ReceiverStats>("stats");
-    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received}      `);
+    const memory = await dispatcherMemory(dispatcherOps);
+    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received} dispatcher ${memory}      `);
   }, 2_000);
   // Produce in 50 ms slices at the offered rate; a slow broker just lowers what is offered.
   const sliceMs = 50;
@@ -287,6 +331,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
 
   await producer.disconnect();
   await Promise.all(services.map((svc) => svc.stop()));
+  const logDir = join(REPO_ROOT, "bench/results/logs");
+  mkdirSync(logDir, { recursive: true });
+  for (const svc of services) writeFileSync(join(logDir, `${runId}-${scenario}-${svc.name}.log`), svc.output);
+  for (const svc of services) liveServices.delete(svc);
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: allTopics(topics) }).catch(() => undefined);

@@ -12,11 +12,13 @@ export class ServiceProcess {
   constructor(
     readonly name: ServiceName,
     private readonly env: NodeJS.ProcessEnv,
+    /** Extra node flags, e.g. --cpu-prof, which NODE_OPTIONS does not accept. */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   /** Starts it and resolves when it logs that it is ready. */
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")], {
+    const child = spawn(process.execPath, [...this.nodeArgs, "--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -300,7 +300,18 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       return;
     }
     const job = decoded.value;
-    const webhook = await webhooks.get(job.webhookId);
+    let webhook: ResolvedWebhook | null = null;
+    // MongoDB away: wait (the batch loop heartbeats meanwhile) rather than throw, which
+    // would leave this offset started and never finished.
+    for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        webhook = await webhooks.get(job.webhookId);
+        break;
+      } catch (err) {
+        log.error({ err, webhookId: job.webhookId }, "webhook lookup failed; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
     // Shutting down: leave it unfinished, so its offset is not committed and it is redelivered.
     if (stopping) return;
     if (!webhook || webhook.doc.organizationId !== job.organizationId) {
@@ -328,9 +339,13 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
 
   /** Waits (heartbeating) until a job can be taken without passing the in-flight caps. */
   async function waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
-    while (gate.size >= opts.maxInFlight || side.size >= opts.maxInFlight * 2) {
+    for (;;) {
+      // Wait only on what is actually full: racing a wait that resolves at once (a gate
+      // with room while recordings are full) made this a busy loop that starved the process.
+      const full = gate.size >= opts.maxInFlight ? gate.waitForCapacity() : side.size >= opts.maxInFlight * 2 ? sideSettled() : null;
+      if (!full) return;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([gate.waitForCapacity(), sideSettled(), new Promise((r) => (timer = setTimeout(r, 1_000)))]);
+      await Promise.race([full, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
       clearTimeout(timer);
       await heartbeat();
     }

@@ -18,6 +18,7 @@ type Entry = { webhook: ResolvedWebhook | null; fetchedAt: number };
  */
 export class WebhookCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -29,26 +30,48 @@ export class WebhookCache {
     return this.opts.now?.() ?? Date.now();
   }
 
-  /** Loads every id not fresh in the cache with one query. */
+  /**
+   * Loads every id not fresh in the cache with one query. Ids already being loaded are
+   * awaited, not queried again: under a backlog every message of a batch asks at once,
+   * and one query per message was what held the dispatcher back.
+   */
   async prefetch(ids: Iterable<string>): Promise<void> {
     const now = this.now();
-    const stale = [...new Set(ids)].filter((id) => {
-      const entry = this.entries.get(id);
-      return !entry || now - entry.fetchedAt > this.opts.ttlMs;
-    });
-    if (stale.length === 0) return;
-    const docs = await webhooksCollection(this.db).find({ _id: { $in: stale } }).toArray();
-    const found = new Map(docs.map((d) => [d._id, d]));
-    for (const id of stale) {
-      const doc = found.get(id);
-      this.entries.set(id, { webhook: doc ? this.resolve(doc, now) : null, fetchedAt: now });
+    const waits = new Set<Promise<void>>();
+    const stale: string[] = [];
+    for (const id of new Set(ids)) {
+      const loading = this.loading.get(id);
+      if (loading) waits.add(loading);
+      else if (!this.isFresh(id, now)) stale.push(id);
     }
-    if (this.entries.size > 100_000) this.evictOlderThan(now - this.opts.ttlMs);
+    if (stale.length) waits.add(this.load(stale, now));
+    if (waits.size) await Promise.all(waits);
+  }
+
+  private isFresh(id: string, now: number): boolean {
+    const entry = this.entries.get(id);
+    return entry !== undefined && now - entry.fetchedAt <= this.opts.ttlMs;
+  }
+
+  private load(ids: string[], now: number): Promise<void> {
+    const loaded = (async () => {
+      const docs = await webhooksCollection(this.db).find({ _id: { $in: ids } }).toArray();
+      const found = new Map(docs.map((d) => [d._id, d]));
+      for (const id of ids) {
+        const doc = found.get(id);
+        this.entries.set(id, { webhook: doc ? this.resolve(doc, now) : null, fetchedAt: now });
+      }
+      if (this.entries.size > 100_000) this.evictOlderThan(now - this.opts.ttlMs);
+    })().finally(() => {
+      for (const id of ids) if (this.loading.get(id) === loaded) this.loading.delete(id);
+    });
+    for (const id of ids) this.loading.set(id, loaded);
+    return loaded;
   }
 
   /** null when the webhook does not exist (deleted). */
   async get(id: string): Promise<ResolvedWebhook | null> {
-    await this.prefetch([id]);
+    if (!this.isFresh(id, this.now())) await this.prefetch([id]);
     return this.entries.get(id)?.webhook ?? null;
   }
 
