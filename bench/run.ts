@@ -7,7 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createLogger, createProducer, generateEncryptionKey, prefixedTopicNames, EVENT_TYPES } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
 import { Agent, request } from "undici";
 
 const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
@@ -173,6 +173,47 @@ async function kafkaCeiling(): Promise<{ produce: number; consume: number }> {
   return { produce, consume };
 }
 
+/**
+ * (c) The database: delivery-log documents of the dispatcher's shape (one attempt with
+ * its request and response headers, and the payload), inserted in batches of 500 with one
+ * batch in flight, as the dispatcher's LogWriter does. Every delivery costs one of these.
+ */
+async function databaseCeiling(): Promise<number> {
+  const url = new URL(infra.mongoUrl);
+  url.pathname = `/${runId}_ceiling`;
+  const mongo = await connectMongo(url.toString());
+  const deliveries = mongo.db.collection("deliveries");
+  await ensureIndexes(mongo.db);
+  const secret = "whsec_ceiling_0123456789";
+  const document = (i: number) => {
+    const deliveryId = `dlv_${runId}_${i}`;
+    const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: `obj_${i}`, title: "Implement login page", producedAt: Date.now() } });
+    const headers = { "content-type": "application/json", "user-agent": "AgileTune-Webhooks/0.1.0", "x-agiletune-event": "task.updated", "x-agiletune-delivery": deliveryId, ...signatureHeaders({ deliveryId, body, secret, nowSeconds: Math.floor(Date.now() / 1000) }) };
+    const at = new Date();
+    return {
+      _id: deliveryId,
+      webhookId: `wh_${i % 50}`,
+      organizationId: `org_${i % 50}`,
+      eventId: `evt_${i}`,
+      event: "task.updated",
+      status: "succeeded",
+      attempts: [{ attempt: 0, source: "event", startedAt: at, durationMs: 3, outcome: "succeeded", request: { url: receiverUrl("/ok/1"), headers }, response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false }, error: null }],
+      nextAttemptAt: null,
+      statusReason: null,
+      payload: JSON.parse(body),
+      createdAt: at,
+      updatedAt: at,
+    };
+  };
+  const total = 6_000;
+  const t = Date.now();
+  for (let i = 0; i < total; i += 500) await deliveries.insertMany(Array.from({ length: 500 }, (_, j) => document(i + j)) as never[], { ordered: false });
+  const perSecond = Math.round(total / ((Date.now() - t) / 1000));
+  await mongo.db.dropDatabase();
+  await mongo.client.close();
+  return perSecond;
+}
+
 // ---------- one scenario ----------
 type Result = {
   scenario: Scenario;
@@ -185,6 +226,8 @@ type Result = {
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
   retryLatenessMs?: { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
   services: Record<string, { peakRssMb: number; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
+  /** Deliveries per second as a percentage of each ceiling of the same run. */
+  percentOfCeiling?: { http: number; kafkaProduce: number; kafkaConsume: number; databaseLogInserts: number };
 };
 
 async function runScenario(scenario: Scenario): Promise<Result> {
@@ -322,6 +365,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       ]),
     ),
   };
+  if (ceilings) {
+    const pct = (x: number) => Math.round((result.deliveriesPerSecond / x) * 1000) / 10;
+    result.percentOfCeiling = { http: pct(ceilings.httpRequestsPerSecond), kafkaProduce: pct(ceilings.kafka.produce), kafkaConsume: pct(ceilings.kafka.consume), databaseLogInserts: pct(ceilings.databaseLogInsertsPerSecond) };
+  }
   if (scenario === "failing") {
     const lateness: number[] = [];
     for (const times of Object.values(s.failedAttemptTimes)) for (let i = 1; i < times.length; i++) lateness.push(times[i]! - times[i - 1]! - retryDelays[i - 1]!);
@@ -354,14 +401,28 @@ const commit = (() => {
   }
 })();
 const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: (await import("node:os")).loadavg()[0] };
-const ceilings = args["no-ceilings"] ? null : { httpRequestsPerSecond: await httpCeiling(5), kafka: await kafkaCeiling() };
-if (ceilings) console.log(`ceilings: raw HTTP ${ceilings.httpRequestsPerSecond} req/s, raw Kafka produce ${ceilings.kafka.produce} msg/s, consume ${ceilings.kafka.consume} msg/s`);
+const ceilings = args["no-ceilings"] ? null : { httpRequestsPerSecond: await httpCeiling(5), kafka: await kafkaCeiling(), databaseLogInsertsPerSecond: await databaseCeiling() };
+if (ceilings) {
+  console.log(
+    `ceilings: raw HTTP ${ceilings.httpRequestsPerSecond} req/s, raw Kafka produce ${ceilings.kafka.produce} msg/s, consume ${ceilings.kafka.consume} msg/s, ` +
+      `delivery-log inserts ${ceilings.databaseLogInsertsPerSecond} docs/s`,
+  );
+}
 
 const results: Result[] = [];
 for (const scenario of chosen) {
   const result = await runScenario(scenario);
   results.push(result);
   console.log(JSON.stringify(result));
+  const ratio = result.percentOfCeiling;
+  console.log(
+    `${scenario}: ${result.deliveriesPerSecond} deliveries/s` +
+      (ratio ? ` = ${ratio.http}% of raw HTTP, ${ratio.databaseLogInserts}% of log inserts, ${ratio.kafkaProduce}% of Kafka produce, ${ratio.kafkaConsume}% of consume` : "") +
+      `; latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms; peak RSS ` +
+      Object.entries(result.services)
+        .map(([n, v]) => `${n} ${v.peakRssMb} MB`)
+        .join(", "),
+  );
 }
 
 const run = { at: new Date().toISOString(), commit, command: `pnpm bench -- ${process.argv.slice(2).join(" ")}`.trim(), machine, durationS, ceilings, results };
