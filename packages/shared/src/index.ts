@@ -18,3 +18,4 @@ export * from "./batching-producer.js";
 export * from "./errors.js";
 export * from "./send-in-chunks.js";
 export * from "./worker-bootstrap.js";
+export * from "./batch-ttl-cache.js";

@@ -1,10 +1,10 @@
-import { deliveryIdFor, subscribes, type DeliveryJob, type DomainEvent, type WebhookDoc } from "@agiletune/shared";
+import { deliveryIdFor, subscribes, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
 
 /**
  * One delivery job per (event, subscribed webhook), in event order. Pure: the webhooks
- * are those `findSubscribedWebhooks` returned for the whole batch.
+ * are the active webhooks of the batch's organizations.
  */
-export function planDeliveries(events: DomainEvent[], webhooks: Array<Pick<WebhookDoc, "_id" | "organizationId" | "active" | "events">>, enqueuedAt: number): DeliveryJob[] {
+export function planDeliveries(events: DomainEvent[], webhooks: WebhookRoute[], enqueuedAt: number): DeliveryJob[] {
   const byOrganization = new Map<string, typeof webhooks>();
   for (const webhook of webhooks) {
     const list = byOrganization.get(webhook.organizationId);

@@ -26,7 +26,9 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: "tier-consumer", topic: opts.tierTopic });
   const tier = opts.tierTopic;
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  // A partition resumed on its due timer joins only the next fetch, so the idle wait
+  // bounds how late a retry fires: 250 ms keeps retries well within 1 s of due.
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const timers = new Map<number, NodeJS.Timeout>();
 
   const clearTimers = () => {

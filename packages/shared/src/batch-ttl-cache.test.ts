@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { BatchTtlCache } from "./batch-ttl-cache.js";
+
+function harness() {
+  let clock = 0;
+  const calls: string[][] = [];
+  let fail = false;
+  const cache = new BatchTtlCache<number>(
+    async (keys) => {
+      calls.push([...keys]);
+      await new Promise((r) => setImmediate(r));
+      if (fail) throw new Error("database away");
+      return new Map(keys.filter((k) => k !== "missing").map((k) => [k, k.length + clock]));
+    },
+    { ttlMs: 1_000, now: () => clock },
+  );
+  return { cache, calls, advance: (ms: number) => (clock += ms), setFail: (f: boolean) => (fail = f) };
+}
+
+describe("BatchTtlCache", () => {
+  it("loads many keys with one call, and shares a load in flight with concurrent callers", async () => {
+    const h = harness();
+    const [many, one, other] = await Promise.all([h.cache.getMany(["a", "bb", "missing"]), h.cache.get("bb"), h.cache.get("ccc")]);
+    expect(many).toEqual(new Map([["a", 1], ["bb", 2], ["missing", undefined]]));
+    expect(one).toBe(2);
+    expect(other).toBe(3);
+    expect(h.calls).toEqual([["a", "bb", "missing"], ["ccc"]]);
+  });
+
+  it("serves a value for ttlMs, then loads it again", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    h.advance(1_000);
+    expect(await h.cache.get("a")).toBe(1);
+    expect(h.calls).toHaveLength(1);
+    h.advance(1);
+    expect(await h.cache.get("a")).toBe(1_002);
+    expect(h.calls).toHaveLength(2);
+  });
+
+  it("a failed load rejects its callers and is tried again by the next", async () => {
+    const h = harness();
+    h.setFail(true);
+    await expect(h.cache.get("a")).rejects.toThrow("database away");
+    h.setFail(false);
+    expect(await h.cache.get("a")).toBe(1);
+  });
+});

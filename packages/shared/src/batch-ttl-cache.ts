@@ -1,0 +1,70 @@
+/**
+ * Values by key, loaded many keys per query and kept for at most `ttlMs`, so a change
+ * made through the admin API reaches the pipeline well within the contract's 2 s while
+ * a busy service asks the database once a second per key rather than once per message.
+ * Keys already being loaded are awaited, not queried again; keys the loader does not
+ * return are cached as `undefined` (a deleted webhook, an organization without any).
+ */
+export class BatchTtlCache<V> {
+  private readonly entries = new Map<string, { value: V | undefined; loadedAt: number }>();
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly load: (keys: string[], now: number) => Promise<Map<string, V>>,
+    private readonly opts: { ttlMs: number; maxEntries?: number; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  /** Loads, with one call of the loader, every key not fresh and not already loading. */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    const now = this.now();
+    const waits = new Set<Promise<void>>();
+    const stale: string[] = [];
+    for (const key of new Set(keys)) {
+      const loading = this.loading.get(key);
+      if (loading) waits.add(loading);
+      else if (!this.isFresh(key, now)) stale.push(key);
+    }
+    if (stale.length) waits.add(this.loadKeys(stale, now));
+    if (waits.size) await Promise.all(waits);
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    if (!this.isFresh(key, this.now())) await this.prefetch([key]);
+    return this.entries.get(key)?.value;
+  }
+
+  /** Fresh values of these keys; loads what is missing first. */
+  async getMany(keys: Iterable<string>): Promise<Map<string, V | undefined>> {
+    const list = [...keys];
+    await this.prefetch(list);
+    return new Map(list.map((key) => [key, this.entries.get(key)?.value]));
+  }
+
+  /** The cached value, fresh or not, without loading. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  private isFresh(key: string, now: number): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && now - entry.loadedAt <= this.opts.ttlMs;
+  }
+
+  private loadKeys(keys: string[], now: number): Promise<void> {
+    const loaded = (async () => {
+      const values = await this.load(keys, now);
+      for (const key of keys) this.entries.set(key, { value: values.get(key), loadedAt: now });
+      if (this.entries.size > (this.opts.maxEntries ?? 100_000)) {
+        for (const [key, entry] of this.entries) if (now - entry.loadedAt > this.opts.ttlMs) this.entries.delete(key);
+      }
+    })().finally(() => {
+      for (const key of keys) if (this.loading.get(key) === loaded) this.loading.delete(key);
+    });
+    for (const key of keys) this.loading.set(key, loaded);
+    return loaded;
+  }
+}
