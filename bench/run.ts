@@ -120,6 +120,20 @@ async function dispatcherMemory(port: number | undefined): Promise<string> {
   }
 }
 
+/** The dispatcher's own account: outcomes (succeeded, deferred, retrying...) and attempts by duration. */
+async function dispatcherCounts(port: number | undefined): Promise<Record<string, number>> {
+  if (!port) return {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)) counts[m[1]!] = Number(m[2]);
+    for (const m of text.matchAll(/^webhook_attempt_duration_seconds_bucket\{(?=[^}]*result="success")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) counts[`attempts<=${m[1]}s`] = Number(m[2]);
+    return counts;
+  } catch {
+    return {};
+  }
+}
+
 // ---------- ceilings ----------
 async function httpCeiling(seconds: number): Promise<number> {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
@@ -224,6 +238,8 @@ type Result = {
   deliveriesPerSecond: number;
   healthyDeliveriesPerSecond: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  /** webhook_deliveries_total by outcome and the attempt-duration buckets, from the dispatcher's /metrics. */
+  dispatcherOutcomes: Record<string, number>;
   retryLatenessMs?: { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
   services: Record<string, { peakRssMb: number; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
@@ -339,6 +355,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   process.stdout.write("\n");
 
   const s = await receiver<ReceiverStats>("stats");
+  const dispatcherOutcomes = await dispatcherCounts(dispatcherOps);
   const end = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
   const wall = (Date.now() - began) / 1000;
   const healthyCount = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
@@ -352,6 +369,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     deliveries: s.received,
     deliveriesPerSecond: Math.round(s.received / activeSeconds),
     healthyDeliveriesPerSecond: Math.round(healthyCount / activeSeconds),
+    dispatcherOutcomes,
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? null },
     services: Object.fromEntries(
       Object.keys(pids).map((n) => [

@@ -38,6 +38,20 @@ describe("BatchTtlCache", () => {
     expect(h.calls).toHaveLength(2);
   });
 
+  it("refreshes every entry past half its life along with a stale one, in the same call", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    h.advance(400);
+    await h.cache.get("bb");
+    h.advance(700);
+    // a is stale, bb is past half its life: both in one call; nothing more for a while.
+    expect(await h.cache.get("a")).toBe(1_101);
+    expect(h.calls.at(-1)).toEqual(["a", "bb"]);
+    h.advance(900);
+    expect(await h.cache.get("bb")).toBe(1_102);
+    expect(h.calls).toHaveLength(3);
+  });
+
   it("a failed load rejects its callers and is tried again by the next", async () => {
     const h = harness();
     h.setFail(true);
