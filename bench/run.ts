@@ -128,6 +128,10 @@ async function dispatcherCounts(port: number | undefined): Promise<Record<string
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)) counts[m[1]!] = Number(m[2]);
     for (const m of text.matchAll(/^webhook_attempt_duration_seconds_bucket\{(?=[^}]*result="success")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) counts[`attempts<=${m[1]}s`] = Number(m[2]);
+    for (const name of ["nodejs_eventloop_lag_p99_seconds", "nodejs_eventloop_lag_max_seconds", "nodejs_gc_duration_seconds_sum"]) {
+      const value = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
+      if (value !== undefined) counts[name] = Number(value);
+    }
     return counts;
   } catch {
     return {};

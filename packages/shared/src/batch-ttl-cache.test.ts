@@ -27,15 +27,21 @@ describe("BatchTtlCache", () => {
     expect(h.calls).toEqual([["a", "bb", "missing"], ["ccc"]]);
   });
 
-  it("serves a value for ttlMs, then loads it again", async () => {
+  it("serves a value up to half its life, refreshes it in the background up to ttlMs, and waits after that", async () => {
     const h = harness();
-    await h.cache.get("a");
-    h.advance(1_000);
+    expect(await h.cache.get("a")).toBe(1);
+    h.advance(400);
     expect(await h.cache.get("a")).toBe(1);
     expect(h.calls).toHaveLength(1);
-    h.advance(1);
-    expect(await h.cache.get("a")).toBe(1_002);
+    h.advance(200);
+    // Past half its life: served as it is, refreshed meanwhile.
+    expect(await h.cache.get("a")).toBe(1);
     expect(h.calls).toHaveLength(2);
+    await new Promise((r) => setImmediate(r));
+    expect(await h.cache.get("a")).toBe(601);
+    h.advance(1_001);
+    expect(await h.cache.get("a")).toBe(1_602);
+    expect(h.calls).toHaveLength(3);
   });
 
   it("refreshes every entry past half its life along with a stale one, in the same call", async () => {
@@ -47,7 +53,7 @@ describe("BatchTtlCache", () => {
     // a is stale, bb is past half its life: both in one call; nothing more for a while.
     expect(await h.cache.get("a")).toBe(1_101);
     expect(h.calls.at(-1)).toEqual(["a", "bb"]);
-    h.advance(900);
+    h.advance(400);
     expect(await h.cache.get("bb")).toBe(1_102);
     expect(h.calls).toHaveLength(3);
   });

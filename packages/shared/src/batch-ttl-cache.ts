@@ -20,34 +20,49 @@ export class BatchTtlCache<V> {
     return this.opts.now?.() ?? Date.now();
   }
 
-  /** Loads, with one call of the loader, every key not fresh and not already loading. */
+  /**
+   * Makes these keys usable (at most `ttlMs` old), with one call of the loader. A key past
+   * half its life is refreshed in the background and served meanwhile, so a busy service
+   * rarely waits for the database; only a key past `ttlMs` (or never loaded) is waited for.
+   */
   async prefetch(keys: Iterable<string>): Promise<void> {
     const now = this.now();
     const waits = new Set<Promise<void>>();
-    const stale: string[] = [];
+    const toLoad: string[] = [];
+    let mustWait = false;
     for (const key of new Set(keys)) {
+      const age = this.age(key, now);
+      const usable = age <= this.opts.ttlMs;
       const loading = this.loading.get(key);
-      if (loading) waits.add(loading);
-      else if (!this.isFresh(key, now)) stale.push(key);
+      if (loading) {
+        if (!usable) waits.add(loading);
+      } else if (age > this.opts.ttlMs / 2) {
+        toLoad.push(key);
+        if (!usable) mustWait = true;
+      }
     }
-    if (stale.length) {
+    if (toLoad.length) {
       // Take along every other entry past half its life: otherwise each key expires on its
       // own and a busy service sends one query per key per ttl instead of about one in all.
+      const asked = new Set(toLoad);
       for (const [key, entry] of this.entries) {
-        if (stale.length >= MAX_KEYS_PER_LOAD) break;
-        if (now - entry.loadedAt > this.opts.ttlMs / 2 && !this.loading.has(key) && !stale.includes(key)) stale.push(key);
+        if (toLoad.length >= MAX_KEYS_PER_LOAD) break;
+        if (now - entry.loadedAt > this.opts.ttlMs / 2 && !this.loading.has(key) && !asked.has(key)) toLoad.push(key);
       }
-      waits.add(this.loadKeys(stale, now));
+      const load = this.loadKeys(toLoad, now);
+      // A background refresh that fails is tried again by the next caller.
+      if (mustWait) waits.add(load);
+      else load.catch(() => undefined);
     }
     if (waits.size) await Promise.all(waits);
   }
 
   async get(key: string): Promise<V | undefined> {
-    if (!this.isFresh(key, this.now())) await this.prefetch([key]);
+    if (this.age(key, this.now()) > this.opts.ttlMs / 2) await this.prefetch([key]);
     return this.entries.get(key)?.value;
   }
 
-  /** Fresh values of these keys; loads what is missing first. */
+  /** Values of these keys, none older than `ttlMs`; loads what is missing first. */
   async getMany(keys: Iterable<string>): Promise<Map<string, V | undefined>> {
     const list = [...keys];
     await this.prefetch(list);
@@ -59,9 +74,9 @@ export class BatchTtlCache<V> {
     return this.entries.get(key)?.value;
   }
 
-  private isFresh(key: string, now: number): boolean {
+  private age(key: string, now: number): number {
     const entry = this.entries.get(key);
-    return entry !== undefined && now - entry.loadedAt <= this.opts.ttlMs;
+    return entry === undefined ? Infinity : now - entry.loadedAt;
   }
 
   private loadKeys(keys: string[], now: number): Promise<void> {

@@ -88,9 +88,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const producer = createProducer(opts.kafka);
   const batching = new BatchingProducer(producer);
   const metrics = createDispatcherMetrics(opts.registry, () => gate.size);
-  // The broker answers a fetch as soon as there is data: a long wait costs no latency,
-  // it only saves idle round trips (CPU every service shares on a small machine).
-  const consumer: Consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
+  const consumer: Consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
 
   // One window per partition of the current group generation; a rebalance starts afresh,
   // and completions from the previous generation no longer move any commit.
