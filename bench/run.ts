@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
 import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
 import { Agent, request } from "undici";
+import { drawChart } from "./chart.js";
 
 const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "20" },
     rate: { type: "string", default: "4000" },
     "paced-rate": { type: "string", default: "500" },
+    "failing-rate": { type: "string", default: "300" },
     "no-ceilings": { type: "boolean", default: false },
     profile: { type: "string" },
     "heap-profile": { type: "string" },
@@ -39,11 +41,13 @@ receiver. Results are appended to bench/results/ and summarised in bench/README.
                        healthy  50 organizations, one webhook each, events as fast as --rate
                        fanout   one organization, 100 webhooks; each event fans out 100 times
                        slow     like healthy, 10% of endpoints never answer (timeout 2 s)
-                       failing  like healthy, 10% answer 500; retries flow through the tiers
+                       failing  like healthy at --failing-rate, 10% answer 500; retries flow through the tiers
                        paced    a fixed --paced-rate events/s, for latency
   --duration S       seconds of producing per scenario (default 20; 600 for the soak)
   --rate N           offered events/s for healthy, slow and failing (default 4000)
   --paced-rate N     events/s for paced (default 500)
+  --failing-rate N   events/s for failing (default 300: below capacity, so retries are
+                     timed against their due time, not against a backlog ahead of them)
   --no-ceilings      skip the raw HTTP and raw Kafka ceilings
   --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --heap-profile SERVICE  write a sampling heap profile of that service there too
@@ -114,7 +118,9 @@ async function dispatcherMemory(port: number | undefined): Promise<string> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const mb = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
-    return `heap=${mb("nodejs_heap_size_used_bytes")}MB external=${mb("nodejs_external_memory_bytes")}MB rss=${mb("process_resident_memory_bytes")}MB`;
+    const inFlight = /^webhook_deliveries_in_flight(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
+    const outcomes = [...text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)].map((m) => `${m[1]}=${m[2]}`).join(" ");
+    return `heap=${mb("nodejs_heap_size_used_bytes")}MB rss=${mb("process_resident_memory_bytes")}MB inFlight=${inFlight} ${outcomes}`;
   } catch {
     return "";
   }
@@ -313,7 +319,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     for (const [n, pid] of Object.entries(pids)) peak[n] = Math.max(peak[n]!, sample(pid)?.rssMb ?? 0);
   }, 500);
 
-  const rate = scenario === "paced" ? Number(args["paced-rate"]) : scenario === "fanout" ? Math.round(Number(args.rate) / 100) : Number(args.rate);
+  const rate = scenario === "paced" ? Number(args["paced-rate"]) : scenario === "failing" ? Number(args["failing-rate"]) : scenario === "fanout" ? Math.round(Number(args.rate) / 100) : Number(args.rate);
   const perDelivery = scenario === "fanout" ? 100 : 1;
   let produced = 0;
   const began = Date.now();
@@ -453,5 +459,6 @@ const file = join(REPO_ROOT, "bench/results", `${run.at.replace(/[:.]/g, "-")}-$
 writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
 appendFileSync(join(REPO_ROOT, "bench/results/history.jsonl"), JSON.stringify(run) + "\n");
 console.log(`results: ${file}`);
+console.log(`chart: ${await drawChart(run)}`);
 receiverProcess.send({ cmd: "exit" });
 if (infra.started.length) await infra.stop();
