@@ -1,4 +1,4 @@
-// Draws bench/results/chart.png from a results file: deliveries per second and
+// Draws a PNG next to a results file (same name, .png): deliveries per second and
 // produce-to-receipt latency (p50, p95, p99) per scenario. `pnpm bench` calls it after a
 // run; `pnpm bench:chart [file.json]` redraws one (default: the newest run).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,7 +15,7 @@ type Run = {
 
 const RESULTS_DIR = join(import.meta.dirname, "results");
 
-export async function drawChart(run: Run, outFile = join(RESULTS_DIR, "chart.png")): Promise<string> {
+export async function drawChart(run: Run, outFile: string): Promise<string> {
   const throughput = run.results.flatMap((r) => [
     { scenario: r.scenario, measure: "all deliveries", value: r.deliveriesPerSecond },
     { scenario: r.scenario, measure: "to healthy endpoints", value: r.healthyDeliveriesPerSecond },
@@ -66,5 +66,5 @@ export async function drawChart(run: Run, outFile = join(RESULTS_DIR, "chart.png
 
 if (process.argv[1] === import.meta.filename) {
   const file = process.argv.slice(2).find((a) => a !== "--") ?? join(RESULTS_DIR, readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json")).sort().at(-1)!);
-  console.log(await drawChart(JSON.parse(readFileSync(file, "utf8")) as Run));
+  console.log(await drawChart(JSON.parse(readFileSync(file, "utf8")) as Run, file.replace(/\.json$/, ".png")));
 }

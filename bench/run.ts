@@ -251,7 +251,7 @@ type Result = {
   /** webhook_deliveries_total by outcome and the attempt-duration buckets, from the dispatcher's /metrics. */
   dispatcherOutcomes: Record<string, number>;
   retryLatenessMs?: { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
-  services: Record<string, { peakRssMb: number; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
+  services: Record<string, { peakRssMb: number; rssEvery10sMb: number[]; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
   percentOfCeiling?: { http: number; kafkaProduce: number; kafkaConsume: number; databaseLogInserts: number };
 };
@@ -315,8 +315,16 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const pids: Record<string, number> = { ...Object.fromEntries(services.map((s) => [s.name, s.pid!])), receiver: receiverProcess.pid!, ...infraPids() };
   const start = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)!]));
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((n) => [n, 0]));
+  // Every 10 s, to tell a plateau from growth over a long (soak) run.
+  const rssSeries: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((n) => [n, []]));
+  let samples = 0;
   const sampler = setInterval(() => {
-    for (const [n, pid] of Object.entries(pids)) peak[n] = Math.max(peak[n]!, sample(pid)?.rssMb ?? 0);
+    samples++;
+    for (const [n, pid] of Object.entries(pids)) {
+      const rss = sample(pid)?.rssMb ?? 0;
+      peak[n] = Math.max(peak[n]!, rss);
+      if (samples % 20 === 0) rssSeries[n]!.push(Math.round(rss));
+    }
   }, 500);
 
   const rate = scenario === "paced" ? Number(args["paced-rate"]) : scenario === "failing" ? Number(args["failing-rate"]) : scenario === "fanout" ? Math.round(Number(args.rate) / 100) : Number(args.rate);
@@ -386,6 +394,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
         n,
         {
           peakRssMb: Math.round(peak[n]!),
+          rssEvery10sMb: rssSeries[n]!,
           rssStartMb: Math.round(start[n]!.rssMb),
           rssEndMb: Math.round(end[n]?.rssMb ?? 0),
           avgCpuPercent: Math.round((((end[n]?.cpuTicks ?? 0) - start[n]!.cpuTicks) / CLOCK_TICKS / wall) * 100),
@@ -459,6 +468,6 @@ const file = join(REPO_ROOT, "bench/results", `${run.at.replace(/[:.]/g, "-")}-$
 writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
 appendFileSync(join(REPO_ROOT, "bench/results/history.jsonl"), JSON.stringify(run) + "\n");
 console.log(`results: ${file}`);
-console.log(`chart: ${await drawChart(run)}`);
+console.log(`chart: ${await drawChart(run, file.replace(/\.json$/, ".png"))}`);
 receiverProcess.send({ cmd: "exit" });
 if (infra.started.length) await infra.stop();
