@@ -291,7 +291,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     side.add(done);
   }
 
-  async function handle(message: KafkaMessage, decoded: ParseResult<DeliveryJob>, partition: number, window: InFlightWindow): Promise<void> {
+  async function handle(message: KafkaMessage, decoded: ParseResult<DeliveryJob>, partition: number, window: InFlightWindow, heartbeat: () => Promise<void>): Promise<void> {
     window.start(message.offset);
     if (!decoded.ok) {
       // Only our own services write this topic, so this is a bug, not user input: say so loudly.
@@ -302,7 +302,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     }
     const job = decoded.value;
     let webhook: ResolvedWebhook | null = null;
-    // MongoDB away: wait (the batch loop heartbeats meanwhile) rather than throw, which
+    // MongoDB away: wait (heartbeating, so the group keeps us) rather than throw, which
     // would leave this offset started and never finished.
     for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5_000)) {
       try {
@@ -311,6 +311,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       } catch (err) {
         log.error({ err, webhookId: job.webhookId }, "webhook lookup failed; retrying");
         await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
       }
     }
     // Shutting down: leave it unfinished, so its offset is not committed and it is redelivered.
@@ -372,7 +373,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     for (const [i, message] of batch.messages.entries()) {
       if (!isRunning() || isStale() || stopping) break;
       await waitForRoom(heartbeat);
-      await handle(message, decoded[i]!, batch.partition, window);
+      await handle(message, decoded[i]!, batch.partition, window, heartbeat);
       // Resolving moves the fetch position only; the commit follows the window.
       resolveOffset(message.offset);
     }
