@@ -1,12 +1,13 @@
+const MAX_KEYS_PER_LOAD = 1_000;
+
 /**
  * Values by key, loaded many keys per query and kept for at most `ttlMs`, so a change
  * made through the admin API reaches the pipeline well within the contract's 2 s while
- * a busy service asks the database once a second per key rather than once per message.
+ * a busy service asks the database about once per `ttlMs` for all its keys together,
+ * rather than once per message.
  * Keys already being loaded are awaited, not queried again; keys the loader does not
  * return are cached as `undefined` (a deleted webhook, an organization without any).
  */
-const MAX_KEYS_PER_LOAD = 1_000;
-
 export class BatchTtlCache<V> {
   private readonly entries = new Map<string, { value: V | undefined; loadedAt: number }>();
   private readonly loading = new Map<string, Promise<void>>();
