@@ -72,8 +72,12 @@ export async function startKafka(opts: KafkaBrokerOptions = {}): Promise<{ broke
   writeFileSync(paths.config, serverProperties(port, controllerPort, paths.data));
   const classpath = `${paths.libs}/*`;
   if (!existsSync(join(paths.data, "meta.properties"))) {
-    const clusterId = randomBytes(16).toString("base64url");
-    execFileSync("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", paths.config, "--ignore-formatted"], { stdio: "ignore" });
+    // A base64url id may start with "-", which the tool then reads as an option (1 draw in 64
+    // failed that way): draw until it starts with a letter or digit.
+    let clusterId: string;
+    do clusterId = randomBytes(16).toString("base64url");
+    while (!/^[A-Za-z0-9]/.test(clusterId));
+    execFileSync("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", paths.config, "--ignore-formatted"], { stdio: ["ignore", "pipe", "pipe"] });
   }
   spawnDetached({
     command: "java",
