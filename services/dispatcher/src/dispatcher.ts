@@ -18,7 +18,7 @@ import {
   type WebhookDoc,
 } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
-import type { AnyBulkWriteOperation, Db } from "mongodb";
+import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { Registry } from "prom-client";
 import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
@@ -164,18 +164,21 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     });
   }
 
+  /**
+   * A log entry with no attempt in it (cancelled, parked). Inserted when the delivery has
+   * no log yet (FerretDB v1 drops [] and null from $setOnInsert, so an upsert would leave a
+   * partial document); otherwise `fields` are set, only while the entry matches `applyIf`.
+   */
+  function writeWithoutAttempt(job: DeliveryJob, status: DeliveryDoc["status"], fields: Partial<DeliveryDoc> & { updatedAt: Date }, applyIf: Filter<DeliveryDoc>): Promise<void> {
+    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], createdAt: fields.updatedAt, status, nextAttemptAt: null, statusReason: null, ...fields };
+    return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } }, { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: fields } } });
+  }
+
   async function cancel(job: DeliveryJob, reason: string): Promise<void> {
     metrics.deliveries.inc({ outcome: "cancelled" });
-    const at = new Date(now());
-    const cancelled = { status: "cancelled" as const, statusReason: reason, nextAttemptAt: null, updatedAt: at };
-    // Insert when the delivery has no log yet (FerretDB v1 drops [] and null from $setOnInsert,
-    // so an upsert would leave a partial document); otherwise cancel it unless it succeeded.
-    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], createdAt: at, ...cancelled };
-    await logWriter.write<DeliveryDoc>(
-      COLLECTIONS.deliveries,
-      { insertOne: { document } },
-      { updateOne: { filter: { _id: job.deliveryId, status: { $ne: "succeeded" } }, update: { $set: cancelled } } },
-    );
+    const cancelled = { status: "cancelled" as const, statusReason: reason, nextAttemptAt: null, updatedAt: new Date(now()) };
+    // An existing entry is cancelled unless it succeeded.
+    await writeWithoutAttempt(job, "cancelled", cancelled, { status: { $ne: "succeeded" } });
   }
 
   /**
@@ -258,16 +261,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const dueAt = now() + opts.retryDelaysMs[0]!;
     // The log says why nothing was attempted yet, so a late delivery is explainable. It is
     // written before the parking, so the attempt that follows always has the last word.
-    const at = new Date(now());
-    const parked = { nextAttemptAt: new Date(dueAt), statusReason: "endpoint busy: parked until the first retry delay has passed", updatedAt: at };
-    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], createdAt: at, status: "pending", ...parked };
-    await durably("defer log", () =>
-      logWriter.write<DeliveryDoc>(
-        COLLECTIONS.deliveries,
-        { insertOne: { document } },
-        { updateOne: { filter: { _id: job.deliveryId, status: { $in: ["pending", "retrying"] } }, update: { $set: parked } } },
-      ),
-    );
+    const parked = { nextAttemptAt: new Date(dueAt), statusReason: "endpoint busy: parked until the first retry delay has passed", updatedAt: new Date(now()) };
+    await durably("defer log", () => writeWithoutAttempt(job, "pending", parked, { status: { $in: ["pending", "retrying"] } }));
     await durably("defer", () => batching.send(opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
   }
 
