@@ -112,36 +112,43 @@ function infraPids(): Record<string, number> {
   return found;
 }
 
-/** Heap and off-heap memory of the dispatcher, from its own /metrics. */
-async function dispatcherMemory(port: number | undefined): Promise<string> {
+/** The dispatcher's /metrics text, or "" when it cannot be read. */
+async function dispatcherMetrics(port: number | undefined): Promise<string> {
   if (!port) return "";
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const mb = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
-    const inFlight = /^webhook_deliveries_in_flight(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
-    const outcomes = [...text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)].map((m) => `${m[1]}=${m[2]}`).join(" ");
-    return `heap=${mb("nodejs_heap_size_used_bytes")}MB rss=${mb("process_resident_memory_bytes")}MB inFlight=${inFlight} ${outcomes}`;
+    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   } catch {
     return "";
   }
 }
 
-/** The dispatcher's own account: outcomes (succeeded, deferred, retrying...) and attempts by duration. */
-async function dispatcherCounts(port: number | undefined): Promise<Record<string, number>> {
-  if (!port) return {};
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const counts: Record<string, number> = {};
-    for (const m of text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)) counts[m[1]!] = Number(m[2]);
-    for (const m of text.matchAll(/^webhook_attempt_duration_seconds_bucket\{(?=[^}]*result="success")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) counts[`attempts<=${m[1]}s`] = Number(m[2]);
-    for (const name of ["nodejs_eventloop_lag_p99_seconds", "nodejs_eventloop_lag_max_seconds", "nodejs_gc_duration_seconds_sum"]) {
-      const value = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
-      if (value !== undefined) counts[name] = Number(value);
-    }
-    return counts;
-  } catch {
-    return {};
+/** One sample's value, whatever its labels (the first sample when there are several). */
+function metricValue(text: string, name: string): number | undefined {
+  const value = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
+  return value === undefined ? undefined : Number(value);
+}
+
+function outcomeCounts(text: string): Record<string, number> {
+  return Object.fromEntries([...text.matchAll(/^webhook_deliveries_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/** For the progress line: heap, RSS, in-flight count and outcomes. */
+function dispatcherProgress(text: string): string {
+  if (!text) return "";
+  const mb = (name: string) => Math.round((metricValue(text, name) ?? NaN) / 2 ** 20);
+  const outcomes = Object.entries(outcomeCounts(text)).map(([outcome, n]) => `${outcome}=${n}`);
+  return [`heap=${mb("nodejs_heap_size_used_bytes")}MB`, `rss=${mb("process_resident_memory_bytes")}MB`, `inFlight=${metricValue(text, "webhook_deliveries_in_flight")}`, ...outcomes].join(" ");
+}
+
+/** The dispatcher's own account: outcomes (succeeded, deferred, retrying...), attempts by duration, event-loop lag and GC. */
+function dispatcherCounts(text: string): Record<string, number> {
+  const counts = outcomeCounts(text);
+  for (const m of text.matchAll(/^webhook_attempt_duration_seconds_bucket\{(?=[^}]*result="success")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) counts[`attempts<=${m[1]}s`] = Number(m[2]);
+  for (const name of ["nodejs_eventloop_lag_p99_seconds", "nodejs_eventloop_lag_max_seconds", "nodejs_gc_duration_seconds_sum"]) {
+    const value = metricValue(text, name);
+    if (value !== undefined) counts[name] = value;
   }
+  return counts;
 }
 
 // ---------- ceilings ----------
@@ -335,8 +342,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const dispatcherOps = services.find((s) => s.name === "dispatcher")!.opsPort;
   const progress = setInterval(async () => {
     const s = await receiver<ReceiverStats>("stats");
-    const memory = await dispatcherMemory(dispatcherOps);
-    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received} dispatcher ${memory}      `);
+    const dispatcher = dispatcherProgress(await dispatcherMetrics(dispatcherOps));
+    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received} dispatcher ${dispatcher}      `);
   }, 2_000);
   // Produce in 50 ms slices at the offered rate; a slow broker just lowers what is offered.
   const sliceMs = 50;
@@ -373,7 +380,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   process.stdout.write("\n");
 
   const s = await receiver<ReceiverStats>("stats");
-  const dispatcherOutcomes = await dispatcherCounts(dispatcherOps);
+  const dispatcherOutcomes = dispatcherCounts(await dispatcherMetrics(dispatcherOps));
   const end = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
   const wall = (Date.now() - began) / 1000;
   const healthyCount = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
