@@ -1,21 +1,56 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { INFRA_DIR, LOG_DIR, REPO_ROOT } from "./paths.js";
 import { portAnswers, spawnDetached, stopPidFile, waitFor } from "./processes.js";
 
+const SOURCE_DIR = join(REPO_ROOT, "infra/ferretdb");
+const FERRETDB_MODULE = "github.com/FerretDB/FerretDB";
+
 const paths = {
   binary: join(INFRA_DIR, "bin", "ferretdb"),
+  /** The hash of the sources the binary was built from; another hash means rebuild. */
+  builtFrom: join(INFRA_DIR, "bin", "ferretdb.source"),
+  build: join(INFRA_DIR, "ferretdb", "build"),
   data: join(INFRA_DIR, "ferretdb", "data"),
   pidFile: join(INFRA_DIR, "ferretdb.pid"),
   logFile: join(LOG_DIR, "ferretdb.log"),
 };
 
-/** Builds FerretDB v1 (infra/ferretdb, pinned in its go.mod) once with the machine's Go. */
+/**
+ * Builds FerretDB v1 (pinned in infra/ferretdb/go.mod) with the machine's Go, after applying
+ * infra/ferretdb/patches to a copy of its module: once, and again whenever those files change.
+ */
 export function installFerretDb(): void {
-  if (existsSync(paths.binary)) return;
+  const sourceHash = hashSources();
+  if (existsSync(paths.binary) && existsSync(paths.builtFrom) && readFileSync(paths.builtFrom, "utf8") === sourceHash) return;
   process.stderr.write("[infra] building FerretDB with Go (once; a few minutes)\n");
-  execFileSync("go", ["build", "-o", paths.binary, "."], { cwd: join(REPO_ROOT, "infra/ferretdb"), stdio: "inherit" });
+  rmSync(paths.build, { recursive: true, force: true });
+  mkdirSync(paths.build, { recursive: true });
+  for (const file of ["main.go", "go.mod", "go.sum"]) cpSync(join(SOURCE_DIR, file), join(paths.build, file));
+  const go = (args: string[], cwd = paths.build) => execFileSync("go", args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
+  const moduleDir = (JSON.parse(go(["mod", "download", "-json", FERRETDB_MODULE])) as { Dir: string }).Dir;
+  const patched = join(paths.build, "FerretDB");
+  cpSync(moduleDir, patched, { recursive: true });
+  execFileSync("chmod", ["-R", "u+w", patched]); // the module cache is read-only
+  for (const patch of patchFiles()) execFileSync("patch", ["-p1", "--forward", "--quiet", "-i", join(SOURCE_DIR, "patches", patch)], { cwd: patched, stdio: "inherit" });
+  go(["mod", "edit", `-replace=${FERRETDB_MODULE}=./FerretDB`]);
+  mkdirSync(join(INFRA_DIR, "bin"), { recursive: true });
+  go(["build", "-o", paths.binary, "."]);
+  writeFileSync(paths.builtFrom, sourceHash);
+}
+
+function patchFiles(): string[] {
+  return readdirSync(join(SOURCE_DIR, "patches"))
+    .filter((name) => name.endsWith(".patch"))
+    .sort();
+}
+
+function hashSources(): string {
+  const hash = createHash("sha256");
+  for (const file of ["main.go", "go.mod", "go.sum", ...patchFiles().map((p) => join("patches", p))]) hash.update(file).update(readFileSync(join(SOURCE_DIR, file)));
+  return hash.digest("hex");
 }
 
 /** Starts FerretDB (SQLite backend) detached unless something already answers on its port. */

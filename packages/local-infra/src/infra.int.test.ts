@@ -53,3 +53,23 @@ test("writes and reads through the real database server", async ({ mongo, testId
   await expect(items.insertOne({ _id: "a", n: 9, at, tags: [] })).rejects.toMatchObject({ code: 11000 });
   expect(mongo.db.databaseName).toBe(testId);
 });
+
+// infra/ferretdb/patches narrows operations by _id through the _id index; every other
+// condition of the filter must still apply, as the conditional log writes rely on it.
+test("an _id filter with further conditions matches only documents meeting all of them", async ({ mongo }) => {
+  const log = mongo.db.collection<{ _id: string; status: string }>("conditional");
+  await log.insertMany([
+    { _id: "done", status: "succeeded" },
+    { _id: "open", status: "retrying" },
+  ]);
+  const unlessSucceeded = (id: string) => ({ _id: id, status: { $ne: "succeeded" } });
+
+  expect((await log.updateOne(unlessSucceeded("done"), { $set: { status: "cancelled" } })).matchedCount).toBe(0);
+  expect((await log.updateOne(unlessSucceeded("open"), { $set: { status: "cancelled" } })).matchedCount).toBe(1);
+  expect(await log.findOne({ _id: "done", status: "cancelled" })).toBeNull();
+  expect((await log.deleteOne({ _id: "done", status: "pending" })).deletedCount).toBe(0);
+  expect(await log.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+    { _id: "done", status: "succeeded" },
+    { _id: "open", status: "cancelled" },
+  ]);
+});
