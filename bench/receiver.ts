@@ -6,8 +6,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
-const fresh = (): Stats => ({ received: 0, byPrefix: {}, latenciesMs: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0 });
+/** `producedAt[i]` is when the event behind `latenciesMs[i]` was produced. */
+type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
+const fresh = (): Stats => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0 });
 let stats = fresh();
 const MAX_SAMPLES = 200_000;
 
@@ -25,7 +26,10 @@ const server = createServer((req, res) => {
     if (prefix === "ok" || prefix === "fanout") {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data?: { producedAt?: number } };
-        if (body.data?.producedAt && stats.latenciesMs.length < MAX_SAMPLES) stats.latenciesMs.push(now - body.data.producedAt);
+        if (body.data?.producedAt && stats.latenciesMs.length < MAX_SAMPLES) {
+          stats.latenciesMs.push(now - body.data.producedAt);
+          stats.producedAt.push(body.data.producedAt);
+        }
       } catch {
         // Not JSON: counted, not timed.
       }
