@@ -7,37 +7,46 @@ const DUPLICATE_KEY = 11000;
 
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
- * `bulkWrite` per collection, with at most one in flight per collection so batches grow
- * under load instead of contending. Each caller's promise settles when its own write is
+ * `bulkWrite` per lane, with at most one in flight per lane so batches grow under load
+ * instead of contending. Each caller's promise settles when its own write is
  * acknowledged, and only then is the Kafka offset released for commit.
+ *
+ * A collection has `lanes` lanes (default 2): measured on FerretDB, two concurrent
+ * inserts of 200 log documents went 2222 -> 3441 docs/s, four no further (2993). A
+ * document always goes through the same lane (by its `_id`), so writes to one document
+ * apply in the order they were made. Commands with updates still go one at a time.
  *
  * An insert may carry a `fallback` update, applied when the document already exists:
  * inserts are far cheaper than upserts (on FerretDB about 30 times), and most deliveries
  * are logged once, by a first attempt that succeeds.
  */
 export class LogWriter {
-  private readonly queues = new Map<string, Pending[]>();
+  /** Keyed by collection and lane. */
+  private readonly queues = new Map<string, { collection: string; pending: Pending[] }>();
   private readonly sending = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** The tail of the commands carrying updates; each waits for the one before. */
+  private updatesTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { lingerMs?: number; maxBatch?: number } = {},
+    private readonly opts: { lingerMs?: number; maxBatch?: number; lanes?: number } = {},
   ) {}
 
   write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
     return new Promise((resolve, reject) => {
-      const queue = this.queues.get(collection) ?? [];
-      queue.push({ op: op as Op, fallback: fallback as Op | undefined, resolve, reject });
-      this.queues.set(collection, queue);
-      if (queue.length >= (this.opts.maxBatch ?? 1000)) this.flush(collection);
+      const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.opts.lanes ?? 2)}`;
+      const queue = this.queues.get(lane) ?? { collection, pending: [] };
+      queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, resolve, reject });
+      this.queues.set(lane, queue);
+      if (queue.pending.length >= (this.opts.maxBatch ?? 1000)) this.flush(lane);
       else if (!this.timer) this.timer = setTimeout(() => this.flushAll(), this.opts.lingerMs ?? 5);
     });
   }
 
   /** Resolves when every write queued so far has settled. */
   async drain(): Promise<void> {
-    while (this.sending.size || [...this.queues.values()].some((q) => q.length)) {
+    while (this.sending.size || [...this.queues.values()].some((q) => q.pending.length)) {
       this.flushAll();
       await Promise.allSettled([...this.sending.values()]);
     }
@@ -48,20 +57,28 @@ export class LogWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    for (const collection of this.queues.keys()) this.flush(collection);
+    for (const lane of this.queues.keys()) this.flush(lane);
   }
 
-  private flush(collection: string): void {
-    if (this.sending.has(collection)) return;
-    const batch = this.queues.get(collection);
-    if (!batch?.length) return;
-    this.queues.set(collection, []);
-    const sending = this.send(collection, batch).finally(() => {
-      this.sending.delete(collection);
+  private flush(lane: string): void {
+    if (this.sending.has(lane)) return;
+    const queue = this.queues.get(lane);
+    if (!queue?.pending.length) return;
+    const batch = queue.pending;
+    queue.pending = [];
+    const sending = this.send(queue.collection, batch).finally(() => {
+      this.sending.delete(lane);
       // What queued meanwhile goes out at once, as one larger batch.
-      if (this.queues.get(collection)?.length) this.flush(collection);
+      if (queue.pending.length) this.flush(lane);
     });
-    this.sending.set(collection, sending);
+    this.sending.set(lane, sending);
+  }
+
+  /** FerretDB v1 hangs when two update commands run at once; inserts may run side by side. */
+  private oneUpdateAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.updatesTail.then(fn, fn);
+    this.updatesTail = run.catch(() => undefined);
+    return run;
   }
 
   private async send(collection: string, batch: Pending[]): Promise<void> {
@@ -69,7 +86,8 @@ export class LogWriter {
   }
 
   private async sendChunk(collection: string, batch: Pending[]): Promise<void> {
-    const failures = await bulkWrite(this.db, collection, batch.map((p) => p.op));
+    const ops = batch.map((p) => p.op);
+    const failures = ops.every((op) => "insertOne" in op) ? await bulkWrite(this.db, collection, ops) : await this.oneUpdateAtATime(() => bulkWrite(this.db, collection, ops));
     const retry: Pending[] = [];
     batch.forEach((p, index) => {
       const failure = failures.get(index);
@@ -79,6 +97,22 @@ export class LogWriter {
     });
     if (retry.length) await this.send(collection, retry);
   }
+}
+
+function documentId(op: Op): unknown {
+  if ("insertOne" in op) return op.insertOne.document._id;
+  if ("updateOne" in op) return op.updateOne.filter._id;
+  if ("updateMany" in op) return op.updateMany.filter._id;
+  if ("replaceOne" in op) return op.replaceOne.filter._id;
+  if ("deleteOne" in op) return op.deleteOne.filter._id;
+  return op.deleteMany.filter._id;
+}
+
+function laneOf(id: unknown, lanes: number): number {
+  const key = String(id);
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(hash) % lanes;
 }
 
 /** FerretDB v1 never answers an update command of 100 statements or more. */
