@@ -6,7 +6,8 @@ RUN corepack enable
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
 COPY services ./services
-RUN pnpm install --frozen-lockfile
+COPY scripts ./scripts
+RUN pnpm install --frozen-lockfile && pnpm build
 USER node
-# SERVICE is fanout, dispatcher, retry or admin-api.
-CMD ["sh", "-c", "exec node --import tsx services/${SERVICE}/src/main.ts"]
+# SERVICE is fanout, dispatcher, retry or admin-api; each is one bundle (scripts/build.ts).
+CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.mjs"]

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
 import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
 import { Agent, request } from "undici";
+import { buildServices } from "../scripts/build.js";
 import { drawChart } from "./chart.js";
 
 const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
@@ -64,6 +65,8 @@ for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown sce
 
 const logger = createLogger("bench", "warn");
 const infra = await infraUp();
+// The services run as production runs them: bundled, under plain node.
+await buildServices();
 const runId = `bench${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : null);
@@ -309,10 +312,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const profileDir = join(REPO_ROOT, "bench/results/profiles");
   const services = names.map(
     (name) =>
-      new ServiceProcess(name, env, [
-        ...(name === args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-        ...(name === args["heap-profile"] ? ["--heap-prof", `--heap-prof-dir=${profileDir}`] : []),
-      ]),
+      new ServiceProcess(name, env, {
+        bundled: true,
+        nodeArgs: [
+          ...(name === args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+          ...(name === args["heap-profile"] ? ["--heap-prof", `--heap-prof-dir=${profileDir}`] : []),
+        ],
+      }),
   );
   for (const svc of services) liveServices.add(svc);
   await Promise.all(services.map((s) => s.start()));

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { infraUp, REPO_ROOT, type Infra } from "@agiletune/local-infra";
 import { generateEncryptionKey } from "@agiletune/shared";
+import { buildServices, bundlePath, SERVICES } from "./build.js";
 
-const SERVICES = ["fanout", "dispatcher", "retry", "admin-api"] as const;
 const STATE_DIR = join(REPO_ROOT, ".stack");
 const SECRETS_FILE = join(STATE_DIR, "secrets.json");
 
@@ -35,6 +35,7 @@ function localSecrets(): { ADMIN_TOKEN: string; SECRETS_ENCRYPTION_KEY: string }
 }
 
 const infra: Infra = await infraUp();
+await buildServices();
 const env = { ...process.env, KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, ...localSecrets() };
 console.log(`start: KAFKA_BROKERS=${env.KAFKA_BROKERS} MONGO_URL=${env.MONGO_URL}${infra.started.length ? ` (started ${infra.started.join(", ")})` : ""}`);
 
@@ -42,7 +43,7 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function launch(service: (typeof SERVICES)[number], restarts = 0): void {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", service, "src", "main.ts")], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [bundlePath(service)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.set(service, child);
   const prefix = `[${service}] `.padEnd(13);
   for (const stream of [child.stdout!, child.stderr!]) {

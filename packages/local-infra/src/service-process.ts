@@ -4,7 +4,7 @@ import { REPO_ROOT } from "./paths.js";
 
 export type ServiceName = "fanout" | "dispatcher" | "retry" | "admin-api";
 
-/** A service as its own OS process, started the way `pnpm start` starts it. */
+/** A service as its own OS process: its TypeScript sources under tsx, or its `pnpm build` bundle. */
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   output = "";
@@ -12,13 +12,18 @@ export class ServiceProcess {
   constructor(
     readonly name: ServiceName,
     private readonly env: NodeJS.ProcessEnv,
-    /** Extra node flags, e.g. --cpu-prof, which NODE_OPTIONS does not accept. */
-    private readonly nodeArgs: string[] = [],
+    private readonly opts: {
+      /** Extra node flags, e.g. --cpu-prof, which NODE_OPTIONS does not accept. */
+      nodeArgs?: string[];
+      /** Run services/<name>/dist/main.mjs, as production does; the caller builds it first. */
+      bundled?: boolean;
+    } = {},
   ) {}
 
   /** Starts it and resolves when it logs that it is ready. */
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, [...this.nodeArgs, "--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")], {
+    const entry = this.opts.bundled ? [join(REPO_ROOT, "services", this.name, "dist", "main.mjs")] : ["--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")];
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), ...entry], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
