@@ -36,7 +36,12 @@ func main() {
 	server, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		// synchronous=NORMAL: in WAL mode a commit is then durable across a crash of this
+		// process, and only an OS crash or power loss may roll back the last commits; the
+		// default (FULL) fsyncs every commit, and FerretDB commits each update statement
+		// on its own. MongoDB's default write concern acknowledges before its journal is
+		// flushed (every 100 ms), so this is the same durability class.
+		SQLiteURL: "file:" + *dataDir + "/?_pragma=synchronous(normal)",
 		Logger:    logger,
 	})
 	if err != nil {
