@@ -12,6 +12,8 @@ const paths = {
   binary: join(INFRA_DIR, "bin", "ferretdb"),
   /** The hash of the sources the binary was built from; another hash means rebuild. */
   builtFrom: join(INFRA_DIR, "bin", "ferretdb.source"),
+  /** The hash of the sources of the server running now (written when we start it). */
+  runningFrom: join(INFRA_DIR, "ferretdb.running-source"),
   build: join(INFRA_DIR, "ferretdb", "build"),
   data: join(INFRA_DIR, "ferretdb", "data"),
   pidFile: join(INFRA_DIR, "ferretdb.pid"),
@@ -26,6 +28,8 @@ export function installFerretDb(): void {
   const sourceHash = hashSources();
   if (existsSync(paths.binary) && existsSync(paths.builtFrom) && readFileSync(paths.builtFrom, "utf8") === sourceHash) return;
   process.stderr.write("[infra] building FerretDB with Go (once; a few minutes)\n");
+  // A build that stopped half-way leaves the read-only copy of the module behind.
+  if (existsSync(paths.build)) execFileSync("chmod", ["-R", "u+w", paths.build]);
   rmSync(paths.build, { recursive: true, force: true });
   mkdirSync(paths.build, { recursive: true });
   for (const file of ["main.go", "go.mod", "go.sum"]) cpSync(join(SOURCE_DIR, file), join(paths.build, file));
@@ -53,11 +57,21 @@ function hashSources(): string {
   return hash.digest("hex");
 }
 
-/** Starts FerretDB (SQLite backend) detached unless something already answers on its port. */
+/**
+ * Starts FerretDB (SQLite backend) detached unless something already answers on its port.
+ * A FerretDB we started from older sources (main.go, patches) is restarted on the new build.
+ */
 export async function startFerretDb(opts: { port?: number } = {}): Promise<{ url: string; started: boolean }> {
   const port = opts.port ?? 27017;
   const url = `mongodb://127.0.0.1:${port}/agiletune`;
-  if (await portAnswers(port)) return { url, started: false };
+  if (await portAnswers(port)) {
+    const ours = existsSync(paths.pidFile);
+    const stale = ours && (!existsSync(paths.runningFrom) || readFileSync(paths.runningFrom, "utf8") !== hashSources());
+    if (!stale) return { url, started: false };
+    process.stderr.write("[infra] FerretDB's sources changed since it was started: restarting it\n");
+    installFerretDb();
+    await stopFerretDb();
+  }
   installFerretDb();
   mkdirSync(paths.data, { recursive: true });
   spawnDetached({
@@ -66,6 +80,7 @@ export async function startFerretDb(opts: { port?: number } = {}): Promise<{ url
     logFile: paths.logFile,
     pidFile: paths.pidFile,
   });
+  writeFileSync(paths.runningFrom, hashSources());
   await waitFor(`FerretDB on 127.0.0.1:${port}`, () => portAnswers(port), 30_000, paths.logFile);
   return { url, started: true };
 }
