@@ -20,3 +20,16 @@ test("writes a large mix of inserts and updates in batches the server accepts, f
   expect(await items.countDocuments({ via: "fallback" })).toBe(150);
   expect(await items.countDocuments({ _id: { $regex: "^new" } })).toBe(150);
 });
+
+test("applies two writes to one document in the order they were made, even when the first falls back", async ({ mongo }) => {
+  const writer = new LogWriter(mongo.db, { lingerMs: 50 });
+  type Entry = { _id: string; status: string; attempts: number };
+  const log = mongo.db.collection<Entry>("entries");
+  await log.insertOne({ _id: "dlv_1", status: "pending", attempts: 0 });
+  // Queued within one linger, so both land in one batch: attempt 0's insert meets the
+  // existing entry and falls back to its update, then attempt 1's update must still win.
+  const first = writer.write<Entry>(log.collectionName, { insertOne: { document: { _id: "dlv_1", status: "retrying", attempts: 1 } } }, { updateOne: { filter: { _id: "dlv_1" }, update: { $set: { status: "retrying", attempts: 1 } } } });
+  const second = writer.write<Entry>(log.collectionName, { updateOne: { filter: { _id: "dlv_1" }, update: { $set: { status: "succeeded", attempts: 2 } } } });
+  await Promise.all([first, second]);
+  expect(await log.findOne({ _id: "dlv_1" })).toEqual({ _id: "dlv_1", status: "succeeded", attempts: 2 });
+});

@@ -66,11 +66,14 @@ export class LogWriter {
     if (!queue?.pending.length) return;
     const batch = queue.pending;
     queue.pending = [];
-    const sending = this.send(queue.collection, batch).finally(() => {
-      this.sending.delete(lane);
-      // What queued meanwhile goes out at once, as one larger batch.
-      if (queue.pending.length) this.flush(lane);
-    });
+    const sending = this.send(queue.collection, batch)
+      // bulkWrite reports every failure per operation; anything else must still settle the callers.
+      .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+      .finally(() => {
+        this.sending.delete(lane);
+        // What queued meanwhile goes out at once, as one larger batch.
+        if (queue.pending.length) this.flush(lane);
+      });
     this.sending.set(lane, sending);
   }
 
@@ -118,19 +121,28 @@ function laneOf(id: unknown, lanes: number): number {
 /** FerretDB v1 never answers an update command of 100 statements or more. */
 const MAX_UPDATES_PER_COMMAND = 90;
 
-/** Splits a batch so no command carries too many updates; inserts ride along freely. */
+/**
+ * Splits a batch into commands sent one after another: none carries too many updates
+ * (inserts ride along freely), and a document written twice starts a new command, since
+ * an unordered bulk write may apply its operations in any order (the driver sends all
+ * inserts before the updates, and a duplicate insert's fallback follows both).
+ */
 function chunksForFerretDb(batch: Pending[]): Pending[][] {
   const chunks: Pending[][] = [];
   let chunk: Pending[] = [];
+  let ids = new Set<string>();
   let updates = 0;
   for (const p of batch) {
     const isUpdate = !("insertOne" in p.op);
-    if (isUpdate && updates >= MAX_UPDATES_PER_COMMAND) {
+    const id = String(documentId(p.op));
+    if ((isUpdate && updates >= MAX_UPDATES_PER_COMMAND) || ids.has(id)) {
       chunks.push(chunk);
       chunk = [];
+      ids = new Set();
       updates = 0;
     }
     chunk.push(p);
+    ids.add(id);
     if (isUpdate) updates++;
   }
   if (chunk.length) chunks.push(chunk);
