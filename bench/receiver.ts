@@ -50,13 +50,14 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => {
   process.send!({ port: (server.address() as AddressInfo).port });
 });
-process.on("message", (msg: { cmd: string }) => {
-  if (msg.cmd === "stats") process.send!({ stats });
+process.on("message", (msg: { cmd: string; id?: number }) => {
+  const answer = (value: unknown) => process.send!({ id: msg.id, answer: value });
+  if (msg.cmd === "stats") answer(stats);
   // Polled every few hundred ms while measuring: no latency arrays to serialise.
-  if (msg.cmd === "counts") process.send!({ stats: { received: stats.received, byPrefix: stats.byPrefix } });
+  if (msg.cmd === "counts") answer({ received: stats.received, byPrefix: stats.byPrefix });
   if (msg.cmd === "reset") {
     stats = fresh();
-    process.send!({ reset: true });
+    answer(true);
   }
   if (msg.cmd === "exit") {
     server.closeAllConnections();

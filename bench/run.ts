@@ -82,11 +82,20 @@ process.on("exit", () => {
   for (const svc of liveServices) void svc.kill();
 });
 const receiverPort = await new Promise<number>((resolve) => receiverProcess.once("message", (m: { port: number }) => resolve(m.port)));
+// Requests carry an id, so a progress poll and the final read never take each other's answer.
+const receiverAnswers = new Map<number, (answer: unknown) => void>();
+let receiverRequests = 0;
+receiverProcess.on("message", (m: { id?: number; answer?: unknown }) => {
+  if (m.id === undefined) return;
+  receiverAnswers.get(m.id)?.(m.answer);
+  receiverAnswers.delete(m.id);
+});
 /** "counts": received and byPrefix only, cheap to poll; "stats": everything, at the end. */
 function receiver<T>(cmd: "stats" | "counts" | "reset"): Promise<T> {
+  const id = ++receiverRequests;
   return new Promise((resolve) => {
-    receiverProcess.once("message", (m: unknown) => resolve((m as { stats?: T }).stats ?? (m as T)));
-    receiverProcess.send({ cmd });
+    receiverAnswers.set(id, resolve as (answer: unknown) => void);
+    receiverProcess.send({ cmd, id });
   });
 }
 const receiverUrl = (path: string) => `http://127.0.0.1:${receiverPort}${path}`;
