@@ -85,6 +85,8 @@ export async function startKafka(opts: KafkaBrokerOptions = {}): Promise<{ broke
       "-Xms256m",
       "-Xmx1g",
       "-XX:+UseG1GC",
+      // Pause times, to tell a broker GC pause from other stalls in the benchmark.
+      `-Xlog:gc:file=${join(LOG_DIR, "kafka-gc.log")}:time,uptime:filecount=2,filesize=10M`,
       "-Djava.awt.headless=true",
       "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
       "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info",
