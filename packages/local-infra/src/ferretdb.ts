@@ -69,7 +69,7 @@ export async function startFerretDb(opts: { port?: number } = {}): Promise<{ url
     const stale = ours && (!existsSync(paths.runningFrom) || readFileSync(paths.runningFrom, "utf8") !== hashSources());
     if (!stale) return { url, started: false };
     process.stderr.write("[infra] FerretDB's sources changed since it was started: restarting it\n");
-    installFerretDb();
+    installFerretDb(); // before stopping: the old server keeps answering while Go compiles
     await stopFerretDb();
   }
   installFerretDb();
