@@ -546,7 +546,7 @@ for (const scenario of chosen) {
   );
 }
 
-const run = { at: new Date().toISOString(), commit, command: `pnpm bench -- ${process.argv.slice(2).join(" ")}`.trim(), machine, durationS, ceilings, results };
+const run = { at: new Date().toISOString(), commit, command: `pnpm bench -- ${process.argv.slice(2).filter((a) => a !== "--").join(" ")}`.trim(), machine, durationS, ceilings, results };
 mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
 const file = join(REPO_ROOT, "bench/results", `${run.at.replace(/[:.]/g, "-")}-${commit}.json`);
 writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
