@@ -228,8 +228,8 @@ async function kafkaCeiling(): Promise<{ produce: number; consume: number }> {
 
 /**
  * (c) The database: delivery-log documents of the dispatcher's shape (one attempt with
- * its request and response headers, and the payload), inserted in batches of 500 with one
- * batch in flight, as the dispatcher's LogWriter does. Every delivery costs one of these.
+ * its request and response headers, and the payload), inserted in batches of 400 by two
+ * writers, as the dispatcher's LogWriter lanes do. Every delivery costs one of these.
  */
 async function databaseCeiling(): Promise<number> {
   const url = new URL(infra.mongoUrl);
