@@ -73,7 +73,7 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 
 // ---------- the receiver, in its own process ----------
 type ReceiverCounts = { received: number; byPrefix: Record<string, number> };
-type ReceiverStats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
+type ReceiverStats = ReceiverCounts & { latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
 const receiverProcess: ChildProcess = fork(join(REPO_ROOT, "bench/receiver.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
 // A crashed run must not leave services and the receiver behind, holding ports and CPU.
 const liveServices = new Set<ServiceProcess>();
@@ -381,10 +381,12 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   // Warm-up, not measured: one event per organization with healthy endpoints, so consumer
   // groups, connections and caches are in the state a long-running pipeline is in. Slow and
   // failing endpoints are left out: their retries would spill into the measured window.
-  const warmOrgs = [...new Set(hooks.filter((h) => h.path.startsWith("/ok/") || h.path.startsWith("/fanout/")).map((h) => h.org))];
+  const healthyHooks = hooks.filter((h) => h.path.startsWith("/ok/") || h.path.startsWith("/fanout/"));
+  const warmOrgs = [...new Set(healthyHooks.map((h) => h.org))];
   const warmDeliveries = hooks.filter((h) => warmOrgs.includes(h.org)).length;
+  const topics = prefixedTopicNames(prefix);
   await receiver("reset");
-  await producer.send({ topic: prefixedTopicNames(prefix).events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) });
+  await producer.send({ topic: topics.events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) });
   for (const warmUntil = Date.now() + 60_000; ; await sleep(200)) {
     const s = await receiver<ReceiverCounts>("counts");
     if (s.received >= warmDeliveries) break;
@@ -415,7 +417,6 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const dispatcherOpsPort = services.find((s) => s.name === "dispatcher")!.opsPort;
   const countsBefore = dispatcherCounts(await dispatcherMetrics(dispatcherOpsPort));
   const began = Date.now();
-  const topics = prefixedTopicNames(prefix);
   const progress = setInterval(async () => {
     const s = await receiver<ReceiverCounts>("counts");
     const dispatcher = dispatcherProgress(await dispatcherMetrics(dispatcherOpsPort));
@@ -465,7 +466,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     deliveries: s.received,
     deliveriesPerSecond: Math.round(s.received / activeSeconds),
     healthyDeliveriesPerSecond: Math.round(healthyCount / activeSeconds),
-    perHealthyEndpointPerSecond: Math.round((healthyCount / activeSeconds / hooks.filter((h) => !h.path.startsWith("/slow/") && !h.path.startsWith("/fail/")).length) * 10) / 10,
+    perHealthyEndpointPerSecond: Math.round((healthyCount / activeSeconds / healthyHooks.length) * 10) / 10,
     dispatcherOutcomes,
     latencyMs: latencySummary(s.latenciesMs),
     steadyLatencyMs: latencySummary(s.latenciesMs.filter((_, i) => s.producedAt[i]! >= began + 5_000)),
