@@ -154,7 +154,7 @@ function dispatcherProgress(text: string): string {
   if (!text) return "";
   const mb = (name: string) => Math.round((metricValue(text, name) ?? NaN) / 2 ** 20);
   const outcomes = Object.entries(outcomeCounts(text)).map(([outcome, n]) => `${outcome}=${n}`);
-  return [`heap=${mb("nodejs_heap_size_used_bytes")}MB`, `rss=${mb("process_resident_memory_bytes")}MB`, `inFlight=${metricValue(text, "webhook_deliveries_in_flight")}`, ...outcomes].join(" ");
+  return [`heap=${mb("nodejs_heap_size_used_bytes")}MB`, `rss=${mb("process_resident_memory_bytes")}MB`, `inFlight=${metricValue(text, "webhook_deliveries_in_flight")}`, `unrecorded=${metricValue(text, "webhook_deliveries_unrecorded")}`, ...outcomes].join(" ");
 }
 
 /** The dispatcher's own account: outcomes (succeeded, deferred, retrying...), attempts by duration, event-loop lag and GC. */

@@ -79,6 +79,7 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   expect(metrics).toMatch(/webhook_attempt_duration_seconds_bucket/);
   expect(metrics).toMatch(/kafka_consumer_lag\{topic="[^"]+agiletune.deliveries"/);
   expect(metrics).toMatch(/webhook_deliveries_in_flight/);
+  expect(metrics).toMatch(/^webhook_deliveries_unrecorded\{service="dispatcher"\} \d+$/m);
 
   // SIGTERM: each service stops fetching, finishes, commits, disconnects and exits 0.
   const exitCodes = await Promise.all(processes.splice(0).map(async (p) => [p.name, await p.stop()] as const));

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
 
-export function createDispatcherMetrics(registry: Registry, inFlight: () => number) {
+export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: () => number; unrecorded: () => number }) {
   return {
     deliveries: new Counter({
       name: "webhook_deliveries_total",
@@ -28,7 +28,15 @@ export function createDispatcherMetrics(registry: Registry, inFlight: () => numb
       help: "Deliveries accepted and not finished (running or waiting for their endpoint)",
       registers: [registry],
       collect() {
-        this.set(inFlight());
+        this.set(gauges.inFlight());
+      },
+    }),
+    unrecorded: new Gauge({
+      name: "webhook_deliveries_unrecorded",
+      help: "Deliveries whose outcome is not yet durably logged and handed on; at twice the in-flight limit the dispatcher stops taking jobs",
+      registers: [registry],
+      collect() {
+        this.set(gauges.unrecorded());
       },
     }),
   };
