@@ -139,7 +139,7 @@ test("an endpoint that always answers 500 gets six attempts, then the job is dea
   // Response bodies are kept truncated to 4 KB.
   expect(log!.attempts[0]!.response!.body).toHaveLength(4096);
   expect(log!.attempts[0]!.response!.bodyTruncated).toBe(true);
-  expect(await deadLettersCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) })).toMatchObject({ webhookId: hook._id, replayedAt: null });
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) })).toMatchObject({ webhookId: hook._id, replayedAt: null, replayCount: 0 });
 
   // A later success makes it healthy again.
   receiver.setResponder(() => ({ status: 200 }));
