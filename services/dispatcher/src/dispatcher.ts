@@ -297,21 +297,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       return;
     }
     const job = decoded.value;
-    let webhook: ResolvedWebhook | null = null;
-    // MongoDB away: wait (heartbeating, so the group keeps us) rather than throw, which
-    // would leave this offset started and never finished.
-    for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        webhook = await webhooks.get(job.webhookId);
-        break;
-      } catch (err) {
-        log.error({ err, webhookId: job.webhookId }, "webhook lookup failed; retrying");
-        await new Promise((r) => setTimeout(r, delay));
-        await heartbeat();
-      }
-    }
+    // Throwing instead would leave this offset started and never finished.
+    const found = await lookUpWebhooks(() => webhooks.get(job.webhookId), heartbeat, () => stopping, { webhookId: job.webhookId });
     // Shutting down: leave it unfinished, so its offset is not committed and it is redelivered.
-    if (stopping) return;
+    if (!found || stopping) return;
+    const webhook = found.value;
     if (!webhook || webhook.doc.organizationId !== job.organizationId) {
       track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deleted")));
       return;
@@ -335,6 +325,23 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     track(partition, window, message.offset, settled);
   }
 
+  /**
+   * A webhook read, retried with backoff while MongoDB is away, heartbeating so the group
+   * keeps us. Undefined once `giveUp` says so (shutdown, a lost partition).
+   */
+  async function lookUpWebhooks<T>(read: () => Promise<T>, heartbeat: () => Promise<void>, giveUp: () => boolean, context: Record<string, unknown>): Promise<{ value: T } | undefined> {
+    for (let delay = 200; !giveUp(); delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return { value: await read() };
+      } catch (err) {
+        log.error({ err, ...context }, "webhook lookup failed; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
+      }
+    }
+    return undefined;
+  }
+
   /** Waits (heartbeating) until a job can be taken without passing the in-flight caps. */
   async function waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
     for (;;) {
@@ -354,18 +361,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     if (!window) windows.set(batch.partition, (window = new InFlightWindow()));
     const decoded = batch.messages.map((m) => decodeDeliveryJob(m.value));
     const ids = decoded.flatMap((r) => (r.ok ? [r.value.webhookId] : []));
-    // MongoDB away: wait here (heartbeating) rather than fail the batch and crash the consumer.
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        await webhooks.prefetch(ids);
-        break;
-      } catch (err) {
-        if (!isRunning() || stopping) return;
-        log.error({ err, partition: batch.partition }, "webhook lookup failed; retrying");
-        await new Promise((r) => setTimeout(r, delay));
-        await heartbeat();
-      }
-    }
+    // Throwing instead would fail the batch and crash the consumer.
+    if (!(await lookUpWebhooks(() => webhooks.prefetch(ids), heartbeat, () => !isRunning() || stopping, { partition: batch.partition }))) return;
     for (const [i, message] of batch.messages.entries()) {
       if (!isRunning() || isStale() || stopping) break;
       await waitForRoom(heartbeat);
