@@ -82,7 +82,14 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   expect(metrics).toMatch(/^webhook_deliveries_unrecorded\{service="dispatcher"\} \d+$/m);
 
   // SIGTERM: each service stops fetching, finishes, commits, disconnects and exits 0.
-  const exitCodes = await Promise.all(processes.splice(0).map(async (p) => [p.name, await p.stop()] as const));
+  const exitCodes = await Promise.all(
+    processes.splice(0).map(async (p) => {
+      const code = await p.stop();
+      // A service that did not exit 0 leaves its last words in the test output.
+      if (code !== 0) process.stdout.write(`${p.name} exited ${code}; its log ends:\n${p.output.slice(-3000)}\n`);
+      return [p.name, code] as const;
+    }),
+  );
   expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });
   await receiver.close();
 });

@@ -62,15 +62,17 @@ export class ServiceProcess {
     await this.signal("SIGKILL");
   }
 
-  /** SIGTERM; resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  /** SIGTERM; resolves with the exit code, or the signal's name if a signal ended it. */
+  async stop(): Promise<number | string | null> {
     return this.signal("SIGTERM");
   }
 
-  private async signal(signal: NodeJS.Signals): Promise<number | null> {
+  private async signal(signal: NodeJS.Signals): Promise<number | string | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    if (!child) return null;
+    // Already gone: say how, so a test sees "SIGABRT" (say) rather than a bare null.
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? `${child.signalCode} before ${signal}`;
+    const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, by) => resolve(code ?? by)));
     child.kill(signal);
     this.child = null;
     return exited;
