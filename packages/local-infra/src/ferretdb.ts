@@ -76,7 +76,8 @@ export async function startFerretDb(opts: { port?: number } = {}): Promise<{ url
   mkdirSync(paths.data, { recursive: true });
   spawnDetached({
     command: paths.binary,
-    args: ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", paths.data, "--log-level", "warn"],
+    // FERRETDB_PPROF_ADDR (e.g. 127.0.0.1:6060) serves Go's profiler, for `go tool pprof`.
+    args: ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", paths.data, "--log-level", "warn", ...(process.env.FERRETDB_PPROF_ADDR ? ["--pprof-addr", process.env.FERRETDB_PPROF_ADDR] : [])],
     logFile: paths.logFile,
     pidFile: paths.pidFile,
   });

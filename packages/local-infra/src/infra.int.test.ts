@@ -73,3 +73,39 @@ test("an _id filter with further conditions matches only documents meeting all o
     { _id: "open", status: "cancelled" },
   ]);
 });
+
+// infra/ferretdb/patches/0002: unpatched, FerretDB held a pooled connection per matched
+// update until the command ended, so these commands never answered. The log writer sends
+// such commands, several at once.
+test("answers update commands of hundreds of statements, several at once", { timeout: 30_000 }, async ({ mongo }) => {
+  const counters = mongo.db.collection<{ _id: string; n: number }>("counters");
+  await counters.insertMany(Array.from({ length: 800 }, (_, i) => ({ _id: `c${i}`, n: 0 })));
+  const increment = (from: number, count: number) =>
+    counters.bulkWrite(
+      Array.from({ length: count }, (_, i) => ({ updateOne: { filter: { _id: `c${from + i}` }, update: { $inc: { n: 1 } } } })),
+      { ordered: false },
+    );
+
+  await increment(0, 300);
+  await Promise.all([increment(0, 200), increment(200, 200), increment(400, 200), increment(600, 200)]);
+
+  expect(await counters.countDocuments({ n: 2 })).toBe(300);
+  expect(await counters.countDocuments({ n: 1 })).toBe(500);
+});
+
+// infra/ferretdb/patches/0003 narrows `_id: {$in}` through the _id index; results must not change.
+test("an _id list finds exactly the listed documents that meet the filter's other conditions", async ({ mongo }) => {
+  const attempts = mongo.db.collection<{ _id: string | number; n: number }>("attempts");
+  await attempts.insertMany([
+    { _id: "a", n: 1 },
+    { _id: "b", n: 2 },
+    { _id: "c", n: 3 },
+    { _id: 7, n: 7 },
+  ]);
+  const ids = async (filter: object) => (await attempts.find(filter).toArray()).map((d) => d._id).sort();
+
+  expect(await ids({ _id: { $in: ["a", "c", "missing"] } })).toEqual(["a", "c"]);
+  expect(await ids({ _id: { $in: ["a", "c"] }, n: { $gt: 1 } })).toEqual(["c"]);
+  expect(await ids({ _id: { $in: ["b", 7] } })).toEqual([7, "b"]);
+  expect(await ids({ _id: { $in: [] } })).toEqual([]);
+});
