@@ -161,6 +161,14 @@ function dispatcherProgress(text: string): string {
 function dispatcherCounts(text: string): Record<string, number> {
   const counts = outcomeCounts(text);
   for (const m of text.matchAll(/^webhook_attempt_duration_seconds_bucket\{(?=[^}]*result="success")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) counts[`attempts<=${m[1]}s`] = Number(m[2]);
+  // Where recording waits: delivery-log commands by collection and kind, and produces onward.
+  for (const m of text.matchAll(/^webhook_log_write_(seconds_sum|seconds_count|operations_total)\{(?=[^}]*collection="([^"]+)")(?=[^}]*kind="([^"]+)")[^}]*\} (\S+)$/gm)) {
+    counts[`log:${m[2]}/${m[3]}:${{ seconds_sum: "seconds", seconds_count: "commands", operations_total: "operations" }[m[1]!]}`] = Number(m[4]);
+  }
+  for (const [suffix, label] of [["sum", "seconds"], ["count", "batches"]] as const) {
+    const value = metricValue(text, `webhook_produce_seconds_${suffix}`);
+    if (value !== undefined) counts[`produce:${label}`] = value;
+  }
   for (const name of ["nodejs_eventloop_lag_p99_seconds", "nodejs_eventloop_lag_max_seconds", "nodejs_gc_duration_seconds_sum"]) {
     const value = metricValue(text, name);
     if (value !== undefined) counts[name] = value;
@@ -251,6 +259,8 @@ async function databaseCeiling(): Promise<number> {
       event: "task.updated",
       status: "succeeded",
       attempts: [{ attempt: 0, source: "event", startedAt: at, durationMs: 3, outcome: "succeeded", request: { url: receiverUrl("/ok/1"), headers }, response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false }, error: null }],
+      attemptIds: [],
+      lastAttempt: { startedAt: at, responseStatus: 200 },
       nextAttemptAt: null,
       statusReason: null,
       payload: JSON.parse(body),

@@ -14,7 +14,7 @@ export class BatchingProducer {
 
   constructor(
     private readonly producer: Producer,
-    private readonly opts: { lingerMs?: number; maxBatch?: number } = {},
+    private readonly opts: { lingerMs?: number; maxBatch?: number; onBatch?: (batch: { messages: number; seconds: number }) => void } = {},
   ) {}
 
   send(topic: string, message: Message): Promise<void> {
@@ -50,7 +50,9 @@ export class BatchingProducer {
       byTopic.set(p.topic, list);
     }
     try {
+      const started = performance.now();
       await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      this.opts.onBatch?.({ messages: batch.length, seconds: (performance.now() - started) / 1000 });
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);

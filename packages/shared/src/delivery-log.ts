@@ -7,9 +7,6 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Response bodies are kept up to this many bytes (CONTRACT §5: truncated). */
 export const RESPONSE_BODY_LOG_LIMIT = 4096;
-/** A delivery keeps its most recent attempts; older ones are dropped past this count. */
-export const MAX_ATTEMPTS_LOGGED = 50;
-
 export type AttemptRecord = {
   attempt: number;
   source: JobSource;
@@ -21,6 +18,16 @@ export type AttemptRecord = {
   error: { code: string; message: string } | null;
 };
 
+/** A later attempt of a delivery, in its own document (see `DeliveryDoc.attemptIds`). */
+export type AttemptDoc = AttemptRecord & { _id: string; deliveryId: string; webhookId: string; organizationId: string };
+
+/**
+ * A delivery's log entry. Its attempts are split for the database's sake: the attempt
+ * that creates the entry is kept inside it, so the common delivery (one attempt, it
+ * succeeds) costs one insert; every later attempt is inserted into `delivery_attempts`
+ * and only its id is added here. Updating a document costs FerretDB in proportion to its
+ * size, and a retried delivery's entry would otherwise grow with every attempt.
+ */
 export type DeliveryDoc = {
   _id: string;
   webhookId: string;
@@ -28,7 +35,12 @@ export type DeliveryDoc = {
   eventId: string;
   event: string;
   status: DeliveryStatus;
-  attempts: AttemptRecord[];
+  /** The attempt that created this entry, if one did. Absent or empty otherwise. */
+  attempts?: AttemptRecord[];
+  /** Every later attempt, by `delivery_attempts` id. Absent on entries logged before it existed. */
+  attemptIds?: string[];
+  /** For the list view, which shows no attempt detail. */
+  lastAttempt?: { startedAt: Date; responseStatus: number | null } | null;
   /** When the next retry is due, while `retrying`. */
   nextAttemptAt: Date | null;
   /** The body's content (`{event, timestamp, data}`), kept so a redelivery can resend it. */
@@ -57,6 +69,23 @@ export function deliveriesCollection(db: Db): Collection<DeliveryDoc> {
   return db.collection<DeliveryDoc>(COLLECTIONS.deliveries);
 }
 
+export function attemptsCollection(db: Db): Collection<AttemptDoc> {
+  return db.collection<AttemptDoc>(COLLECTIONS.attempts);
+}
+
+/** Attempts made so far: the one inside the entry and those stored apart. */
+export function attemptCountOf(doc: Pick<DeliveryDoc, "attempts" | "attemptIds">): number {
+  return (doc.attempts?.length ?? 0) + new Set(doc.attemptIds ?? []).size;
+}
+
+/** Every attempt of a delivery, oldest first. */
+export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds">): Promise<AttemptRecord[]> {
+  const ids = [...new Set(doc.attemptIds ?? [])];
+  const later = ids.length ? await attemptsCollection(db).find({ _id: { $in: ids } }).toArray() : [];
+  const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
+  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime());
+}
+
 export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {
   return db.collection<DeadLetterDoc>(COLLECTIONS.deadLetters);
 }
@@ -77,6 +106,8 @@ export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date)
     event: job.event,
     status: "pending",
     attempts: [],
+    attemptIds: [],
+    lastAttempt: null,
     nextAttemptAt: null,
     statusReason: null,
     createdAt: now,

@@ -4,6 +4,7 @@ import { MongoClient, type Db, type IndexDescription } from "mongodb";
 export const COLLECTIONS = {
   webhooks: "webhooks",
   deliveries: "deliveries",
+  attempts: "delivery_attempts",
   deadLetters: "dead_letters",
   apiKeys: "api_keys",
 } as const;

@@ -24,7 +24,7 @@ describe("delivery jobs", () => {
     expect(deliveryJobSchema.parse(a)).toEqual(a);
   });
 
-  it("redelivers the same delivery id with the stored payload, counting attempts so far", () => {
+  it("redelivers the same delivery id with the stored payload, counting attempts so far (inside the entry and apart)", () => {
     const payload = { event: "task.updated", timestamp: "2026-03-19T00:00:00Z", data: { id: "tsk_1" } };
     const delivery = {
       _id: "dlv_x",
@@ -32,7 +32,8 @@ describe("delivery jobs", () => {
       organizationId: "org_1",
       eventId: "evt_1",
       event: "task.updated",
-      attempts: [{}, {}, {}],
+      attempts: [{}],
+      attemptIds: ["dlv_x.1.a", "dlv_x.2.b"],
       payload,
     } as unknown as DeliveryDoc;
     expect(storedPayload(delivery)).toEqual(payload);

@@ -1,4 +1,4 @@
-import { deliveryIdFor, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
+import { attemptCountOf, deliveryIdFor, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
 import { newId } from "./credentials.js";
 
 /**
@@ -45,7 +45,7 @@ export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload,
     event: payload.event,
     timestamp: payload.timestamp,
     data: payload.data,
-    attempt: (delivery.attempts ?? []).length,
+    attempt: attemptCountOf(delivery),
     source: "redeliver",
     enqueuedAt: now.getTime(),
   };

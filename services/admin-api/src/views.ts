@@ -1,4 +1,4 @@
-import type { AttemptRecord, DeadLetterDoc, DeliveryDoc, WebhookDoc } from "@agiletune/shared";
+import { attemptCountOf, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 
 /**
  * The response shapes of CONTRACT §5, built from stored documents. Each view lists its
@@ -68,21 +68,20 @@ function deliveryBase(doc: DeliveryDoc) {
 
 /** A delivery in the list: everything but the attempts' detail, which only `GET one` shows. */
 export function deliverySummaryView(doc: DeliveryDoc) {
-  const attempts = doc.attempts ?? [];
-  const last = attempts[attempts.length - 1];
+  const last = doc.lastAttempt;
   return {
     ...deliveryBase(doc),
-    attemptCount: attempts.length,
+    attemptCount: attemptCountOf(doc),
     lastAttemptAt: last ? iso(last.startedAt) : null,
-    lastResponseStatus: last?.response?.status ?? null,
+    lastResponseStatus: last?.responseStatus ?? null,
   };
 }
 
-export function deliveryView(doc: DeliveryDoc) {
+/** `attempts`: every attempt of the delivery, oldest first (see `loadAttempts`). */
+export function deliveryView(doc: DeliveryDoc, attempts: AttemptRecord[]) {
   return {
     ...deliveryBase(doc),
-    // `?? []`: FerretDB v1 drops an empty array written by a $setOnInsert upsert.
-    attempts: (doc.attempts ?? []).map(attemptView),
+    attempts: attempts.map(attemptView),
   };
 }
 

@@ -8,7 +8,7 @@ test("writes a large mix of inserts and updates in batches the server accepts, f
   const items = mongo.db.collection<Item>("items");
   await items.insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: `old${i}`, n: 0 })));
   const writes: Array<Promise<void>> = [];
-  // 150 updates (more than FerretDB takes in one command), 150 fresh inserts, 150 inserts colliding with existing documents.
+  // 150 updates, 150 fresh inserts, 150 inserts colliding with existing documents.
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { updateOne: { filter: { _id: `old${i}` }, update: { $inc: { n: 1 } } } }));
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `new${i}`, n: 1 } } }));
   for (let i = 0; i < 150; i++) {

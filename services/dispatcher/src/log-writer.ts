@@ -5,6 +5,10 @@ type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: 
 
 const DUPLICATE_KEY = 11000;
 
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+}
+
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
  * `bulkWrite` per lane, with at most one in flight per lane so batches grow under load
@@ -14,7 +18,8 @@ const DUPLICATE_KEY = 11000;
  * A collection has `lanes` lanes (default 2): measured on FerretDB, two concurrent
  * inserts of 200 log documents went 2222 -> 3441 docs/s, four no further (2993). A
  * document always goes through the same lane (by its `_id`), so writes to one document
- * apply in the order they were made. Commands with updates still go one at a time.
+ * apply in the order they were made. (FerretDB needs infra/ferretdb/patches/0002 for
+ * update commands to run side by side, or to carry 100 updates or more.)
  *
  * An insert may carry a `fallback` update, applied when the document already exists:
  * inserts are far cheaper than upserts (on FerretDB about 30 times), and most deliveries
@@ -25,12 +30,16 @@ export class LogWriter {
   private readonly queues = new Map<string, { collection: string; pending: Pending[] }>();
   private readonly sending = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
-  /** The tail of the commands carrying updates; each waits for the one before. */
-  private updatesTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { lingerMs?: number; maxBatch?: number; lanes?: number } = {},
+    private readonly opts: {
+      lingerMs?: number;
+      maxBatch?: number;
+      lanes?: number;
+      /** Told of every command sent: which collection, whether it carried updates, its size and how long it took. */
+      onCommand?: (command: { collection: string; withUpdates: boolean; operations: number; seconds: number }) => void;
+    } = {},
   ) {}
 
   write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
@@ -77,20 +86,15 @@ export class LogWriter {
     this.sending.set(lane, sending);
   }
 
-  /** FerretDB v1 hangs when two update commands run at once; inserts may run side by side. */
-  private oneUpdateAtATime<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.updatesTail.then(fn, fn);
-    this.updatesTail = run.catch(() => undefined);
-    return run;
-  }
-
   private async send(collection: string, batch: Pending[]): Promise<void> {
-    for (const chunk of chunksForFerretDb(batch)) await this.sendChunk(collection, chunk);
+    for (const chunk of chunksOfDistinctDocuments(batch)) await this.sendChunk(collection, chunk);
   }
 
   private async sendChunk(collection: string, batch: Pending[]): Promise<void> {
     const ops = batch.map((p) => p.op);
-    const failures = ops.every((op) => "insertOne" in op) ? await bulkWrite(this.db, collection, ops) : await this.oneUpdateAtATime(() => bulkWrite(this.db, collection, ops));
+    const started = performance.now();
+    const failures = await bulkWrite(this.db, collection, ops);
+    this.opts.onCommand?.({ collection, withUpdates: ops.some((op) => !("insertOne" in op)), operations: ops.length, seconds: (performance.now() - started) / 1000 });
     const retry: Pending[] = [];
     batch.forEach((p, index) => {
       const failure = failures.get(index);
@@ -118,32 +122,25 @@ function laneOf(id: unknown, lanes: number): number {
   return Math.abs(hash) % lanes;
 }
 
-/** FerretDB v1 never answers an update command of 100 statements or more. */
-const MAX_UPDATES_PER_COMMAND = 90;
-
 /**
- * Splits a batch into commands sent one after another: none carries too many updates
- * (inserts ride along freely), and a document written twice starts a new command, since
- * an unordered bulk write may apply its operations in any order (the driver sends all
- * inserts before the updates, and a duplicate insert's fallback follows both).
+ * Splits a batch where a document is written a second time: an unordered bulk write may
+ * apply its operations in any order (the driver sends all inserts before the updates,
+ * and a duplicate insert's fallback follows both), so the second write starts a new
+ * command, sent after the first.
  */
-function chunksForFerretDb(batch: Pending[]): Pending[][] {
+function chunksOfDistinctDocuments(batch: Pending[]): Pending[][] {
   const chunks: Pending[][] = [];
   let chunk: Pending[] = [];
   let ids = new Set<string>();
-  let updates = 0;
   for (const p of batch) {
-    const isUpdate = !("insertOne" in p.op);
     const id = String(documentId(p.op));
-    if ((isUpdate && updates >= MAX_UPDATES_PER_COMMAND) || ids.has(id)) {
+    if (ids.has(id)) {
       chunks.push(chunk);
       chunk = [];
       ids = new Set();
-      updates = 0;
     }
     chunk.push(p);
     ids.add(id);
-    if (isUpdate) updates++;
   }
   if (chunk.length) chunks.push(chunk);
   return chunks;

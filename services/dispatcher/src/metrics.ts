@@ -23,6 +23,25 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60, 600, 3600, 86400],
       registers: [registry],
     }),
+    logWriteSeconds: new Histogram({
+      name: "webhook_log_write_seconds",
+      help: "Duration of each write command to the delivery log, by collection and by whether it carried updates (kind: inserts, with_updates)",
+      labelNames: ["collection", "kind"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    logWriteOperations: new Counter({
+      name: "webhook_log_write_operations_total",
+      help: "Operations sent to the delivery log, by collection and command kind",
+      labelNames: ["collection", "kind"],
+      registers: [registry],
+    }),
+    produceSeconds: new Histogram({
+      name: "webhook_produce_seconds",
+      help: "Duration of each batched produce (retry tiers, dead letters) until the broker acknowledged it",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     inFlight: new Gauge({
       name: "webhook_deliveries_in_flight",
       help: "Deliveries accepted and not finished (running or waiting for their endpoint)",

@@ -1,4 +1,4 @@
-import { deliveriesCollection, deliveryIdFor, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
+import { attemptsCollection, deliveriesCollection, deliveryIdFor, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
 import { expect } from "vitest";
 import { apiTest as test } from "../testing/api-fixture.js";
 import { consumeJobs, startTestApi } from "../testing/api-harness.js";
@@ -53,7 +53,10 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     eventId: `evt_${i}`,
     event: i === 4 ? "task.created" : "task.updated",
     status: i === 1 ? "succeeded" : "failed",
-    attempts: i === 1 ? [attempt(0, new Date(t0.getTime() - 3000), 200)] : [attempt(0, new Date(t0.getTime() - 9000), 500), attempt(1, new Date(t0.getTime() - 8000), 503)],
+    // The first attempt inside the entry, a later one apart (as the dispatcher logs them).
+    attempts: i === 1 ? [attempt(0, new Date(t0.getTime() - 3000), 200)] : [attempt(0, new Date(t0.getTime() - 9000), 500)],
+    attemptIds: i === 1 ? [] : [`${deliveryIdFor(`evt_${i}`, webhook.id)}.1.x`],
+    lastAttempt: i === 1 ? { startedAt: new Date(t0.getTime() - 3000), responseStatus: 200 } : { startedAt: new Date(t0.getTime() - 8000), responseStatus: 503 },
     nextAttemptAt: null,
     statusReason: i === 1 ? null : "retries exhausted",
     createdAt: new Date(t0.getTime() - 10_000 * i),
@@ -61,6 +64,9 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     ...(i !== 3 && { payload: { ...payload, event: i === 4 ? "task.created" : "task.updated" } }),
   }));
   await deliveriesCollection(mongo.db).insertMany(docs);
+  await attemptsCollection(mongo.db).insertMany(
+    docs.slice(1).map((d) => ({ _id: d.attemptIds![0]!, deliveryId: d._id, webhookId: d.webhookId, organizationId: d.organizationId, ...attempt(1, new Date(t0.getTime() - 8000), 503) })),
+  );
   await deliveriesCollection(mongo.db).insertOne({ ...docs[0]!, _id: "dlv_other", webhookId: "wh_other" });
 
   const all = await api.request("GET", `${base}/deliveries`);

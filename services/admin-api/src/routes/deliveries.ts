@@ -1,4 +1,4 @@
-import { deliveriesCollection, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
+import { deliveriesCollection, loadAttempts, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import type { Filter } from "mongodb";
 import { readJsonBody } from "../body.js";
 import { afterCursor, decodeCursor, page } from "../cursor.js";
@@ -40,7 +40,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     } catch (err) {
       // Nothing half-done: the pending entry of a ping that was never queued goes away again.
       await deliveries()
-        .deleteOne({ _id: job.deliveryId, status: "pending", attempts: { $size: 0 } })
+        .deleteOne({ _id: job.deliveryId, status: "pending", attemptIds: { $size: 0 } })
         .catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, deliveryId: job.deliveryId }, "could not remove the pending ping"));
       throw err;
     }
@@ -73,7 +73,8 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
   }
 
   router.get(`${BASE}/deliveries/:deliveryId`, ...guard, async (ctx) => {
-    ctx.body = deliveryView(await findDelivery(ctx, await findWebhook(deps, ctx)));
+    const delivery = await findDelivery(ctx, await findWebhook(deps, ctx));
+    ctx.body = deliveryView(delivery, await loadAttempts(deps.db, delivery));
   });
 
   router.post(`${BASE}/deliveries/:deliveryId/redeliver`, ...guard, async (ctx) => {
