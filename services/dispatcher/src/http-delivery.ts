@@ -72,7 +72,11 @@ export async function postDelivery(opts: {
     return failed(new DeliveryError("private_address", `${literalHost} is a private address`));
   }
 
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  // Not AbortSignal.timeout: its timer outlives the exchange and fires anyway, so every
+  // delivery of the last DELIVERY_TIMEOUT_MS kept a signal and a pending timer alive.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), opts.timeoutMs);
+  const signal = abort.signal;
   try {
     const response = await request(url, {
       method: "POST",
@@ -95,6 +99,8 @@ export async function postDelivery(opts: {
     });
   } catch (err) {
     return failed(classify(err, signal, opts.timeoutMs));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
