@@ -37,6 +37,8 @@ export type DeliveryDoc = {
   status: DeliveryStatus;
   /** The attempt that created this entry, if one did. Absent or empty otherwise. */
   attempts?: AttemptRecord[];
+  /** That attempt's id: a repeated recording of it may also have stored it apart. */
+  firstAttemptId?: string;
   /** Every later attempt, by `delivery_attempts` id. Absent on entries logged before it existed. */
   attemptIds?: string[];
   /** For the list view, which shows no attempt detail. */
@@ -73,17 +75,22 @@ export function attemptsCollection(db: Db): Collection<AttemptDoc> {
   return db.collection<AttemptDoc>(COLLECTIONS.attempts);
 }
 
+/** The ids of the attempts stored apart, once each, without a repeat of the one inside. */
+function idsStoredApart(doc: Pick<DeliveryDoc, "attemptIds" | "firstAttemptId">): string[] {
+  return [...new Set(doc.attemptIds ?? [])].filter((id) => id !== doc.firstAttemptId);
+}
+
 /** Attempts made so far: the one inside the entry and those stored apart. */
-export function attemptCountOf(doc: Pick<DeliveryDoc, "attempts" | "attemptIds">): number {
-  return (doc.attempts?.length ?? 0) + new Set(doc.attemptIds ?? []).size;
+export function attemptCountOf(doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): number {
+  return (doc.attempts?.length ?? 0) + idsStoredApart(doc).length;
 }
 
 /** Every attempt of a delivery, oldest first. */
-export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds">): Promise<AttemptRecord[]> {
-  const ids = [...new Set(doc.attemptIds ?? [])];
+export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): Promise<AttemptRecord[]> {
+  const ids = idsStoredApart(doc);
   const later = ids.length ? await attemptsCollection(db).find({ _id: { $in: ids } }).toArray() : [];
   const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
-  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime());
+  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
 }
 
 export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {

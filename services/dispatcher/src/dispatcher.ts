@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   BatchingProducer,
   buildDeliveryBody,
@@ -30,13 +31,15 @@ import { isDuplicateKey, LogWriter } from "./log-writer.js";
 import { createDispatcherMetrics } from "./metrics.js";
 import { WebhookCache, type ResolvedWebhook } from "./webhook-cache.js";
 
+/** Made once per process: a pid alone repeats across containers (it is 1 in each). */
+const PROCESS_TAG = randomBytes(6).toString("base64url");
 let attemptsMade = 0;
 /**
  * Unique per attempt made, and fixed before its recording, which may be repeated. A
- * counter rather than random bytes: randomBytes per attempt was 1.6 % of the CPU.
+ * counter rather than random bytes per attempt: those were 1.6 % of the CPU.
  */
 function newAttemptId(job: DeliveryJob, startedAt: number): string {
-  return `${job.deliveryId}.${job.attempt}.${startedAt.toString(36)}.${process.pid.toString(36)}.${(attemptsMade++).toString(36)}`;
+  return `${job.deliveryId}.${job.attempt}.${startedAt.toString(36)}.${PROCESS_TAG}.${(attemptsMade++).toString(36)}`;
 }
 
 export const USER_AGENT = `AgileTune-Webhooks/${pkg.version}`;
@@ -106,9 +109,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const producer = createProducer(opts.kafka);
   const batching = new BatchingProducer(producer, { onBatch: ({ seconds }) => metrics.produceSeconds.observe(seconds) });
   // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
-  // 128 KB per partition (kafkajs: 1 MB) is about a second of work: under a backlog a
-  // fetch of 1 MB per partition sat in memory for seconds (peak RSS 317 -> 266 MB).
-  const consumer: Consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, maxBytesPerPartition: 128 * 1024, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  // maxBytesPerPartition stays at kafkajs's 1 MB: a smaller limit saved memory under a
+  // backlog (bench/README.md) but a record batch larger than it (fanout writes up to
+  // 512 KB at once) can then be fetched only when its partition comes first, and stalls.
+  const consumer: Consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
 
   // One window per partition of the current group generation; a rebalance starts afresh,
   // and completions from the previous generation no longer move any commit.
@@ -144,7 +148,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
    * Logs an attempt (CONTRACT §5 shows each one). A delivery's first attempt usually
    * creates its entry, with the attempt inside it: one insert. Any other attempt is
    * inserted apart, under `attemptId`, and the entry updated to name it; the entry then
-   * stays small, which keeps its updates cheap (see DeliveryDoc).
+   * stays small, which keeps its updates cheap (see DeliveryDoc). The attempt is stored
+   * before the entry names it, so a crash in between leaves at most an unnamed attempt.
    */
   async function writeDelivery(job: DeliveryJob, set: Partial<DeliveryDoc>, record: AttemptRecord, attemptId: string): Promise<void> {
     const at = new Date(now());
@@ -157,6 +162,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         ...identity,
         status: set.status,
         attempts: [record],
+        firstAttemptId: attemptId,
         attemptIds: [],
         lastAttempt,
         nextAttemptAt: set.nextAttemptAt ?? null,
@@ -168,7 +174,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       try {
         return await logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
       } catch (err) {
-        // Logged before (a parked or repeated job): this attempt goes apart, like a retry.
+        // Logged before: a parked or repeated job, or a repeat of this very recording
+        // (which readers recognise by `firstAttemptId`). The attempt goes apart, like a retry.
         if (!isDuplicateKey(err)) throw err;
       }
     }
@@ -176,19 +183,17 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const onInsert: Partial<DeliveryDoc> = { ...identity, createdAt: at };
     if (set.status === undefined) onInsert.status = "pending";
     const attemptDoc: AttemptDoc = { _id: attemptId, deliveryId: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, ...record };
-    await Promise.all([
-      // A repeated recording (see `durably`) finds its attempt already stored.
-      logWriter.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
-      }),
-      logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
-        updateOne: {
-          filter: { _id: job.deliveryId },
-          update: { $setOnInsert: onInsert, $set: { ...set, updatedAt: at, payload, lastAttempt }, $addToSet: { attemptIds: attemptId } },
-          upsert: true,
-        },
-      }),
-    ]);
+    // A repeated recording (see `durably`) finds its attempt already stored.
+    await logWriter.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+    await logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+      updateOne: {
+        filter: { _id: job.deliveryId },
+        update: { $setOnInsert: onInsert, $set: { ...set, updatedAt: at, payload, lastAttempt }, $addToSet: { attemptIds: attemptId } },
+        upsert: true,
+      },
+    });
   }
 
   function setHealth(webhook: WebhookDoc, health: WebhookDoc["health"]): Promise<void> {

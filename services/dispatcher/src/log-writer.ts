@@ -22,8 +22,8 @@ export function isDuplicateKey(err: unknown): boolean {
  * update commands to run side by side, or to carry 100 updates or more.)
  *
  * An insert may carry a `fallback` update, applied when the document already exists:
- * inserts are far cheaper than upserts (on FerretDB about 30 times), and most deliveries
- * are logged once, by a first attempt that succeeds.
+ * inserts are far cheaper than upserts (on FerretDB about 30 times), and most log
+ * entries are written once (the dispatcher's entries without an attempt use this).
  */
 export class LogWriter {
   /** Keyed by collection and lane. */
