@@ -1,6 +1,6 @@
 import type { Collection, Db } from "mongodb";
 import type { DeliveryJob, JobSource } from "./delivery-job.js";
-import { COLLECTIONS } from "./mongo.js";
+import { COLLECTIONS, isDuplicateKey } from "./mongo.js";
 
 export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -124,6 +124,6 @@ export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date)
     await deliveriesCollection(db).insertOne(doc);
   } catch (err) {
     // Already logged (the dispatcher got there first): that log wins.
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
 }

@@ -11,6 +11,11 @@ export const COLLECTIONS = {
 
 export type Mongo = { client: MongoClient; db: Db };
 
+/** A write refused because a document with that `_id` (or unique key) exists. */
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 11000;
+}
+
 /** Connects and checks the server answers; the database is the URL's path (default `agiletune`). */
 export async function connectMongo(url: string, opts: { dbName?: string; appName?: string } = {}): Promise<Mongo> {
   const client = new MongoClient(url, {

@@ -7,6 +7,7 @@ import {
   decodeDeliveryJob,
   DeliveryError,
   encodeDeliveryJob,
+  isDuplicateKey,
   signatureHeaders,
   type AttemptDoc,
   type AttemptRecord,
@@ -27,7 +28,7 @@ import { ConcurrencyGate } from "./concurrency-gate.js";
 import { decideOutcome, statusAfter, type Outcome } from "./delivery-outcome.js";
 import { createDeliveryAgent, postDelivery, type HttpAttempt } from "./http-delivery.js";
 import { InFlightWindow } from "./in-flight-window.js";
-import { isDuplicateKey, LogWriter } from "./log-writer.js";
+import { LogWriter } from "./log-writer.js";
 import { createDispatcherMetrics } from "./metrics.js";
 import { WebhookCache, type ResolvedWebhook } from "./webhook-cache.js";
 

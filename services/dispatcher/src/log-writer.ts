@@ -1,13 +1,9 @@
+import { isDuplicateKey } from "@agiletune/shared";
 import type { AnyBulkWriteOperation, Db, Document } from "mongodb";
 
 type Op = AnyBulkWriteOperation<Document>;
 type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: (err: unknown) => void };
 
-const DUPLICATE_KEY = 11000;
-
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
-}
 
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
@@ -99,7 +95,7 @@ export class LogWriter {
     batch.forEach((p, index) => {
       const failure = failures.get(index);
       if (!failure) p.resolve();
-      else if (failure.code === DUPLICATE_KEY && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined });
+      else if (isDuplicateKey(failure) && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined });
       else p.reject(failure.error);
     });
     if (retry.length) await this.send(collection, retry);
