@@ -16,7 +16,9 @@ function failsFirst(deliveryId: string): boolean {
   return createHash("sha256").update(deliveryId).digest()[0]! % 5 === 0;
 }
 
-test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event is still delivered", async ({ kafka, kafkaBrokers, mongo, mongoUrl, topics, logger, testId }) => {
+// Each restarted service is ready only once its consumer group has waited out the killed
+// member's session (30 s), so three restarts take ~90 s.
+test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event is still delivered", { timeout: 180_000 }, async ({ kafka, kafkaBrokers, mongo, mongoUrl, topics, logger, testId }) => {
   const succeeded = new Map<string, number>();
   const seen = new Map<string, number>();
   const receiver = await startReceiver((req) => {
@@ -92,4 +94,19 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   );
   expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });
   await receiver.close();
+});
+
+test("a SIGTERM during start-up stops the service once it has started, and it exits 0", async ({ kafkaBrokers, mongoUrl, topics: _topics, testId }) => {
+  const retry = new ServiceProcess("retry", { KAFKA_BROKERS: kafkaBrokers.join(","), MONGO_URL: mongoUrl, TOPIC_PREFIX: `${testId}.`, METRICS_PORT: "0", LOG_LEVEL: "info" });
+  processes.push(retry);
+  const starting = retry.start().catch((err: unknown) => err);
+  // The ops endpoint listens before the tier consumers have joined their groups.
+  for (let waited = 0; !retry.output.includes("ops endpoint listening") && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+
+  const code = await retry.stop();
+
+  expect(retry.output).toMatch(/"msg":"stopping once start-up has finished"/);
+  expect(retry.output).toMatch(/"msg":"retry ready"/);
+  expect(code).toBe(0);
+  await starting;
 });

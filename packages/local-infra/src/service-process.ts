@@ -28,11 +28,14 @@ export class ServiceProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    // Only this run's output counts: after a restart, the last instance's "ready" line is
+    // still in `output`, and must not pass for this one's.
+    const from = this.output.length;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.output.slice(-2000)}`)), timeoutMs);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        if (/"msg":"(fanout ready|dispatcher ready|retry ready|admin API listening)"/.test(this.output.split("\n").slice(-20).join("\n"))) {
+        if (/"msg":"(fanout ready|dispatcher ready|retry ready|admin API listening)"/.test(this.output.slice(from))) {
           clearTimeout(timer);
           resolve();
         }

@@ -5,8 +5,9 @@ export type RunningService = { stop: () => Promise<void> };
 
 /**
  * The life cycle every `main.ts` shares: parse configuration (one clear line and exit 1
- * when it is bad), start, then on SIGTERM/SIGINT stop cleanly and exit 0. A second
- * signal forces the exit.
+ * when it is bad), start, then on SIGTERM/SIGINT stop cleanly and exit 0 (a signal
+ * during start-up stops the service as soon as it has started). A second signal forces
+ * the exit.
  */
 export async function runService(
   service: ServiceName,
@@ -25,23 +26,13 @@ export async function runService(
   const logger = createLogger(service, config.LOG_LEVEL);
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
 
-  let running: RunningService;
-  try {
-    running = await start(config, logger);
-  } catch (err) {
-    logger.fatal({ err }, "start-up failed");
-    process.exit(1);
-  }
-
+  // Installed before start-up: a SIGTERM while starting (say, while a consumer group waits
+  // out a killed predecessor's session) must still end in a clean stop and exit 0, not
+  // in the default action, which kills the process.
+  let running: RunningService | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, "second signal, exiting now");
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, "stopping");
-    running.stop().then(
+  const stop = (service: RunningService) =>
+    service.stop().then(
       () => {
         logger.info("stopped");
         process.exit(0);
@@ -51,7 +42,23 @@ export async function runService(
         process.exit(1);
       },
     );
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal, exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, running ? "stopping" : "stopping once start-up has finished");
+    if (running) void stop(running);
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+
+  try {
+    running = await start(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, "start-up failed");
+    process.exit(1);
+  }
+  if (stopping) void stop(running);
 }
