@@ -7,7 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, newDeliveryEntry, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
 import { Agent, request } from "undici";
 import { buildServices } from "../scripts/build.js";
 import { drawChart } from "./chart.js";
@@ -251,22 +251,14 @@ async function databaseCeiling(): Promise<number> {
     const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: `obj_${i}`, title: "Implement login page", producedAt: Date.now() } });
     const headers = { "content-type": "application/json", "user-agent": "AgileTune-Webhooks/0.1.0", "x-agiletune-event": "task.updated", "x-agiletune-delivery": deliveryId, ...signatureHeaders({ deliveryId, body, secret, nowSeconds: Math.floor(Date.now() / 1000) }) };
     const at = new Date();
-    return {
-      _id: deliveryId,
-      webhookId: `wh_${i % 50}`,
-      organizationId: `org_${i % 50}`,
-      eventId: `evt_${i}`,
-      event: "task.updated",
+    // The dispatcher's shape for a first attempt that succeeded.
+    return newDeliveryEntry({ deliveryId, webhookId: `wh_${i % 50}`, organizationId: `org_${i % 50}`, eventId: `evt_${i}`, event: "task.updated" }, at, {
       status: "succeeded",
       attempts: [{ attempt: 0, source: "event", startedAt: at, durationMs: 3, outcome: "succeeded", request: { url: receiverUrl("/ok/1"), headers }, response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false }, error: null }],
-      attemptIds: [],
+      firstAttemptId: `${deliveryId}.0.ceiling`,
       lastAttempt: { startedAt: at, responseStatus: 200 },
-      nextAttemptAt: null,
-      statusReason: null,
       payload: JSON.parse(body),
-      createdAt: at,
-      updatedAt: at,
-    };
+    });
   };
   // Two writers side by side, as the dispatcher's two log lanes write.
   const total = 8_000;

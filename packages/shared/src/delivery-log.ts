@@ -98,14 +98,11 @@ export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {
 }
 
 /**
- * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
- *
- * An insert that tolerates a duplicate key rather than an upsert with `$setOnInsert`: FerretDB v1 drops the empty-array and null
- * values of a `$setOnInsert` upsert (`attempts: []`, `nextAttemptAt: null` vanish), which
- * this shape keeps on both servers.
+ * A whole log entry for a delivery not logged yet: pending, no attempt, with `fields`
+ * over that. Every field is written, so both servers store the same shape.
  */
-export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
-  const doc: DeliveryDoc = {
+export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookId" | "organizationId" | "eventId" | "event">, at: Date, fields: Partial<DeliveryDoc> = {}): DeliveryDoc {
+  return {
     _id: job.deliveryId,
     webhookId: job.webhookId,
     organizationId: job.organizationId,
@@ -117,11 +114,22 @@ export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date)
     lastAttempt: null,
     nextAttemptAt: null,
     statusReason: null,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
   };
+}
+
+/**
+ * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
+ *
+ * An insert that tolerates a duplicate key rather than an upsert with `$setOnInsert`: FerretDB v1 drops the empty-array and null
+ * values of a `$setOnInsert` upsert (`attempts: []`, `nextAttemptAt: null` vanish), which
+ * this shape keeps on both servers.
+ */
+export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
   try {
-    await deliveriesCollection(db).insertOne(doc);
+    await deliveriesCollection(db).insertOne(newDeliveryEntry(job, now));
   } catch (err) {
     // Already logged (the dispatcher got there first): that log wins.
     if (!isDuplicateKey(err)) throw err;

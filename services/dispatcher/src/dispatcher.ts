@@ -8,6 +8,7 @@ import {
   DeliveryError,
   encodeDeliveryJob,
   isDuplicateKey,
+  newDeliveryEntry,
   signatureHeaders,
   type AttemptDoc,
   type AttemptRecord,
@@ -158,20 +159,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const identity = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event };
     const lastAttempt = { startedAt: record.startedAt, responseStatus: record.response?.status ?? null };
     if (job.attempt === 0 && job.source === "event" && set.status !== undefined) {
-      const document: DeliveryDoc = {
-        _id: job.deliveryId,
-        ...identity,
-        status: set.status,
-        attempts: [record],
-        firstAttemptId: attemptId,
-        attemptIds: [],
-        lastAttempt,
-        nextAttemptAt: set.nextAttemptAt ?? null,
-        statusReason: set.statusReason ?? null,
-        payload,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const document = newDeliveryEntry(job, at, { ...set, attempts: [record], firstAttemptId: attemptId, lastAttempt, payload });
       try {
         return await logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
       } catch (err) {
@@ -211,7 +199,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
    * partial document); otherwise `fields` are set, only while the entry matches `applyIf`.
    */
   function writeWithoutAttempt(job: DeliveryJob, status: DeliveryDoc["status"], fields: Partial<DeliveryDoc> & { updatedAt: Date }, applyIf: Filter<DeliveryDoc>): Promise<void> {
-    const document: DeliveryDoc = { _id: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, attempts: [], attemptIds: [], lastAttempt: null, createdAt: fields.updatedAt, status, nextAttemptAt: null, statusReason: null, ...fields };
+    const document = newDeliveryEntry(job, fields.updatedAt, { status, ...fields });
     return logWriter.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } }, { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: fields } } });
   }
 
