@@ -7,9 +7,9 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, newDeliveryEntry, prefixedTopicNames, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createLogger, createProducer, ensureIndexes, generateEncryptionKey, newDeliveryEntry, prefixedTopicNames, sendInChunks, signatureHeaders, EVENT_TYPES } from "@agiletune/shared";
 import { Agent, request } from "undici";
-import { buildServices } from "../scripts/build.js";
+import { BUNDLE_NODE_FLAGS, buildServices } from "../scripts/build.js";
 import { drawChart } from "./chart.js";
 
 const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "4000" },
     "paced-rate": { type: "string", default: "500" },
     "failing-rate": { type: "string", default: "300" },
+    "event-bytes": { type: "string", default: "0" },
+    "warm-up": { type: "string", default: "10" },
     "no-ceilings": { type: "boolean", default: false },
     profile: { type: "string" },
     "heap-profile": { type: "string" },
@@ -37,8 +39,9 @@ Brings up (or reuses) Kafka and the database, starts the four services as proces
 fresh topics and a fresh database per scenario, creates webhooks through the admin API
 pointing at a receiver in its own process, produces domain events and measures at the
 receiver. Results are appended to bench/results/ and summarised in bench/README.md.
-Each scenario first delivers one event to every healthy endpoint, unmeasured, so the
-figures are those of a warm pipeline rather than of its first seconds.
+Each scenario first delivers one event to every healthy endpoint, then --warm-up seconds
+of deliveries at the paced rate, unmeasured, so the figures are those of a warm pipeline
+rather than of its first seconds (when the services' code is not yet optimised).
 
   --scenarios LIST   comma-separated, of: ${SCENARIOS.join(", ")} (default: all)
                        healthy  50 organizations, one webhook each, events as fast as --rate
@@ -52,6 +55,11 @@ figures are those of a warm pipeline rather than of its first seconds.
   --paced-rate N     events/s for paced (default 500)
   --failing-rate N   events/s for failing (default 300: below capacity, so retries are
                      timed against their due time, not against a backlog ahead of them)
+  --event-bytes N    pad each event's data with N bytes (default 0: ~250-byte events), to
+                     see memory with large events
+  --warm-up S        before measuring, S seconds of deliveries at --paced-rate to the healthy
+                     endpoints, delivered and not counted (default 10; 0 sends one event
+                     to each, and then the first seconds measure the services' cold code)
   --no-ceilings      skip the raw HTTP and raw Kafka ceilings
   --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --heap-profile SERVICE  write a sampling heap profile of that service there too
@@ -304,6 +312,12 @@ type Result = {
   steadyLatencyMs: Latency;
   /** webhook_deliveries_total by outcome and the attempt-duration buckets, from the dispatcher's /metrics. */
   dispatcherOutcomes: Record<string, number>;
+  /**
+   * paced only: for the events produced in each second of the run, the p99 of the whole
+   * latency and of its first stage (produce to fanout's planning of the job, from the
+   * job's `enqueuedAt` on the deliveries topic). The rest is the dispatcher's part.
+   */
+  latencyBySecond?: Array<{ second: number; deliveries: number; p99Ms: number | null; fanoutP99Ms: number | null }>;
   retryLatenessMs?: { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
   services: Record<string, { peakRssMb: number; rssEvery10sMb: number[]; avgCpuPercent: number; rssStartMb: number; rssEndMb: number }>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
@@ -314,6 +328,32 @@ type Latency = { p50: number | null; p95: number | null; p99: number | null; max
 function latencySummary(latenciesMs: number[]): Latency {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null, count: sorted.length };
+}
+
+/** Each measured job's produce-to-fanout time, read back from the deliveries topic, by the second its event was produced in. */
+async function fanoutLagsBySecond(kafka: ReturnType<typeof createKafka>, topic: string, began: number, expected: number): Promise<Map<number, number[]>> {
+  const bySecond = new Map<number, number[]>();
+  const consumer = kafka.consumer({ groupId: `${runId}-stages-${topic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let lastSeenAt = Date.now();
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      lastSeenAt = Date.now();
+      const job = JSON.parse(message.value!.toString()) as { enqueuedAt: number; attempt: number; data?: { producedAt?: number } };
+      const producedAt = job.data?.producedAt;
+      if (job.attempt !== 0 || !producedAt || producedAt < began) return;
+      seen++;
+      const second = Math.floor((producedAt - began) / 1000);
+      const list = bySecond.get(second) ?? [];
+      list.push(job.enqueuedAt - producedAt);
+      bySecond.set(second, list);
+    },
+  });
+  while (seen < expected && Date.now() - lastSeenAt < 5_000) await sleep(200);
+  await consumer.disconnect();
+  return bySecond;
 }
 
 async function runScenario(scenario: Scenario): Promise<Result> {
@@ -346,6 +386,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       new ServiceProcess(name, env, {
         bundled: true,
         nodeArgs: [
+          ...BUNDLE_NODE_FLAGS,
           ...(name === args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
           ...(name === args["heap-profile"] ? ["--heap-prof", `--heap-prof-dir=${profileDir}`] : []),
         ],
@@ -375,9 +416,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const kafka = createKafka({ brokers: infra.kafkaBrokers.split(","), clientId: `${runId}-producer`, logger });
   const producer = createProducer(kafka);
   await producer.connect();
+  const padding = "x".repeat(Number(args["event-bytes"]));
   const domainEvent = (n: number, org: string, now: number, idPrefix = "") => ({
     key: org,
-    value: JSON.stringify({ id: `evt_${runId}_${idPrefix}${n}`, event: EVENT_TYPES[n % EVENT_TYPES.length], timestamp: new Date(now).toISOString(), organizationId: org, data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now } }),
+    value: JSON.stringify({ id: `evt_${runId}_${idPrefix}${n}`, event: EVENT_TYPES[n % EVENT_TYPES.length], timestamp: new Date(now).toISOString(), organizationId: org, data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(padding ? { notes: padding } : {}) } }),
   });
 
   // Warm-up, not measured: one event per organization with healthy endpoints, so consumer
@@ -388,11 +430,30 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const warmDeliveries = hooks.filter((h) => warmOrgs.includes(h.org)).length;
   const topics = prefixedTopicNames(prefix);
   await receiver("reset");
-  await producer.send({ topic: topics.events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) });
+  await sendInChunks(producer, [{ topic: topics.events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) }]);
   for (const warmUntil = Date.now() + 60_000; ; await sleep(200)) {
     const s = await receiver<ReceiverCounts>("counts");
     if (s.received >= warmDeliveries) break;
     if (Date.now() > warmUntil) throw new Error(`warm-up: ${s.received} of ${warmDeliveries} deliveries arrived within 60 s`);
+  }
+  const warmUpS = Number(args["warm-up"]);
+  if (warmUpS > 0) {
+    // Deliveries at the paced rate: for fanout, a hundredth of it in events.
+    const warmRate = Number(args["paced-rate"]) / (scenario === "fanout" ? 100 : 1);
+    let sent = 0;
+    for (const from = Date.now(); Date.now() - from < warmUpS * 1000; await sleep(50)) {
+      const count = Math.floor((warmRate * (Date.now() - from)) / 1000) - sent;
+      if (count <= 0) continue;
+      const messages = Array.from({ length: count }, (_, i) => domainEvent(sent + i, warmOrgs[(sent + i) % warmOrgs.length]!, Date.now(), "warmup_more_"));
+      await sendInChunks(producer, [{ topic: topics.events, messages }]);
+      sent += count;
+    }
+    const expected = warmDeliveries + sent * (scenario === "fanout" ? 100 : 1);
+    for (const warmUntil = Date.now() + 120_000; ; await sleep(200)) {
+      const s = await receiver<ReceiverCounts>("counts");
+      if (s.received >= expected) break;
+      if (Date.now() > warmUntil) throw new Error(`warm-up: ${s.received} of ${expected} deliveries arrived within 120 s`);
+    }
   }
   await receiver("reset");
 
@@ -432,7 +493,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const count = Math.max(1, Math.round((rate * sliceMs) / 1000));
     const now = Date.now();
     const messages = Array.from({ length: count }, (_, i) => domainEvent(produced + i, orgs[(produced + i) % orgs.length]!, now));
-    await producer.send({ topic: topics.events, messages });
+    // In requests under the broker's 1 MB limit, whatever --event-bytes makes of them.
+    await sendInChunks(producer, [{ topic: topics.events, messages }]);
     produced += count;
   }
   const producedFor = (Date.now() - began) / 1000;
@@ -488,6 +550,17 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   if (ceilings) {
     const pct = (x: number) => Math.round((result.deliveriesPerSecond / x) * 1000) / 10;
     result.percentOfCeiling = { http: pct(ceilings.httpRequestsPerSecond), kafkaProduce: pct(ceilings.kafka.produce), kafkaConsume: pct(ceilings.kafka.consume), databaseLogInserts: pct(ceilings.databaseLogInsertsPerSecond) };
+  }
+  if (scenario === "paced") {
+    // Where the first seconds' latency arises: before the job exists (fanout, Kafka) or after.
+    const fanoutLags = await fanoutLagsBySecond(kafka, topics.deliveries, began, produced * perDelivery);
+    const total = new Map<number, number[]>();
+    for (const [i, at] of s.producedAt.entries()) {
+      const second = Math.floor((at - began) / 1000);
+      if (second >= 0) total.set(second, [...(total.get(second) ?? []), s.latenciesMs[i]!]);
+    }
+    const p99 = (xs: number[] | undefined) => (xs ? percentile([...xs].sort((a, b) => a - b), 99) : null);
+    result.latencyBySecond = [...total.keys()].sort((a, b) => a - b).map((second) => ({ second, deliveries: total.get(second)!.length, p99Ms: p99(total.get(second)), fanoutP99Ms: p99(fanoutLags.get(second)) }));
   }
   if (scenario === "failing") {
     const lateness: number[] = [];
@@ -547,6 +620,10 @@ for (const scenario of chosen) {
         .map(([n, v]) => `${n} ${v.peakRssMb} MB`)
         .join(", "),
   );
+  if (result.latencyBySecond) {
+    const seconds = result.latencyBySecond.slice(0, 10).map((b) => `${b.second}s ${b.p99Ms}/${b.fanoutP99Ms}`);
+    console.log(`  p99 ms by second produced, whole / produce-to-fanout: ${seconds.join(", ")}`);
+  }
 }
 
 const run = { at: new Date().toISOString(), commit, command: `pnpm bench -- ${process.argv.slice(2).filter((a) => a !== "--").join(" ")}`.trim(), machine, durationS, ceilings, results };

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { infraUp, REPO_ROOT, type Infra } from "@agiletune/local-infra";
 import { generateEncryptionKey } from "@agiletune/shared";
-import { buildServices, bundlePath, SERVICES } from "./build.js";
+import { BUNDLE_NODE_FLAGS, buildServices, bundlePath, SERVICES } from "./build.js";
 
 const STATE_DIR = join(REPO_ROOT, ".stack");
 const SECRETS_FILE = join(STATE_DIR, "secrets.json");
@@ -43,7 +43,7 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function launch(service: (typeof SERVICES)[number], restarts = 0): void {
-  const child = spawn(process.execPath, [bundlePath(service)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [...BUNDLE_NODE_FLAGS, bundlePath(service)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.set(service, child);
   const prefix = `[${service}] `.padEnd(13);
   for (const stream of [child.stdout!, child.stderr!]) {

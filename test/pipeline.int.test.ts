@@ -275,6 +275,25 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
   expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
 });
 
+test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN_FLIGHT_BYTES, and all are delivered", async ({ kafka, mongo, topics, logger, testId }) => {
+  // Each answer takes 1.5 s, so every job taken at once is in flight at once.
+  const receiver = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, maxInFlightBytes: 250_000 });
+  cleanups.push(pipeline.stop);
+  await pipeline.createWebhook({ url: receiver.url("/large") });
+  const events = Array.from({ length: 8 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(100_000) } }));
+  await pipeline.produceEvents(events);
+  await receiver.waitFor((all) => all.length >= 8, 60_000);
+
+  // Requests received less than the answer delay apart were in flight together.
+  const times = receiver.forPath("/large").map((r) => r.receivedAt).sort((a, b) => a - b);
+  const mostAtOnce = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_400).length));
+  // 100 KB jobs under a 250 KB limit: two held, the third taken, then intake waits.
+  expect(mostAtOnce).toBe(3);
+  expect(new Set(receiver.requests.map((r) => JSON.parse(r.body).data.id)).size).toBe(8);
+});
+
 test("a webhook whose secret cannot be decrypted is dead-lettered without holding back others", async ({ kafka, mongo, topics, logger, testId }) => {
   const receiver = await startReceiver();
   cleanups.push(receiver.close);

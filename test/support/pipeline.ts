@@ -19,6 +19,7 @@ export type PipelineOptions = {
   schemaRegistry?: RegistryDecoder;
   maxInFlightPerEndpoint?: number;
   maxInFlight?: number;
+  maxInFlightBytes?: number;
 };
 
 /** The three pipeline services, in this process, on the test's own topics and groups. */
@@ -37,6 +38,7 @@ export async function startPipeline(opts: PipelineOptions) {
     allowPrivateUrls: true,
     maxInFlight: opts.maxInFlight ?? 512,
     maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? 16,
+    maxInFlightBytes: opts.maxInFlightBytes ?? 16 * 1024 * 1024,
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: `${opts.testId}-fanout`, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);

@@ -47,6 +47,9 @@ const envSchema = z.object({
   TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
   DISPATCH_MAX_IN_FLIGHT: positiveInt.default(512),
   DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt.default(16),
+  // Bounds the dispatcher's heap whatever the events' size (each job is held a few times
+  // over: decoded, as a request body, in its log entry); 16 MiB is ~30 000 typical jobs.
+  DISPATCH_MAX_IN_FLIGHT_BYTES: positiveInt.default(16 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;

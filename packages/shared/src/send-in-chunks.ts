@@ -1,5 +1,8 @@
 import type { Message, Producer, TopicMessages } from "kafkajs";
 
+/** Messages may be made as they are sent: a chunk fanned out to many webhooks is then never encoded whole. */
+export type LazyTopicMessages = { topic: string; messages: Iterable<Message> };
+
 /** Comfortably under the broker's default 1 MB record-batch limit. */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
@@ -12,10 +15,11 @@ function approximateSize(message: Message): number {
 }
 
 /**
- * `sendBatch` in requests of bounded size, so a chunk of large events never trips the
- * broker's size limit as a whole. Resolves when every message is acknowledged.
+ * `sendBatch` in requests of bounded size, one at a time, so a chunk of large events never
+ * trips the broker's size limit as a whole, and at most one request's messages need to be
+ * in memory. Resolves when every message is acknowledged.
  */
-export async function sendInChunks(producer: Producer, topicMessages: TopicMessages[]): Promise<void> {
+export async function sendInChunks(producer: Producer, topicMessages: LazyTopicMessages[]): Promise<void> {
   let request: TopicMessages[] = [];
   let requestBytes = 0;
   const flush = async () => {

@@ -44,6 +44,9 @@ function newAttemptId(job: DeliveryJob, startedAt: number): string {
   return `${job.deliveryId}.${job.attempt}.${startedAt.toString(36)}.${PROCESS_TAG}.${(attemptsMade++).toString(36)}`;
 }
 
+/** How long taking jobs may hold the event loop before letting I/O (responses, log writes) run. */
+const MAX_INTAKE_SLICE_MS = 10;
+
 export const USER_AGENT = `AgileTune-Webhooks/${pkg.version}`;
 
 export type DispatcherOptions = {
@@ -58,6 +61,8 @@ export type DispatcherOptions = {
   allowPrivateUrls: boolean;
   maxInFlight: number;
   maxInFlightPerEndpoint: number;
+  /** Serialized jobs taken and not finished, in bytes: a count alone lets large events fill the heap. */
+  maxInFlightBytes: number;
   groupId?: string;
   agent?: Agent;
   now?: () => number;
@@ -100,7 +105,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const webhooks = new WebhookCache(opts.db, opts.encryptionKey, { ttlMs: 1_000 });
   // Outcomes not yet recorded (logged, and produced onward) hold their offsets back.
   const side = new Set<Promise<void>>();
-  const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => side.size });
+  let sideBytes = 0;
+  const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => side.size, unrecordedBytes: () => sideBytes });
   const logWriter = new LogWriter(opts.db, {
     onCommand: ({ collection, withUpdates, operations, seconds }) => {
       const labels = { collection, kind: withUpdates ? "with_updates" : "inserts" };
@@ -301,7 +307,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     return new Promise((resolve) => sideWaiters.push(resolve));
   }
 
-  function track(partition: number, window: InFlightWindow, offset: string, work: Promise<void>): void {
+  function track(partition: number, window: InFlightWindow, message: KafkaMessage, work: Promise<void>): void {
+    const { offset } = message;
+    const bytes = message.value?.length ?? 0;
+    sideBytes += bytes;
     const done = work
       .catch((err: unknown) => {
         if (!abandoned) log.error({ err, partition, offset }, "delivery handling failed");
@@ -309,6 +318,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       .finally(() => {
         window.finish(offset);
         side.delete(done);
+        sideBytes -= bytes;
         const waiters = sideWaiters;
         sideWaiters = [];
         for (const wake of waiters) wake();
@@ -332,11 +342,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     if (!found || stopping) return;
     const webhook = found.value;
     if (!webhook || webhook.doc.organizationId !== job.organizationId) {
-      track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deleted")));
+      track(partition, window, message, durably("cancel", () => cancel(job, "the webhook was deleted")));
       return;
     }
     if (!webhook.doc.active) {
-      track(partition, window, message.offset, durably("cancel", () => cancel(job, "the webhook was deactivated")));
+      track(partition, window, message, durably("cancel", () => cancel(job, "the webhook was deactivated")));
       return;
     }
     if (webhook.secret === null) {
@@ -348,12 +358,12 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       const result: HttpAttempt = { status: null, headers: {}, body: "", bodyTruncated: false, durationMs: 0, error };
       const startedAt = now();
       const attemptId = newAttemptId(job, startedAt);
-      track(partition, window, message.offset, durably("dead-letter unsignable", () => recordOutcome(job, webhook, {}, result, { kind: "dead-letter", reason }, startedAt, attemptId)));
+      track(partition, window, message, durably("dead-letter unsignable", () => recordOutcome(job, webhook, {}, result, { kind: "dead-letter", reason }, startedAt, attemptId)));
       return;
     }
     // The offset is released when the attempt (or the parking) has settled durably.
     const settled = new Promise<void>((resolve) => gate.submit(job.webhookId, { job, webhook, settle: (work) => resolve(work) }));
-    track(partition, window, message.offset, settled);
+    track(partition, window, message, settled);
   }
 
   /**
@@ -378,7 +388,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     for (;;) {
       // Wait only on what is actually full: racing a wait that resolves at once (a gate
       // with room while recordings are full) made this a busy loop that starved the process.
-      const full = gate.size >= opts.maxInFlight ? gate.waitForCapacity() : side.size >= opts.maxInFlight * 2 ? sideSettled() : null;
+      // One job is always let in, however large, or a job over the byte limit would stall.
+      const sideFull = side.size >= opts.maxInFlight * 2 || (sideBytes >= opts.maxInFlightBytes && side.size > 0);
+      const full = gate.size >= opts.maxInFlight ? gate.waitForCapacity() : sideFull ? sideSettled() : null;
       if (!full) return;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([full, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
@@ -394,8 +406,16 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const ids = decoded.flatMap((r) => (r.ok ? [r.value.webhookId] : []));
     // Throwing instead would fail the batch and crash the consumer.
     if (!(await lookUpWebhooks(() => webhooks.prefetch(ids), heartbeat, () => !isRunning() || stopping, { partition: batch.partition }))) return;
+    let sliceStartedAt = performance.now();
     for (const [i, message] of batch.messages.entries()) {
       if (!isRunning() || isStale() || stopping) break;
+      // Taking jobs of cached webhooks never waits on I/O, so a large batch used to run in
+      // one go, starting hundreds of requests while no response or log write could be
+      // handled: at start-up, with cold code, the event loop stalled for up to 600 ms.
+      if (performance.now() - sliceStartedAt > MAX_INTAKE_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStartedAt = performance.now();
+      }
       await waitForRoom(heartbeat);
       await handle(message, decoded[i]!, batch.partition, window, heartbeat);
       // Resolving moves the fetch position only; the commit follows the window.

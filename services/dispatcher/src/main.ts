@@ -18,6 +18,7 @@ await runService("dispatcher", async (config, logger) => {
     allowPrivateUrls: config.ALLOW_PRIVATE_URLS,
     maxInFlight: config.DISPATCH_MAX_IN_FLIGHT,
     maxInFlightPerEndpoint: config.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
+    maxInFlightBytes: config.DISPATCH_MAX_IN_FLIGHT_BYTES,
   });
   logger.info({ retryDelaysMs: config.retryDelaysMs, timeoutMs: config.DELIVERY_TIMEOUT_MS }, "dispatcher ready");
   return {

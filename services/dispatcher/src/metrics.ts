@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
 
-export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: () => number; unrecorded: () => number }) {
+export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: () => number; unrecorded: () => number; unrecordedBytes: () => number }) {
   return {
     deliveries: new Counter({
       name: "webhook_deliveries_total",
@@ -56,6 +56,14 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
       registers: [registry],
       collect() {
         this.set(gauges.unrecorded());
+      },
+    }),
+    unrecordedBytes: new Gauge({
+      name: "webhook_deliveries_unrecorded_bytes",
+      help: "Serialized size of the jobs counted by webhook_deliveries_unrecorded; at DISPATCH_MAX_IN_FLIGHT_BYTES the dispatcher stops taking jobs",
+      registers: [registry],
+      collect() {
+        this.set(gauges.unrecordedBytes());
       },
     }),
   };

@@ -79,7 +79,9 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     const webhooks = [...byOrganization.values()].flatMap((list) => list ?? []);
     const jobs = planDeliveries(events, webhooks, now());
     await sendInChunks(producer, [
-      { topic: opts.topics.deliveries, messages: jobs.map((job) => ({ key: job.webhookId, value: encodeDeliveryJob(job) })) },
+      // Encoded as sent: the jobs share their event's data, their encodings do not, and one
+      // large event to a few hundred webhooks would otherwise be hundreds of MB at once.
+      { topic: opts.topics.deliveries, messages: (function* () { for (const job of jobs) yield { key: job.webhookId, value: encodeDeliveryJob(job) }; })() },
       { topic: opts.topics.eventsInvalid, messages: invalid },
     ]);
     metrics.events.inc({ result: "valid" }, events.length);
