@@ -19,7 +19,7 @@ function approximateSize(message: Message): number {
  * trips the broker's size limit as a whole, and at most one request's messages need to be
  * in memory. Resolves when every message is acknowledged.
  */
-export async function sendInChunks(producer: Producer, topicMessages: LazyTopicMessages[]): Promise<void> {
+export async function sendInChunks(producer: Pick<Producer, "sendBatch">, topicMessages: LazyTopicMessages[]): Promise<void> {
   let request: TopicMessages[] = [];
   let requestBytes = 0;
   const flush = async () => {

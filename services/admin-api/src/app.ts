@@ -20,7 +20,7 @@ import type { ResolveHost } from "./url-guard.js";
 
 export type AppDeps = {
   db: Db;
-  producer: Pick<Producer, "send">;
+  producer: Pick<Producer, "send" | "sendBatch">;
   topics: Pick<TopicNames, "deliveries">;
   config: { ADMIN_TOKEN?: string | undefined; SECRETS_ENCRYPTION_KEY?: string | undefined; ALLOW_PRIVATE_URLS: boolean };
   logger: Logger;

@@ -113,7 +113,7 @@ export function parseDlqArgs(argv: string[]): DlqCommand {
   return { command, filter, dryRun: values["dry-run"] ?? false, json };
 }
 
-export type DlqCliDeps = { db: Db; producer: Pick<Producer, "send">; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
+export type DlqCliDeps = { db: Db; producer: Pick<Producer, "send" | "sendBatch">; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
 
 /** Runs a parsed command against the injected clients. */
 export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }>, deps: DlqCliDeps): Promise<void> {

@@ -1,4 +1,4 @@
-import { deadLettersCollection, encodeDeliveryJob, type DeadLetterDoc, type TopicNames } from "@agiletune/shared";
+import { deadLettersCollection, encodeDeliveryJob, sendInChunks, type DeadLetterDoc, type TopicNames } from "@agiletune/shared";
 import type { Producer } from "kafkajs";
 import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { Logger } from "pino";
@@ -19,7 +19,7 @@ export function deadLetterQuery(filter: DlqFilter): Filter<DeadLetterDoc> {
 
 export type ReplayDeps = {
   db: Db;
-  producer: Pick<Producer, "send">;
+  producer: Pick<Producer, "send" | "sendBatch">;
   topics: Pick<TopicNames, "deliveries">;
   logger: Logger;
   clock?: () => Date;
@@ -76,10 +76,8 @@ export async function replayDeadLetters(deps: ReplayDeps, filter: DlqFilter, opt
       .toArray();
     if (batch.length === 0) break;
     const now = (deps.clock ?? (() => new Date()))();
-    await deps.producer.send({
-      topic: deps.topics.deliveries,
-      messages: batch.map((dl) => ({ key: dl.webhookId, value: encodeDeliveryJob(buildReplayJob(dl, now)) })),
-    });
+    // In requests under the broker's size limit: fifty jobs of large events exceed it together.
+    await sendInChunks(deps.producer, [{ topic: deps.topics.deliveries, messages: batch.map((dl) => ({ key: dl.webhookId, value: encodeDeliveryJob(buildReplayJob(dl, now)) })) }]);
     const marks: AnyBulkWriteOperation<DeadLetterDoc>[] = batch.map((dl) => ({
       updateOne: {
         filter: { _id: dl._id, replayedAt: null, deadLetteredAt: dl.deadLetteredAt },

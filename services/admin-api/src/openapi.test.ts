@@ -10,7 +10,7 @@ import type { RouteDeps } from "./routes/context.js";
 function routerOperations(): string[] {
   const deps = {
     db: {} as Db,
-    producer: { send: async () => [] },
+    producer: { send: async () => [], sendBatch: async () => [] },
     topics: { deliveries: "d" },
     logger: pino({ level: "silent" }),
     clock: () => new Date(),

@@ -16,7 +16,7 @@ export type Ctx = RouterContext<AppState>;
 /** What every route module receives: clients and settings, all injected. */
 export type RouteDeps = {
   db: Db;
-  producer: Pick<Producer, "send">;
+  producer: Pick<Producer, "send" | "sendBatch">;
   topics: Pick<TopicNames, "deliveries">;
   logger: Logger;
   clock: () => Date;

@@ -154,7 +154,8 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
 });
 
 test("a ping the broker does not take answers 503 and leaves no pending delivery behind", async ({ mongo, kafka, topics }) => {
-  const failing = { send: async () => Promise.reject(Object.assign(new Error("broker away"), { name: "KafkaJSConnectionError" })) };
+  const brokerAway = async () => Promise.reject(Object.assign(new Error("broker away"), { name: "KafkaJSConnectionError" }));
+  const failing = { send: brokerAway, sendBatch: brokerAway };
   const api = await startTestApi({ db: mongo.db, kafka, topics, producer: failing });
   try {
     const webhook = (await api.request("POST", "/v1/organizations/org_a/webhooks", { body: hook })).json;

@@ -57,7 +57,8 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     if (query.status !== undefined) filter.status = query.status;
     if (query.event !== undefined) filter.event = query.event;
     const docs = await deliveries()
-      .find(filter)
+      // The list never shows the payload; a page of large events would be ~100 MB of it.
+      .find(filter, { projection: { payload: 0 } })
       .sort({ createdAt: -1, _id: -1 })
       .limit(query.limit + 1)
       .toArray();

@@ -128,3 +128,17 @@ test("replays more dead letters than one batch holds, each exactly once", async 
   expect(jobs.every((j) => j.key === j.job.webhookId)).toBe(true);
   expect(await deadLettersCollection(mongo.db).countDocuments({ replayCount: 1 })).toBe(60);
 });
+
+test("replays dead letters of large events, which together exceed the broker's request limit", async ({ api, mongo, kafka, topics }) => {
+  // One webhook, so one partition: 12 × 900 KB in a single produce is over Kafka's 1 MB.
+  const large = Array.from({ length: 12 }, (_, i) => {
+    const dl = deadLetter(i, "org_a", "wh_large", "task.created");
+    return { ...dl, job: { ...dl.job, data: { n: i, text: "x".repeat(900_000) } } };
+  });
+  await deadLettersCollection(mongo.db).insertMany(large);
+  const res = await api.request("POST", "/v1/admin/dlq/replay", { body: { webhookId: "wh_large" } });
+  expect(res.json).toEqual({ dryRun: false, matched: 12, replayed: 12 });
+  const jobs = await consumeJobs(kafka, topics.deliveries, 12);
+  expect(jobs.map((j) => (j.job.data as { n: number }).n).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+  expect(jobs.every((j) => (j.job.data as { text: string }).text.length === 900_000)).toBe(true);
+});

@@ -16,7 +16,8 @@ export function registerDlqRoutes(router: AppRouter, deps: RouteDeps): void {
     const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
     const query: Filter<DeadLetterDoc> = cursor ? { $and: [deadLetterQuery(filter), afterCursor("deadLetteredAt", cursor)] } : deadLetterQuery(filter);
     const docs = await deadLettersCollection(deps.db)
-      .find(query)
+      // The list never shows event data; a page of large events would be ~100 MB of it.
+      .find(query, { projection: { "job.data": 0 } })
       .sort({ deadLetteredAt: -1, _id: -1 })
       .limit(limit + 1)
       .toArray();

@@ -124,7 +124,7 @@ export async function startTestApi(opts: {
   kafka: Kafka;
   topics: { deliveries: string };
   allowPrivateUrls?: boolean;
-  producer?: Pick<Producer, "send">;
+  producer?: Pick<Producer, "send" | "sendBatch">;
   kafkaReady?: () => Promise<void>;
 }): Promise<TestApi> {
   const adminToken = `op_${randomBytes(24).toString("hex")}`;
