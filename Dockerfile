@@ -10,7 +10,7 @@ COPY scripts ./scripts
 RUN pnpm install --frozen-lockfile && pnpm build
 # The heap limit every bundle runs with (after the build, which needs more): BUNDLE_NODE_FLAGS
 # in scripts/build.ts says why.
-ENV NODE_OPTIONS=--max-old-space-size=256
+ENV NODE_OPTIONS=--max-old-space-size=384
 USER node
 # SERVICE is fanout, dispatcher, retry or admin-api; each is one bundle (scripts/build.ts).
 CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.mjs"]
