@@ -408,7 +408,6 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     if (!(await lookUpWebhooks(() => webhooks.prefetch(ids), heartbeat, () => !isRunning() || stopping, { partition: batch.partition }))) return;
     let sliceStartedAt = performance.now();
     for (const [i, message] of batch.messages.entries()) {
-      if (!isRunning() || isStale() || stopping) break;
       // Taking jobs of cached webhooks never waits on I/O, so a large batch used to run in
       // one go, starting hundreds of requests while no response or log write could be
       // handled: at start-up, with cold code, the event loop stalled for up to 600 ms.
@@ -416,6 +415,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         await new Promise((resolve) => setImmediate(resolve));
         sliceStartedAt = performance.now();
       }
+      if (!isRunning() || isStale() || stopping) break;
       await waitForRoom(heartbeat);
       await handle(message, decoded[i]!, batch.partition, window, heartbeat);
       // Resolving moves the fetch position only; the commit follows the window.
