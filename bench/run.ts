@@ -68,6 +68,12 @@ rather than of its first seconds (when the services' code is not yet optimised).
 }
 
 const durationS = Number(args.duration);
+for (const name of ["duration", "rate", "paced-rate", "failing-rate", "event-bytes", "warm-up"] as const) {
+  if (!/^\d+$/.test(args[name]!)) {
+    console.error(`bench: --${name} must be a whole number, not "${args[name]}"`);
+    process.exit(2);
+  }
+}
 const chosen = args.scenarios!.split(",").map((s) => s.trim()) as Scenario[];
 for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
 
@@ -351,7 +357,9 @@ async function fanoutLagsBySecond(kafka: ReturnType<typeof createKafka>, topic: 
       bySecond.set(second, list);
     },
   });
-  while (seen < expected && Date.now() - lastSeenAt < 5_000) await sleep(200);
+  // Joining the group can take seconds before the first message; after that, 5 s of silence ends it.
+  while (seen < expected && Date.now() - lastSeenAt < (seen ? 5_000 : 30_000)) await sleep(200);
+  if (seen < expected) console.warn(`\nlatency split: read ${seen} of ${expected} jobs back from ${topic}`);
   await consumer.disconnect();
   return bySecond;
 }

@@ -294,6 +294,27 @@ test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN
   expect(new Set(receiver.requests.map((r) => JSON.parse(r.body).data.id)).size).toBe(8);
 });
 
+test("failed attempts of large events to one endpoint are all retried, though their retry jobs together exceed a topic's size limit", async ({ kafka, mongo, topics, logger, testId }) => {
+  // The first three requests fail, answered at the same moment, so their retry jobs (one
+  // partition: same webhook) are produced together: 3 × 3 MB in one record batch would be
+  // over the 8 MiB our topics accept (ensureTopics), and refused again at every retry.
+  let answerAt = 0;
+  const receiver = await startReceiver((req, count) => {
+    if (count > 3) return { status: 200 };
+    answerAt ||= req.receivedAt + 1_000;
+    return { status: 500, delayMs: Math.max(0, answerAt - Date.now()) };
+  });
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
+  cleanups.push(pipeline.stop);
+  await pipeline.createWebhook({ url: receiver.url("/large-failing") });
+  const events = Array.from({ length: 3 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(3_000_000) } }));
+  for (const event of events) await pipeline.produceEvents([event]);
+  await receiver.waitFor((all) => all.length >= 6, 60_000);
+  const retried = receiver.requests.slice(3).map((r) => JSON.parse(r.body).data.id);
+  expect(new Set(retried)).toEqual(new Set(events.map((e) => e.data.id)));
+});
+
 test("a webhook whose secret cannot be decrypted is dead-lettered without holding back others", async ({ kafka, mongo, topics, logger, testId }) => {
   const receiver = await startReceiver();
   cleanups.push(receiver.close);

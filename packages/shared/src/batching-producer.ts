@@ -1,4 +1,5 @@
 import type { Message, Producer } from "kafkajs";
+import { sendInChunks } from "./send-in-chunks.js";
 
 type Pending = { topic: string; message: Message; resolve: () => void; reject: (err: unknown) => void };
 
@@ -13,7 +14,7 @@ export class BatchingProducer {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: Pick<Producer, "sendBatch">,
     private readonly opts: { lingerMs?: number; maxBatch?: number; onBatch?: (batch: { messages: number; seconds: number }) => void } = {},
   ) {}
 
@@ -51,7 +52,9 @@ export class BatchingProducer {
     }
     try {
       const started = performance.now();
-      await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      // In size-bounded requests: retries of large events to one endpoint share a partition,
+      // and one record batch over the broker's limit would be refused, and refused again.
+      await sendInChunks(this.producer, [...byTopic].map(([topic, messages]) => ({ topic, messages })));
       this.opts.onBatch?.({ messages: batch.length, seconds: (performance.now() - started) / 1000 });
       for (const p of batch) p.resolve();
     } catch (err) {

@@ -8,7 +8,7 @@ function deferred() {
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
-function harness(limits: { maxTotal: number; maxPerKey: number; maxQueuedWhenSlow: number; slowAfterMs: number }) {
+function harness(limits: { maxTotal: number; maxPerKey: number; maxQueuedWhenSlow: number; slowAfterMs: number; shortOfRoom?: () => boolean }) {
   let clock = 0;
   const started: string[] = [];
   const overflowed: string[] = [];
@@ -65,6 +65,19 @@ describe("ConcurrencyGate", () => {
     h.finish("s2");
     await h.gate.drain();
     expect(h.gate.size).toBe(0);
+  });
+
+  it("sheds a slow endpoint's queue below half full when shortOfRoom says room is short (bytes)", () => {
+    let short = false;
+    const h = harness({ maxTotal: 100, maxPerKey: 2, maxQueuedWhenSlow: 1, slowAfterMs: 1000, shortOfRoom: () => short });
+    for (let i = 0; i < 5; i++) h.gate.submit("slow", `s${i}`);
+    h.advance(1500);
+    h.gate.submit("slow", "s5");
+    expect(h.overflowed).toEqual([]);
+    short = true;
+    h.gate.submit("slow", "s6");
+    // s2 is kept, s3, s4 and s5 are shed, s6 overflows.
+    expect(h.overflowed).toEqual(["s5", "s4", "s3", "s6"]);
   });
 
   it("makes callers wait when the total is reached", async () => {

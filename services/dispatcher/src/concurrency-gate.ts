@@ -2,7 +2,7 @@
  * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only slows
  * itself. Work for a busy endpoint waits in that endpoint's own queue. Once an endpoint
  * is slow (its oldest running request is older than `slowAfterMs`) and the gate is at
- * least half full, its queue is cut to `maxQueuedWhenSlow` and the excess is handed to
+ * least half full (or `shortOfRoom` says so), its queue is cut to `maxQueuedWhenSlow` and the excess is handed to
  * `overflow` (the dispatcher parks it on the first retry tier), so a hanging endpoint
  * cannot fill the shared capacity while a fast one may queue a burst of any size the
  * total allows. Below half full nobody is short of room, so nothing is parked: a merely
@@ -15,7 +15,14 @@ export class ConcurrencyGate<T> {
   private capacityWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly limits: { maxTotal: number; maxPerKey: number; maxQueuedWhenSlow: number; slowAfterMs: number },
+    private readonly limits: {
+      maxTotal: number;
+      maxPerKey: number;
+      maxQueuedWhenSlow: number;
+      slowAfterMs: number;
+      /** Short of room by another measure (the dispatcher's bytes held), as if half full. */
+      shortOfRoom?: () => boolean;
+    },
     private readonly run: (item: T) => Promise<void>,
     private readonly overflow: (item: T) => void,
     private readonly now: () => number = () => performance.now(),
@@ -49,7 +56,7 @@ export class ConcurrencyGate<T> {
       return;
     }
     const queue = this.queued.get(key) ?? [];
-    if (this.isSlow(key) && this.accepted * 2 >= this.limits.maxTotal) {
+    if (this.isSlow(key) && (this.accepted * 2 >= this.limits.maxTotal || this.limits.shortOfRoom?.())) {
       // Shed what a slow endpoint would otherwise sit on, oldest kept first.
       while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
       if (queue.length >= this.limits.maxQueuedWhenSlow) {

@@ -79,6 +79,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: "dispatcher" });
   const groupId = opts.groupId ?? "agiletune-dispatcher";
+  // Outcomes not yet recorded (logged, and produced onward) hold their offsets back.
+  const side = new Set<Promise<void>>();
+  let sideBytes = 0;
   // Many webhooks can share one origin (a chat service, a CI host): the pool per origin must
   // not be what limits them, or one hanging webhook would starve its neighbours. The gate
   // below bounds each webhook instead.
@@ -94,6 +97,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       // Slow: a request of this endpoint has been running for half the timeout. Lower
       // thresholds mistook healthy endpoints on a loaded machine for slow ones.
       slowAfterMs: Math.max(2_000, opts.deliveryTimeoutMs / 2),
+      // Large jobs reach the byte limit long before the count is half full: without this a
+      // hanging endpoint's queue could hold the whole byte budget and stop intake for all.
+      shortOfRoom: () => sideBytes * 2 >= opts.maxInFlightBytes,
     },
     async (item) => {
       const exchange = attempt(item.job, item.webhook);
@@ -103,9 +109,6 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     (item) => item.settle(defer(item.job)),
   );
   const webhooks = new WebhookCache(opts.db, opts.encryptionKey, { ttlMs: 1_000 });
-  // Outcomes not yet recorded (logged, and produced onward) hold their offsets back.
-  const side = new Set<Promise<void>>();
-  let sideBytes = 0;
   const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => side.size, unrecordedBytes: () => sideBytes });
   const logWriter = new LogWriter(opts.db, {
     onCommand: ({ collection, withUpdates, operations, seconds }) => {
@@ -388,8 +391,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     for (;;) {
       // Wait only on what is actually full: racing a wait that resolves at once (a gate
       // with room while recordings are full) made this a busy loop that starved the process.
-      // One job is always let in, however large, or a job over the byte limit would stall.
-      const sideFull = side.size >= opts.maxInFlight * 2 || (sideBytes >= opts.maxInFlightBytes && side.size > 0);
+      // Checked before each job is taken, so the bytes held may pass the limit by one job of
+      // any size; a job larger than the limit still gets in once the others have finished.
+      const sideFull = side.size >= opts.maxInFlight * 2 || sideBytes >= opts.maxInFlightBytes;
       const full = gate.size >= opts.maxInFlight ? gate.waitForCapacity() : sideFull ? sideSettled() : null;
       if (!full) return;
       let timer: NodeJS.Timeout | undefined;
@@ -417,6 +421,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       }
       if (!isRunning() || isStale() || stopping) break;
       await waitForRoom(heartbeat);
+      // The wait can outlast the assignment: a job of a partition now elsewhere would be sent twice.
+      if (!isRunning() || isStale() || stopping) break;
       await handle(message, decoded[i]!, batch.partition, window, heartbeat);
       // Resolving moves the fetch position only; the commit follows the window.
       resolveOffset(message.offset);

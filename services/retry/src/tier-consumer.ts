@@ -1,4 +1,4 @@
-import { decodeDeliveryJob, encodeDeliveryJob, type Logger } from "@agiletune/shared";
+import { decodeDeliveryJob, encodeDeliveryJob, sendInChunks, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Counter, Histogram } from "prom-client";
 
@@ -79,7 +79,8 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
     }
 
     if (due.length) {
-      await opts.producer.send({ topic: opts.deliveriesTopic, messages: due.map((d) => ({ key: d.key, value: d.value })) });
+      // A fetch holds up to 1 MB per partition, re-encoded here: in size-bounded requests.
+      await sendInChunks(opts.producer, [{ topic: opts.deliveriesTopic, messages: due.map((d) => ({ key: d.key, value: d.value })) }]);
       const last = due[due.length - 1]!.offset;
       resolveOffset(last);
       // Commit only now: the jobs are acknowledged on the deliveries topic.
