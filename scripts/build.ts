@@ -24,8 +24,9 @@ const OPTIONAL_PEERS = ["kerberos", "@mongodb-js/zstd", "snappy", "socks", "aws4
  * ~70 MB live. A limit makes V8 collect sooner: 175-184 MB with 256, 320 or 384 MB, and
  * 384 cost no throughput measurably (bench/README.md, "optimisations").
  * Safe because what each service holds is bounded in bytes, not only in count: the
- * dispatcher's intake (DISPATCH_MAX_IN_FLIGHT_BYTES), fanout's and the DLQ replay's produce
- * requests (sendInChunks), the admin API's pages (no payloads).
+ * dispatcher's intake (DISPATCH_MAX_IN_FLIGHT_BYTES), every batched produce (sendInChunks:
+ * fanout, retries and dead letters, the retry tiers, the DLQ replay), the admin API's pages
+ * (no payloads).
  */
 export const BUNDLE_NODE_FLAGS = ["--max-old-space-size=384"];
 
