@@ -439,15 +439,19 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   const topics = prefixedTopicNames(prefix);
   await receiver("reset");
   await sendInChunks(producer, [{ topic: topics.events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) }]);
-  for (const warmUntil = Date.now() + 60_000; ; await sleep(200)) {
-    const s = await receiver<ReceiverCounts>("counts");
-    if (s.received >= warmDeliveries) break;
-    if (Date.now() > warmUntil) throw new Error(`warm-up: ${s.received} of ${warmDeliveries} deliveries arrived within 60 s`);
-  }
+  const waitForWarmUp = async (expected: number, timeoutMs: number) => {
+    for (const until = Date.now() + timeoutMs; ; await sleep(200)) {
+      const s = await receiver<ReceiverCounts>("counts");
+      if (s.received >= expected) return;
+      if (Date.now() > until) throw new Error(`warm-up: ${s.received} of ${expected} deliveries arrived within ${timeoutMs / 1000} s`);
+    }
+  };
+  await waitForWarmUp(warmDeliveries, 60_000);
+  const perDelivery = scenario === "fanout" ? 100 : 1;
   const warmUpS = Number(args["warm-up"]);
   if (warmUpS > 0) {
     // Deliveries at the paced rate: for fanout, a hundredth of it in events.
-    const warmRate = Number(args["paced-rate"]) / (scenario === "fanout" ? 100 : 1);
+    const warmRate = Number(args["paced-rate"]) / perDelivery;
     let sent = 0;
     for (const from = Date.now(); Date.now() - from < warmUpS * 1000; await sleep(50)) {
       const count = Math.floor((warmRate * (Date.now() - from)) / 1000) - sent;
@@ -456,12 +460,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       await sendInChunks(producer, [{ topic: topics.events, messages }]);
       sent += count;
     }
-    const expected = warmDeliveries + sent * (scenario === "fanout" ? 100 : 1);
-    for (const warmUntil = Date.now() + 120_000; ; await sleep(200)) {
-      const s = await receiver<ReceiverCounts>("counts");
-      if (s.received >= expected) break;
-      if (Date.now() > warmUntil) throw new Error(`warm-up: ${s.received} of ${expected} deliveries arrived within 120 s`);
-    }
+    await waitForWarmUp(warmDeliveries + sent * perDelivery, 120_000);
   }
   await receiver("reset");
 
@@ -482,7 +481,6 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   }, 500);
 
   const rate = scenario === "paced" ? Number(args["paced-rate"]) : scenario === "failing" ? Number(args["failing-rate"]) : scenario === "fanout" ? Math.round(Number(args.rate) / 100) : Number(args.rate);
-  const perDelivery = scenario === "fanout" ? 100 : 1;
   let produced = 0;
   // The dispatcher's counters run from its start; the warm-up's share is taken off at the end.
   const dispatcherOpsPort = services.find((s) => s.name === "dispatcher")!.opsPort;
@@ -501,7 +499,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const count = Math.max(1, Math.round((rate * sliceMs) / 1000));
     const now = Date.now();
     const messages = Array.from({ length: count }, (_, i) => domainEvent(produced + i, orgs[(produced + i) % orgs.length]!, now));
-    // In requests under the broker's 1 MB limit, whatever --event-bytes makes of them.
+    // In size-bounded requests, whatever --event-bytes makes of the events.
     await sendInChunks(producer, [{ topic: topics.events, messages }]);
     produced += count;
   }
@@ -565,7 +563,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const total = new Map<number, number[]>();
     for (const [i, at] of s.producedAt.entries()) {
       const second = Math.floor((at - began) / 1000);
-      if (second >= 0) total.set(second, [...(total.get(second) ?? []), s.latenciesMs[i]!]);
+      if (second < 0) continue;
+      const list = total.get(second) ?? [];
+      list.push(s.latenciesMs[i]!);
+      total.set(second, list);
     }
     const p99 = (xs: number[] | undefined) => (xs ? percentile([...xs].sort((a, b) => a - b), 99) : null);
     result.latencyBySecond = [...total.keys()].sort((a, b) => a - b).map((second) => ({ second, deliveries: total.get(second)!.length, p99Ms: p99(total.get(second)), fanoutP99Ms: p99(fanoutLags.get(second)) }));
