@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
 import { createRegistry, type TopicNames } from "@agiletune/shared";
 import Koa from "koa";
-import type { Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createAuthenticator } from "./auth.js";
+import type { JobProducer } from "./dlq-replay.js";
 import { ApiError } from "./errors.js";
 import { createHttpMetrics } from "./http-metrics.js";
 import { registerApiKeyRoutes } from "./routes/api-keys.js";
@@ -20,7 +20,7 @@ import type { ResolveHost } from "./url-guard.js";
 
 export type AppDeps = {
   db: Db;
-  producer: Pick<Producer, "send" | "sendBatch">;
+  producer: JobProducer;
   topics: Pick<TopicNames, "deliveries">;
   config: { ADMIN_TOKEN?: string | undefined; SECRETS_ENCRYPTION_KEY?: string | undefined; ALLOW_PRIVATE_URLS: boolean };
   logger: Logger;

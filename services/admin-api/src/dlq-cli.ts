@@ -13,11 +13,10 @@ import {
   prefixedTopicNames,
   type TopicNames,
 } from "@agiletune/shared";
-import type { Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";
-import { deadLetterQuery, replayDeadLetters } from "./dlq-replay.js";
+import { deadLetterQuery, replayDeadLetters, type JobProducer } from "./dlq-replay.js";
 import { dlqReplaySchema, parseOr422, type DlqFilter } from "./schemas.js";
 import { deadLetterView } from "./views.js";
 
@@ -113,7 +112,7 @@ export function parseDlqArgs(argv: string[]): DlqCommand {
   return { command, filter, dryRun: values["dry-run"] ?? false, json };
 }
 
-export type DlqCliDeps = { db: Db; producer: Pick<Producer, "send" | "sendBatch">; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
+export type DlqCliDeps = { db: Db; producer: JobProducer; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
 
 /** Runs a parsed command against the injected clients. */
 export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }>, deps: DlqCliDeps): Promise<void> {

@@ -17,9 +17,12 @@ export function deadLetterQuery(filter: DlqFilter): Filter<DeadLetterDoc> {
   return query;
 }
 
+/** What the admin API produces with: single jobs (ping, redeliver) and size-bounded batches (replay). */
+export type JobProducer = Pick<Producer, "send" | "sendBatch">;
+
 export type ReplayDeps = {
   db: Db;
-  producer: Pick<Producer, "send" | "sendBatch">;
+  producer: JobProducer;
   topics: Pick<TopicNames, "deliveries">;
   logger: Logger;
   clock?: () => Date;

@@ -1,10 +1,10 @@
 import type { Router, RouterContext, RouterMiddleware } from "@koa/router";
 import { encodeDeliveryJob, type DeliveryJob, type TopicNames } from "@agiletune/shared";
-import type { Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { assertOperator, assertOrganization, type Principal } from "../auth.js";
+import type { JobProducer } from "../dlq-replay.js";
 import { ApiError } from "../errors.js";
 import { ID_PATTERN } from "../schemas.js";
 import type { ResolveHost } from "../url-guard.js";
@@ -16,7 +16,7 @@ export type Ctx = RouterContext<AppState>;
 /** What every route module receives: clients and settings, all injected. */
 export type RouteDeps = {
   db: Db;
-  producer: Pick<Producer, "send" | "sendBatch">;
+  producer: JobProducer;
   topics: Pick<TopicNames, "deliveries">;
   logger: Logger;
   clock: () => Date;

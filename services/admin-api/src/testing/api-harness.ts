@@ -11,6 +11,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { pino } from "pino";
 import { createApp, type AppDeps } from "../app.js";
+import type { JobProducer } from "../dlq-replay.js";
 import { buildOpenApiDocument, OPERATIONS } from "../openapi.js";
 import type { ResolveHost } from "../url-guard.js";
 
@@ -124,7 +125,7 @@ export async function startTestApi(opts: {
   kafka: Kafka;
   topics: { deliveries: string };
   allowPrivateUrls?: boolean;
-  producer?: Pick<Producer, "send" | "sendBatch">;
+  producer?: JobProducer;
   kafkaReady?: () => Promise<void>;
 }): Promise<TestApi> {
   const adminToken = `op_${randomBytes(24).toString("hex")}`;
