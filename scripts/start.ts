@@ -76,7 +76,8 @@ async function shutdown(signal: string): Promise<void> {
         new Promise<void>((resolve) => {
           child.once("exit", () => resolve());
           child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 45_000).unref();
+          // The dispatcher waits up to DELIVERY_TIMEOUT_MS + 2 s for deliveries in flight, then commits.
+          setTimeout(() => child.kill("SIGKILL"), Number(process.env.DELIVERY_TIMEOUT_MS ?? 30_000) + 15_000).unref();
         }),
     ),
   );

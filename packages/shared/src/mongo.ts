@@ -70,3 +70,15 @@ export async function ensureIndexes(db: Db): Promise<void> {
     }
   }
 }
+
+/** A position in a list sorted by (field desc, _id desc): the last item seen. */
+export type ListPosition = { at: Date; id: string };
+
+/**
+ * The filter for "after this position" in a (field desc, _id desc) order. Plain
+ * `$or`/`$lt` comparisons: they behave the same on MongoDB and FerretDB.
+ */
+export function afterPosition(field: string, position: ListPosition | undefined): Record<string, unknown> {
+  if (!position) return {};
+  return { $or: [{ [field]: { $lt: position.at } }, { [field]: position.at, _id: { $lt: position.id } }] };
+}

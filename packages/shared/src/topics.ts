@@ -1,4 +1,5 @@
 import type { Admin } from "kafkajs";
+import { retryUntil } from "./retry-until.js";
 
 /** Topic names of CONTRACT §1. Fixed: operators and upstream services rely on them. */
 export const TOPICS = {
@@ -73,15 +74,12 @@ export async function ensureTopics(
 }
 
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
+  const led = await retryUntil(
+    async () => {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
-      if (metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(", ")}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+      if (!metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(", ")}`);
+    },
+    { initialDelayMs: 100, maxDelayMs: 100, timeoutMs },
+  );
+  if (!led.ok) throw led.error;
 }

@@ -1,3 +1,4 @@
+import { afterPosition } from "@agiletune/shared";
 import { z } from "zod";
 import { validationFailed } from "./errors.js";
 
@@ -29,14 +30,8 @@ export function decodeCursor(raw: string): Cursor {
   return { at: new Date(parsed.data.t), id: parsed.data.i };
 }
 
-/**
- * The Mongo filter for "after this cursor" in a (field desc, _id desc) order. Plain
- * `$or`/`$lt` comparisons: they behave the same on MongoDB and FerretDB.
- */
-export function afterCursor(field: string, cursor: Cursor | undefined): Record<string, unknown> {
-  if (!cursor) return {};
-  return { $or: [{ [field]: { $lt: cursor.at } }, { [field]: cursor.at, _id: { $lt: cursor.id } }] };
-}
+/** The Mongo filter for "after this cursor" (see `afterPosition`). */
+export const afterCursor = afterPosition;
 
 /** Splits a `limit + 1` fetch into the page and the cursor of the next one (null at the end). */
 export function page<T>(docs: T[], limit: number, position: (doc: T) => Cursor): { items: T[]; nextCursor: string | null } {

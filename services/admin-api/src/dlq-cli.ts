@@ -8,7 +8,7 @@ import {
   createKafka,
   createLogger,
   createProducer,
-  deadLettersCollection,
+  listDeadLetters,
   loadConfig,
   prefixedTopicNames,
   type TopicNames,
@@ -16,7 +16,7 @@ import {
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";
-import { deadLetterQuery, replayDeadLetters, type JobProducer } from "./dlq-replay.js";
+import { replayDeadLetters, type JobProducer } from "./dlq-replay.js";
 import { dlqReplaySchema, parseOr422, type DlqFilter } from "./schemas.js";
 import { deadLetterView } from "./views.js";
 
@@ -117,7 +117,7 @@ export type DlqCliDeps = { db: Db; producer: JobProducer; topics: Pick<TopicName
 /** Runs a parsed command against the injected clients. */
 export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }>, deps: DlqCliDeps): Promise<void> {
   if (cmd.command === "list") {
-    const docs = await deadLettersCollection(deps.db).find(deadLetterQuery(cmd.filter)).sort({ deadLetteredAt: -1, _id: -1 }).limit(cmd.limit).toArray();
+    const docs = await listDeadLetters(deps.db, cmd.filter, { limit: cmd.limit });
     const items = docs.map(deadLetterView);
     if (cmd.json) return deps.out(JSON.stringify({ items }));
     for (const d of items) {

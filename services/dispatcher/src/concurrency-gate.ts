@@ -2,15 +2,20 @@
  * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only slows
  * itself. Work for a busy endpoint waits in that endpoint's own queue. Once an endpoint
  * is slow (its oldest running request is older than `slowAfterMs`) and the gate is at
- * least half full (or `shortOfRoom` says so), its queue is cut to `maxQueuedWhenSlow` and the excess is handed to
- * `overflow` (the dispatcher parks it on the first retry tier), so a hanging endpoint
+ * least half full (or `shortOfRoom` says so), its queue is cut to `maxQueuedWhenSlow` and the excess is
+ * turned away (`{admitted: false}`: the dispatcher parks it on the first retry tier), so a hanging endpoint
  * cannot fill the shared capacity while a fast one may queue a burst of any size the
  * total allows. Below half full nobody is short of room, so nothing is parked: a merely
  * sluggish endpoint (or a busy machine) must not turn into minutes of delay.
  */
-export class ConcurrencyGate<T> {
+/** How a submitted task ended: run (with its value), or turned away without running. */
+export type GateSlot<R> = { admitted: true; value: R } | { admitted: false };
+
+type Waiting = { run: () => Promise<unknown>; settle: (slot: GateSlot<unknown>) => void; fail: (err: unknown) => void };
+
+export class ConcurrencyGate {
   private readonly running = new Map<string, number[]>();
-  private readonly queued = new Map<string, T[]>();
+  private readonly queued = new Map<string, Waiting[]>();
   private accepted = 0;
   private capacityWaiters: Array<() => void> = [];
 
@@ -23,22 +28,20 @@ export class ConcurrencyGate<T> {
       /** Short of room by another measure (the dispatcher's bytes held), as if half full. */
       shortOfRoom?: () => boolean;
     },
-    private readonly run: (item: T) => Promise<void>,
-    private readonly overflow: (item: T) => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Accepted items (running or queued). */
+  /** Accepted tasks (running or queued). */
   get size(): number {
     return this.accepted;
   }
 
-  /** Resolves once another item can be accepted. */
+  /** Resolves once another task can be accepted. */
   async waitForCapacity(): Promise<void> {
     while (this.accepted >= this.limits.maxTotal) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  /** Resolves when every accepted item has finished. */
+  /** Resolves when every accepted task has finished. */
   async drain(): Promise<void> {
     while (this.accepted > 0) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
@@ -48,44 +51,58 @@ export class ConcurrencyGate<T> {
     return starts !== undefined && starts.length > 0 && this.now() - starts[0]! > this.limits.slowAfterMs;
   }
 
-  submit(key: string, item: T): void {
-    const starts = this.running.get(key) ?? [];
-    if (starts.length < this.limits.maxPerKey) {
-      this.accepted++;
-      this.start(key, item);
-      return;
-    }
-    const queue = this.queued.get(key) ?? [];
-    if (this.isSlow(key) && (this.accepted * 2 >= this.limits.maxTotal || this.limits.shortOfRoom?.())) {
-      // Shed what a slow endpoint would otherwise sit on, oldest kept first.
-      while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
-      if (queue.length >= this.limits.maxQueuedWhenSlow) {
-        this.overflow(item);
+  /**
+   * Runs `run` when `key` has a free slot, and settles once it has finished (the slot is
+   * free again by then), or as soon as the task is turned away. Rejects only if `run` does.
+   */
+  submit<R>(key: string, run: () => Promise<R>): Promise<GateSlot<R>> {
+    return new Promise<GateSlot<R>>((resolve, reject) => {
+      const item: Waiting = { run, settle: resolve as (slot: GateSlot<unknown>) => void, fail: reject };
+      const starts = this.running.get(key) ?? [];
+      if (starts.length < this.limits.maxPerKey) {
+        this.accepted++;
+        this.start(key, item);
         return;
       }
-    }
-    queue.push(item);
-    this.queued.set(key, queue);
-    this.accepted++;
+      const queue = this.queued.get(key) ?? [];
+      if (this.isSlow(key) && (this.accepted * 2 >= this.limits.maxTotal || this.limits.shortOfRoom?.())) {
+        // Shed what a slow endpoint would otherwise sit on, oldest kept first.
+        while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
+        if (queue.length >= this.limits.maxQueuedWhenSlow) {
+          item.settle({ admitted: false });
+          return;
+        }
+      }
+      queue.push(item);
+      this.queued.set(key, queue);
+      this.accepted++;
+    });
   }
 
-  private shed(item: T): void {
+  private shed(item: Waiting): void {
     this.accepted--;
-    this.overflow(item);
+    item.settle({ admitted: false });
     this.wakeWaiters();
   }
 
-  private start(key: string, item: T): void {
+  private start(key: string, item: Waiting): void {
     const startedAt = this.now();
     const starts = this.running.get(key) ?? [];
     starts.push(startedAt);
     this.running.set(key, starts);
-    // Items handle their own errors; a rejection here would be a bug, not an outcome.
-    this.run(item)
-      .catch(() => undefined)
-      .finally(() => this.finished(key, startedAt));
+    item
+      .run()
+      .then(
+        (value) => {
+          this.finished(key, startedAt);
+          item.settle({ admitted: true, value });
+        },
+        (err: unknown) => {
+          this.finished(key, startedAt);
+          item.fail(err);
+        },
+      );
   }
-
   private finished(key: string, startedAt: number): void {
     this.accepted--;
     const starts = this.running.get(key)!;

@@ -1,4 +1,4 @@
-import { nextStep, type DeliveryError, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
+import { nextStep, type DeliveryError, type DeliveryJob, type DeliveryStatus, type StatusChange } from "@agiletune/shared";
 
 /** What to do after an attempt. Pure: the dispatcher performs it. */
 export type Outcome =
@@ -35,4 +35,15 @@ export function statusAfter(outcome: Outcome, source: DeliveryJob["source"]): De
       // A ping has no ladder of its own, so its one failed attempt is final.
       return source === "ping" ? "failed" : null;
   }
+}
+
+/** What the delivery's log entry takes from an outcome; null leaves it as it is. */
+export function statusChangeAfter(outcome: Outcome, source: DeliveryJob["source"]): StatusChange | null {
+  const status = statusAfter(outcome, source);
+  if (!status) return null;
+  return {
+    status,
+    nextAttemptAt: outcome.kind === "retry" ? new Date(outcome.dueAt) : null,
+    statusReason: outcome.kind === "dead-letter" ? outcome.reason : null,
+  };
 }

@@ -1,4 +1,4 @@
-import { BatchTtlCache, createProducer, encodeDeliveryJob, findActiveWebhooks, sendInChunks, type DomainEvent, type Logger, type TopicNames, type WebhookRoute } from "@agiletune/shared";
+import { BatchTtlCache, createProducer, encodeDeliveryJob, findActiveWebhooks, retryUntil, sendInChunks, type DomainEvent, type Logger, type TopicNames, type WebhookRoute } from "@agiletune/shared";
 import type { EachBatchPayload, Kafka, KafkaMessage, Message } from "kafkajs";
 import type { Db } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
@@ -93,19 +93,16 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
   async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
       const chunk = batch.messages.slice(i, i + chunkSize);
-      for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
-        if (!isRunning() || isStale() || stopping) return;
-        try {
-          await processChunk(chunk, batch.partition);
-          break;
-        } catch (err) {
-          // MongoDB, the broker or the registry is away: the events are not at fault. Hold
-          // the chunk (heartbeating, so the group keeps us) and try again.
-          log.error({ err, partition: batch.partition, offset: chunk[0]!.offset }, "fan-out failed; retrying the chunk");
-          await new Promise((r) => setTimeout(r, delay));
-          await heartbeat();
-        }
-      }
+      // MongoDB, the broker or the registry may be away: the events are not at fault. Hold
+      // the chunk (heartbeating, so the group keeps us) and try again.
+      const fannedOut = await retryUntil(() => processChunk(chunk, batch.partition), {
+        initialDelayMs: 200,
+        maxDelayMs: 5_000,
+        giveUp: () => !isRunning() || isStale() || stopping,
+        onFailure: (err) => log.error({ err, partition: batch.partition, offset: chunk[0]!.offset }, "fan-out failed; retrying the chunk"),
+        afterWait: heartbeat,
+      });
+      if (!fannedOut.ok) return;
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       // Commit only after the chunk's jobs are acknowledged: a crash before this re-reads it.

@@ -1,7 +1,6 @@
-import { deliveriesCollection, loadAttempts, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
-import type { Filter } from "mongodb";
+import { findDelivery as findLoggedDelivery, forgetPendingDelivery, listDeliveries, loadAttempts, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import { readJsonBody } from "../body.js";
-import { afterCursor, decodeCursor, page } from "../cursor.js";
+import { decodeCursor, page } from "../cursor.js";
 import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs.js";
 import { ApiError, notFound } from "../errors.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
@@ -23,7 +22,6 @@ function inactive(): ApiError {
 
 /** Ping, delivery log and redelivery. */
 export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void {
-  const deliveries = () => deliveriesCollection(deps.db);
   const guard = [authenticated(deps), organizationScoped] as const;
   const log = deps.logger.child({ component: "deliveries" });
 
@@ -39,9 +37,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
       await produceJob(deps, job);
     } catch (err) {
       // Nothing half-done: the pending entry of a ping that was never queued goes away again.
-      await deliveries()
-        .deleteOne({ _id: job.deliveryId, status: "pending", attemptIds: { $size: 0 } })
-        .catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, deliveryId: job.deliveryId }, "could not remove the pending ping"));
+      await forgetPendingDelivery(deps.db, job.deliveryId).catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, deliveryId: job.deliveryId }, "could not remove the pending ping"));
       throw err;
     }
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId }, "ping queued");
@@ -53,22 +49,14 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     const query = parseQuery(deliveriesQuerySchema, ctx.query);
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const webhook = await findWebhook(deps, ctx);
-    const filter: Filter<DeliveryDoc> = { webhookId: webhook._id, organizationId: webhook.organizationId, ...afterCursor("createdAt", cursor) };
-    if (query.status !== undefined) filter.status = query.status;
-    if (query.event !== undefined) filter.event = query.event;
-    const docs = await deliveries()
-      // The list never shows the payload; a page of large events would be ~100 MB of it.
-      .find(filter, { projection: { payload: 0 } })
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(query.limit + 1)
-      .toArray();
+    const docs = await listDeliveries(deps.db, { organizationId: webhook.organizationId, webhookId: webhook._id, status: query.status, event: query.event, after: cursor, limit: query.limit + 1 });
     const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
     ctx.body = { items: items.map(deliverySummaryView), nextCursor };
   });
 
   async function findDelivery(ctx: Ctx, webhook: WebhookDoc): Promise<DeliveryDoc> {
     const id = pathId(ctx, "deliveryId", "delivery");
-    const doc = await deliveries().findOne({ _id: id, webhookId: webhook._id, organizationId: webhook.organizationId });
+    const doc = await findLoggedDelivery(deps.db, { organizationId: webhook.organizationId, webhookId: webhook._id, deliveryId: id });
     if (!doc) throw notFound("delivery");
     return doc;
   }

@@ -1,8 +1,7 @@
-import { deadLettersCollection, type DeadLetterDoc } from "@agiletune/shared";
-import type { Filter } from "mongodb";
+import { listDeadLetters } from "@agiletune/shared";
 import { readJsonBody } from "../body.js";
-import { afterCursor, decodeCursor, page } from "../cursor.js";
-import { deadLetterQuery, replayDeadLetters } from "../dlq-replay.js";
+import { decodeCursor, page } from "../cursor.js";
+import { replayDeadLetters } from "../dlq-replay.js";
 import { dlqQuerySchema, dlqReplaySchema, parseOr422, parseQuery } from "../schemas.js";
 import { deadLetterView } from "../views.js";
 import { authenticated, operatorOnly, type AppRouter, type RouteDeps } from "./context.js";
@@ -14,13 +13,7 @@ export function registerDlqRoutes(router: AppRouter, deps: RouteDeps): void {
   router.get("/v1/admin/dlq", ...guard, async (ctx) => {
     const { limit, cursor: rawCursor, ...filter } = parseQuery(dlqQuerySchema, ctx.query);
     const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
-    const query: Filter<DeadLetterDoc> = cursor ? { $and: [deadLetterQuery(filter), afterCursor("deadLetteredAt", cursor)] } : deadLetterQuery(filter);
-    const docs = await deadLettersCollection(deps.db)
-      // The list never shows event data; a page of large events would be ~100 MB of it.
-      .find(query, { projection: { "job.data": 0 } })
-      .sort({ deadLetteredAt: -1, _id: -1 })
-      .limit(limit + 1)
-      .toArray();
+    const docs = await listDeadLetters(deps.db, filter, { after: cursor, limit: limit + 1 });
     const result = page(docs, limit, (d) => ({ at: d.deadLetteredAt, id: d._id }));
     ctx.body = { items: result.items.map(deadLetterView), nextCursor: result.nextCursor };
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deadLetterQuery } from "./dlq-replay.js";
+import { deadLetterQuery } from "./reader.js";
 
 describe("deadLetterQuery", () => {
   it("selects by every filter, from inclusive and to exclusive", () => {

@@ -1,7 +1,10 @@
-import { isDuplicateKey } from "@agiletune/shared";
+import { isDuplicateKey } from "../mongo.js";
 import type { AnyBulkWriteOperation, Db, Document } from "mongodb";
 
 type Op = AnyBulkWriteOperation<Document>;
+/** One bulk write sent: which collection, whether it carried updates, its size and how long it took. */
+export type LogCommand = { collection: string; withUpdates: boolean; operations: number; seconds: number };
+
 type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: (err: unknown) => void };
 
 
@@ -33,8 +36,8 @@ export class LogWriter {
       lingerMs?: number;
       maxBatch?: number;
       lanes?: number;
-      /** Told of every command sent: which collection, whether it carried updates, its size and how long it took. */
-      onCommand?: (command: { collection: string; withUpdates: boolean; operations: number; seconds: number }) => void;
+      /** Told of every command sent. */
+      onCommand?: ((command: LogCommand) => void) | undefined;
     } = {},
   ) {}
 

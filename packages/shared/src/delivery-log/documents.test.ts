@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attemptCountOf, type AttemptRecord } from "./delivery-log.js";
+import { attemptCountOf, type AttemptRecord } from "./documents.js";
 
 const inside = { attempt: 0 } as AttemptRecord;
 

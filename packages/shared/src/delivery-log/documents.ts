@@ -1,6 +1,10 @@
 import type { Collection, Db } from "mongodb";
-import type { DeliveryJob, JobSource } from "./delivery-job.js";
-import { COLLECTIONS, isDuplicateKey } from "./mongo.js";
+import type { DeliveryJob, JobSource } from "../delivery-job.js";
+import { COLLECTIONS } from "../mongo.js";
+
+// The delivery log: every shape of its three collections, and every way the database's
+// quirks shape them, is in this folder and nowhere else. Writers and readers elsewhere
+// call the functions of ./index.ts.
 
 export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -76,21 +80,13 @@ export function attemptsCollection(db: Db): Collection<AttemptDoc> {
 }
 
 /** The ids of the attempts stored apart, once each, without a repeat of the one inside. */
-function idsStoredApart(doc: Pick<DeliveryDoc, "attemptIds" | "firstAttemptId">): string[] {
+export function idsStoredApart(doc: Pick<DeliveryDoc, "attemptIds" | "firstAttemptId">): string[] {
   return [...new Set(doc.attemptIds ?? [])].filter((id) => id !== doc.firstAttemptId);
 }
 
 /** Attempts made so far: the one inside the entry and those stored apart. */
 export function attemptCountOf(doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): number {
   return (doc.attempts?.length ?? 0) + idsStoredApart(doc).length;
-}
-
-/** Every attempt of a delivery, oldest first. */
-export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): Promise<AttemptRecord[]> {
-  const ids = idsStoredApart(doc);
-  const later = ids.length ? await attemptsCollection(db).find({ _id: { $in: ids } }).toArray() : [];
-  const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
-  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
 }
 
 export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {
@@ -118,20 +114,4 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
     updatedAt: at,
     ...fields,
   };
-}
-
-/**
- * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
- *
- * An insert that tolerates a duplicate key rather than an upsert with `$setOnInsert`: FerretDB v1 drops the empty-array and null
- * values of a `$setOnInsert` upsert (`attempts: []`, `nextAttemptAt: null` vanish), which
- * this shape keeps on both servers.
- */
-export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
-  try {
-    await deliveriesCollection(db).insertOne(newDeliveryEntry(job, now));
-  } catch (err) {
-    // Already logged (the dispatcher got there first): that log wins.
-    if (!isDuplicateKey(err)) throw err;
-  }
 }

@@ -1,0 +1,114 @@
+// The delivery log's writes and reads against the real database server (FerretDB here,
+// MongoDB 7 where a Docker engine runs): the shapes each side relies on.
+import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { expect } from "vitest";
+import type { DeliveryJob } from "../delivery-job.js";
+import { attemptsCollection, deadLettersCollection, deliveriesCollection, type AttemptRecord } from "./documents.js";
+import { countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markReplayed, nextReplayable } from "./reader.js";
+import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
+
+const T0 = Date.parse("2026-03-20T12:00:00Z");
+function jobOf(n: number, fields: Partial<DeliveryJob> = {}): DeliveryJob {
+  return { deliveryId: `dlv_${n}`, webhookId: "wh_1", organizationId: "org_1", eventId: `evt_${n}`, event: n % 2 ? "task.created" : "task.updated", timestamp: "2026-03-20T12:00:00Z", data: { n }, attempt: 0, source: "event", enqueuedAt: T0, ...fields };
+}
+function attemptAt(ms: number, attempt: number, status: number): AttemptRecord {
+  return { attempt, source: "event", startedAt: new Date(ms), durationMs: 5, outcome: status < 300 ? "succeeded" : "failed", request: { url: "https://example.com/h", headers: { a: "b" } }, response: { status, headers: {}, body: "", bodyTruncated: false }, error: null };
+}
+
+test("a first attempt creates the entry with the attempt inside; later and repeated recordings are stored apart, each counted once", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  const job = jobOf(1);
+  await log.recordAttempt(job, { id: "a0", record: attemptAt(T0, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
+  const first = await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId });
+  expect(first).toMatchObject({ status: "retrying", firstAttemptId: "a0", attemptIds: [], payload: { event: "task.created", data: { n: 1 } }, lastAttempt: { responseStatus: 500 } });
+  expect(first!.attempts).toHaveLength(1);
+  expect(await attemptsCollection(mongo.db).countDocuments()).toBe(0);
+
+  // A repeat of the same recording (a write retried after an error) and then retry 1.
+  await log.recordAttempt(job, { id: "a0", record: attemptAt(T0, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
+  clock = T0 + 1_000;
+  await log.recordAttempt({ ...job, attempt: 1 }, { id: "a1", record: attemptAt(T0 + 1_000, 1, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  const entry = await findDelivery(mongo.db, { organizationId: "org_1", webhookId: "wh_1", deliveryId: job.deliveryId });
+  expect(entry).toMatchObject({ status: "succeeded", nextAttemptAt: null, lastAttempt: { responseStatus: 200 } });
+  expect((await loadAttempts(mongo.db, entry!)).map((a) => [a.attempt, a.response?.status])).toEqual([
+    [0, 500],
+    [1, 200],
+  ]);
+  // Another organization never sees it.
+  expect(await findDelivery(mongo.db, { organizationId: "org_2", webhookId: "wh_1", deliveryId: job.deliveryId })).toBeNull();
+  await log.drain();
+});
+
+test("entries without an attempt are stored whole; cancel spares a success and a waiting note keeps the status", async ({ mongo }) => {
+  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+  // A fresh cancelled entry keeps its empty list and nulls (FerretDB drops them from $setOnInsert).
+  await log.cancel(jobOf(1), "the webhook was deleted");
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_1" })).toMatchObject({ status: "cancelled", statusReason: "the webhook was deleted", attempts: [], attemptIds: [], nextAttemptAt: null, lastAttempt: null });
+
+  await log.recordAttempt(jobOf(2), { id: "b0", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  await log.cancel(jobOf(2), "the webhook was deactivated");
+  expect((await deliveriesCollection(mongo.db).findOne({ _id: "dlv_2" }))!.status).toBe("succeeded");
+
+  await log.recordAttempt(jobOf(3), { id: "c0", record: attemptAt(T0, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
+  await log.noteWaiting({ ...jobOf(3), attempt: 1 }, new Date(T0 + 60_000), "endpoint busy");
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_3" })).toMatchObject({ status: "retrying", statusReason: "endpoint busy", nextAttemptAt: new Date(T0 + 60_000) });
+});
+
+test("lists a webhook's deliveries newest first without payloads, filtered and paged by position", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  for (let n = 1; n <= 5; n++) {
+    clock = T0 + n * 1_000;
+    await log.recordAttempt(jobOf(n), { id: `x${n}`, record: attemptAt(clock, 0, n === 3 ? 500 : 200) }, { status: n === 3 ? "failed" : "succeeded", nextAttemptAt: null, statusReason: null });
+  }
+  const all = await listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", limit: 10 });
+  expect(all.map((d) => d._id)).toEqual(["dlv_5", "dlv_4", "dlv_3", "dlv_2", "dlv_1"]);
+  expect(all.every((d) => !("payload" in d))).toBe(true);
+  expect((await listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", status: "failed", limit: 10 })).map((d) => d._id)).toEqual(["dlv_3"]);
+  expect((await listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", event: "task.updated", limit: 10 })).map((d) => d._id)).toEqual(["dlv_4", "dlv_2"]);
+  const second = await listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", after: { at: all[1]!.createdAt, id: all[1]!._id }, limit: 2 });
+  expect(second.map((d) => d._id)).toEqual(["dlv_3", "dlv_2"]);
+  expect(await listDeliveries(mongo.db, { organizationId: "org_2", webhookId: "wh_1", limit: 10 })).toEqual([]);
+});
+
+test("dead letters: re-dead-lettering keeps the replay count and makes it replayable again; replay marks apply once", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  await log.recordDeadLetter(jobOf(1), "retries exhausted");
+  clock = T0 + 1_000;
+  await log.recordDeadLetter(jobOf(2, { webhookId: "wh_2" }), "retries exhausted");
+  await log.drain();
+  expect(await countReplayable(mongo.db, {})).toBe(2);
+  expect((await listDeadLetters(mongo.db, { webhookId: "wh_2" }, { limit: 10 })).map((d) => d._id)).toEqual(["dlv_2"]);
+  const listed = await listDeadLetters(mongo.db, {}, { limit: 10 });
+  expect(listed.map((d) => d._id)).toEqual(["dlv_2", "dlv_1"]);
+  expect(listed[0]!.job.data).toBeUndefined();
+
+  const batch = await nextReplayable(mongo.db, {}, undefined, 10);
+  expect(batch.map((d) => d._id)).toEqual(["dlv_1", "dlv_2"]);
+  await markReplayed(mongo.db, batch, new Date(T0 + 2_000));
+  await markReplayed(mongo.db, batch, new Date(T0 + 3_000));
+  expect(await countReplayable(mongo.db, {})).toBe(0);
+  expect((await deadLettersCollection(mongo.db).findOne({ _id: "dlv_1" }))).toMatchObject({ replayCount: 1, replayedAt: new Date(T0 + 2_000) });
+
+  clock = T0 + 4_000;
+  await log.recordDeadLetter(jobOf(1), "retries exhausted again");
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: "dlv_1" })).toMatchObject({ replayCount: 1, replayedAt: null, lastError: "retries exhausted again" });
+  expect(await countReplayable(mongo.db, { from: new Date(T0 + 4_000) })).toBe(1);
+});
+
+test("a pending ping entry is kept until attempted, and can be forgotten only while untouched", async ({ mongo }) => {
+  const ping = jobOf(9, { source: "ping", event: "ping" });
+  await recordPendingDelivery(mongo.db, ping, new Date(T0));
+  await recordPendingDelivery(mongo.db, ping, new Date(T0 + 1));
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_9" })).toMatchObject({ status: "pending", attempts: [], createdAt: new Date(T0) });
+  await forgetPendingDelivery(mongo.db, "dlv_9");
+  expect(await deliveriesCollection(mongo.db).countDocuments({ _id: "dlv_9" })).toBe(0);
+
+  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+  await recordPendingDelivery(mongo.db, ping, new Date(T0));
+  await log.recordAttempt(ping, { id: "p0", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  await forgetPendingDelivery(mongo.db, "dlv_9");
+  expect((await deliveriesCollection(mongo.db).findOne({ _id: "dlv_9" }))?.status).toBe("succeeded");
+});

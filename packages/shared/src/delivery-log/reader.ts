@@ -1,0 +1,87 @@
+import type { Db, Filter } from "mongodb";
+import { afterPosition, type ListPosition } from "../mongo.js";
+import { attemptsCollection, deadLettersCollection, deliveriesCollection, idsStoredApart, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
+
+/** A page of a webhook's deliveries, newest first, without payloads (the list never shows them; a page of large events would be ~100 MB). */
+export function listDeliveries(db: Db, query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number }): Promise<Omit<DeliveryDoc, "payload">[]> {
+  const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", query.after) };
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.event !== undefined) filter.event = query.event;
+  return deliveriesCollection(db).find(filter, { projection: { payload: 0 } }).sort({ createdAt: -1, _id: -1 }).limit(query.limit).toArray();
+}
+
+/** One delivery of a webhook, or null. */
+export function findDelivery(db: Db, key: { organizationId: string; webhookId: string; deliveryId: string }): Promise<DeliveryDoc | null> {
+  return deliveriesCollection(db).findOne({ _id: key.deliveryId, webhookId: key.webhookId, organizationId: key.organizationId });
+}
+
+/** Every attempt of a delivery, oldest first: the one inside the entry and those stored apart. */
+export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): Promise<AttemptRecord[]> {
+  const ids = idsStoredApart(doc);
+  // `_id: {$in}` uses the index on FerretDB only with infra/ferretdb/patches/0003.
+  const later = ids.length ? await attemptsCollection(db).find({ _id: { $in: ids } }).toArray() : [];
+  const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
+  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
+}
+
+/** Which dead letters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
+export type DeadLetterFilter = { organizationId?: string | undefined; webhookId?: string | undefined; event?: string | undefined; from?: Date | undefined; to?: Date | undefined };
+
+export function deadLetterQuery(filter: DeadLetterFilter): Filter<DeadLetterDoc> {
+  const query: Filter<DeadLetterDoc> = {};
+  if (filter.organizationId !== undefined) query.organizationId = filter.organizationId;
+  if (filter.webhookId !== undefined) query.webhookId = filter.webhookId;
+  if (filter.event !== undefined) query.event = filter.event;
+  if (filter.from !== undefined || filter.to !== undefined) {
+    query.deadLetteredAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
+  }
+  return query;
+}
+
+/** Dead letters newest first, without event data (a page of large events would be ~100 MB of it). */
+export function listDeadLetters(db: Db, filter: DeadLetterFilter, page: { after?: ListPosition | undefined; limit: number }): Promise<DeadLetterDoc[]> {
+  const query = page.after ? { $and: [deadLetterQuery(filter), afterPosition("deadLetteredAt", page.after)] } : deadLetterQuery(filter);
+  return deadLettersCollection(db).find(query, { projection: { "job.data": 0 } }).sort({ deadLetteredAt: -1, _id: -1 }).limit(page.limit).toArray();
+}
+
+/** Dead letters not replayed since they were dead-lettered: what a replay takes. */
+function replayableQuery(filter: DeadLetterFilter): Filter<DeadLetterDoc> {
+  return { ...deadLetterQuery(filter), replayedAt: null };
+}
+
+export function countReplayable(db: Db, filter: DeadLetterFilter): Promise<number> {
+  return deadLettersCollection(db).countDocuments(replayableQuery(filter));
+}
+
+/**
+ * The next `limit` replayable dead letters oldest first, strictly after `after` in
+ * (deadLetteredAt, _id) order. A position rather than re-querying "not replayed", so a
+ * dead letter whose mark did not apply cannot be taken forever.
+ */
+export function nextReplayable(db: Db, filter: DeadLetterFilter, after: ListPosition | undefined, limit: number): Promise<DeadLetterDoc[]> {
+  const position: Filter<DeadLetterDoc> = after ? { $or: [{ deadLetteredAt: { $gt: after.at } }, { deadLetteredAt: after.at, _id: { $gt: after.id } }] } : {};
+  return deadLettersCollection(db)
+    .find({ $and: [replayableQuery(filter), position] })
+    .sort({ deadLetteredAt: 1, _id: 1 })
+    .limit(limit)
+    .toArray();
+}
+
+/**
+ * Dead letters per replay batch, one bulk write of marks each: kept under 100 because
+ * FerretDB v1.24.2 without infra/ferretdb/patches/0002 never answers an update command of
+ * 100 or more statements, and deployments may run it unpatched.
+ */
+export const REPLAY_BATCH_SIZE = 50;
+
+/**
+ * Marks dead letters replayed at `at`. The mark only applies while the dead letter is
+ * unchanged (same `deadLetteredAt`, still unreplayed), so a job that dead-letters again
+ * meanwhile stays replayable.
+ */
+export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "deadLetteredAt">[], at: Date): Promise<void> {
+  await deadLettersCollection(db).bulkWrite(
+    batch.map((dl) => ({ updateOne: { filter: { _id: dl._id, replayedAt: null, deadLetteredAt: dl.deadLetteredAt }, update: { $set: { replayedAt: at }, $inc: { replayCount: 1 } } } })),
+    { ordered: false },
+  );
+}

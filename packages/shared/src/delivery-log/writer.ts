@@ -1,0 +1,136 @@
+import type { Db, Filter } from "mongodb";
+import type { DeliveryJob } from "../delivery-job.js";
+import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
+import { LogWriter, type LogCommand } from "./batched-writer.js";
+import { deliveriesCollection, newDeliveryEntry, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
+
+/** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
+export type LoggedAttempt = { id: string; record: AttemptRecord };
+
+/** What an attempt decided about its delivery; null leaves the status as it is (a failed redelivery). */
+export type StatusChange = { status: DeliveryStatus; nextAttemptAt: Date | null; statusReason: string | null };
+
+/**
+ * The dispatcher's writes to the delivery log, batched (see LogWriter). Every promise
+ * settles when its write is acknowledged: only then may the job's offset be committed.
+ */
+export class DeliveryLogWriter {
+  private readonly writes: LogWriter;
+  private readonly now: () => number;
+
+  constructor(db: Db, opts: { now?: () => number; onCommand?: (command: LogCommand) => void } = {}) {
+    this.writes = new LogWriter(db, { onCommand: opts.onCommand });
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Logs an attempt (CONTRACT §5 shows each one). A delivery's first attempt usually
+   * creates its entry, with the attempt inside it: one insert. Any other attempt is
+   * inserted apart, under its id, and the entry updated to name it; the entry then stays
+   * small, which keeps its updates cheap (see DeliveryDoc). The attempt is stored before
+   * the entry names it, so a crash in between leaves at most an unnamed attempt.
+   */
+  async recordAttempt(job: DeliveryJob, attempt: LoggedAttempt, change: StatusChange | null): Promise<void> {
+    const at = new Date(this.now());
+    const { record } = attempt;
+    const payload = { event: job.event, timestamp: job.timestamp, data: job.data };
+    const lastAttempt = { startedAt: record.startedAt, responseStatus: record.response?.status ?? null };
+    const set: Partial<DeliveryDoc> = change ? { ...change } : {};
+    if (job.attempt === 0 && job.source === "event" && change) {
+      const document = newDeliveryEntry(job, at, { ...set, attempts: [record], firstAttemptId: attempt.id, lastAttempt, payload });
+      try {
+        return await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
+      } catch (err) {
+        // Logged before: a parked or repeated job, or a repeat of this very recording
+        // (which readers recognise by `firstAttemptId`). The attempt goes apart, like a retry.
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    // Fields an attempt does not decide start as a pending delivery's.
+    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at };
+    if (!change) onInsert.status = "pending";
+    const attemptDoc: AttemptDoc = { _id: attempt.id, deliveryId: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, ...record };
+    // A repeated recording finds its attempt already stored.
+    await this.writes.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+      updateOne: {
+        filter: { _id: job.deliveryId },
+        update: { $setOnInsert: onInsert, $set: { ...set, updatedAt: at, payload, lastAttempt }, $addToSet: { attemptIds: attempt.id } },
+        upsert: true,
+      },
+    });
+  }
+
+  /** The delivery will not be attempted: its webhook is gone or inactive. A succeeded entry stays succeeded. */
+  cancel(job: DeliveryJob, reason: string): Promise<void> {
+    return this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null }, { status: { $ne: "succeeded" } });
+  }
+
+  /**
+   * Says why nothing was attempted yet and when it will be, so a late delivery is
+   * explainable. Only a waiting entry takes it, and keeps its status (`pending` or
+   * `retrying`): written before the job is parked, so the attempt that follows always has
+   * the last word.
+   */
+  noteWaiting(job: DeliveryJob, until: Date, reason: string): Promise<void> {
+    return this.writeWithoutAttempt(job, "pending", { statusReason: reason, nextAttemptAt: until }, { status: { $in: ["pending", "retrying"] } });
+  }
+
+  /** The job exhausted its ladder: kept for the DLQ routes, replayable again even if it was replayed before. */
+  recordDeadLetter(job: DeliveryJob, reason: string): Promise<void> {
+    const fresh: Omit<DeadLetterDoc, "_id" | "replayCount"> = {
+      organizationId: job.organizationId,
+      webhookId: job.webhookId,
+      event: job.event,
+      eventId: job.eventId,
+      job,
+      lastError: reason,
+      deadLetteredAt: new Date(this.now()),
+      replayedAt: null,
+    };
+    return this.writes.write<DeadLetterDoc>(COLLECTIONS.deadLetters, {
+      updateOne: { filter: { _id: job.deliveryId }, update: { $set: fresh, $setOnInsert: { replayCount: 0 } }, upsert: true },
+    });
+  }
+
+  /** Resolves when every write queued so far has settled. */
+  drain(): Promise<void> {
+    return this.writes.drain();
+  }
+
+  /**
+   * A log entry with no attempt in it. Inserted whole when the delivery has no log yet,
+   * because FerretDB v1 drops `[]` and `null` values from `$setOnInsert` (an upsert would
+   * leave a partial document) with status `newStatus`; otherwise `fields` are set, only
+   * while the entry matches `applyIf`.
+   */
+  private writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<void> {
+    const updatedAt = new Date(this.now());
+    const document = newDeliveryEntry(job, updatedAt, { status: newStatus, ...fields });
+    return this.writes.write<DeliveryDoc>(
+      COLLECTIONS.deliveries,
+      { insertOne: { document } },
+      { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: { ...fields, updatedAt } } } },
+    );
+  }
+}
+
+/**
+ * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
+ * An insert that tolerates a duplicate key, not an upsert: see `writeWithoutAttempt`.
+ */
+export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
+  try {
+    await deliveriesCollection(db).insertOne(newDeliveryEntry(job, now));
+  } catch (err) {
+    // Already logged (the dispatcher got there first): that log wins.
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
+/** Undoes `recordPendingDelivery` for a ping that was never queued, unless it was attempted meanwhile. */
+export async function forgetPendingDelivery(db: Db, deliveryId: string): Promise<void> {
+  await deliveriesCollection(db).deleteOne({ _id: deliveryId, status: "pending", attemptIds: { $size: 0 } });
+}

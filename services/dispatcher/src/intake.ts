@@ -1,0 +1,165 @@
+import { decodeDeliveryJob, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
+import type { Consumer, EachBatchPayload } from "kafkajs";
+import { InFlightWindow } from "./in-flight-window.js";
+
+/** How long taking jobs may hold the event loop before letting I/O (responses, log writes) run. */
+const MAX_INTAKE_SLICE_MS = 10;
+
+/** A decoded job, as intake hands it on. */
+export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number };
+
+/** What a stage may need while intake waits on it: keep the group membership, and whether to stop. */
+export type IntakeContext = { heartbeat: () => Promise<void>; giveUp: () => boolean };
+
+export type IntakeOptions = {
+  consumer: Consumer;
+  topic: string;
+  logger: Logger;
+  /** Readies what taking a batch's jobs needs (webhooks cached). Retried while it fails. */
+  prepare: (jobs: DeliveryJob[]) => Promise<void>;
+  /** null when another job may be taken now; otherwise resolves when something was freed. */
+  room: () => Promise<void> | null;
+  /**
+   * Takes one job. Resolves, once the job is handed on, with `settled`: a promise that
+   * settles when the job's effects are durable (its offset may then be committed); or
+   * with null to leave it unfinished (shutting down: it is redelivered after restart).
+   * Wrapped in an object because a promise resolved with a promise waits for it.
+   */
+  take: (taken: TakenJob, ctx: IntakeContext) => Promise<{ settled: Promise<void> } | null>;
+  /** A message that is not a delivery job: skipped. */
+  onInvalid: () => void;
+};
+
+export type Intake = {
+  /** Stops fetching, waits up to `graceMs` for `settled`, commits what finished. Resolves true if everything finished. */
+  stop: (settled: () => Promise<void>, graceMs: number) => Promise<boolean>;
+};
+
+/**
+ * Takes jobs from the deliveries topic, many partitions at once, and commits each
+ * partition's offset only up to its lowest unfinished job (InFlightWindow): a job's
+ * effects are durable before any commit passes it.
+ */
+export async function startIntake(opts: IntakeOptions): Promise<Intake> {
+  const { consumer, topic } = opts;
+  const log = opts.logger.child({ component: "intake" });
+  // One window per partition of the current group generation; a rebalance starts afresh,
+  // and completions from the previous generation no longer move any commit.
+  let windows = new Map<number, InFlightWindow>();
+  let stopping = false;
+  /** Set when shutdown gives up waiting: unfinished jobs stay uncommitted, for a redelivery. */
+  let abandoned = false;
+
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    windows = new Map();
+    log.info({ assignment: event.payload.memberAssignment }, "partitions assigned");
+  });
+
+  /** Waits (heartbeating) until a job can be taken without passing the in-flight caps. */
+  async function waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
+    for (;;) {
+      // Wait only on what is actually full: racing a wait that resolves at once made this
+      // a busy loop that starved the process.
+      const full = opts.room();
+      if (!full) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([full, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
+      clearTimeout(timer);
+      await heartbeat();
+    }
+  }
+
+  function finishWhenSettled(window: InFlightWindow, partition: number, offset: string, settled: Promise<void>): void {
+    settled.then(
+      () => window.finish(offset),
+      (err: unknown) => {
+        // Abandoned at shutdown: left unfinished, so no commit passes it and it is redelivered.
+        if (abandoned) return;
+        log.error({ err, partition, offset }, "delivery handling failed");
+        window.finish(offset);
+      },
+    );
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    let window = windows.get(partition);
+    if (!window) windows.set(partition, (window = new InFlightWindow()));
+    const decoded = batch.messages.map((m) => decodeDeliveryJob(m.value));
+    const giveUp = () => !isRunning() || isStale() || stopping;
+    const ctx: IntakeContext = { heartbeat, giveUp };
+    // Throwing instead would fail the batch and crash the consumer.
+    const prepared = await retryUntil(() => opts.prepare(decoded.flatMap((r) => (r.ok ? [r.value] : []))), {
+      initialDelayMs: 200,
+      maxDelayMs: 5_000,
+      giveUp: () => !isRunning() || stopping,
+      onFailure: (err) => log.error({ err, partition }, "preparing a batch failed; retrying"),
+      afterWait: heartbeat,
+    });
+    if (!prepared.ok) return;
+    let sliceStartedAt = performance.now();
+    for (const [i, message] of batch.messages.entries()) {
+      // Taking jobs of cached webhooks never waits on I/O, so a large batch used to run in
+      // one go, starting hundreds of requests while no response or log write could be
+      // handled: at start-up, with cold code, the event loop stalled for up to 600 ms.
+      if (performance.now() - sliceStartedAt > MAX_INTAKE_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStartedAt = performance.now();
+      }
+      if (giveUp()) break;
+      await waitForRoom(heartbeat);
+      // The wait can outlast the assignment: a job of a partition now elsewhere would be sent twice.
+      if (giveUp()) break;
+      const { offset } = message;
+      window.start(offset);
+      const result = decoded[i]!;
+      if (!result.ok) {
+        // Only our own services write this topic, so this is a bug, not user input: say so loudly.
+        opts.onInvalid();
+        log.error({ topic, partition, offset, reason: result.reason }, "undecodable delivery job skipped");
+        window.finish(offset);
+      } else {
+        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0 }, ctx);
+        if (taken) finishWhenSettled(window, partition, offset, taken.settled);
+      }
+      // Resolving moves the fetch position only; the commit follows the window.
+      resolveOffset(offset);
+    }
+  }
+
+  let committing: Promise<void> | null = null;
+  async function commitWindows(): Promise<void> {
+    const offsets = [...windows].flatMap(([partition, window]) => {
+      const offset = window.committable();
+      return offset === null ? [] : [{ topic, partition, offset, window }];
+    });
+    if (offsets.length === 0) return;
+    await consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset })));
+    for (const o of offsets) o.window.markCommitted(o.offset);
+  }
+  const commitTimer = setInterval(() => {
+    if (committing) return;
+    committing = commitWindows()
+      .catch((err: unknown) => log.warn({ err }, "offset commit failed; will retry"))
+      .finally(() => (committing = null));
+  }, 200);
+
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch });
+
+  return {
+    async stop(settled, graceMs) {
+      stopping = true;
+      consumer.pause([{ topic }]);
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([settled().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+      clearTimeout(timer);
+      abandoned = !drained;
+      clearInterval(commitTimer);
+      while (committing) await committing;
+      await commitWindows().catch((err: unknown) => log.warn({ err }, "final commit failed; uncommitted jobs will be redelivered"));
+      await consumer.disconnect();
+      return drained;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { encodeDeliveryJob, retryUntil, setWebhookHealth, type AttemptRecord, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookHealth } from "@agiletune/shared";
+import type { Db } from "mongodb";
+import type { AttemptResult } from "./attempt.js";
+import { statusChangeAfter } from "./delivery-outcome.js";
+import type { DispatcherMetrics } from "./metrics.js";
+import type { WebhookCache } from "./webhook-cache.js";
+
+export type RecorderOptions = {
+  db: Db;
+  deliveryLog: DeliveryLogWriter;
+  producer: BatchingProducer;
+  topics: TopicNames;
+  webhooks: WebhookCache;
+  retryDelaysMs: readonly number[];
+  metrics: DispatcherMetrics;
+  logger: Logger;
+  now: () => number;
+  /** Aborted when shutdown gives up waiting: unfinished recordings stop retrying and are redelivered after restart. */
+  abandoned: AbortSignal;
+};
+
+/**
+ * Makes what follows a job durable: the retry or dead-letter job produced, the attempt
+ * logged, the webhook's health noted. Each method resolves only once that is so, which is
+ * when the job's offset may be committed; until then a failed write is retried.
+ */
+export class Recorder {
+  private readonly log: Logger;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.log = opts.logger.child({ component: "recorder" });
+  }
+
+  /** Produce what follows first, then the log: a crash in between repeats, never loses. */
+  record(result: AttemptResult): Promise<void> {
+    const { job, outcome, http } = result;
+    const { metrics } = this.opts;
+    metrics.attemptSeconds.observe({ result: http.error ? "failure" : "success" }, http.durationMs / 1000);
+    if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((this.opts.now() - job.enqueuedAt) / 1000);
+    metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
+    this.log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: http.status, outcome: outcome.kind }, "attempt done");
+    return this.durably("attempt outcome", () => this.recordOnce(result));
+  }
+
+  /** The job is not attempted (its webhook is gone or inactive). */
+  cancel(job: DeliveryJob, reason: string): Promise<void> {
+    this.opts.metrics.deliveries.inc({ outcome: "cancelled" });
+    return this.durably("cancel", () => this.opts.deliveryLog.cancel(job, reason));
+  }
+
+  /** A busy endpoint's overflow waits one tier-1 delay instead of filling shared capacity (see ConcurrencyGate). */
+  async park(job: DeliveryJob): Promise<void> {
+    this.opts.metrics.deliveries.inc({ outcome: "deferred" });
+    const dueAt = this.opts.now() + this.opts.retryDelaysMs[0]!;
+    await this.durably("defer log", () => this.opts.deliveryLog.noteWaiting(job, new Date(dueAt), "endpoint busy: parked until the first retry delay has passed"));
+    await this.durably("defer", () => this.opts.producer.send(this.opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
+  }
+
+  private async recordOnce({ job, webhook, attemptId, startedAt, request, http, outcome }: AttemptResult): Promise<void> {
+    const { deliveryLog, producer, topics } = this.opts;
+    const writes: Array<Promise<void>> = [];
+    if (outcome.kind === "retry") {
+      await producer.send(topics.retries[outcome.tier]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, attempt: outcome.retry, dueAt: outcome.dueAt }) });
+    } else if (outcome.kind === "dead-letter") {
+      await producer.send(topics.deadLetters, { key: job.webhookId, value: encodeDeliveryJob(job), headers: { "x-error": outcome.reason } });
+      writes.push(deliveryLog.recordDeadLetter(job, outcome.reason));
+      writes.push(this.setHealth(webhook.doc, "failing"));
+    } else if (outcome.kind === "succeeded") {
+      writes.push(this.setHealth(webhook.doc, "healthy"));
+    }
+    const record: AttemptRecord = {
+      attempt: job.attempt,
+      source: job.source,
+      startedAt: new Date(startedAt),
+      durationMs: http.durationMs,
+      outcome: http.error ? "failed" : "succeeded",
+      request,
+      response: http.status === null ? null : { status: http.status, headers: http.headers, body: http.body, bodyTruncated: http.bodyTruncated },
+      error: http.error ? { code: http.error.code, message: http.error.message } : null,
+    };
+    writes.push(deliveryLog.recordAttempt(job, { id: attemptId, record }, statusChangeAfter(outcome, job.source)));
+    await Promise.all(writes);
+  }
+
+  private setHealth(webhook: { _id: string; health: WebhookHealth }, health: WebhookHealth): Promise<void> {
+    if (webhook.health === health) return Promise.resolve();
+    this.opts.webhooks.noteHealth(webhook._id, health);
+    return setWebhookHealth(this.opts.db, webhook._id, health, new Date(this.opts.now()));
+  }
+
+  /** Retries a durable write until it succeeds: losing it would lose the delivery's fate. */
+  private async durably(what: string, write: () => Promise<void>): Promise<void> {
+    const { abandoned } = this.opts;
+    const written = await retryUntil(write, {
+      initialDelayMs: 100,
+      maxDelayMs: 5_000,
+      giveUp: () => abandoned.aborted,
+      // Its offset stays uncommitted meanwhile, so the job is redelivered after a restart.
+      onFailure: (err) => this.log.error({ err, what }, "durable write failed; retrying"),
+    });
+    if (!written.ok) throw written.error;
+  }
+}

@@ -1,0 +1,21 @@
+import type { DeliveryJob } from "@agiletune/shared";
+import type { ResolvedWebhook } from "./webhook-cache.js";
+
+/** A job whose webhook can take it: signable, active, the job's own organization's. */
+export type PendingDelivery = { job: DeliveryJob; webhook: ResolvedWebhook & { secret: string } };
+
+/** What becomes of a job before any request is made. */
+export type Triage =
+  | { kind: "send"; delivery: PendingDelivery }
+  /** Never attempted: the webhook is gone or inactive (CONTRACT §4, `cancelled`). */
+  | { kind: "cancel"; reason: string }
+  /** Cannot be signed, and sending unsigned would break our promise to receivers. */
+  | { kind: "unsignable"; webhook: ResolvedWebhook; reason: string };
+
+/** Pure: decides from the job and its webhook as last read (null: deleted). */
+export function triage(job: DeliveryJob, webhook: ResolvedWebhook | null): Triage {
+  if (!webhook || webhook.doc.organizationId !== job.organizationId) return { kind: "cancel", reason: "the webhook was deleted" };
+  if (!webhook.doc.active) return { kind: "cancel", reason: "the webhook was deactivated" };
+  if (webhook.secret === null) return { kind: "unsignable", webhook, reason: webhook.secretError ?? "cannot sign" };
+  return { kind: "send", delivery: { job, webhook: { ...webhook, secret: webhook.secret } } };
+}
