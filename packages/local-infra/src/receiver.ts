@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type ReceivedRequest = { path: string; method: string; headers: IncomingHttpHeaders; body: string; receivedAt: number };
-export type Responder = (req: ReceivedRequest, countForPath: number) => { status: number; body?: string; delayMs?: number } | "hang";
+export type Responder = (req: ReceivedRequest, countForPath: number) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } | "hang";
 
 /**
  * A real HTTP receiver on loopback: records every request and answers as the test says
@@ -31,7 +31,7 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
       const answer = responder(record, count);
       if (answer === "hang") return;
       setTimeout(() => {
-        res.writeHead(answer.status, { "content-type": "text/plain" });
+        res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
         res.end(answer.body ?? "ok");
       }, answer.delayMs ?? 0);
     });

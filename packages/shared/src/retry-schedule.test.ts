@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETRY_DELAYS_MS, nextStep, parseDuration, parseRetryDelays } from "./retry-schedule.js";
+import { DEFAULT_RETRY_DELAYS_MS, deferredBy, MAX_RETRY_AFTER_MS, nextStep, parseDuration, parseRetryAfter, parseRetryDelays } from "./retry-schedule.js";
 
 describe("retry schedule", () => {
   it("defaults to the user guide's 1m, 5m, 30m, 2h, 12h", () => {
@@ -32,5 +32,32 @@ describe("RETRY_DELAYS parsing", () => {
     expect(() => parseDuration("0s")).toThrow(/greater than zero/);
     expect(() => parseDuration("-1s")).toThrow(/not a duration/);
     expect(() => parseDuration("1d")).toThrow(/not a duration/);
+  });
+});
+
+describe("Retry-After", () => {
+  const now = Date.parse("2026-03-20T12:00:00Z");
+
+  it("reads delay-seconds and HTTP dates, capped at 12 h, and ignores anything else", () => {
+    expect(parseRetryAfter("3", now)).toBe(3_000);
+    expect(parseRetryAfter(" 120 ", now)).toBe(120_000);
+    expect(parseRetryAfter("Fri, 20 Mar 2026 12:00:05 GMT", now)).toBe(5_000);
+    expect(parseRetryAfter("Fri, 20 Mar 2026 11:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("999999", now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+    expect(parseRetryAfter("soon", now)).toBeNull();
+    expect(parseRetryAfter("-5", now)).toBeNull();
+    expect(parseRetryAfter("2026-03-20T12:00:05Z", now)).toBeNull();
+  });
+
+  it("pushes a retry to the later of ladder and header, on the shortest tier that covers the wait", () => {
+    const delays = [1_000, 2_000, 3_000, 4_000, 5_000];
+    const step = nextStep(0, now, delays);
+    if (step.kind !== "retry") throw new Error("expected a retry");
+    expect(deferredBy(step, now, null, delays)).toEqual(step);
+    expect(deferredBy(step, now, 500, delays)).toEqual(step);
+    expect(deferredBy(step, now, 3_000, delays)).toEqual({ kind: "retry", retry: 1, tier: 2, dueAt: now + 3_000 });
+    // Longer than every tier: the last tier, due when the header says.
+    expect(deferredBy(step, now, 60_000, delays)).toEqual({ kind: "retry", retry: 1, tier: 4, dueAt: now + 60_000 });
   });
 });

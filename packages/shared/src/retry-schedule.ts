@@ -33,3 +33,36 @@ export function nextStep(failedAttempt: number, failedAt: number, delaysMs: read
   if (delay === undefined) return { kind: "dead-letter" };
   return { kind: "retry", retry: failedAttempt + 1, tier: failedAttempt, dueAt: failedAt + delay };
 }
+
+/** The longest a receiver's `Retry-After` can push a retry back (CONTRACT §8). */
+export const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
+
+/**
+ * A `Retry-After` value (RFC 9110: delay-seconds or an HTTP date) as a wait in ms from
+ * `nowMs`, capped at 12 h; null when absent or unreadable (the ladder alone then decides).
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
+  if (value === undefined) return null;
+  const text = value.trim();
+  let waitMs: number;
+  if (/^\d+$/.test(text)) waitMs = Number(text) * 1_000;
+  else {
+    const at = Date.parse(text);
+    // Only the HTTP-date forms: a bare number or ISO string is not one.
+    if (Number.isNaN(at) || !/[a-z]{3}/i.test(text)) return null;
+    waitMs = at - nowMs;
+  }
+  return Math.min(Math.max(0, waitMs), MAX_RETRY_AFTER_MS);
+}
+
+/**
+ * A retry the receiver asked to come later: due at the later of the ladder's time and
+ * `failedAt + retryAfterMs`, on the tier whose delay is the shortest that covers the wait
+ * (tiers hand jobs back in order, so a job is never due later than those put behind it).
+ * The job's own ladder position (`retry`) is unchanged.
+ */
+export function deferredBy(step: Extract<NextStep, { kind: "retry" }>, failedAt: number, retryAfterMs: number | null, delaysMs: readonly number[]): Extract<NextStep, { kind: "retry" }> {
+  if (retryAfterMs === null || failedAt + retryAfterMs <= step.dueAt) return step;
+  const covering = delaysMs.findIndex((delay, tier) => tier >= step.tier && delay >= retryAfterMs);
+  return { ...step, tier: covering === -1 ? delaysMs.length - 1 : covering, dueAt: failedAt + retryAfterMs };
+}

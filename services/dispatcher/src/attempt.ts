@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { buildDeliveryBody, DeliveryError, signatureHeaders, type DeliveryJob } from "@agiletune/shared";
+import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type DeliveryJob } from "@agiletune/shared";
 import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
 import { decideOutcome, type Outcome } from "./delivery-outcome.js";
@@ -29,6 +29,11 @@ function newAttemptId(job: DeliveryJob, startedAt: number): string {
   return `${job.deliveryId}.${job.attempt}.${startedAt.toString(36)}.${PROCESS_TAG}.${(attemptsMade++).toString(36)}`;
 }
 
+/** A 429's or 503's `Retry-After` (CONTRACT §8); other answers' are not a request to wait. */
+export function retryAfterHeader(http: Pick<HttpAttempt, "status" | "headers">): string | undefined {
+  return http.status === 429 || http.status === 503 ? http.headers["retry-after"] : undefined;
+}
+
 /** The headers of CONTRACT §3, signatures included. */
 export function deliveryHeaders(job: DeliveryJob, webhook: PendingDelivery["webhook"], contentTypeHeader: string, body: string, nowMs: number): Record<string, string> {
   return {
@@ -54,7 +59,8 @@ export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: A
   const startedAt = opts.now();
   const headers = deliveryHeaders(job, webhook, contentTypeHeader, body, startedAt);
   const http = await postDelivery({ agent: opts.agent, url: webhook.doc.url, headers, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
-  const outcome = decideOutcome(job, http.error, opts.now(), opts.retryDelaysMs);
+  const failedAt = opts.now();
+  const outcome = decideOutcome(job, http.error, failedAt, opts.retryDelaysMs, parseRetryAfter(retryAfterHeader(http), failedAt));
   return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url: webhook.doc.url, headers }, http, outcome };
 }
 

@@ -1,4 +1,4 @@
-import { nextStep, type DeliveryError, type DeliveryJob, type DeliveryStatus, type StatusChange } from "@agiletune/shared";
+import { deferredBy, nextStep, type DeliveryError, type DeliveryJob, type DeliveryStatus, type StatusChange } from "@agiletune/shared";
 
 /** What to do after an attempt. Pure: the dispatcher performs it. */
 export type Outcome =
@@ -10,16 +10,17 @@ export type Outcome =
   | { kind: "manual-failed" };
 
 /**
- * Event and replay jobs climb the retry ladder; an error that no retry can fix goes
- * straight to the dead-letter topic. Redeliveries and pings are one attempt each.
+ * Event and replay jobs climb the retry ladder, no sooner than a `Retry-After` asked
+ * (`retryAfterMs`); an error that no retry can fix goes straight to the dead-letter topic. Redeliveries and pings are one attempt each.
  */
-export function decideOutcome(job: Pick<DeliveryJob, "attempt" | "source">, error: DeliveryError | null, failedAt: number, delaysMs: readonly number[]): Outcome {
+export function decideOutcome(job: Pick<DeliveryJob, "attempt" | "source">, error: DeliveryError | null, failedAt: number, delaysMs: readonly number[], retryAfterMs: number | null = null): Outcome {
   if (!error) return { kind: "succeeded" };
   if (job.source === "redeliver" || job.source === "ping") return { kind: "manual-failed" };
   if (!error.retriable) return { kind: "dead-letter", reason: `${error.code}: ${error.message}` };
   const step = nextStep(job.attempt, failedAt, delaysMs);
   if (step.kind === "dead-letter") return { kind: "dead-letter", reason: `retries exhausted; last: ${error.code}: ${error.message}` };
-  return { kind: "retry", tier: step.tier, retry: step.retry, dueAt: step.dueAt };
+  const due = deferredBy(step, failedAt, retryAfterMs, delaysMs);
+  return { kind: "retry", tier: due.tier, retry: due.retry, dueAt: due.dueAt };
 }
 
 /** The delivery status an outcome leaves behind; null keeps the current one. */

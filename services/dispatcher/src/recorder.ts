@@ -1,6 +1,6 @@
 import { encodeDeliveryJob, retryUntil, setWebhookHealth, type AttemptRecord, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookHealth } from "@agiletune/shared";
 import type { Db } from "mongodb";
-import type { AttemptResult } from "./attempt.js";
+import { retryAfterHeader, type AttemptResult } from "./attempt.js";
 import { statusChangeAfter } from "./delivery-outcome.js";
 import type { DispatcherMetrics } from "./metrics.js";
 import type { WebhookCache } from "./webhook-cache.js";
@@ -77,6 +77,7 @@ export class Recorder {
       request,
       response: http.status === null ? null : { status: http.status, headers: http.headers, body: http.body, bodyTruncated: http.bodyTruncated },
       error: http.error ? { code: http.error.code, message: http.error.message } : null,
+      retryAfter: retryAfterHeader(http) ?? null,
     };
     writes.push(deliveryLog.recordAttempt(job, { id: attemptId, record }, statusChangeAfter(outcome, job.source)));
     await Promise.all(writes);

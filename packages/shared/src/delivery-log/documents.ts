@@ -20,6 +20,8 @@ export type AttemptRecord = {
   request: { url: string; headers: Record<string, string> };
   response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
   error: { code: string; message: string } | null;
+  /** A 429's or 503's `Retry-After`, as sent: the next attempt waited for it (CONTRACT §8). Absent on older entries. */
+  retryAfter?: string | null;
 };
 
 /** A later attempt of a delivery, in its own document (see `DeliveryDoc.attemptIds`). */
