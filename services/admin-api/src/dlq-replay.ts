@@ -4,6 +4,7 @@ import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { Logger } from "pino";
 import { buildReplayJob } from "./delivery-jobs.js";
 import type { DlqFilter } from "./schemas.js";
+import type { DlqReplayResult } from "./views.js";
 
 /** The dead letters a filter selects: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
 export function deadLetterQuery(filter: DlqFilter): Filter<DeadLetterDoc> {
@@ -34,7 +35,7 @@ export type ReplayDeps = {
  */
 export const REPLAY_BATCH_SIZE = 50;
 
-export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
+export type ReplayResult = DlqReplayResult;
 
 /**
  * Replays the dead letters matching `filter` that were not replayed since they were

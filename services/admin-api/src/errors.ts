@@ -1,8 +1,10 @@
+import { z } from "zod";
+
 /**
  * The admin API's errors: one literal union of codes, each with its HTTP status and
  * whether the caller can usefully retry the same request. Routes throw `ApiError`; the
  * error middleware in app.ts turns it into CONTRACT §5's body
- * `{"error": {"code", "message", "details"}}`.
+ * `{"error": {"code", "message", "details"}}` (`errorBodySchema`, also the document's `Error`).
  */
 export const API_ERROR_CODES = {
   malformed_request: { status: 400, retriable: false },
@@ -21,7 +23,19 @@ export const API_ERROR_CODES = {
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
 /** One offending input: `field` is a dotted path (`events.2`), `query.limit`, or `(body)`. */
-export type ErrorDetail = { field: string; message: string };
+const errorDetailSchema = z.strictObject({ field: z.string(), message: z.string() });
+export type ErrorDetail = z.output<typeof errorDetailSchema>;
+
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(Object.keys(API_ERROR_CODES) as [ApiErrorCode, ...ApiErrorCode[]]),
+      message: z.string(),
+      details: z.array(errorDetailSchema),
+    }),
+  })
+  .meta({ id: "Error" });
+export type ErrorBody = z.output<typeof errorBodySchema>;
 
 export class ApiError extends Error {
   readonly details: ErrorDetail[];
@@ -45,7 +59,7 @@ export class ApiError extends Error {
     return API_ERROR_CODES[this.code].retriable;
   }
 
-  toBody(): { error: { code: ApiErrorCode; message: string; details: ErrorDetail[] } } {
+  toBody(): ErrorBody {
     return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }

@@ -6,7 +6,7 @@ import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs
 import { ApiError, notFound } from "../errors.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
 
-import { deliverySummaryView, deliveryView } from "../views.js";
+import { deliverySummaryView, deliveryView, type Accepted, type DeliveryList } from "../views.js";
 import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
 
@@ -46,7 +46,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     }
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId }, "ping queued");
     ctx.status = 202;
-    ctx.body = { deliveryId: job.deliveryId };
+    ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
 
   router.get(`${BASE}/deliveries`, ...guard, async (ctx) => {
@@ -63,7 +63,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
       .limit(query.limit + 1)
       .toArray();
     const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
-    ctx.body = { items: items.map(deliverySummaryView), nextCursor };
+    ctx.body = { items: items.map(deliverySummaryView), nextCursor } satisfies DeliveryList;
   });
 
   async function findDelivery(ctx: Ctx, webhook: WebhookDoc): Promise<DeliveryDoc> {
@@ -91,6 +91,6 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     await produceJob(deps, job);
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
     ctx.status = 202;
-    ctx.body = { deliveryId: job.deliveryId };
+    ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
 }
