@@ -68,3 +68,41 @@ export const notFound = (what: string): ApiError => new ApiError("not_found", `$
 
 export const validationFailed = (details: ErrorDetail[]): ApiError =>
   new ApiError("validation_failed", details.length === 1 ? `${details[0]!.field}: ${details[0]!.message}` : "the request is not valid", details);
+
+/** Our fault, or nothing a retry would change: the message says nothing more, the log has the cause. */
+const internalError = (cause: unknown): ApiError => new ApiError("internal", "internal error; it has been logged", [], { cause });
+
+/**
+ * What an error says about retrying (its `retriable` flag), or undefined when it says
+ * nothing. kafkajs errors carry the flag; its retrier reports giving up as a non-retriable
+ * error whose `cause` is the failure it gave up on (`KafkaJSNumberOfRetriesExceeded` on a
+ * connection error, a `KafkaJSNonRetriableError` around that), so the innermost flag in the
+ * `cause` chain is the one that describes what went wrong.
+ */
+export function retriableFlag(err: unknown): boolean | undefined {
+  let flag: boolean | undefined;
+  const seen = new Set<unknown>();
+  for (let e = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const retriable = (e as { retriable?: unknown }).retriable;
+    if (typeof retriable === "boolean") flag = retriable;
+  }
+  return flag;
+}
+
+/** MongoDB driver errors that mean the server is away, not that the request was wrong. */
+function isMongoUnavailable(err: unknown): boolean {
+  return /^Mongo(ServerSelection|Network|NotConnected|Topology)/.test((err as Error)?.name ?? "");
+}
+
+/**
+ * Any error as the API answers it: an `ApiError` as it is; a dependency that may come
+ * back (a retriable Kafka error, an unreachable database) as 503 `unavailable` with
+ * `message`; anything else, non-retriable Kafka errors included, as 500 `internal`.
+ */
+export function toApiError(err: unknown, message = "a dependency is unavailable; try again"): ApiError {
+  if (err instanceof ApiError) return err;
+  const retriable = retriableFlag(err);
+  if (retriable === true || (retriable === undefined && isMongoUnavailable(err))) return new ApiError("unavailable", message, [], { cause: err });
+  return internalError(err);
+}
