@@ -2,8 +2,10 @@ import type { Collection, Db } from "mongodb";
 import { ALL_EVENTS } from "./events.js";
 import { COLLECTIONS } from "./mongo.js";
 
-export type WebhookContentType = "json" | "form";
-export type WebhookHealth = "healthy" | "failing";
+export const WEBHOOK_CONTENT_TYPES = ["json", "form"] as const;
+export type WebhookContentType = (typeof WEBHOOK_CONTENT_TYPES)[number];
+export const WEBHOOK_HEALTHS = ["healthy", "failing"] as const;
+export type WebhookHealth = (typeof WEBHOOK_HEALTHS)[number];
 
 /** A webhook as stored. The admin API turns it into CONTRACT §5's shape (never the secret). */
 export type WebhookDoc = {

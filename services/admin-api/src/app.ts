@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createAuthenticator } from "./auth.js";
 import type { JobProducer } from "./dlq-replay.js";
-import { ApiError } from "./errors.js";
+import { ApiError, toApiError } from "./errors.js";
 import { createHttpMetrics } from "./http-metrics.js";
 import { registerApiKeyRoutes } from "./routes/api-keys.js";
 import { registerCatalogueRoutes } from "./routes/catalogue.js";
@@ -68,14 +68,6 @@ export function routeDeps(deps: AppDeps): RouteDeps {
   };
 }
 
-const INTERNAL = new ApiError("internal", "internal error; it has been logged");
-
-/** Errors that are not the caller's fault and may pass: the database or broker is away. */
-function isUnavailable(err: unknown): boolean {
-  const name = (err as Error)?.name ?? "";
-  return /^Mongo(ServerSelection|Network|NotConnected|Topology)/.test(name) || name.startsWith("KafkaJS");
-}
-
 /**
  * The Koa app: metrics and request log outermost, then one error boundary that turns
  * everything into CONTRACT §5's error body, then the router, then 404/405 for what it
@@ -99,9 +91,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       await next();
     } catch (err) {
       const apiError = toApiError(err);
-      if (apiError === INTERNAL || apiError.code === "unavailable") {
+      if (apiError.status >= 500) {
         // The cause may be a driver error; its message carries no request data of ours.
-        httpLog.error({ err: (err as ApiError).cause ?? err, requestId: ctx.state.requestId }, "request failed");
+        httpLog.error({ err: apiError.cause ?? err, requestId: ctx.state.requestId }, "request failed");
       }
       ctx.status = apiError.status;
       ctx.body = apiError.toBody();
@@ -128,10 +120,4 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     throw new ApiError("not_found", `no route ${ctx.method} ${ctx.path}`);
   });
   return app;
-}
-
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (isUnavailable(err)) return new ApiError("unavailable", "a dependency is unavailable; try again", [], { cause: err });
-  return INTERNAL;
 }

@@ -4,6 +4,7 @@ import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { buildReplayJob } from "./delivery-jobs.js";
 import type { DlqFilter } from "./schemas.js";
+import type { DlqReplayResult } from "./views.js";
 
 /** What the admin API produces with: single jobs (ping, redeliver) and size-bounded batches (replay). */
 export type JobProducer = Pick<Producer, "send" | "sendBatch">;
@@ -16,7 +17,7 @@ export type ReplayDeps = {
   clock?: () => Date;
 };
 
-export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
+export type ReplayResult = DlqReplayResult;
 
 /**
  * Replays the dead letters matching `filter` that were not replayed since they were

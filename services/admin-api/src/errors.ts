@@ -1,8 +1,10 @@
+import { z } from "zod";
+
 /**
  * The admin API's errors: one literal union of codes, each with its HTTP status and
  * whether the caller can usefully retry the same request. Routes throw `ApiError`; the
  * error middleware in app.ts turns it into CONTRACT §5's body
- * `{"error": {"code", "message", "details"}}`.
+ * `{"error": {"code", "message", "details"}}` (`errorBodySchema`, also the document's `Error`).
  */
 export const API_ERROR_CODES = {
   malformed_request: { status: 400, retriable: false },
@@ -21,7 +23,19 @@ export const API_ERROR_CODES = {
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
 /** One offending input: `field` is a dotted path (`events.2`), `query.limit`, or `(body)`. */
-export type ErrorDetail = { field: string; message: string };
+const errorDetailSchema = z.strictObject({ field: z.string(), message: z.string() });
+export type ErrorDetail = z.output<typeof errorDetailSchema>;
+
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(Object.keys(API_ERROR_CODES) as [ApiErrorCode, ...ApiErrorCode[]]),
+      message: z.string(),
+      details: z.array(errorDetailSchema),
+    }),
+  })
+  .meta({ id: "Error" });
+export type ErrorBody = z.output<typeof errorBodySchema>;
 
 export class ApiError extends Error {
   readonly details: ErrorDetail[];
@@ -45,7 +59,7 @@ export class ApiError extends Error {
     return API_ERROR_CODES[this.code].retriable;
   }
 
-  toBody(): { error: { code: ApiErrorCode; message: string; details: ErrorDetail[] } } {
+  toBody(): ErrorBody {
     return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }
@@ -54,3 +68,41 @@ export const notFound = (what: string): ApiError => new ApiError("not_found", `$
 
 export const validationFailed = (details: ErrorDetail[]): ApiError =>
   new ApiError("validation_failed", details.length === 1 ? `${details[0]!.field}: ${details[0]!.message}` : "the request is not valid", details);
+
+/** Our fault, or nothing a retry would change: the message says nothing more, the log has the cause. */
+const internalError = (cause: unknown): ApiError => new ApiError("internal", "internal error; it has been logged", [], { cause });
+
+/**
+ * What an error says about retrying (its `retriable` flag), or undefined when it says
+ * nothing. kafkajs errors carry the flag; its retrier reports giving up as a non-retriable
+ * error whose `cause` is the failure it gave up on (`KafkaJSNumberOfRetriesExceeded` on a
+ * connection error, a `KafkaJSNonRetriableError` around that), so the innermost flag in the
+ * `cause` chain is the one that describes what went wrong.
+ */
+export function retriableFlag(err: unknown): boolean | undefined {
+  let flag: boolean | undefined;
+  const seen = new Set<unknown>();
+  for (let e = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const retriable = (e as { retriable?: unknown }).retriable;
+    if (typeof retriable === "boolean") flag = retriable;
+  }
+  return flag;
+}
+
+/** MongoDB driver errors that mean the server is away, not that the request was wrong. */
+function isMongoUnavailable(err: unknown): boolean {
+  return /^Mongo(ServerSelection|Network|NotConnected|Topology)/.test((err as Error)?.name ?? "");
+}
+
+/**
+ * Any error as the API answers it: an `ApiError` as it is; a dependency that may come
+ * back (a retriable Kafka error, an unreachable database) as 503 `unavailable` with
+ * `message`; anything else, non-retriable Kafka errors included, as 500 `internal`.
+ */
+export function toApiError(err: unknown, message = "a dependency is unavailable; try again"): ApiError {
+  if (err instanceof ApiError) return err;
+  const retriable = retriableFlag(err);
+  if (retriable === true || (retriable === undefined && isMongoUnavailable(err))) return new ApiError("unavailable", message, [], { cause: err });
+  return internalError(err);
+}

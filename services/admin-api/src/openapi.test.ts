@@ -3,9 +3,13 @@ import type { Db } from "mongodb";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { DELIVERY_STATUSES } from "@agiletune/shared";
 import { createRouter } from "./app.js";
+import { API_ERROR_CODES } from "./errors.js";
 import { buildOpenApiDocument, documentedStatuses, OPERATIONS, toOpenApiPath } from "./openapi.js";
 import type { RouteDeps } from "./routes/context.js";
+import { ID_PATTERN, MAX_PAGE_SIZE } from "./schemas.js";
+import { webhookSchema, webhookWithSecretSchema } from "./views.js";
 
 function routerOperations(): string[] {
   const deps = {
@@ -28,14 +32,21 @@ function routerOperations(): string[] {
 }
 
 describe("OpenAPI document", () => {
-  const doc = buildOpenApiDocument() as { openapi: string; paths: Record<string, Record<string, { operationId: string; parameters: Array<{ name: string; in: string }>; responses: Record<string, unknown> }>>; components: { schemas: Record<string, object> } };
+  type Parameter = { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> };
+  type Schema = { properties: Record<string, any>; required?: string[]; additionalProperties?: unknown };
+  const doc = buildOpenApiDocument() as {
+    openapi: string;
+    paths: Record<string, Record<string, { operationId: string; parameters: Parameter[]; requestBody?: any; responses: Record<string, any> }>>;
+    components: { schemas: Record<string, Schema> };
+  };
+  const operation = (id: string) => Object.values(doc.paths).flatMap((ops) => Object.values(ops)).find((o) => o.operationId === id)!;
   const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
 
   it("documents exactly the routes the router serves (no drift either way)", () => {
     const served = routerOperations();
     expect(new Set(served).size).toBe(served.length);
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.length).toBe(19);
+    expect(served.length).toBe(OPERATIONS.length);
   });
 
   it("is OpenAPI 3.1 with unique operation ids, declared path parameters and valid JSON Schemas", () => {
@@ -52,6 +63,38 @@ describe("OpenAPI document", () => {
     // Every $ref points at a component.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
     for (const r of refs) expect(doc.components.schemas).toHaveProperty(r);
+  });
+
+  it("takes its components from the zod schemas: closed shapes, enums from their one source", () => {
+    const { schemas } = doc.components;
+    expect(schemas.Error!.properties.error.properties.code.enum).toEqual(Object.keys(API_ERROR_CODES));
+    expect(schemas.Webhook!.required).toEqual(Object.keys(webhookSchema.shape));
+    expect(schemas.Webhook!.additionalProperties).toBe(false);
+    expect(schemas.WebhookWithSecret!.required).toEqual(Object.keys(webhookWithSecretSchema.shape).filter((k) => k !== "previousSecretExpiresAt"));
+    expect(schemas.DeliverySummary!.properties.status.enum).toEqual([...DELIVERY_STATUSES]);
+    expect(schemas.Delivery!.properties.attempts).toEqual({ type: "array", items: { $ref: "#/components/schemas/Attempt" } });
+    expect(schemas.DeliveryList!.properties.items).toEqual({ type: "array", items: { $ref: "#/components/schemas/DeliverySummary" } });
+    expect(schemas.DeliveryList!.properties.nextCursor).toEqual({ type: ["string", "null"] });
+    // Request bodies as the client writes them: what a refinement checks, written by meta.
+    expect(schemas.CreateWebhook!.properties.secret).toMatchObject({ type: "string", minLength: 16, maxLength: 256 });
+    expect(schemas.UpdateWebhook!.properties.secret).toMatchObject({ not: {} });
+    expect(schemas.DlqReplay!.properties.from).toMatchObject({ type: "string", format: "date-time" });
+    // Every response and request schema is a component; every component is used.
+    const used = new Set([...JSON.stringify(doc.paths).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!));
+    for (const name of Object.keys(schemas)) {
+      if (!used.has(name)) expect(JSON.stringify(schemas), `${name} is referenced`).toContain(`"#/components/schemas/${name}"`);
+    }
+  });
+
+  it("takes path and query parameters from the zod schemas the routes parse with", () => {
+    const list = operation("listDeliveries").parameters;
+    expect(list.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual(["path:orgId:true", "path:webhookId:true", "query:limit:false", "query:cursor:false", "query:status:false", "query:event:false"]);
+    expect(list[0]!.schema).toEqual({ type: "string", pattern: ID_PATTERN.source });
+    expect(list[2]).toEqual({ name: "limit", in: "query", required: false, description: "page size", schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } });
+    expect(list[4]!.schema).toEqual({ type: "string", enum: [...DELIVERY_STATUSES] });
+    expect(operation("listDeadLetters").parameters.map((p) => p.name)).toEqual(["limit", "cursor", "organizationId", "webhookId", "event", "from", "to"]);
+    expect(operation("listDeadLetters").parameters.find((p) => p.name === "to")).toEqual({ name: "to", in: "query", required: false, description: "deadLetteredAt before", schema: { type: "string", format: "date-time" } });
+    expect(operation("listWebhooks").parameters.map((p) => p.name)).toEqual(["orgId", "limit", "cursor"]);
   });
 
   it("documents the error statuses each kind of route can answer", () => {

@@ -1,12 +1,15 @@
-import { ALL_EVENTS, DELIVERY_STATUSES, isEventType } from "@agiletune/shared";
+import { ALL_EVENTS, DELIVERY_STATUSES, isEventType, WEBHOOK_CONTENT_TYPES } from "@agiletune/shared";
 import { z } from "zod";
 import { validationFailed, type ErrorDetail } from "./errors.js";
 import { parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
 
 /**
- * Request schemas of the admin API. Every body is a strict object (unknown fields are a
- * 422 naming the field); every string refuses control characters and lone surrogates,
- * which JSON allows but which nothing downstream should have to handle.
+ * Request schemas of the admin API: bodies, query strings and path ids. Every body is a
+ * strict object (unknown fields are a 422 naming the field); every string refuses control
+ * characters and lone surrogates, which JSON allows but which nothing downstream should
+ * have to handle. The OpenAPI document is generated from these (openapi.ts): a schema's
+ * `.meta({ id })` names its component, and `.meta()` adds what a refinement cannot show
+ * in JSON Schema (a minimum length checked by `refine`, a description).
  */
 
 export const SECRET_MIN_LENGTH = 16;
@@ -30,7 +33,15 @@ export function text(max: number) {
 
 /** Path and filter ids: what our own ids and organization ids look like. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const idFilter = z.string().regex(ID_PATTERN, "is not a valid id");
+const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
+
+/** Path parameters by name; a path id that does not match names nothing (404, see `pathId`). */
+export const pathParamSchemas: Record<string, z.ZodType> = {
+  orgId: idSchema.meta({ description: "organization id" }),
+  webhookId: idSchema.meta({ description: "webhook id" }),
+  deliveryId: idSchema.meta({ description: "delivery id" }),
+  keyId: idSchema.meta({ description: "API key id" }),
+};
 
 const urlField = z.string().superRefine((raw, ctx) => {
   try {
@@ -41,7 +52,9 @@ const urlField = z.string().superRefine((raw, ctx) => {
   }
 });
 
-const secretField = text(SECRET_MAX_LENGTH).refine((s) => s.length >= SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`);
+const secretField = text(SECRET_MAX_LENGTH)
+  .refine((s) => s.length >= SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`)
+  .meta({ minLength: SECRET_MIN_LENGTH, description: "generated when omitted" });
 
 const eventsField = z
   .array(z.string().max(64, "is not a known event type"), "must be an array of event types")
@@ -58,19 +71,22 @@ const eventsField = z
     }
   })
   // Duplicates are harmless; keep the first of each, in the caller's order.
-  .transform((events) => [...new Set(events)]);
+  .transform((events) => [...new Set(events)])
+  .meta({ description: `event types, or ["${ALL_EVENTS}"] for all` });
 
-const contentTypeField = z.enum(["json", "form"], 'must be "json" or "form"');
+const contentTypeField = z.enum(WEBHOOK_CONTENT_TYPES, 'must be "json" or "form"');
 const descriptionField = text(DESCRIPTION_MAX_LENGTH);
 
-export const createWebhookSchema = z.strictObject({
-  url: urlField,
-  contentType: contentTypeField,
-  secret: secretField.optional(),
-  events: eventsField,
-  active: z.boolean("must be true or false").optional(),
-  description: descriptionField.optional(),
-});
+export const createWebhookSchema = z
+  .strictObject({
+    url: urlField,
+    contentType: contentTypeField,
+    secret: secretField.optional(),
+    events: eventsField,
+    active: z.boolean("must be true or false").optional(),
+    description: descriptionField.optional(),
+  })
+  .meta({ id: "CreateWebhook" });
 export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
 
 export const updateWebhookSchema = z
@@ -80,29 +96,34 @@ export const updateWebhookSchema = z
     events: eventsField.optional(),
     active: z.boolean("must be true or false").optional(),
     description: descriptionField.optional(),
-    // Named so the 422 says where to go instead of just "unknown field".
+    // Named so the 422 says where to go instead of just "unknown field"; documented as
+    // never valid (`not: {}`).
     secret: z
       .unknown()
       .refine(() => false, "cannot be changed here; use POST .../secret/rotate")
-      .optional(),
+      .optional()
+      .meta({ not: {}, description: "cannot be changed here; use POST .../secret/rotate" }),
   })
-  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description");
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description")
+  .meta({ id: "UpdateWebhook", minProperties: 1 });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
 /** Rotation may name the new secret; without a body one is generated. */
-export const rotateSecretSchema = z.strictObject({ secret: secretField.optional() });
+export const rotateSecretSchema = z.strictObject({ secret: secretField.optional() }).meta({ id: "RotateSecret" });
 
 /** An empty body (`{}` or none at all) for routes that take no input. */
-export const emptyBodySchema = z.strictObject({});
+export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 
 const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }).transform((s) => new Date(s));
 
+const eventFilter = z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type");
+
 const dlqFilterShape = {
-  organizationId: idFilter.optional(),
-  webhookId: idFilter.optional(),
-  event: z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type").optional(),
-  from: isoTime.optional(),
-  to: isoTime.optional(),
+  organizationId: idSchema.optional().meta({ description: "only this organization" }),
+  webhookId: idSchema.optional().meta({ description: "only this webhook" }),
+  event: eventFilter.optional().meta({ description: "only this event type" }),
+  from: isoTime.optional().meta({ description: "deadLetteredAt at or after" }),
+  to: isoTime.optional().meta({ description: "deadLetteredAt before" }),
 };
 const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
 
@@ -111,24 +132,27 @@ export const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeT
 export type DlqFilter = z.infer<typeof dlqFilterSchema>;
 
 export const dlqReplaySchema = z
-  .strictObject({ ...dlqFilterShape, dryRun: z.boolean("must be true or false").optional() })
-  .refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
+  .strictObject({ ...dlqFilterShape, dryRun: z.boolean("must be true or false").optional().meta({ description: "only count the matches" }) })
+  .refine(fromBeforeTo, { message: "must be before to", path: ["from"] })
+  .meta({ id: "DlqReplay" });
 
 const limitParam = z
   .string()
   .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
   .transform(Number)
   .pipe(z.number().min(1, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`))
-  .default(DEFAULT_PAGE_SIZE);
-const cursorParam = z.string().optional();
+  .default(DEFAULT_PAGE_SIZE)
+  // A string of digits on the wire, documented as the integer it means.
+  .meta({ type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: "page size" });
+const cursorParam = z.string().optional().meta({ description: "`nextCursor` of the previous page" });
 
 export const pageQuerySchema = z.object({ limit: limitParam, cursor: cursorParam });
 
 export const deliveriesQuerySchema = z.object({
   limit: limitParam,
   cursor: cursorParam,
-  status: z.enum(DELIVERY_STATUSES, `must be one of ${DELIVERY_STATUSES.join(", ")}`).optional(),
-  event: z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type").optional(),
+  status: z.enum(DELIVERY_STATUSES, `must be one of ${DELIVERY_STATUSES.join(", ")}`).optional().meta({ description: "only this status" }),
+  event: eventFilter.optional().meta({ description: "only this event type (or ping)" }),
 });
 
 export const dlqQuerySchema = z.object({ limit: limitParam, cursor: cursorParam, ...dlqFilterShape }).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });

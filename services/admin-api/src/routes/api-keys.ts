@@ -3,6 +3,7 @@ import { apiKeysCollection, type ApiKeyDoc } from "../api-key-store.js";
 import { generateApiToken, hashToken, newId } from "../credentials.js";
 import { notFound } from "../errors.js";
 import { emptyBodySchema, parseOr422 } from "../schemas.js";
+import type { ApiKeyView } from "../views.js";
 import { authenticated, operatorOnly, organizationScoped, pathId, type AppRouter, type RouteDeps } from "./context.js";
 
 /** Operator-only: organization API keys. The token is returned once; only its SHA-256 is kept. */
@@ -17,7 +18,7 @@ export function registerApiKeyRoutes(router: AppRouter, deps: RouteDeps): void {
     await apiKeysCollection(deps.db).insertOne(doc);
     log.info({ organizationId: doc.organizationId, keyId: doc._id }, "API key created");
     ctx.status = 201;
-    ctx.body = { id: doc._id, organizationId: doc.organizationId, token, createdAt: doc.createdAt.toISOString() };
+    ctx.body = { id: doc._id, organizationId: doc.organizationId, token, createdAt: doc.createdAt.toISOString() } satisfies ApiKeyView;
   });
 
   // Beyond CONTRACT §5: a leaked key must be revocable without touching the database by hand.

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { assertOperator, assertOrganization, type Principal } from "../auth.js";
 import type { JobProducer } from "../dlq-replay.js";
-import { ApiError } from "../errors.js";
+import { ApiError, toApiError } from "../errors.js";
 import { ID_PATTERN } from "../schemas.js";
 import type { ResolveHost } from "../url-guard.js";
 
@@ -63,11 +63,14 @@ export function pathId(ctx: Ctx, name: string, what: string): string {
   return value;
 }
 
-/** Produces one job keyed by webhook id (CONTRACT §1); a broker failure is a retriable 503. */
+/**
+ * Produces one job keyed by webhook id (CONTRACT §1). A broker failure kafkajs calls
+ * retriable is a 503 (try again); a non-retriable one would fail again the same way: 500.
+ */
 export async function produceJob(deps: Pick<RouteDeps, "producer" | "topics">, job: DeliveryJob): Promise<void> {
   try {
     await deps.producer.send({ topic: deps.topics.deliveries, messages: [{ key: job.webhookId, value: encodeDeliveryJob(job) }] });
   } catch (err) {
-    throw new ApiError("unavailable", "the delivery queue is unavailable; try again", [], { cause: err });
+    throw toApiError(err, "the delivery queue is unavailable; try again");
   }
 }

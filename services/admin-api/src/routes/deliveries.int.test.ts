@@ -1,4 +1,5 @@
 import { attemptsCollection, deliveriesCollection, deliveryIdFor, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
+import kafkajs from "kafkajs";
 import { expect } from "vitest";
 import { apiTest as test } from "../testing/api-fixture.js";
 import { consumeJobs, startTestApi } from "../testing/api-harness.js";
@@ -106,6 +107,7 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
       request: { url: hook.url, headers: { "content-type": "application/json", "x-agiletune-event": "task.updated" } },
       response: { status: 500, headers: { "content-type": "text/plain" }, body: "nope", bodyTruncated: false },
       error: { code: "http_status", message: "HTTP 500" },
+      retryAfter: null,
     },
     expect.objectContaining({ attempt: 1, response: expect.objectContaining({ status: 503 }) }),
   ]);
@@ -154,7 +156,8 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
 });
 
 test("a ping the broker does not take answers 503 and leaves no pending delivery behind", async ({ mongo, kafka, topics }) => {
-  const brokerAway = async () => Promise.reject(Object.assign(new Error("broker away"), { name: "KafkaJSConnectionError" }));
+  // What kafkajs throws when the broker's connection fails; it marks it retriable.
+  const brokerAway = async () => Promise.reject(new kafkajs.KafkaJSConnectionError("broker away", { broker: "127.0.0.1:9092" }));
   const failing = { send: brokerAway, sendBatch: brokerAway };
   const api = await startTestApi({ db: mongo.db, kafka, topics, producer: failing });
   try {

@@ -5,7 +5,7 @@ import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs
 import { ApiError, notFound } from "../errors.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
 
-import { deliverySummaryView, deliveryView } from "../views.js";
+import { deliverySummaryView, deliveryView, type Accepted, type DeliveryList } from "../views.js";
 import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
 
@@ -42,7 +42,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     }
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId }, "ping queued");
     ctx.status = 202;
-    ctx.body = { deliveryId: job.deliveryId };
+    ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
 
   router.get(`${BASE}/deliveries`, ...guard, async (ctx) => {
@@ -51,7 +51,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     const webhook = await findWebhook(deps, ctx);
     const docs = await listDeliveries(deps.db, { organizationId: webhook.organizationId, webhookId: webhook._id, status: query.status, event: query.event, after: cursor, limit: query.limit + 1 });
     const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
-    ctx.body = { items: items.map(deliverySummaryView), nextCursor };
+    ctx.body = { items: items.map(deliverySummaryView), nextCursor } satisfies DeliveryList;
   });
 
   async function findDelivery(ctx: Ctx, webhook: WebhookDoc): Promise<DeliveryDoc> {
@@ -79,6 +79,6 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     await produceJob(deps, job);
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
     ctx.status = 202;
-    ctx.body = { deliveryId: job.deliveryId };
+    ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
 }

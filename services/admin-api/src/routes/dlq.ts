@@ -3,7 +3,7 @@ import { readJsonBody } from "../body.js";
 import { decodeCursor, page } from "../cursor.js";
 import { replayDeadLetters } from "../dlq-replay.js";
 import { dlqQuerySchema, dlqReplaySchema, parseOr422, parseQuery } from "../schemas.js";
-import { deadLetterView } from "../views.js";
+import { deadLetterView, type DeadLetterList } from "../views.js";
 import { authenticated, operatorOnly, type AppRouter, type RouteDeps } from "./context.js";
 
 /** Operator-only: dead letters, newest first, and their replay. */
@@ -15,7 +15,7 @@ export function registerDlqRoutes(router: AppRouter, deps: RouteDeps): void {
     const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
     const docs = await listDeadLetters(deps.db, filter, { after: cursor, limit: limit + 1 });
     const result = page(docs, limit, (d) => ({ at: d.deadLetteredAt, id: d._id }));
-    ctx.body = { items: result.items.map(deadLetterView), nextCursor: result.nextCursor };
+    ctx.body = { items: result.items.map(deadLetterView), nextCursor: result.nextCursor } satisfies DeadLetterList;
   });
 
   router.post("/v1/admin/dlq/replay", ...guard, async (ctx) => {

@@ -5,7 +5,7 @@ import { afterCursor, decodeCursor, page } from "../cursor.js";
 import { ApiError, notFound, validationFailed } from "../errors.js";
 import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
 import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
-import { webhookView } from "../views.js";
+import { webhookView, type WebhookList, type WebhookWithSecretView } from "../views.js";
 import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 /** The previous secret keeps signing `webhook-signature` this long after a rotation (CONTRACT §5). */
@@ -59,7 +59,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     await webhooks().insertOne(doc);
     ctx.status = 201;
     ctx.set("Location", `/v1/organizations/${encodeURIComponent(doc.organizationId)}/webhooks/${doc._id}`);
-    ctx.body = { ...webhookView(doc), secret };
+    ctx.body = { ...webhookView(doc), secret } satisfies WebhookWithSecretView;
   });
 
   router.get(BASE, ...guard, async (ctx) => {
@@ -71,7 +71,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       .limit(query.limit + 1)
       .toArray();
     const { items, nextCursor } = page(docs, query.limit, (d) => ({ at: d.createdAt, id: d._id }));
-    ctx.body = { items: items.map(webhookView), nextCursor };
+    ctx.body = { items: items.map(webhookView), nextCursor } satisfies WebhookList;
   });
 
   router.get(`${BASE}/:webhookId`, ...guard, async (ctx) => {
@@ -122,6 +122,6 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       { returnDocument: "after" },
     );
     if (!updated) throw new ApiError("conflict", "the secret was changed by another request at the same time; try again");
-    ctx.body = { ...webhookView(updated), secret, previousSecretExpiresAt: updated.previousSecretExpiresAt!.toISOString() };
+    ctx.body = { ...webhookView(updated), secret, previousSecretExpiresAt: updated.previousSecretExpiresAt!.toISOString() } satisfies WebhookWithSecretView;
   });
 }
