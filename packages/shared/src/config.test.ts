@@ -12,6 +12,7 @@ describe("loadConfig", () => {
     expect(config.DELIVERY_TIMEOUT_MS).toBe(30_000);
     expect(config.retryDelaysMs).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 43_200_000]);
     expect(config.ALLOW_PRIVATE_URLS).toBe(false);
+    expect([config.CIRCUIT_FAILURE_THRESHOLD, config.CIRCUIT_PROBE_INTERVAL, config.DISABLE_AFTER]).toEqual([10, 30_000, 5 * 86_400_000]);
     expect(config.metricsPort).toBe(9101);
     expect(loadConfig("dispatcher", { SECRETS_ENCRYPTION_KEY: key }).metricsPort).toBe(9102);
     expect(loadConfig("retry", {}).metricsPort).toBe(9103);
@@ -54,6 +55,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig("admin-api", { SECRETS_ENCRYPTION_KEY: key })).toThrow(/ADMIN_TOKEN is required/);
     expect(() => loadConfig("dispatcher", {})).toThrow(/SECRETS_ENCRYPTION_KEY is required/);
     expect(() => loadConfig("fanout", { NODE_ENV: "production" })).toThrow(/ADMIN_TOKEN is required/);
+  });
+
+  it("parses the endpoint-health durations and names a bad one", () => {
+    const config = loadConfig("dispatcher", { SECRETS_ENCRYPTION_KEY: key, CIRCUIT_PROBE_INTERVAL: "2s", DISABLE_AFTER: "1d", CIRCUIT_FAILURE_THRESHOLD: "3" });
+    expect([config.CIRCUIT_FAILURE_THRESHOLD, config.CIRCUIT_PROBE_INTERVAL, config.DISABLE_AFTER]).toEqual([3, 2_000, 86_400_000]);
+    expect(() => loadConfig("dispatcher", { SECRETS_ENCRYPTION_KEY: key, DISABLE_AFTER: "five days" })).toThrow(/DISABLE_AFTER/);
   });
 
   it("treats an empty variable as unset", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RETRY_DELAYS_MS, parseRetryDelays } from "./retry-schedule.js";
+import { DEFAULT_RETRY_DELAYS_MS, parseDuration, parseRetryDelays } from "./retry-schedule.js";
 
 /** The services, each with its default `METRICS_PORT` (CONTRACT §6). */
 export const SERVICE_DEFAULT_PORTS = { fanout: 9101, dispatcher: 9102, retry: 9103, "admin-api": 8080 } as const;
@@ -7,6 +7,15 @@ export type ServiceName = keyof typeof SERVICE_DEFAULT_PORTS;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** One duration (`30s`, `10m`, `5d`) in ms. */
+const duration = z.string().transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const brokers = z
@@ -35,6 +44,10 @@ const envSchema = z.object({
     })
     .default([...DEFAULT_RETRY_DELAYS_MS]),
   DELIVERY_TIMEOUT_MS: positiveInt.default(30_000),
+  // CONTRACT §8: endpoint health.
+  CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(10),
+  CIRCUIT_PROBE_INTERVAL: duration.default(30_000),
+  DISABLE_AFTER: duration.default(5 * 86_400_000),
   ADMIN_API_PORT: port.default(8080),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   SECRETS_ENCRYPTION_KEY: encryptionKey.optional(),

@@ -31,7 +31,7 @@ describe("RETRY_DELAYS parsing", () => {
     expect(() => parseRetryDelays("1s,2s,3s,4s,5")).toThrow(/"5" is not a duration/);
     expect(() => parseDuration("0s")).toThrow(/greater than zero/);
     expect(() => parseDuration("-1s")).toThrow(/not a duration/);
-    expect(() => parseDuration("1d")).toThrow(/not a duration/);
+    expect(() => parseDuration("1w")).toThrow(/not a duration/);
   });
 });
 

@@ -1,12 +1,12 @@
 /** The user guide's schedule: retry 1..5 after 1 min, 5 min, 30 min, 2 h, 12 h. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000];
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Parses one duration such as `250ms`, `1s`, `5m`, `2h`. Throws on anything else. */
+/** Parses one duration such as `250ms`, `1s`, `5m`, `2h`, `5d`. Throws on anything else. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not a duration (a number followed by ms, s, m or h)`);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a duration (a number followed by ms, s, m, h or d)`);
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   if (!Number.isFinite(ms) || ms <= 0) throw new Error(`"${text}" must be greater than zero`);
   return Math.round(ms);

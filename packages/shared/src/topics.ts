@@ -7,6 +7,7 @@ export const TOPICS = {
   eventsInvalid: "agiletune.events.invalid",
   deliveries: "agiletune.deliveries",
   deadLetters: "agiletune.deliveries.dlq",
+  notifications: "agiletune.webhooks.notifications",
 } as const;
 
 /** One retry topic per tier, in order: retry 1 goes to the first, retry 5 to the last. */
@@ -23,6 +24,7 @@ export type TopicNames = {
   eventsInvalid: string;
   deliveries: string;
   deadLetters: string;
+  notifications: string;
   retries: readonly string[];
 };
 
@@ -35,12 +37,13 @@ export function prefixedTopicNames(prefix: string): TopicNames {
     eventsInvalid: prefix + TOPICS.eventsInvalid,
     deliveries: prefix + TOPICS.deliveries,
     deadLetters: prefix + TOPICS.deadLetters,
+    notifications: prefix + TOPICS.notifications,
     retries: RETRY_TOPICS.map((t) => prefix + t),
   };
 }
 
 export function allTopics(names: TopicNames): string[] {
-  return [names.events, names.eventsInvalid, names.deliveries, names.deadLetters, ...names.retries];
+  return [names.events, names.eventsInvalid, names.deliveries, names.deadLetters, names.notifications, ...names.retries];
 }
 
 /**

@@ -4,7 +4,7 @@ import { COLLECTIONS } from "./mongo.js";
 
 export const WEBHOOK_CONTENT_TYPES = ["json", "form"] as const;
 export type WebhookContentType = (typeof WEBHOOK_CONTENT_TYPES)[number];
-export const WEBHOOK_HEALTHS = ["healthy", "failing"] as const;
+export const WEBHOOK_HEALTHS = ["healthy", "failing", "disabled"] as const;
 export type WebhookHealth = (typeof WEBHOOK_HEALTHS)[number];
 
 /** A webhook as stored. The admin API turns it into CONTRACT §5's shape (never the secret). */
@@ -17,6 +17,14 @@ export type WebhookDoc = {
   events: string[];
   active: boolean;
   health: WebhookHealth;
+  /** Why it is failing or disabled, in words or a code (`gone`, `failing-too-long`); null when healthy. Absent on older webhooks. */
+  healthReason?: string | null;
+  /** Start of the current run of failures; null when healthy (CONTRACT §8). */
+  failingSince?: Date | null;
+  /** Requests per second its URL may receive, on all dispatchers together; null: no limit. */
+  rateLimitPerSecond?: number | null;
+  /** The dispatcher's circuit breaker (CONTRACT §8); absent or `closed` while deliveries flow. */
+  circuit?: CircuitDoc | null;
   description: string;
   /** AES-256-GCM sealed (secret-box.ts); never leaves the server in clear except once at creation/rotation. */
   secretSealed: string;
@@ -26,6 +34,15 @@ export type WebhookDoc = {
   previousSecretExpiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+};
+
+/** A webhook's circuit, as the dispatcher that owns the webhook's partition left it. */
+export type CircuitDoc = {
+  state: "closed" | "open" | "draining";
+  openedAt: Date | null;
+  /** When the next probe may go; doubles after each failed probe, up to 10 min. */
+  nextProbeAt: Date | null;
+  probeIntervalMs: number;
 };
 
 export function webhooksCollection(db: Db): Collection<WebhookDoc> {

@@ -72,7 +72,7 @@ describe("query schemas", () => {
       expect(details(() => parseQuery(deliveriesQuerySchema, { limit }))).toEqual([{ field: "query.limit", message: "must be a whole number from 1 to 100" }]);
     }
     expect(details(() => parseQuery(deliveriesQuerySchema, { status: "lost" }))).toEqual([
-      { field: "query.status", message: "must be one of pending, succeeded, retrying, failed, cancelled" },
+      { field: "query.status", message: "must be one of pending, succeeded, retrying, parked, failed, cancelled" },
     ]);
     expect(details(() => parseQuery(deliveriesQuerySchema, { limit: ["1", "2"] }))).toEqual([{ field: "query.limit", message: "must be given once" }]);
   });

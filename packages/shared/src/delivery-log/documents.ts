@@ -6,7 +6,7 @@ import { COLLECTIONS } from "../mongo.js";
 // quirks shape them, is in this folder and nowhere else. Writers and readers elsewhere
 // call the functions of ./index.ts.
 
-export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "failed", "cancelled"] as const;
+export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Response bodies are kept up to this many bytes (CONTRACT §5: truncated). */
