@@ -1,0 +1,55 @@
+/**
+ * Requests per second per webhook (CONTRACT §8 `rateLimitPerSecond`): a sliding window of
+ * the last sends, so no window of one second ever holds more than the limit — a token
+ * bucket would allow twice the rate across a burst's edge. Jobs are keyed by webhook id,
+ * so one dispatcher owns a webhook at a time; after a rebalance every webhook waits one
+ * window (`holdAll`) so the previous owner's last second and ours never overlap.
+ */
+export class RateLimiter {
+  private readonly sent = new Map<string, number[]>();
+  private notBefore = 0;
+
+  constructor(
+    private readonly opts: {
+      now?: () => number;
+      sleep?: (ms: number) => Promise<void>;
+      /** Added to the window: requests sent a second apart may arrive a little closer. */
+      marginMs?: number;
+      onWait?: (webhookId: string, ms: number) => void;
+    } = {},
+  ) {}
+
+  private get windowMs(): number {
+    return 1_000 + (this.opts.marginMs ?? 50);
+  }
+
+  /** Resolves when one more request to `webhookId` fits `perSecond`, and counts it as sent. */
+  async acquire(webhookId: string, perSecond: number | null): Promise<void> {
+    const now = this.opts.now ?? Date.now;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    if (perSecond === null) return;
+    for (;;) {
+      const at = now();
+      const times = (this.sent.get(webhookId) ?? []).filter((t) => t > at - this.windowMs);
+      this.sent.set(webhookId, times);
+      const wait = Math.max(this.notBefore - at, times.length < perSecond ? 0 : times[0]! + this.windowMs - at);
+      if (wait <= 0) {
+        times.push(at);
+        return;
+      }
+      this.opts.onWait?.(webhookId, wait);
+      await sleep(wait);
+    }
+  }
+
+  /** After a rebalance: nothing is sent to a rate-limited webhook for one window. */
+  holdAll(): void {
+    this.notBefore = (this.opts.now ?? Date.now)() + this.windowMs;
+  }
+
+  /** Forgets webhooks not sent to for a window, so the map does not grow with every webhook ever seen. */
+  prune(): void {
+    const at = (this.opts.now ?? Date.now)();
+    for (const [id, times] of this.sent) if (times.every((t) => t <= at - this.windowMs)) this.sent.delete(id);
+  }
+}
