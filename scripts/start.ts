@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { infraUp, REPO_ROOT, type Infra } from "@agiletune/local-infra";
 import { generateEncryptionKey } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS, buildServices, bundlePath, SERVICES } from "./build.js";
+import { lineFormatter, logFormat, type LogFormat } from "./log-format.js";
 
 const STATE_DIR = join(REPO_ROOT, ".stack");
 const SECRETS_FILE = join(STATE_DIR, "secrets.json");
@@ -34,6 +35,16 @@ function localSecrets(): { ADMIN_TOKEN: string; SECRETS_ENCRYPTION_KEY: string }
   return secrets;
 }
 
+let format: LogFormat;
+try {
+  format = logFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
+} catch (err) {
+  console.error(`start: ${(err as Error).message}`);
+  process.exit(1);
+}
+// hasColors() is false when NO_COLOR is set or the terminal has none.
+const formatLine = lineFormatter(format, { colorize: process.stdout.hasColors?.() === true });
+
 const infra: Infra = await infraUp();
 await buildServices();
 const env = { ...process.env, KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, ...localSecrets() };
@@ -52,7 +63,7 @@ function launch(service: (typeof SERVICES)[number], restarts = 0): void {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop()!;
-      for (const line of lines) process.stdout.write(prefix + line + "\n");
+      for (const line of lines) for (const out of formatLine(line)) process.stdout.write(prefix + out + "\n");
     });
   }
   child.on("exit", (code, signal) => {

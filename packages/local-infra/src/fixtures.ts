@@ -18,15 +18,14 @@ export type InfraFixtures = {
 
 /** Vitest fixtures for tests that need the real broker and database server. */
 export const integrationTest = base.extend<InfraFixtures>({
-  // eslint-disable-next-line no-empty-pattern
+  // Vitest reads a fixture's dependencies from its first parameter, which must be an object
+  // pattern: `{}` is how a fixture says it needs none.
   testId: async ({}, use) => {
     await use(`t${Date.now().toString(36)}${randomBytes(3).toString("hex")}`);
   },
-  // eslint-disable-next-line no-empty-pattern
   logger: async ({}, use) => {
     await use(createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent"));
   },
-  // eslint-disable-next-line no-empty-pattern
   kafkaBrokers: async ({}, use) => {
     await use(inject("kafkaBrokers").split(","));
   },

@@ -8,6 +8,36 @@ const LEVEL_NAMES: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
+/**
+ * Error responses kafkajs logs at ERROR (`Response <Api>(key, version)`, with the broker's
+ * message in `error`) although they are the races of an ordinary start-up, which kafkajs
+ * retries or, for topics that already exist, treats as success: several services creating
+ * the same topics at once, consumers asking for offsets while a new topic's partitions
+ * elect their leaders, consumer groups joining while the group coordinator loads or moves.
+ * kafkajs' own texts for its error types (kafka.test.ts checks them against kafkajs). If a
+ * retry finally fails, the call throws and our code logs that at error.
+ */
+const START_UP_RACES: Array<{ api?: string; error: string }> = [
+  // CreateTopics answers one code per topic; kafkajs returns success when every code is
+  // TOPIC_ALREADY_EXISTS and throws anything else to ensureTopics, which rethrows it
+  // unless every topic exists.
+  { api: "CreateTopics", error: "Topic creation errors" },
+  { error: "The coordinator is loading and hence can't process requests for this group" }, // GROUP_LOAD_IN_PROGRESS
+  { error: "This is not the correct coordinator for this group" }, // NOT_COORDINATOR_FOR_GROUP
+  { error: "The group coordinator is not available" }, // GROUP_COORDINATOR_NOT_AVAILABLE
+  { error: "This server is not the leader for that topic-partition" }, // NOT_LEADER_FOR_PARTITION
+  { error: "There is no leader for this topic-partition as we are in the middle of a leadership election" }, // LEADER_NOT_AVAILABLE
+];
+
+/** The pino level of one kafkajs log line: its own, except the start-up races above at debug. */
+export function kafkaLogLevel(level: logLevel, message: string, fields: { error?: unknown }): "error" | "warn" | "info" | "debug" {
+  if (level === logLevel.ERROR && message.startsWith("Response ")) {
+    const api = message.slice("Response ".length).split("(")[0];
+    if (START_UP_RACES.some((race) => race.error === fields.error && (race.api === undefined || race.api === api))) return "debug";
+  }
+  return LEVEL_NAMES[level] ?? "info";
+}
+
 /** A kafkajs client whose own log lines go through our pino logger. */
 export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
   const kafkaLogger = opts.logger.child({ component: "kafkajs" });
@@ -21,7 +51,7 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger:
       () =>
       ({ level, log }: LogEntry) => {
         const { message, timestamp: _t, logger: _l, ...fields } = log;
-        kafkaLogger[LEVEL_NAMES[level] ?? "info"](fields, message);
+        kafkaLogger[kafkaLogLevel(level, message, fields)](fields, message);
       },
   });
 }

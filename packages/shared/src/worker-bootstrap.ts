@@ -5,7 +5,7 @@ import { createKafka } from "./kafka.js";
 import type { Logger } from "./logger.js";
 import { createRegistry, registerConsumerLag } from "./metrics.js";
 import { connectMongo, ensureIndexes, type Mongo } from "./mongo.js";
-import { startOpsServer } from "./ops-server.js";
+import { kafkaReachable, mongoReachable, startOpsServer } from "./ops-server.js";
 import { allTopics, DEFAULT_TOPIC_NAMES, ensureTopics, prefixedTopicNames, type TopicNames } from "./topics.js";
 
 export type WorkerContext = {
@@ -41,10 +41,8 @@ export async function bootstrapWorker(
   const ops = await startOpsServer({
     port: config.metricsPort,
     registry,
-    ready: async () => {
-      await admin.describeCluster();
-      if (mongo) await mongo.db.command({ ping: 1 });
-    },
+    checks: mongo ? { kafka: kafkaReachable(admin), mongo: mongoReachable(mongo.db) } : { kafka: kafkaReachable(admin) },
+    logger: logger.child({ component: "ops" }),
   });
   logger.info({ port: ops.port }, "ops endpoint listening (/healthz, /readyz, /metrics)");
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
-import { createRegistry, type TopicNames } from "@agiletune/shared";
+import { createRegistry, mongoReachable, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
 import Koa from "koa";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
@@ -28,7 +28,7 @@ export type AppDeps = {
   /** DNS for the private-address check; the system resolver by default. */
   resolveHost?: ResolveHost;
   /** Resolves when Kafka answers (readiness); MongoDB is pinged through `db`. */
-  kafkaReady: () => Promise<void>;
+  kafkaReady: ReadinessCheck;
   registry?: Registry;
 };
 
@@ -58,12 +58,7 @@ export function routeDeps(deps: AppDeps): RouteDeps {
     allowPrivateUrls: deps.config.ALLOW_PRIVATE_URLS,
     resolveHost: deps.resolveHost,
     authenticate: createAuthenticator(deps.db, ADMIN_TOKEN),
-    checks: {
-      mongo: async () => {
-        await deps.db.command({ ping: 1 });
-      },
-      kafka: deps.kafkaReady,
-    },
+    checks: { mongo: mongoReachable(deps.db), kafka: deps.kafkaReady },
     registry: deps.registry ?? createRegistry("admin-api"),
   };
 }

@@ -1,6 +1,6 @@
 // The admin API process: wiring only. Logic lives in app.ts and the modules it uses.
 import type { AddressInfo } from "node:net";
-import { allTopics, connectMongo, createKafka, createProducer, ensureIndexes, ensureTopics, prefixedTopicNames, runService } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createProducer, ensureIndexes, ensureTopics, kafkaReachable, prefixedTopicNames, runService } from "@agiletune/shared";
 import { createApp } from "./app.js";
 
 await runService("admin-api", async (config, logger) => {
@@ -21,9 +21,7 @@ await runService("admin-api", async (config, logger) => {
     topics,
     config,
     logger,
-    kafkaReady: async () => {
-      await admin.describeCluster();
-    },
+    kafkaReady: kafkaReachable(admin),
   });
   const server = app.listen(config.ADMIN_API_PORT);
   await new Promise<void>((resolve, reject) => {

@@ -19,7 +19,6 @@ export const MAX_EVENTS_PER_WEBHOOK = 50;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A string without control characters or unpaired surrogates, at most `max` characters. */

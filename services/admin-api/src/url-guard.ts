@@ -29,7 +29,6 @@ export class UrlRefusedError extends Error {
 
 // C0 controls, space, DEL and C1 controls. The WHATWG parser silently drops tabs and
 // newlines ("http://exa\nmple.com" parses as example.com), so they are refused before parsing.
-// eslint-disable-next-line no-control-regex
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f]/;
 
 /** Syntax checks only (no DNS): length, http(s), a host, no credentials, no whitespace or control characters. */

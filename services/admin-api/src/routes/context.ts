@@ -1,5 +1,5 @@
 import type { Router, RouterContext, RouterMiddleware } from "@koa/router";
-import { encodeDeliveryJob, type DeliveryJob, type TopicNames } from "@agiletune/shared";
+import { encodeDeliveryJob, type DeliveryJob, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -25,7 +25,7 @@ export type RouteDeps = {
   resolveHost: ResolveHost | undefined;
   authenticate: (header: string | undefined) => Promise<Principal>;
   /** Readiness: each resolves when its dependency answers. */
-  checks: Record<"mongo" | "kafka", () => Promise<void>>;
+  checks: Record<"mongo" | "kafka", ReadinessCheck>;
   registry: Registry;
 };
 

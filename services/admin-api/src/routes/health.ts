@@ -1,42 +1,18 @@
-import { ApiError } from "../errors.js";
+import { answerOps, OPS_PATHS } from "@agiletune/shared";
 import type { AppRouter, RouteDeps } from "./context.js";
 
-const READY_TIMEOUT_MS = 3_000;
-
-function withTimeout(check: () => Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    check(),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Liveness, readiness (MongoDB and Kafka answer) and Prometheus metrics; no auth, no /v1. */
+/**
+ * Liveness, readiness (MongoDB and Kafka answer, each within 3 s) and Prometheus metrics;
+ * no auth, no /v1. The answers are the worker services' (`answerOps`), on the API's port.
+ */
 export function registerHealthRoutes(router: AppRouter, deps: RouteDeps): void {
-  const log = deps.logger.child({ component: "health" });
-
-  router.get("/healthz", (ctx) => {
-    ctx.body = { status: "ok" };
-  });
-
-  router.get("/readyz", async (ctx) => {
-    const names = ["mongo", "kafka"] as const;
-    const results = await Promise.allSettled(names.map((name) => withTimeout(deps.checks[name])));
-    const failed = names.flatMap((name, i) => {
-      const r = results[i]!;
-      return r.status === "rejected" ? [{ field: name, message: `not reachable: ${(r.reason as Error)?.message ?? String(r.reason)}`.slice(0, 300) }] : [];
+  const opts = { registry: deps.registry, checks: deps.checks, logger: deps.logger.child({ component: "health" }) };
+  for (const path of OPS_PATHS) {
+    router.get(path, async (ctx) => {
+      const answer = await answerOps(path, opts);
+      ctx.status = answer.status;
+      ctx.type = answer.contentType;
+      ctx.body = answer.body;
     });
-    if (failed.length) {
-      log.warn({ failed: failed.map((f) => f.field) }, "not ready");
-      throw new ApiError("unavailable", "not ready", failed);
-    }
-    ctx.body = { status: "ready", checks: { mongo: "ok", kafka: "ok" } };
-  });
-
-  router.get("/metrics", async (ctx) => {
-    ctx.type = deps.registry.contentType;
-    ctx.body = await deps.registry.metrics();
-  });
+  }
 }

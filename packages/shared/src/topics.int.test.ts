@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import type { Admin } from "kafkajs";
+import { pino } from "pino";
+import { expect, inject, test } from "vitest";
+import { createKafka } from "./kafka.js";
+import { ensureTopics } from "./topics.js";
+
+test("two services creating the same topics at once: both start, and the loser's race is a debug line, not an error", async () => {
+  const lines: Array<{ level: number; msg: string; error?: string; clientId?: string }> = [];
+  const logger = pino(
+    { level: "debug" },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)));
+        done();
+      },
+    }),
+  );
+  const brokers = inject("kafkaBrokers").split(",");
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  const topics = [`${id}.a`, `${id}.b`, `${id}.c`];
+  const admins = [createKafka({ brokers, clientId: `${id}-one`, logger }).admin(), createKafka({ brokers, clientId: `${id}-two`, logger }).admin()];
+  await Promise.all(admins.map((a) => a.connect()));
+  // Both list the topics before either creates them, as two services starting together do.
+  let listed = 0;
+  let bothListed!: () => void;
+  const barrier = new Promise<void>((resolve) => (bothListed = resolve));
+  const racing = (admin: Admin): Admin => ({
+    ...admin,
+    listTopics: async () => {
+      const names = await admin.listTopics();
+      if (++listed === 2) bothListed();
+      await barrier;
+      return names;
+    },
+  });
+  try {
+    const created = await Promise.all(admins.map((a) => ensureTopics(racing(a), topics, { numPartitions: 1, replicationFactor: 1 })));
+    expect(created).toEqual([topics, topics]);
+    expect(await admins[0]!.listTopics()).toEqual(expect.arrayContaining(topics));
+    // The race did happen (one CreateTopics answered "already exists"), and nothing was logged as an error.
+    expect(lines.filter((l) => l.msg.startsWith("Response CreateTopics")).map((l) => [l.level, l.error])).toEqual([[20, "Topic creation errors"]]);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  } finally {
+    await admins[0]!.deleteTopics({ topics }).catch(() => undefined);
+    await Promise.all(admins.map((a) => a.disconnect()));
+  }
+});
