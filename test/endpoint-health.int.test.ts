@@ -1,9 +1,11 @@
 // CONTRACT §8: what a receiver's trouble does. Real broker, real database, real receivers on loopback.
-import { deliveriesCollection, deliveryIdFor, loadAttempts } from "@agiletune/shared";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { attemptsCollection, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";
 import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { afterEach, expect } from "vitest";
-import { domainEvent, startPipeline } from "./support/pipeline.js";
+import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -41,4 +43,129 @@ test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next at
   expect(capped!.nextAttemptAt!.getTime()).toBeGreaterThan(failedAt + 12 * 3_600_000 - 60_000);
   expect(capped!.nextAttemptAt!.getTime()).toBeLessThanOrEqual(failedAt + 12 * 3_600_000 + 60_000);
   expect(receiver.forPath("/capped")).toHaveLength(1);
+});
+
+/** A receiver on a fixed loopback port that can go down (connection refused) and come back. */
+async function switchableReceiver() {
+  const received: Array<{ deliveryId: string; at: number }> = [];
+  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+    // Counted as the request arrives: the order in which they were sent.
+    received.push({ deliveryId: String(req.headers["x-agiletune-delivery"]), at: Date.now() });
+    req.resume();
+    req.on("end", () => res.writeHead(200).end("ok"));
+  };
+  let server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  const close = () => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  });
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    down: close,
+    async up() {
+      server = createServer(handler);
+      await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    },
+    close,
+  };
+}
+
+/** Most requests in any window of one second. */
+function mostInOneSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return Math.max(0, ...sorted.map((t) => sorted.filter((u) => u >= t && u < t + 1_000).length));
+}
+
+async function metric(registry: import("prom-client").Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const found = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (found?.values ?? []).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+test("410 Gone deactivates the webhook at once, cancels what waits for it, sends nothing more and tells the organization", async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver((req) => (req.path === "/gone" ? { status: 410 } : { status: 200 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1 });
+  cleanups.push(pipeline.stop);
+  const gone = await pipeline.createWebhook({ url: receiver.url("/gone") });
+  const events = Array.from({ length: 20 }, () => domainEvent());
+  await pipeline.produceEvents(events);
+  await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: gone._id, status: "cancelled" }), { timeout: 20_000 }).toBe(20);
+  expect(await webhooksCollection(mongo.db).findOne({ _id: gone._id })).toMatchObject({ active: false, health: "disabled", healthReason: "gone" });
+  // One request at a time to it: the first 410 ends it, a request already waiting may still have gone.
+  expect(receiver.forPath("/gone").length).toBeLessThanOrEqual(2);
+  const first = await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(events[0]!.id, gone._id) });
+  expect(first!.statusReason).toMatch(/410 Gone/);
+  const [notification] = await readTopic(kafka, topics.notifications, 1);
+  expect(JSON.parse(String(notification!.value))).toMatchObject({ type: "webhook.disabled", organizationId: "org_1", webhookId: gone._id, url: receiver.url("/gone"), reason: "gone" });
+  expect(String(notification!.key)).toBe("org_1");
+});
+
+test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await switchableReceiver();
+  cleanups.push(receiver.close);
+  await receiver.down();
+  const threshold = 5;
+  const perEndpoint = 4;
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: perEndpoint, health: { failureThreshold: threshold, probeIntervalMs: 1_000 } });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url, rateLimitPerSecond: 100 });
+  const events = Array.from({ length: 500 }, () => domainEvent());
+  await pipeline.produceEvents(events);
+  await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "parked" }), { timeout: 30_000 }).toBe(500);
+  // Let it stay down through a few probes (1 s, then 2 s, 4 s apart).
+  await new Promise((r) => setTimeout(r, 4_000));
+  expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: { $nin: ["parked", "retrying"] } })).toBe(0);
+  // Attempts are counted before probes: a probe is counted when made, before its attempt is logged.
+  const requestsWhileDown = (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, "attempts.0": { $exists: true } }));
+  const probes = await metric(pipeline.registry, "webhook_circuit_probes_total");
+  logger.info({ requestsWhileDown, probes }, "dead endpoint");
+  // Requests already started when the threshold was reached finish too: at most perEndpoint - 1 of them.
+  expect(requestsWhileDown).toBeGreaterThanOrEqual(threshold);
+  expect(requestsWhileDown).toBeLessThanOrEqual(threshold + perEndpoint - 1 + probes);
+  expect(await webhooksCollection(mongo.db).findOne({ _id: hook._id })).toMatchObject({ health: "failing", circuit: { state: "open" } });
+
+  await receiver.up();
+  await expect.poll(() => new Set(receiver.received.map((r) => r.deliveryId)).size, { timeout: 60_000, interval: 500 }).toBe(500);
+  await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.circuit ?? null, { timeout: 10_000 }).toBeNull();
+  const ids = receiver.received.map((r) => r.deliveryId);
+  const duplicates = ids.length - new Set(ids).size;
+  logger.info({ duplicates, received: ids.length }, "at-least-once duplicates after recovery");
+  expect(new Set(ids)).toEqual(new Set(events.map((e) => deliveryIdFor(e.id, hook._id))));
+  // At least once, and here exactly once: every parked delivery is released once.
+  expect(duplicates).toBe(0);
+  // Released oldest first (by the log's createdAt): up to perEndpoint go at once and the
+  // rate limiter may wake them in any order, so one may pass, or be passed by, fewer than
+  // perEndpoint of its neighbours each way. Deliveries attempted while it was down are
+  // left out: each continues its own ladder, and may be between tiers when the drain starts.
+  const attemptedWhileDown = new Set((await attemptsCollection(mongo.db).distinct("deliveryId", { webhookId: hook._id, outcome: "failed" })).concat(await deliveriesCollection(mongo.db).distinct("_id", { webhookId: hook._id, "attempts.0.outcome": "failed" })));
+  const created = (await deliveriesCollection(mongo.db).find({ webhookId: hook._id }).sort({ createdAt: 1, _id: 1 }).toArray()).map((d) => d._id).filter((id) => !attemptedWhileDown.has(id));
+  const firstSeen = [...new Set(ids)].filter((id) => !attemptedWhileDown.has(id));
+  const displacement = Math.max(...firstSeen.map((id, i) => Math.abs(i - created.indexOf(id))));
+  logger.info({ displacement, attemptedWhileDown: attemptedWhileDown.size }, "release order");
+  expect(displacement).toBeLessThan(2 * perEndpoint);
+  expect(mostInOneSecond(receiver.received.map((r) => r.at))).toBeLessThanOrEqual(100);
+  expect(await webhooksCollection(mongo.db).findOne({ _id: hook._id })).toMatchObject({ health: "healthy", healthReason: null, failingSince: null });
+  expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })).toBe(500);
+  const notifications = (await readTopic(kafka, topics.notifications, 2)).map((m) => JSON.parse(String(m.value)).type);
+  expect(notifications).toEqual(["webhook.failing", "webhook.recovered"]);
+});
+
+test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail", { timeout: 60_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
+  const receiver = await startReceiver(() => ({ status: 500 }));
+  cleanups.push(receiver.close);
+  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1, health: { failureThreshold: 2, probeIntervalMs: 500, disableAfterMs: 3_000 } });
+  cleanups.push(pipeline.stop);
+  const hook = await pipeline.createWebhook({ url: receiver.url("/broken") });
+  await pipeline.produceEvents(Array.from({ length: 10 }, () => domainEvent()));
+  await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.health, { timeout: 30_000 }).toBe("disabled");
+  expect(await webhooksCollection(mongo.db).findOne({ _id: hook._id })).toMatchObject({ active: false, healthReason: "failing-too-long" });
+  await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "parked" }), { timeout: 10_000 }).toBe(0);
+  const statuses = await deliveriesCollection(mongo.db).distinct("status", { webhookId: hook._id });
+  expect(statuses.every((s) => s === "failed" || s === "cancelled" || s === "retrying")).toBe(true);
+  expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "failed" })).toBeGreaterThan(0);
+  const types = (await readTopic(kafka, topics.notifications, 2)).map((m) => JSON.parse(String(m.value)).type);
+  expect(types).toEqual(["webhook.failing", "webhook.disabled"]);
 });

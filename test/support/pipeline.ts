@@ -4,6 +4,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { Registry } from "prom-client";
 import { startDispatcher } from "../../services/dispatcher/src/dispatcher.js";
+import type { HealthSettings } from "../../services/dispatcher/src/health-policy.js";
 import { startFanout } from "../../services/fanout/src/fanout.js";
 import type { RegistryDecoder } from "../../services/fanout/src/decode-event.js";
 import { startRetryService } from "../../services/retry/src/retry-service.js";
@@ -20,6 +21,8 @@ export type PipelineOptions = {
   maxInFlightPerEndpoint?: number;
   maxInFlight?: number;
   maxInFlightBytes?: number;
+  /** Endpoint health (CONTRACT §8); the contract's defaults when unset. */
+  health?: Partial<HealthSettings>;
 };
 
 /** The three pipeline services, in this process, on the test's own topics and groups. */
@@ -39,6 +42,7 @@ export async function startPipeline(opts: PipelineOptions) {
     maxInFlight: opts.maxInFlight ?? 512,
     maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? 16,
     maxInFlightBytes: opts.maxInFlightBytes ?? 16 * 1024 * 1024,
+    health: { failureThreshold: 10, probeIntervalMs: 30_000, disableAfterMs: 5 * 86_400_000, ...opts.health },
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: `${opts.testId}-fanout`, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);

@@ -7,7 +7,9 @@ export type Outcome =
   | { kind: "retry"; tier: number; retry: number; dueAt: number }
   | { kind: "dead-letter"; reason: string }
   /** A manual attempt (redelivery, ping) failed: it leaves the delivery's ladder alone. */
-  | { kind: "manual-failed" };
+  | { kind: "manual-failed" }
+  /** 410 Gone: the webhook is deactivated and the delivery cancelled (CONTRACT §8). */
+  | { kind: "gone" };
 
 /**
  * Event and replay jobs climb the retry ladder, no sooner than a `Retry-After` asked
@@ -15,6 +17,7 @@ export type Outcome =
  */
 export function decideOutcome(job: Pick<DeliveryJob, "attempt" | "source">, error: DeliveryError | null, failedAt: number, delaysMs: readonly number[], retryAfterMs: number | null = null): Outcome {
   if (!error) return { kind: "succeeded" };
+  if (error.code === "gone") return { kind: "gone" };
   if (job.source === "redeliver" || job.source === "ping") return { kind: "manual-failed" };
   if (!error.retriable) return { kind: "dead-letter", reason: `${error.code}: ${error.message}` };
   const step = nextStep(job.attempt, failedAt, delaysMs);
@@ -32,6 +35,8 @@ export function statusAfter(outcome: Outcome, source: DeliveryJob["source"]): De
       return "retrying";
     case "dead-letter":
       return "failed";
+    case "gone":
+      return "cancelled";
     case "manual-failed":
       // A ping has no ladder of its own, so its one failed attempt is final.
       return source === "ping" ? "failed" : null;
@@ -45,6 +50,6 @@ export function statusChangeAfter(outcome: Outcome, source: DeliveryJob["source"
   return {
     status,
     nextAttemptAt: outcome.kind === "retry" ? new Date(outcome.dueAt) : null,
-    statusReason: outcome.kind === "dead-letter" ? outcome.reason : null,
+    statusReason: outcome.kind === "dead-letter" ? outcome.reason : outcome.kind === "gone" ? "the endpoint answered 410 Gone: the webhook was deactivated" : null,
   };
 }

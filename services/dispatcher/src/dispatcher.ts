@@ -7,10 +7,13 @@ import { attemptDelivery, unsignableAttempt, type AttemptOptions } from "./attem
 import { ConcurrencyGate } from "./concurrency-gate.js";
 import { createDeliveryAgent } from "./http-delivery.js";
 import { InFlightBudget } from "./in-flight-budget.js";
+import { HealthKeeper, type SendKind } from "./health-keeper.js";
+import type { HealthSettings } from "./health-policy.js";
 import { startIntake, type IntakeContext, type TakenJob } from "./intake.js";
 import { createDispatcherMetrics } from "./metrics.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { Recorder } from "./recorder.js";
-import { triage } from "./triage.js";
+import { triage, type PendingDelivery } from "./triage.js";
 import { WebhookCache } from "./webhook-cache.js";
 
 export type DispatcherOptions = {
@@ -27,12 +30,16 @@ export type DispatcherOptions = {
   maxInFlightPerEndpoint: number;
   /** Serialized jobs taken and not finished, in bytes: a count alone lets large events fill the heap. */
   maxInFlightBytes: number;
+  /** CONTRACT §8: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
+  health: HealthSettings;
   groupId?: string;
   agent?: Agent;
   now?: () => number;
 };
 
 export type Dispatcher = { stop: () => Promise<void> };
+
+const GONE_OR_DISABLED = "the webhook was disabled";
 
 /** Time a stop gives deliveries in flight beyond the delivery timeout: their recording. */
 export const STOP_GRACE_BEYOND_TIMEOUT_MS = 2_000;
@@ -41,10 +48,14 @@ export const STOP_GRACE_BEYOND_TIMEOUT_MS = 2_000;
  * Wires the stages a delivery job walks through, in this order:
  *   intake.ts     Kafka batch → TakenJob; commits only up to the lowest unfinished offset
  *   triage.ts     TakenJob + its webhook → send, cancel or unsignable
- *   concurrency-gate.ts   a slot of the webhook's endpoint, or turned away → parked on tier 1
+ *   health-keeper.ts      the webhook's circuit: send, send as its probe, or park (CONTRACT §8)
+ *   concurrency-gate.ts   a slot of the webhook's endpoint, or turned away → deferred on tier 1
+ *   rate-limiter.ts       the webhook's rateLimitPerSecond
  *   attempt.ts    signed POST → AttemptResult (with the outcome of delivery-outcome.ts)
- *   recorder.ts   retry / dead-letter job produced, attempt logged → the offset is released
- * in-flight-budget.ts bounds the jobs taken and not yet recorded.
+ *   recorder.ts   retry / dead-letter job produced, attempt logged → the offset is released;
+ *                 then the health keeper learns from it
+ * in-flight-budget.ts bounds the jobs taken and not yet recorded; the health keeper also
+ * releases parked deliveries into the gate when a circuit closes.
  */
 export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatcher> {
   const now = opts.now ?? Date.now;
@@ -64,7 +75,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     // hanging endpoint's queue could hold the whole byte budget and stop intake for all.
     shortOfRoom: () => budget.isHalfFullByBytes(),
   });
-  const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => budget.jobs, unrecordedBytes: () => budget.bytes });
+  // eslint-free forward reference: the gauge reads the keeper, created below with the metrics.
+  let health: HealthKeeper | undefined;
+  const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => budget.jobs, unrecordedBytes: () => budget.bytes, openCircuits: () => health?.openCircuits ?? 0 });
+  const limiter = new RateLimiter({ onWait: () => metrics.rateLimitedWaits.inc() });
   // Many webhooks can share one origin (a chat service, a CI host): the pool per origin must
   // not be what limits them, or one hanging webhook would starve its neighbours. The gate
   // bounds each webhook instead.
@@ -81,7 +95,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   });
   const producer = createProducer(opts.kafka);
   const batching = new BatchingProducer(producer, { onBatch: ({ seconds }) => metrics.produceSeconds.observe(seconds) });
-  const recorder = new Recorder({ db: opts.db, deliveryLog, producer: batching, topics: opts.topics, webhooks, retryDelaysMs: opts.retryDelaysMs, metrics, logger: opts.logger, now, abandoned: abandon.signal });
+  const keeper = new HealthKeeper({ db: opts.db, kafka: opts.kafka, deliveriesTopic: opts.topics.deliveries, deliveryLog, producer: batching, topics: opts.topics, settings: opts.health, metrics, logger: opts.logger, now });
+  health = keeper;
+  const recorder = new Recorder({ deliveryLog, producer: batching, topics: opts.topics, retryDelaysMs: opts.retryDelaysMs, metrics, logger: opts.logger, now, abandoned: abandon.signal });
   // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
   // maxBytesPerPartition stays at kafkajs's 1 MB: a smaller limit saved memory under a
   // backlog (bench/README.md) but a record batch larger than it (fanout writes up to
@@ -108,16 +124,82 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     switch (decision.kind) {
       case "cancel":
         return { settled: budget.hold(bytes, recorder.cancel(job, decision.reason)) };
-      case "unsignable":
+      case "unsignable": {
         log.error({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: decision.reason }, "cannot sign delivery");
-        return { settled: budget.hold(bytes, recorder.record(unsignableAttempt(job, decision.webhook, decision.reason, attemptOptions))) };
+        const result = unsignableAttempt(job, decision.webhook, decision.reason, attemptOptions);
+        return { settled: budget.hold(bytes, recorder.record(result, keeper.learn(result, "job"))) };
+      }
       case "send": {
-        // The HTTP exchange holds the endpoint's slot; recording what followed does not, so
-        // a slow database never throttles fast endpoints.
-        const work = gate.submit(job.webhookId, () => attemptDelivery(decision.delivery, attemptOptions)).then((slot) => (slot.admitted ? recorder.record(slot.value) : recorder.park(job)));
-        return { settled: budget.hold(bytes, work) };
+        const route = keeper.route(job, decision.delivery.webhook.doc);
+        if (route === "cancel") return { settled: budget.hold(bytes, recorder.cancel(job, GONE_OR_DISABLED)) };
+        if (route === "park") return { settled: budget.hold(bytes, recorder.holdForCircuit(job)) };
+        return { settled: budget.hold(bytes, send(decision.delivery, route === "probe" ? "probe" : "job")) };
       }
     }
+  }
+
+  /**
+   * One request through the endpoint's slot and its rate limit, then its recording. The
+   * HTTP exchange holds the slot; recording does not, so a slow database never throttles
+   * fast endpoints. A job whose circuit opened while it waited is parked instead; one whose
+   * partition moved to another dispatcher is left for that one (sending it here too would
+   * be a duplicate, and could pass the rate limit).
+   */
+  function send(delivery: PendingDelivery, kind: SendKind, fromLog = false): Promise<void> {
+    const { job, webhook } = delivery;
+    const attempted = gate.submit(job.webhookId, async () => {
+      const still = keeper.stillSendable(job, kind);
+      if (still !== "send") return still;
+      await limiter.acquire(job.webhookId, keeper.rateOf(webhook.doc));
+      if (!keeper.owns(job.webhookId)) return "moved" as const;
+      const result = await attemptDelivery(delivery, attemptOptions);
+      // Learnt before the slot frees, so the next request waiting for this endpoint already
+      // sees a circuit this attempt opened.
+      return { result, healthChange: keeper.learn(result, kind) };
+    });
+    return attempted.then((slot): Promise<void> | undefined => {
+      if (slot.admitted && typeof slot.value === "object") return recorder.record(slot.value.result, slot.value.healthChange);
+      keeper.notSent(job, kind);
+      // A delivery released from the log stays parked there; the keeper tries it again later.
+      if (fromLog) return undefined;
+      if (!slot.admitted) return recorder.deferBusy(job);
+      if (slot.value === "cancel") return recorder.cancel(job, GONE_OR_DISABLED);
+      if (slot.value === "park") return recorder.holdForCircuit(job);
+      // Moved: its offset is not ours to commit any more; the new owner takes it.
+      log.info({ webhookId: job.webhookId, deliveryId: job.deliveryId }, "partition moved: left to its new owner");
+      return undefined;
+    });
+  }
+
+  /**
+   * Parked deliveries of one webhook the keeper releases (its probe, or draining after one
+   * succeeded), handed to the gate in the order given: oldest first.
+   */
+  function releaseParked(jobs: DeliveryJob[], kind: "probe" | "drain"): void {
+    const webhookId = jobs[0]!.webhookId;
+    const settled = (job: DeliveryJob) => () => keeper.releaseSettled(job);
+    webhooks
+      .get(webhookId)
+      .then((webhook) => {
+        for (const job of jobs) {
+          const decision = triage(job, webhook);
+          const sent =
+            decision.kind === "send"
+              ? send(decision.delivery, kind, true)
+              : // Deleted or deactivated meanwhile: cancelled like any job of such a webhook.
+                (keeper.notSent(job, kind), decision.kind === "cancel" ? recorder.cancel(job, decision.reason) : Promise.resolve());
+          sent
+            .catch((err: unknown) => log.warn({ err, webhookId, deliveryId: job.deliveryId }, "releasing a parked delivery failed; it stays parked"))
+            .finally(settled(job));
+        }
+      })
+      .catch((err: unknown) => {
+        log.warn({ err, webhookId }, "releasing parked deliveries failed; they stay parked");
+        for (const job of jobs) {
+          keeper.notSent(job, kind);
+          keeper.releaseSettled(job);
+        }
+      });
   }
 
   await producer.connect();
@@ -132,12 +214,19 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     room: () => (gate.size >= opts.maxInFlight ? gate.waitForCapacity() : budget.isFull() ? budget.nextRelease() : null),
     take,
     onInvalid: () => metrics.deliveries.inc({ outcome: "invalid_job" }),
+    onAssignment: async (partitions) => {
+      // The previous owner's last second of requests and our first never share a second.
+      limiter.holdAll();
+      await keeper.onAssignment(partitions);
+    },
   });
+  keeper.start(releaseParked);
   log.info({ groupId, topic: opts.topics.deliveries }, "dispatcher consuming");
 
   return {
     async stop() {
       // Stop fetching, let accepted deliveries finish (their timeout, then their recording), commit what finished.
+      keeper.stop();
       const drained = await intake.stop(() => budget.drain(), opts.deliveryTimeoutMs + STOP_GRACE_BEYOND_TIMEOUT_MS);
       if (!drained) {
         log.warn({ inFlight: gate.size, unfinished: budget.jobs }, "abandoning unfinished deliveries; they are redelivered after restart");

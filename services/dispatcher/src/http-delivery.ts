@@ -95,7 +95,7 @@ export async function postDelivery(opts: {
       headers,
       body: text,
       bodyTruncated: truncated,
-      error: ok ? null : new DeliveryError("http_status", `the endpoint answered ${response.statusCode}`),
+      error: ok ? null : response.statusCode === 410 ? new DeliveryError("gone", "the endpoint answered 410 Gone") : new DeliveryError("http_status", `the endpoint answered ${response.statusCode}`),
     });
   } catch (err) {
     return failed(classify(err, signal, opts.timeoutMs));

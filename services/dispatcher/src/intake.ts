@@ -28,6 +28,8 @@ export type IntakeOptions = {
   take: (taken: TakenJob, ctx: IntakeContext) => Promise<{ settled: Promise<void> } | null>;
   /** A message that is not a delivery job: skipped. */
   onInvalid: () => void;
+  /** Told of each new assignment (this topic's partitions); no job is taken until it has resolved. */
+  onAssignment: (partitions: number[]) => Promise<void>;
 };
 
 export type Intake = {
@@ -50,9 +52,17 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   /** Set when shutdown gives up waiting: unfinished jobs stay uncommitted, for a redelivery. */
   let abandoned = false;
 
+  let assignmentHandled: Promise<void> = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     windows = new Map();
     log.info({ assignment: event.payload.memberAssignment }, "partitions assigned");
+    const partitions = event.payload.memberAssignment[topic] ?? [];
+    assignmentHandled = retryUntil(() => opts.onAssignment(partitions), {
+      initialDelayMs: 200,
+      maxDelayMs: 5_000,
+      timeoutMs: 30_000,
+      onFailure: (err) => log.error({ err }, "handling the assignment failed; retrying"),
+    }).then(() => undefined);
   });
 
   /** Waits (heartbeating) until a job can be taken without passing the in-flight caps. */
@@ -83,6 +93,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
+    await assignmentHandled;
     let window = windows.get(partition);
     if (!window) windows.set(partition, (window = new InFlightWindow()));
     const decoded = batch.messages.map((m) => decodeDeliveryJob(m.value));

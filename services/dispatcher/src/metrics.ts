@@ -2,11 +2,11 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
 
-export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: () => number; unrecorded: () => number; unrecordedBytes: () => number }) {
+export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: () => number; unrecorded: () => number; unrecordedBytes: () => number; openCircuits: () => number }) {
   return {
     deliveries: new Counter({
       name: "webhook_deliveries_total",
-      help: "Delivery jobs handled, by outcome (succeeded, retrying, dead_lettered, cancelled, manual_failed, deferred, invalid_job)",
+      help: "Delivery jobs handled, by outcome (succeeded, retrying, dead_lettered, cancelled, manual_failed, gone, deferred, parked, invalid_job)",
       labelNames: ["outcome"],
       registers: [registry],
     }),
@@ -57,6 +57,37 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
       collect() {
         this.set(gauges.unrecorded());
       },
+    }),
+    openCircuits: new Gauge({
+      name: "webhook_circuits_open",
+      help: "Webhooks owned by this dispatcher whose circuit is open or draining its parked deliveries (CONTRACT §8)",
+      registers: [registry],
+      collect() {
+        this.set(gauges.openCircuits());
+      },
+    }),
+    parked: new Counter({
+      name: "webhook_deliveries_parked_total",
+      help: "Deliveries parked because their webhook's circuit was open, and parked deliveries released again (`event`: parked, released)",
+      labelNames: ["event"],
+      registers: [registry],
+    }),
+    probes: new Counter({
+      name: "webhook_circuit_probes_total",
+      help: "Probe attempts to webhooks with an open circuit, by result (success, failure)",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    rateLimitedWaits: new Counter({
+      name: "webhook_rate_limited_waits_total",
+      help: "Times a request waited for its webhook's rateLimitPerSecond",
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: "webhook_notifications_total",
+      help: "Health changes produced to agiletune.webhooks.notifications, by type",
+      labelNames: ["type"],
+      registers: [registry],
     }),
     unrecordedBytes: new Gauge({
       name: "webhook_deliveries_unrecorded_bytes",

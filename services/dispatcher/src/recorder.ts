@@ -1,16 +1,12 @@
-import { encodeDeliveryJob, retryUntil, setWebhookHealth, type AttemptRecord, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookHealth } from "@agiletune/shared";
-import type { Db } from "mongodb";
+import { encodeDeliveryJob, retryUntil, type AttemptRecord, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames } from "@agiletune/shared";
 import { retryAfterHeader, type AttemptResult } from "./attempt.js";
 import { statusChangeAfter } from "./delivery-outcome.js";
 import type { DispatcherMetrics } from "./metrics.js";
-import type { WebhookCache } from "./webhook-cache.js";
 
 export type RecorderOptions = {
-  db: Db;
   deliveryLog: DeliveryLogWriter;
   producer: BatchingProducer;
   topics: TopicNames;
-  webhooks: WebhookCache;
   retryDelaysMs: readonly number[];
   metrics: DispatcherMetrics;
   logger: Logger;
@@ -21,7 +17,7 @@ export type RecorderOptions = {
 
 /**
  * Makes what follows a job durable: the retry or dead-letter job produced, the attempt
- * logged, the webhook's health noted. Each method resolves only once that is so, which is
+ * logged, the webhook's health change written. Each method resolves only once that is so, which is
  * when the job's offset may be committed; until then a failed write is retried.
  */
 export class Recorder {
@@ -31,15 +27,26 @@ export class Recorder {
     this.log = opts.logger.child({ component: "recorder" });
   }
 
-  /** Produce what follows first, then the log: a crash in between repeats, never loses. */
-  record(result: AttemptResult): Promise<void> {
+  /**
+   * Produce what follows first, then the log: a crash in between repeats, never loses.
+   * Then `healthChange` (what the HealthKeeper learnt from this attempt) is written.
+   */
+  async record(result: AttemptResult, healthChange: (() => Promise<void>) | null = null): Promise<void> {
     const { job, outcome, http } = result;
     const { metrics } = this.opts;
     metrics.attemptSeconds.observe({ result: http.error ? "failure" : "success" }, http.durationMs / 1000);
     if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((this.opts.now() - job.enqueuedAt) / 1000);
     metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
     this.log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: http.status, outcome: outcome.kind }, "attempt done");
-    return this.durably("attempt outcome", () => this.recordOnce(result));
+    await this.durably("attempt outcome", () => this.recordOnce(result));
+    if (healthChange) await this.durably("health change", healthChange);
+  }
+
+  /** Held while the webhook's circuit is open: parked in the log, which is what keeps it (CONTRACT §8). */
+  holdForCircuit(job: DeliveryJob): Promise<void> {
+    this.opts.metrics.deliveries.inc({ outcome: "parked" });
+    this.opts.metrics.parked.inc({ event: "parked" });
+    return this.durably("park", () => this.opts.deliveryLog.park(job, "the endpoint's circuit is open: held until a probe succeeds, then sent oldest first"));
   }
 
   /** The job is not attempted (its webhook is gone or inactive). */
@@ -49,14 +56,14 @@ export class Recorder {
   }
 
   /** A busy endpoint's overflow waits one tier-1 delay instead of filling shared capacity (see ConcurrencyGate). */
-  async park(job: DeliveryJob): Promise<void> {
+  async deferBusy(job: DeliveryJob): Promise<void> {
     this.opts.metrics.deliveries.inc({ outcome: "deferred" });
     const dueAt = this.opts.now() + this.opts.retryDelaysMs[0]!;
     await this.durably("defer log", () => this.opts.deliveryLog.noteWaiting(job, new Date(dueAt), "endpoint busy: parked until the first retry delay has passed"));
     await this.durably("defer", () => this.opts.producer.send(this.opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
   }
 
-  private async recordOnce({ job, webhook, attemptId, startedAt, request, http, outcome }: AttemptResult): Promise<void> {
+  private async recordOnce({ job, attemptId, startedAt, request, http, outcome }: AttemptResult): Promise<void> {
     const { deliveryLog, producer, topics } = this.opts;
     const writes: Array<Promise<void>> = [];
     if (outcome.kind === "retry") {
@@ -64,9 +71,6 @@ export class Recorder {
     } else if (outcome.kind === "dead-letter") {
       await producer.send(topics.deadLetters, { key: job.webhookId, value: encodeDeliveryJob(job), headers: { "x-error": outcome.reason } });
       writes.push(deliveryLog.recordDeadLetter(job, outcome.reason));
-      writes.push(this.setHealth(webhook.doc, "failing"));
-    } else if (outcome.kind === "succeeded") {
-      writes.push(this.setHealth(webhook.doc, "healthy"));
     }
     const record: AttemptRecord = {
       attempt: job.attempt,
@@ -81,12 +85,6 @@ export class Recorder {
     };
     writes.push(deliveryLog.recordAttempt(job, { id: attemptId, record }, statusChangeAfter(outcome, job.source)));
     await Promise.all(writes);
-  }
-
-  private setHealth(webhook: { _id: string; health: WebhookHealth }, health: WebhookHealth): Promise<void> {
-    if (webhook.health === health) return Promise.resolve();
-    this.opts.webhooks.noteHealth(webhook._id, health);
-    return setWebhookHealth(this.opts.db, webhook._id, health, new Date(this.opts.now()));
   }
 
   /** Retries a durable write until it succeeds: losing it would lose the delivery's fate. */

@@ -53,7 +53,9 @@ export type DeliveryDoc = {
   nextAttemptAt: Date | null;
   /** The body's content (`{event, timestamp, data}`), kept so a redelivery can resend it. */
   payload?: { event: string; timestamp: string; data: Record<string, unknown> };
-  /** Why the delivery ended `cancelled` or `failed`, in words. */
+  /** While `parked`: what it takes to send it again, with `payload` (CONTRACT §8). */
+  parkedJob?: Pick<DeliveryJob, "attempt" | "source" | "enqueuedAt"> | null;
+  /** Why the delivery ended `cancelled` or `failed`, or is `parked`, in words. */
   statusReason: string | null;
   createdAt: Date;
   updatedAt: Date;

@@ -1,4 +1,5 @@
 import type { Db, Filter } from "mongodb";
+import type { DeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
 import { attemptsCollection, deadLettersCollection, deliveriesCollection, idsStoredApart, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
 
@@ -84,4 +85,17 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
     batch.map((dl) => ({ updateOne: { filter: { _id: dl._id, replayedAt: null, deadLetteredAt: dl.deadLetteredAt }, update: { $set: { replayedAt: at }, $inc: { replayCount: 1 } } } })),
     { ordered: false },
   );
+}
+
+/** A webhook's parked deliveries, oldest first, but for `exclude` (already being sent). */
+export function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryDoc[]> {
+  const filter: Filter<DeliveryDoc> = { webhookId, status: "parked" };
+  if (exclude.length) filter._id = { $nin: exclude };
+  return deliveriesCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+}
+
+/** The job that sends a parked delivery again, where it left its ladder; null when the entry lacks what that takes. */
+export function jobOfParked(doc: DeliveryDoc): DeliveryJob | null {
+  if (!doc.payload || !doc.parkedJob) return null;
+  return { deliveryId: doc._id, webhookId: doc.webhookId, organizationId: doc.organizationId, eventId: doc.eventId, event: doc.event, timestamp: doc.payload.timestamp, data: doc.payload.data, ...doc.parkedJob };
 }

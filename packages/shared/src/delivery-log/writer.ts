@@ -18,7 +18,10 @@ export class DeliveryLogWriter {
   private readonly writes: LogWriter;
   private readonly now: () => number;
 
-  constructor(db: Db, opts: { now?: () => number; onCommand?: (command: LogCommand) => void } = {}) {
+  constructor(
+    private readonly db: Db,
+    opts: { now?: () => number; onCommand?: (command: LogCommand) => void } = {},
+  ) {
     this.writes = new LogWriter(db, { onCommand: opts.onCommand });
     this.now = opts.now ?? Date.now;
   }
@@ -33,7 +36,7 @@ export class DeliveryLogWriter {
   async recordAttempt(job: DeliveryJob, attempt: LoggedAttempt, change: StatusChange | null): Promise<void> {
     const at = new Date(this.now());
     const { record } = attempt;
-    const payload = { event: job.event, timestamp: job.timestamp, data: job.data };
+    const payload = payloadOf(job);
     const lastAttempt = { startedAt: record.startedAt, responseStatus: record.response?.status ?? null };
     const set: Partial<DeliveryDoc> = change ? { ...change } : {};
     if (job.attempt === 0 && job.source === "event" && change) {
@@ -63,9 +66,28 @@ export class DeliveryLogWriter {
     });
   }
 
-  /** The delivery will not be attempted: its webhook is gone or inactive. A succeeded entry stays succeeded. */
+  /**
+   * The delivery will not be attempted: its webhook is gone or inactive. A succeeded entry
+   * stays succeeded. The payload is kept, so a recover can send it later.
+   */
   cancel(job: DeliveryJob, reason: string): Promise<void> {
-    return this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null }, { status: { $ne: "succeeded" } });
+    return this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null, payload: payloadOf(job) }, { status: { $ne: "succeeded" } });
+  }
+
+  /**
+   * Holds the delivery while its endpoint's circuit is open (CONTRACT §8): kept with its
+   * payload and its place on the ladder, attempt count unchanged. Only a waiting entry is
+   * parked; one that has ended stays as it is.
+   */
+  park(job: DeliveryJob, reason: string): Promise<void> {
+    const fields: Partial<DeliveryDoc> = {
+      status: "parked",
+      statusReason: reason,
+      nextAttemptAt: null,
+      payload: payloadOf(job),
+      parkedJob: { attempt: job.attempt, source: job.source, enqueuedAt: job.enqueuedAt },
+    };
+    return this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
   }
 
   /**
@@ -95,6 +117,16 @@ export class DeliveryLogWriter {
     });
   }
 
+  /** Every waiting delivery of a webhook ends `cancelled` (410 Gone deactivated it). Jobs still in Kafka are cancelled when they arrive. */
+  async cancelWaiting(webhookId: string, reason: string): Promise<void> {
+    await deliveriesCollection(this.db).updateMany({ webhookId, status: { $in: ["pending", "retrying", "parked"] } }, { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } });
+  }
+
+  /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */
+  async failParked(webhookId: string, reason: string): Promise<void> {
+    await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
+  }
+
   /** Resolves when every write queued so far has settled. */
   drain(): Promise<void> {
     return this.writes.drain();
@@ -115,6 +147,11 @@ export class DeliveryLogWriter {
       { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: { ...fields, updatedAt } } } },
     );
   }
+}
+
+/** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
+function payloadOf(job: DeliveryJob): NonNullable<DeliveryDoc["payload"]> {
+  return { event: job.event, timestamp: job.timestamp, data: job.data };
 }
 
 /**

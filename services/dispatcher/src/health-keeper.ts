@@ -1,0 +1,277 @@
+import { jobOfParked, oldestParked, webhooksCollection, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { Partitioners, type Kafka } from "kafkajs";
+import type { Db } from "mongodb";
+import type { AttemptResult } from "./attempt.js";
+import { afterAttempt, initialState, routeJob, type EndpointState, type HealthChange, type HealthSettings, type Verdict } from "./health-policy.js";
+import type { DispatcherMetrics } from "./metrics.js";
+
+/** Parked deliveries sent per second while a circuit drains, for a webhook with no rate limit (CONTRACT §8). */
+export const DRAIN_RATE_PER_SECOND = 10;
+/** After a circuit closes, parked stragglers (parked while it was closing) are looked for this long. */
+const STRAGGLER_SWEEP_MS = 5_000;
+export const GONE_REASON = "the endpoint answered 410 Gone: the webhook was deactivated";
+
+type Owned = {
+  state: EndpointState;
+  /** When this dispatcher disabled it: a webhook document updated later (re-activated) starts afresh. */
+  disabledAt: number | null;
+  doc: WebhookDoc;
+  probeInFlight: boolean;
+  /** Parked deliveries handed to the dispatcher and not yet recorded. */
+  releasing: Set<string>;
+  sweepUntil: number;
+};
+
+export type ReleaseKind = "probe" | "drain";
+/** Sends parked deliveries of one webhook, oldest first, in this order. */
+export type Release = (jobs: DeliveryJob[], kind: ReleaseKind) => void;
+/** How a request came to be sent: a job as it arrived, the circuit's probe, or a parked delivery released. */
+export type SendKind = ReleaseKind | "job";
+
+export type HealthKeeperOptions = {
+  db: Db;
+  kafka: Kafka;
+  deliveriesTopic: string;
+  deliveryLog: DeliveryLogWriter;
+  producer: BatchingProducer;
+  topics: TopicNames;
+  settings: HealthSettings;
+  metrics: DispatcherMetrics;
+  logger: Logger;
+  now: () => number;
+};
+
+/**
+ * Each webhook's health and circuit (CONTRACT §8), kept by the dispatcher that owns the
+ * webhook's partition of the deliveries topic (jobs are keyed by webhook id): which jobs
+ * go out, which are parked, when a probe goes, and the release of parked deliveries once
+ * a probe succeeds. Changes are written to the webhook, logged once and produced to the
+ * notifications topic once each.
+ */
+export class HealthKeeper {
+  private readonly owned = new Map<string, Owned>();
+  private readonly log: Logger;
+  private readonly partitionOf = Partitioners.DefaultPartitioner();
+  private assigned = new Set<number>();
+  private partitionCount = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** A tick still running: the next waits, or two would release the same parked deliveries. */
+  private ticking = false;
+  private release: Release | null = null;
+
+  constructor(private readonly opts: HealthKeeperOptions) {
+    this.log = opts.logger.child({ component: "health" });
+  }
+
+  get openCircuits(): number {
+    let n = 0;
+    for (const o of this.owned.values()) if (o.state.circuit !== "closed") n++;
+    return n;
+  }
+
+  /** Whether this dispatcher owns the webhook's jobs now (its partition is assigned here). */
+  owns(webhookId: string): boolean {
+    // Not known yet (metadata unreadable): assume so rather than stall; the cost is a rare duplicate.
+    if (this.partitionCount === 0) return true;
+    const partitionMetadata = Array.from({ length: this.partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    return this.assigned.has(this.partitionOf({ topic: this.opts.deliveriesTopic, partitionMetadata, message: { key: webhookId, value: null } }));
+  }
+
+  /**
+   * A new assignment: webhooks now elsewhere are forgotten, and open circuits of the
+   * webhooks now here are picked up from the database, so their parked deliveries are
+   * probed and released by their new owner.
+   */
+  async onAssignment(partitions: number[]): Promise<void> {
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [this.opts.deliveriesTopic] });
+      this.partitionCount = topics[0]?.partitions.length ?? 0;
+    } finally {
+      await admin.disconnect();
+    }
+    this.assigned = new Set(partitions);
+    for (const id of this.owned.keys()) if (!this.owns(id)) this.owned.delete(id);
+    // Known again from the database below: what this process held may be older than the last owner's.
+    for (const [id, owned] of this.owned) if (owned.state.circuit !== "closed") this.owned.delete(id);
+    const open = await webhooksCollection(this.opts.db)
+      .find({ active: true, "circuit.state": { $in: ["open", "draining"] } })
+      .toArray();
+    for (const doc of open) if (this.owns(doc._id) && !this.owned.has(doc._id)) this.track(doc);
+    this.log.info({ partitions, openCircuits: this.openCircuits }, "endpoint health picked up for the assignment");
+  }
+
+  /** Starts probing and releasing parked deliveries through `release`. */
+  start(release: Release): void {
+    this.release = release;
+    this.timer = setInterval(() => {
+      if (this.ticking) return;
+      this.ticking = true;
+      void this.tick().finally(() => (this.ticking = false));
+    }, 250);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Where a job goes: out now, out as the circuit's probe, parked, or cancelled (the
+   * webhook was disabled a moment ago; the cached document may not say so yet). Pings and
+   * redeliveries are never parked.
+   */
+  route(job: DeliveryJob, doc: WebhookDoc): "send" | "probe" | "park" | "cancel" {
+    const owned = this.track(doc);
+    if (owned.state.health === "disabled") return "cancel";
+    if (job.source === "ping" || job.source === "redeliver") return "send";
+    const route = routeJob(owned.state, this.opts.now(), owned.probeInFlight);
+    if (route === "probe") owned.probeInFlight = true;
+    return route;
+  }
+
+  /**
+   * A request that waited for its endpoint's slot: still to go, unless the webhook was
+   * disabled meanwhile, or (for a job as it arrived) its circuit opened meanwhile.
+   */
+  stillSendable(job: DeliveryJob, kind: SendKind): "send" | "park" | "cancel" {
+    const state = this.owned.get(job.webhookId)?.state;
+    if (state?.health === "disabled") return "cancel";
+    if (kind !== "job" || job.source === "ping" || job.source === "redeliver" || !state || state.circuit === "closed") return "send";
+    return "park";
+  }
+
+  /** The rate a request to this webhook may go at: its own limit, else the drain rate while draining, else none. */
+  rateOf(doc: WebhookDoc): number | null {
+    const draining = this.owned.get(doc._id)?.state.circuit === "draining";
+    return doc.rateLimitPerSecond ?? (draining ? DRAIN_RATE_PER_SECOND : null);
+  }
+
+  /**
+   * Learns from an attempt once it is recorded. Returns what writes, logs and tells the
+   * change (safe to repeat), or null when nothing changed.
+   */
+  learn(result: AttemptResult, kind: SendKind): (() => Promise<void>) | null {
+    const owned = this.track(result.webhook.doc);
+    if (kind === "probe") {
+      owned.probeInFlight = false;
+      this.opts.metrics.probes.inc({ result: result.http.error ? "failure" : "success" });
+    }
+    if (owned.state.health === "disabled") return null;
+    const { state, changes } = afterAttempt(owned.state, verdictOf(result, kind === "probe"), this.opts.now(), this.opts.settings);
+    owned.state = state;
+    if (!changes.length) return null;
+    if (state.health === "disabled") owned.disabledAt = this.opts.now();
+    const snapshot = { ...owned, state };
+    return () => this.apply(snapshot, changes);
+  }
+
+  /** A probe that was not attempted after all (turned away, parked, or the partition moved). */
+  notSent(job: DeliveryJob, kind: SendKind): void {
+    const owned = this.owned.get(job.webhookId);
+    if (owned && kind === "probe") owned.probeInFlight = false;
+  }
+
+  /**
+   * A released delivery is settled: recorded (its log entry no longer says parked) or left
+   * parked. Until then it is not released again, which would send it twice.
+   */
+  releaseSettled(job: DeliveryJob): void {
+    this.owned.get(job.webhookId)?.releasing.delete(job.deliveryId);
+  }
+
+  private track(doc: WebhookDoc): Owned {
+    let owned = this.owned.get(doc._id);
+    if (!owned) {
+      owned = { state: initialState(doc, this.opts.settings), disabledAt: null, doc, probeInFlight: false, releasing: new Set(), sweepUntil: 0 };
+      this.owned.set(doc._id, owned);
+    } else if (owned.disabledAt !== null && doc.updatedAt.getTime() > owned.disabledAt) {
+      // Changed since we disabled it (re-activated through the API): healthy, circuit closed.
+      this.owned.delete(doc._id);
+      return this.track(doc);
+    } else owned.doc = doc;
+    return owned;
+  }
+
+  private async apply(owned: Owned, changes: HealthChange[]): Promise<void> {
+    const { doc, state } = owned;
+    const at = new Date(this.opts.now());
+    const disabled = changes.find((c) => c.kind === "disabled");
+    const circuit = state.circuit === "closed" ? null : { state: state.circuit, openedAt: at, nextProbeAt: state.nextProbeAt === null ? null : new Date(state.nextProbeAt), probeIntervalMs: state.probeIntervalMs };
+    await webhooksCollection(this.opts.db).updateOne(
+      { _id: doc._id },
+      { $set: { health: state.health, healthReason: state.healthReason, failingSince: state.failingSince === null ? null : new Date(state.failingSince), circuit, updatedAt: at, ...(disabled && { active: false }) } },
+    );
+    for (const change of changes) this.log.info({ webhookId: doc._id, organizationId: doc.organizationId, change: change.kind, ...("reason" in change && { reason: change.reason }), health: state.health }, "webhook health changed");
+    if (disabled?.kind === "disabled") {
+      if (disabled.reason === "gone") await this.opts.deliveryLog.cancelWaiting(doc._id, GONE_REASON);
+      else await this.opts.deliveryLog.failParked(doc._id, "the webhook failed for longer than DISABLE_AFTER and was disabled; recover them once it is fixed");
+    }
+    for (const change of changes) {
+      if (change.kind !== "failing" && change.kind !== "recovered" && change.kind !== "disabled") continue;
+      const type = `webhook.${change.kind}`;
+      const reason = change.kind === "recovered" ? "a delivery succeeded" : change.reason;
+      const notification = { type, organizationId: doc.organizationId, webhookId: doc._id, url: doc.url, at: at.toISOString(), reason };
+      await this.opts.producer.send(this.opts.topics.notifications, { key: doc.organizationId, value: JSON.stringify(notification) });
+      this.opts.metrics.notifications.inc({ type });
+    }
+  }
+
+  /** Probes open circuits that are due, and releases the parked deliveries of draining ones. */
+  private async tick(): Promise<void> {
+    const release = this.release;
+    if (!release) return;
+    const now = this.opts.now();
+    for (const [id, owned] of this.owned) {
+      try {
+        const { state } = owned;
+        if (state.circuit === "open" && !owned.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
+          const [oldest] = await oldestParked(this.opts.db, id, 1);
+          const job = oldest && jobOfParked(oldest);
+          if (job && owned.state.circuit === "open" && !owned.probeInFlight) {
+            owned.probeInFlight = true;
+            owned.releasing.add(job.deliveryId);
+            this.opts.metrics.parked.inc({ event: "released" });
+            release([job], "probe");
+          }
+        } else if (state.circuit === "draining" || owned.sweepUntil > now) {
+          await this.drain(id, owned, release);
+        } else if (state.circuit === "closed" && state.consecutiveFailures === 0 && state.health === "healthy") {
+          this.owned.delete(id);
+        }
+      } catch (err) {
+        this.log.warn({ err, webhookId: id }, "releasing parked deliveries failed; will try again");
+      }
+    }
+  }
+
+  private async drain(id: string, owned: Owned, release: Release): Promise<void> {
+    // About a second's worth at a time: the rate limiter paces them, this only bounds what waits.
+    const room = Math.max(1, (this.rateOf(owned.doc) ?? DRAIN_RATE_PER_SECOND) - owned.releasing.size);
+    if (owned.releasing.size >= room) return;
+    const page = await oldestParked(this.opts.db, id, room, [...owned.releasing]);
+    const jobs = page.flatMap((doc) => jobOfParked(doc) ?? []);
+    for (const job of jobs) owned.releasing.add(job.deliveryId);
+    this.opts.metrics.parked.inc({ event: "released" }, jobs.length);
+    if (jobs.length) release(jobs, "drain");
+    if (page.length === 0 && owned.releasing.size === 0 && owned.state.circuit === "draining") {
+      // Drained: new traffic flows as before. Jobs parked while this was decided are picked up by the sweep.
+      owned.state = { ...owned.state, circuit: "closed" };
+      owned.sweepUntil = this.opts.now() + STRAGGLER_SWEEP_MS;
+      await webhooksCollection(this.opts.db).updateOne({ _id: id }, { $set: { circuit: null, updatedAt: new Date(this.opts.now()) } });
+      this.log.info({ webhookId: id }, "circuit closed: parked deliveries released");
+    }
+  }
+}
+
+/** What an attempt says about its endpoint. */
+function verdictOf(result: AttemptResult, probe: boolean): Verdict {
+  const { http, outcome } = result;
+  if (outcome.kind === "gone") return { kind: "gone" };
+  if (!http.error) return { kind: "success" };
+  const deadLettered = outcome.kind === "dead-letter";
+  // Not the endpoint's doing (a key we cannot open, an address we refuse): no circuit, but a dead letter still makes it failing.
+  if (!http.error.retriable && !deadLettered) return { kind: "neutral" };
+  return { kind: "failure", reason: `${http.error.code}: ${http.error.message}`, probe, deadLettered };
+}

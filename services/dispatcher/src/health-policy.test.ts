@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { afterAttempt, initialState, MAX_PROBE_INTERVAL_MS, routeJob, type EndpointState, type Verdict } from "./health-policy.js";
+
+const settings = { failureThreshold: 3, probeIntervalMs: 1_000, disableAfterMs: 60_000 };
+const healthy = initialState({ health: "healthy" }, settings);
+const fail = (probe = false, deadLettered = false): Verdict => ({ kind: "failure", reason: "http_status: 500", probe, deadLettered });
+
+function run(state: EndpointState, verdicts: Array<[Verdict, number]>) {
+  const changes: string[] = [];
+  for (const [verdict, at] of verdicts) {
+    const next = afterAttempt(state, verdict, at, settings);
+    state = next.state;
+    changes.push(...next.changes.map((c) => c.kind));
+  }
+  return { state, changes };
+}
+
+describe("endpoint health", () => {
+  it("opens the circuit after the threshold of failures in a row, once, and says the webhook is failing", () => {
+    const { state, changes } = run(healthy, [
+      [fail(), 0],
+      [{ kind: "success" }, 1],
+      [fail(), 2],
+      [fail(), 3],
+      [fail(), 4],
+      [fail(), 5],
+    ]);
+    expect(changes).toEqual(["circuit-opened", "failing"]);
+    expect(state).toMatchObject({ circuit: "open", health: "failing", failingSince: 2, consecutiveFailures: 4, nextProbeAt: 4 + 1_000 });
+    expect(state.healthReason).toMatch(/3 failed attempts in a row; last: http_status: 500/);
+  });
+
+  it("sends one probe when due, parks the rest, and doubles the interval after a failed probe up to 10 minutes", () => {
+    let { state } = run(healthy, [[fail(), 0], [fail(), 0], [fail(), 0]]);
+    expect(routeJob(state, 500, false)).toBe("park");
+    expect(routeJob(state, 1_000, false)).toBe("probe");
+    expect(routeJob(state, 1_000, true)).toBe("park");
+    // A failure of a request already in flight when it opened does not move the probe.
+    state = afterAttempt(state, fail(false), 1_000, settings).state;
+    expect(state.nextProbeAt).toBe(1_000);
+    state = afterAttempt(state, fail(true), 1_000, settings).state;
+    expect(state).toMatchObject({ probeIntervalMs: 2_000, nextProbeAt: 3_000 });
+    for (let i = 0; i < 20; i++) state = afterAttempt(state, fail(true), 2_000, settings).state;
+    expect(state.probeIntervalMs).toBe(MAX_PROBE_INTERVAL_MS);
+  });
+
+  it("a successful probe drains, says recovered once, and resets the interval", () => {
+    const { state, changes } = run(healthy, [
+      [fail(), 0],
+      [fail(), 0],
+      [fail(), 0],
+      [fail(true), 1_000],
+      [{ kind: "success" }, 3_000],
+      [{ kind: "success" }, 3_001],
+    ]);
+    expect(changes).toEqual(["circuit-opened", "failing", "probe-failed", "recovered", "circuit-draining"]);
+    expect(state).toMatchObject({ circuit: "draining", health: "healthy", healthReason: null, failingSince: null, probeIntervalMs: 1_000 });
+    expect(routeJob(state, 3_001, false)).toBe("park");
+  });
+
+  it("a dead letter makes a healthy webhook failing without opening its circuit", () => {
+    const { state, changes } = run(healthy, [[fail(false, true), 0]]);
+    expect(changes).toEqual(["failing"]);
+    expect(state).toMatchObject({ circuit: "closed", health: "failing", healthReason: "retries exhausted; last: http_status: 500" });
+  });
+
+  it("disables after DISABLE_AFTER of continuous failure, and at once on 410 Gone; neutral errors change nothing", () => {
+    expect(run(healthy, [[fail(), 0], [fail(), 0], [fail(), 30_000], [fail(true), 60_000]]).changes).toEqual(["circuit-opened", "failing", "disabled"]);
+    expect(run(healthy, [[fail(), 0], [fail(), 60_000]]).state).toMatchObject({ health: "disabled", healthReason: "failing-too-long" });
+    expect(run(healthy, [[{ kind: "gone" }, 0]])).toMatchObject({ changes: ["disabled"], state: { health: "disabled", healthReason: "gone" } });
+    expect(run(healthy, [[{ kind: "neutral" }, 0]]).state).toBe(healthy);
+  });
+});
