@@ -37,7 +37,7 @@ Commands:
             with a fresh retry ladder (POST .../webhooks/:webhookId/recover);
             needs --webhook, --org and --since, and an active webhook
 
-Filters (all optional, combined with AND):
+List and replay filters (all optional, combined with AND):
   --org <id>          organization id
   --webhook <id>      webhook id
   --event <type>      event type, e.g. task.updated

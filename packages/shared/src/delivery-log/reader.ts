@@ -87,7 +87,7 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
 }
 
 /** What a recover sends again (CONTRACT §8): deliveries that ended without success. */
-export const RECOVERABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly DeliveryStatus[];
+const RECOVERABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly DeliveryStatus[];
 
 /** A webhook's deliveries created at or after `since` (on `createdAt`). */
 export type RecoverFilter = { organizationId: string; webhookId: string; since: Date };
