@@ -5,6 +5,7 @@ import { attemptsCollection, deliveriesCollection, deliveryIdFor, loadAttempts, 
 import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { afterEach, expect } from "vitest";
+import { recoverDeliveries } from "../services/admin-api/src/recover.js";
 import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -153,7 +154,7 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   expect(notifications).toEqual(["webhook.failing", "webhook.recovered"]);
 });
 
-test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail", { timeout: 60_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
+test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail; re-activated, a recover delivers them with their own ids", { timeout: 90_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
   const receiver = await startReceiver(() => ({ status: 500 }));
   cleanups.push(receiver.close);
   const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1, health: { failureThreshold: 2, probeIntervalMs: 500, disableAfterMs: 3_000 } });
@@ -168,4 +169,19 @@ test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked
   expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "failed" })).toBeGreaterThan(0);
   const types = (await readTopic(kafka, topics.notifications, 2)).map((m) => JSON.parse(String(m.value)).type);
   expect(types).toEqual(["webhook.failing", "webhook.disabled"]);
+
+  // Fixed and re-activated (what PATCH active: true writes; the route is tested in webhooks.int.test.ts), then recovered.
+  receiver.setResponder(() => ({ status: 200 }));
+  await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { active: true, health: "healthy", healthReason: null, failingSince: null, circuit: null, updatedAt: new Date() } });
+  await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: { $in: ["retrying", "pending"] } }), { timeout: 30_000 }).toBe(0);
+  const lost = await deliveriesCollection(mongo.db).find({ webhookId: hook._id, status: { $in: ["failed", "cancelled"] } }).toArray();
+  expect(lost.length).toBe(10 - (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })));
+  const before = receiver.requests.length;
+  const { matched } = await recoverDeliveries({ db: mongo.db, producer: pipeline.producer, topics, logger }, (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))!, new Date(0));
+  expect(matched).toBe(lost.length);
+  await receiver.waitFor((all) => all.length >= before + lost.length, 30_000);
+  const recovered = receiver.requests.slice(before).map((r) => r.headers["x-agiletune-delivery"]);
+  expect(new Set(recovered)).toEqual(new Set(lost.map((d) => d._id)));
+  await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" }), { timeout: 15_000 }).toBe(10);
+  expect(await webhooksCollection(mongo.db).findOne({ _id: hook._id })).toMatchObject({ active: true, health: "healthy" });
 });

@@ -1,6 +1,6 @@
 import { deliveryIdFor, deliveryJobSchema, type DeliveryDoc } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
-import { buildPingJob, buildRedeliverJob, buildReplayJob, storedPayload } from "./delivery-jobs.js";
+import { buildPingJob, buildRecoverJob, buildRedeliverJob, buildReplayJob, storedPayload } from "./delivery-jobs.js";
 
 const now = new Date("2026-03-20T12:00:00.000Z");
 
@@ -48,5 +48,13 @@ describe("delivery jobs", () => {
     const replay = buildReplayJob({ job }, now);
     expect(replay).toEqual({ ...job, dueAt: undefined, attempt: 0, source: "replay", enqueuedAt: now.getTime() });
     expect("dueAt" in replay).toBe(false);
+  });
+
+  it("recovers a delivery at attempt 0 with its stored payload, whatever its attempts so far", () => {
+    const payload = { event: "task.updated", timestamp: "2026-03-19T00:00:00Z", data: { id: "tsk_1" } };
+    const delivery = { _id: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3" };
+    const job = buildRecoverJob(delivery, payload, now);
+    expect(job).toEqual({ deliveryId: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3", ...payload, attempt: 0, source: "replay", enqueuedAt: now.getTime() });
+    expect(deliveryJobSchema.parse(job)).toEqual(job);
   });
 });

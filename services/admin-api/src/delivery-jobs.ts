@@ -3,7 +3,7 @@ import { newId } from "./credentials.js";
 
 /**
  * The jobs the admin API puts on `agiletune.deliveries` (CONTRACT §1): a ping, a manual
- * redelivery and a dead-letter replay. Pure: the routes and the CLI produce what these build.
+ * redelivery, a dead-letter replay and a recovered delivery. Pure: the routes and the CLI produce what these build.
  */
 
 /** What the dispatcher records on a delivery so it can be redelivered (it has no `data` field of its own). */
@@ -55,4 +55,24 @@ export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload,
 export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date): DeliveryJob {
   const { dueAt: _dueAt, ...job } = deadLetter.job;
   return { ...job, attempt: 0, source: "replay", enqueuedAt: now.getTime() };
+}
+
+/**
+ * A failed or cancelled delivery sent again by a recover (CONTRACT §8): same delivery id,
+ * the stored payload, attempt 0 with a fresh retry ladder and no due time, source `replay`
+ * (the dispatcher treats it like a replayed dead letter).
+ */
+export function buildRecoverJob(delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId">, payload: StoredPayload, now: Date): DeliveryJob {
+  return {
+    deliveryId: delivery._id,
+    webhookId: delivery.webhookId,
+    organizationId: delivery.organizationId,
+    eventId: delivery.eventId,
+    event: payload.event,
+    timestamp: payload.timestamp,
+    data: payload.data,
+    attempt: 0,
+    source: "replay",
+    enqueuedAt: now.getTime(),
+  };
 }

@@ -1,5 +1,6 @@
-// `pnpm dlq -- <list|replay> [filters]`: the dead-letter tools of the admin API for SREs,
-// sharing the replay code with POST /v1/admin/dlq/replay.
+// `pnpm dlq -- <list|replay|recover> [options]`: the dead-letter and recovery tools of the
+// admin API for SREs, sharing the replay code with POST /v1/admin/dlq/replay and the
+// recover code with POST .../webhooks/:webhookId/recover.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import {
@@ -11,30 +12,43 @@ import {
   listDeadLetters,
   loadConfig,
   prefixedTopicNames,
+  webhooksCollection,
   type TopicNames,
 } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";
 import { replayDeadLetters, type JobProducer } from "./dlq-replay.js";
-import { dlqReplaySchema, parseOr422, type DlqFilter } from "./schemas.js";
+import { recoverDeliveries } from "./recover.js";
+import { dlqReplaySchema, ID_PATTERN, parseOr422, parseRecover, type DlqFilter } from "./schemas.js";
 import { deadLetterView } from "./views.js";
 
 export const HELP = `Usage: pnpm dlq -- <command> [options]
 
-Dead-lettered deliveries (jobs that failed every retry).
+Dead-lettered deliveries (jobs that failed every retry), and recovery after an
+endpoint's outage.
 
 Commands:
   list      show the dead letters matching the filters, newest first
   replay    put the matching dead letters that were not replayed yet back on
             agiletune.deliveries at attempt 0, with a fresh retry ladder
+  recover   send again every delivery of one webhook created since a time whose
+            status is failed or cancelled, each with its delivery id, at attempt 0
+            with a fresh retry ladder (POST .../webhooks/:webhookId/recover);
+            needs --webhook, --org and --since, and an active webhook
 
-Filters (all optional, combined with AND):
+List and replay filters (all optional, combined with AND):
   --org <id>          organization id
   --webhook <id>      webhook id
   --event <type>      event type, e.g. task.updated
   --since <time>      dead-lettered at or after this ISO 8601 time (alias --from)
   --until <time>      dead-lettered before this ISO 8601 time (alias --to)
+
+Recover takes exactly:
+  --webhook <id>      the webhook
+  --org <id>          its organization
+  --since <time>      deliveries created at or after this ISO 8601 time (not in
+                      the future)
 
 Options:
   --dry-run           replay: only count what would be replayed
@@ -44,20 +58,28 @@ Options:
 
 Replay is at-least-once: each batch is produced first, then marked replayed.
 Running it twice replays nothing the second time, except dead letters that
-failed again in between. Connects with KAFKA_BROKERS, MONGO_URL, TOPIC_PREFIX.
+failed again in between. Recover likewise marks what it sent (pending,
+"recovered at ..."), so running it twice sends nothing the second time; a
+delivery without a stored payload cannot be sent and is reported as skipped.
+Connects with KAFKA_BROKERS, MONGO_URL, TOPIC_PREFIX.
 
 Examples:
   pnpm dlq -- list --webhook wh_123
   pnpm dlq -- replay --webhook wh_123 --since 2026-03-20T00:00:00Z --dry-run
   pnpm dlq -- replay --org org_42 --event task.updated
+  pnpm dlq -- recover --webhook wh_123 --org org_42 --since 2026-03-20T00:00:00Z
 `;
 
 export class UsageError extends Error {}
 
-export type DlqCommand = { command: "help" } | { command: "list"; filter: DlqFilter; limit: number; json: boolean } | { command: "replay"; filter: DlqFilter; dryRun: boolean; json: boolean };
+export type DlqCommand =
+  | { command: "help" }
+  | { command: "list"; filter: DlqFilter; limit: number; json: boolean }
+  | { command: "replay"; filter: DlqFilter; dryRun: boolean; json: boolean }
+  | { command: "recover"; organizationId: string; webhookId: string; since: Date; json: boolean };
 
-/** Parses the command line; throws UsageError with a message fit for stderr. */
-export function parseDlqArgs(argv: string[]): DlqCommand {
+/** Parses the command line (`now`: what `--since` must not be after); throws UsageError with a message fit for stderr. */
+export function parseDlqArgs(argv: string[], now: Date = new Date()): DlqCommand {
   const args = argv[0] === "--" ? argv.slice(1) : argv;
   let parsed;
   try {
@@ -86,7 +108,8 @@ export function parseDlqArgs(argv: string[]): DlqCommand {
   if (values.help || positionals.length === 0) return { command: "help" };
   const [command, ...extra] = positionals;
   if (extra.length) throw new UsageError(`unexpected argument: ${extra[0]}`);
-  if (command !== "list" && command !== "replay") throw new UsageError(`unknown command "${command}" (list or replay)`);
+  if (command !== "list" && command !== "replay" && command !== "recover") throw new UsageError(`unknown command "${command}" (list, replay or recover)`);
+  if (command === "recover") return parseRecoverArgs(values, now);
   const flagNames: Record<string, string> = { organizationId: "--org", webhookId: "--webhook", event: "--event", from: "--since", to: "--until" };
   let filter: DlqFilter;
   try {
@@ -112,10 +135,43 @@ export function parseDlqArgs(argv: string[]): DlqCommand {
   return { command, filter, dryRun: values["dry-run"] ?? false, json };
 }
 
+type ParsedValues = { [name: string]: string | boolean | undefined };
+
+/** `recover --webhook --org --since [--json]`: the route's path ids and body, as flags. */
+function parseRecoverArgs(values: ParsedValues, now: Date): DlqCommand {
+  const unrelated = ["event", "until", "to", "from", "dry-run", "limit"].filter((name) => values[name] !== undefined);
+  if (unrelated.length) throw new UsageError(`--${unrelated[0]} does not apply to recover (it takes --webhook, --org, --since)`);
+  const ids: Record<"webhook" | "org", string> = { webhook: "", org: "" };
+  for (const name of ["webhook", "org"] as const) {
+    const value = values[name];
+    if (typeof value !== "string") throw new UsageError(`--${name} is required for recover`);
+    if (!ID_PATTERN.test(value)) throw new UsageError(`--${name}: is not a valid id`);
+    ids[name] = value;
+  }
+  if (typeof values.since !== "string") throw new UsageError("--since is required for recover");
+  let since: Date;
+  try {
+    ({ since } = parseRecover({ since: values.since }, now));
+  } catch (err) {
+    if (err instanceof ApiError) throw new UsageError(err.details.map((d) => `--${d.field}: ${d.message}`).join("; "));
+    throw err;
+  }
+  return { command: "recover", organizationId: ids.org, webhookId: ids.webhook, since, json: values.json === true };
+}
+
 export type DlqCliDeps = { db: Db; producer: JobProducer; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
 
 /** Runs a parsed command against the injected clients. */
 export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }>, deps: DlqCliDeps): Promise<void> {
+  if (cmd.command === "recover") {
+    const webhook = await webhooksCollection(deps.db).findOne({ _id: cmd.webhookId, organizationId: cmd.organizationId }, { projection: { _id: 1, organizationId: 1, active: 1 } });
+    if (!webhook) throw new Error(`webhook ${cmd.webhookId} not found in organization ${cmd.organizationId}`);
+    const result = await recoverDeliveries(deps, webhook, cmd.since);
+    if (cmd.json) return deps.out(JSON.stringify(result));
+    const skipped = result.skipped ? `; ${result.skipped} skipped (no stored payload to send)` : "";
+    deps.out(`recovered ${result.matched} deliveries of ${cmd.webhookId} into ${deps.topics.deliveries}${skipped}`);
+    return;
+  }
   if (cmd.command === "list") {
     const docs = await listDeadLetters(deps.db, cmd.filter, { limit: cmd.limit });
     const items = docs.map(deadLetterView);
@@ -160,7 +216,7 @@ async function main(): Promise<number> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: "dlq-cli", logger });
   const producer = createProducer(kafka);
   try {
-    if (cmd.command === "replay" && !cmd.dryRun) await producer.connect();
+    if (cmd.command === "recover" || (cmd.command === "replay" && !cmd.dryRun)) await producer.connect();
     await runDlqCommand(cmd, { db: mongo.db, producer, topics: prefixedTopicNames(config.TOPIC_PREFIX), logger, out: (line) => process.stdout.write(`${line}\n`) });
     return 0;
   } finally {

@@ -66,6 +66,9 @@ export class ApiError extends Error {
 
 export const notFound = (what: string): ApiError => new ApiError("not_found", `${what} not found`);
 
+/** Ping, redeliver and recover: the dispatcher would only cancel what they queue. */
+export const inactiveWebhook = (): ApiError => new ApiError("conflict", "the webhook is inactive; activate it (PATCH active: true) first");
+
 export const validationFailed = (details: ErrorDetail[]): ApiError =>
   new ApiError("validation_failed", details.length === 1 ? `${details[0]!.field}: ${details[0]!.message}` : "the request is not valid", details);
 

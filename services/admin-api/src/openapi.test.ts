@@ -79,6 +79,13 @@ describe("OpenAPI document", () => {
     expect(schemas.CreateWebhook!.properties.secret).toMatchObject({ type: "string", minLength: 16, maxLength: 256 });
     expect(schemas.UpdateWebhook!.properties.secret).toMatchObject({ not: {} });
     expect(schemas.DlqReplay!.properties.from).toMatchObject({ type: "string", format: "date-time" });
+    // CONTRACT §8: the webhook's health fields, the rate limit and recover.
+    expect(schemas.Webhook!.properties.health.enum).toEqual(["healthy", "failing", "disabled"]);
+    expect(schemas.Webhook!.properties.rateLimitPerSecond).toMatchObject({ anyOf: [{ type: "integer", minimum: 1, maximum: 10_000 }, { type: "null" }] });
+    expect(schemas.CreateWebhook!.properties.rateLimitPerSecond).toMatchObject({ type: "integer", minimum: 1, maximum: 10_000 });
+    expect(schemas.UpdateWebhook!.properties.rateLimitPerSecond).toMatchObject({ anyOf: [{ type: "integer", minimum: 1, maximum: 10_000 }, { type: "null" }] });
+    expect(schemas.Recover).toMatchObject({ type: "object", required: ["since"], additionalProperties: false, properties: { since: { type: "string", format: "date-time" } } });
+    expect(schemas.RecoverResult).toMatchObject({ required: ["matched"], additionalProperties: false });
     // Every response and request schema is a component; every component is used.
     const used = new Set([...JSON.stringify(doc.paths).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!));
     for (const name of Object.keys(schemas)) {
@@ -103,5 +110,8 @@ describe("OpenAPI document", () => {
     expect(byId.healthz).toEqual([200, 405]);
     expect(byId.replayDeadLetters).toEqual([200, 400, 401, 403, 405, 413, 415, 422, 503]);
     expect(byId.pingWebhook).toEqual([202, 400, 401, 403, 404, 405, 409, 413, 415, 422, 503]);
+    expect(byId.recoverDeliveries).toEqual([202, 400, 401, 403, 404, 405, 409, 413, 415, 422, 503]);
+    expect(operation("recoverDeliveries").requestBody).toEqual({ required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Recover" } } } });
+    expect(operation("recoverDeliveries").responses["202"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/RecoverResult" });
   });
 });

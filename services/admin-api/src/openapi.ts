@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { errorBodySchema } from "./errors.js";
-import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, pathParamSchemas, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
+import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, pathParamSchemas, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
 import {
   acceptedSchema,
   apiKeySchema,
@@ -13,6 +13,7 @@ import {
   healthSchema,
   openApiDocumentSchema,
   readySchema,
+  recoverResultSchema,
   webhookListSchema,
   webhookSchema,
   webhookWithSecretSchema,
@@ -68,6 +69,16 @@ export const OPERATIONS: OperationSpec[] = [
   { method: "get", path: `${HOOK}/deliveries`, operationId: "listDeliveries", summary: "Delivery log, newest first", auth: "organization", query: deliveriesQuerySchema, success: [200, deliveryListSchema], errors: [404, 422] },
   { method: "get", path: `${HOOK}/deliveries/:deliveryId`, operationId: "getDelivery", summary: "One delivery with every attempt", auth: "organization", success: [200, deliverySchema], errors: [404] },
   { method: "post", path: `${HOOK}/deliveries/:deliveryId/redeliver`, operationId: "redeliver", summary: "One manual attempt of the delivery now (same delivery id)", auth: "organization", body: { schema: emptyBodySchema, required: false }, success: [202, acceptedSchema], errors: [404, 409, 503] },
+  {
+    method: "post",
+    path: `${HOOK}/recover`,
+    operationId: "recoverDeliveries",
+    summary: "Send again every failed or cancelled delivery created since a time, each with its delivery id and a fresh retry ladder (the webhook must be active)",
+    auth: "organization",
+    body: { schema: recoverSchema, required: true },
+    success: [202, recoverResultSchema],
+    errors: [404, 409, 503],
+  },
   { method: "get", path: "/v1/admin/dlq", operationId: "listDeadLetters", summary: "Operator: dead-lettered deliveries, newest first", auth: "operator", query: dlqQuerySchema, success: [200, deadLetterListSchema], errors: [422] },
   { method: "post", path: "/v1/admin/dlq/replay", operationId: "replayDeadLetters", summary: "Operator: replay matching, not yet replayed dead letters with a fresh retry ladder", auth: "operator", body: { schema: dlqReplaySchema, required: false }, success: [200, dlqReplayResultSchema], errors: [503] },
 ];
@@ -188,7 +199,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: "AgileTune Webhooks admin API",
       version: "1.0.0",
       description:
-        "Manage webhooks, secrets, delivery logs, redeliveries and dead letters. Authenticate with `Authorization: Bearer <token>`: the operator token (ADMIN_TOKEN) or an organization API key. Errors are `{error: {code, message, details}}`.",
+        "Manage webhooks, secrets, delivery logs, redeliveries, recovery after an outage and dead letters. Authenticate with `Authorization: Bearer <token>`: the operator token (ADMIN_TOKEN) or an organization API key. Errors are `{error: {code, message, details}}`.",
     },
     servers: [{ url: "http://localhost:8080" }],
     security: [{ bearerAuth: [] }],

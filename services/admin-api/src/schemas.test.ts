@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./errors.js";
-import { createWebhookSchema, deliveriesQuerySchema, dlqReplaySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
+import { createWebhookSchema, deliveriesQuerySchema, dlqReplaySchema, parseOr422, parseQuery, parseRecover, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
 
 function details(fn: () => unknown) {
   try {
@@ -45,6 +45,11 @@ describe("createWebhookSchema", () => {
     [{ ...valid, description: "bad \ud800 surrogate" }, [{ field: "description", message: "must be valid Unicode (no unpaired surrogates)" }]],
     [{ ...valid, description: "d".repeat(501) }, [{ field: "description", message: "must be at most 500 characters" }]],
     [{ ...valid, active: "yes" }, [{ field: "active", message: "must be true or false" }]],
+    [{ ...valid, rateLimitPerSecond: 0 }, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]],
+    [{ ...valid, rateLimitPerSecond: 10_001 }, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]],
+    [{ ...valid, rateLimitPerSecond: 2.5 }, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]],
+    [{ ...valid, rateLimitPerSecond: "5" }, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]],
+    [{ ...valid, rateLimitPerSecond: null }, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]],
     [[valid], [{ field: "(body)", message: "Invalid input: expected object, received array" }]],
   ])("refuses %#", (body, expected) => {
     expect(details(() => parseOr422(createWebhookSchema, body))).toEqual(expected);
@@ -58,9 +63,38 @@ describe("createWebhookSchema", () => {
 describe("updateWebhookSchema and rotateSecretSchema", () => {
   it("accepts a partial change and refuses an empty one or the secret", () => {
     expect(parseOr422(updateWebhookSchema, { active: false })).toEqual({ active: false });
-    expect(details(() => parseOr422(updateWebhookSchema, {}))).toEqual([{ field: "(body)", message: "must change at least one of url, contentType, events, active, description" }]);
+    expect(details(() => parseOr422(updateWebhookSchema, {}))).toEqual([{ field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond" }]);
     expect(details(() => parseOr422(updateWebhookSchema, { secret: "0123456789abcdef" }))).toEqual([{ field: "secret", message: "cannot be changed here; use POST .../secret/rotate" }]);
     expect(parseOr422(rotateSecretSchema, {})).toEqual({});
+  });
+
+  it("takes a rate limit from 1 to 10000, or null to remove it", () => {
+    expect(parseOr422(createWebhookSchema, { ...valid, rateLimitPerSecond: 1 })).toMatchObject({ rateLimitPerSecond: 1 });
+    expect(parseOr422(updateWebhookSchema, { rateLimitPerSecond: 10_000 })).toEqual({ rateLimitPerSecond: 10_000 });
+    expect(parseOr422(updateWebhookSchema, { rateLimitPerSecond: null })).toEqual({ rateLimitPerSecond: null });
+    for (const rateLimitPerSecond of [0, -1, 10_001, 1.5, "10", true, Number.MAX_SAFE_INTEGER + 2]) {
+      expect(details(() => parseOr422(updateWebhookSchema, { rateLimitPerSecond }))).toEqual([{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000, or null to remove the limit" }]);
+    }
+  });
+});
+
+describe("parseRecover", () => {
+  const now = new Date("2026-03-20T12:00:00.000Z");
+
+  it("takes since up to now, with any offset", () => {
+    expect(parseRecover({ since: "2026-03-20T12:00:00Z" }, now)).toEqual({ since: now });
+    expect(parseRecover({ since: "2026-03-20T10:00:00-01:00" }, now)).toEqual({ since: new Date("2026-03-20T11:00:00Z") });
+  });
+
+  it.each([
+    [{ since: "2026-03-20T12:00:00.001Z" }, [{ field: "since", message: "must not be in the future (now is 2026-03-20T12:00:00.000Z)" }]],
+    [{ since: "last tuesday" }, [{ field: "since", message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }]],
+    [{ since: "2026-02-30T00:00:00Z" }, [{ field: "since", message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }]],
+    [{}, [{ field: "since", message: "is required" }]],
+    [{ since: "2026-03-20T00:00:00Z", until: "x" }, [{ field: "until", message: "is not a known field" }]],
+    [undefined, [{ field: "(body)", message: "a JSON object body is required" }]],
+  ])("refuses %j", (body, expected) => {
+    expect(details(() => parseRecover(body, now))).toEqual(expected);
   });
 });
 

@@ -18,6 +18,9 @@ export const DESCRIPTION_MAX_LENGTH = 500;
 export const MAX_EVENTS_PER_WEBHOOK = 50;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
+/** CONTRACT §8: a webhook's rate limit, requests per second. */
+export const RATE_LIMIT_MIN = 1;
+export const RATE_LIMIT_MAX = 10_000;
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -75,6 +78,9 @@ const eventsField = z
 
 const contentTypeField = z.enum(WEBHOOK_CONTENT_TYPES, 'must be "json" or "form"');
 const descriptionField = text(DESCRIPTION_MAX_LENGTH);
+const rateLimitMessage = `must be a whole number from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_MAX}`;
+/** A rate limit; every refusal says `message`. */
+const rateLimitField = (message: string) => z.int(message).min(RATE_LIMIT_MIN, message).max(RATE_LIMIT_MAX, message);
 
 export const createWebhookSchema = z
   .strictObject({
@@ -84,6 +90,7 @@ export const createWebhookSchema = z
     events: eventsField,
     active: z.boolean("must be true or false").optional(),
     description: descriptionField.optional(),
+    rateLimitPerSecond: rateLimitField(rateLimitMessage).optional().meta({ description: "requests per second its URL may receive, on all dispatchers together; absent: no limit" }),
   })
   .meta({ id: "CreateWebhook" });
 export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
@@ -93,8 +100,12 @@ export const updateWebhookSchema = z
     url: urlField.optional(),
     contentType: contentTypeField.optional(),
     events: eventsField.optional(),
-    active: z.boolean("must be true or false").optional(),
+    active: z.boolean("must be true or false").optional().meta({ description: "true on an inactive (or disabled) webhook also makes it healthy with a closed circuit" }),
     description: descriptionField.optional(),
+    rateLimitPerSecond: rateLimitField(`${rateLimitMessage}, or null to remove the limit`)
+      .nullable()
+      .optional()
+      .meta({ description: "requests per second its URL may receive, on all dispatchers together; null removes the limit" }),
     // Named so the 422 says where to go instead of just "unknown field"; documented as
     // never valid (`not: {}`).
     secret: z
@@ -103,7 +114,7 @@ export const updateWebhookSchema = z
       .optional()
       .meta({ not: {}, description: "cannot be changed here; use POST .../secret/rotate" }),
   })
-  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description")
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond")
   .meta({ id: "UpdateWebhook", minProperties: 1 });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
@@ -113,7 +124,22 @@ export const rotateSecretSchema = z.strictObject({ secret: secretField.optional(
 /** An empty body (`{}` or none at all) for routes that take no input. */
 export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 
-const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }).transform((s) => new Date(s));
+// A missing value keeps zod's own message, which zodDetails turns into "is required".
+const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
+
+/**
+ * Recover (CONTRACT §8): `since` is required and not in the future. The future check
+ * needs the request's clock, so it is in `parseRecover`, not in the schema.
+ */
+export const recoverSchema = z.strictObject({ since: isoTime.meta({ description: "resend the failed and cancelled deliveries created at or after this time (not in the future)" }) }).meta({ id: "Recover" });
+export type RecoverInput = z.output<typeof recoverSchema>;
+
+/** Parses a recover body, or the 422 naming `since`, the route's and the CLI's check alike. */
+export function parseRecover(value: unknown, now: Date): RecoverInput {
+  const input = parseOr422(recoverSchema, value);
+  if (input.since.getTime() > now.getTime()) throw validationFailed([{ field: "since", message: `must not be in the future (now is ${now.toISOString()})` }]);
+  return input;
+}
 
 const eventFilter = z.string().refine((e) => isEventType(e) || e === "ping", "is not a known event type");
 
@@ -172,8 +198,16 @@ export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
       details.push({ field: name(issue.path), message: issue.message });
     }
   }
-  // A huge wrong input must not produce a huge error response.
-  return details.slice(0, 20);
+  // One complaint once (a value can fail two checks that say the same, e.g. an integer
+  // both unsafe and over the maximum); a huge wrong input must not produce a huge response.
+  const seen = new Set<string>();
+  const unique = details.filter((d) => {
+    const key = `${d.field}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.slice(0, 20);
 }
 
 /** Parses or throws the 422 whose details name every offending field. */

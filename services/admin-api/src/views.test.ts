@@ -84,6 +84,23 @@ describe("views against their schemas", () => {
     expect(ajv.getSchema("#/components/schemas/Webhook")!({ ...view, secretSealed: "x" })).toBe(false);
   });
 
+  it("a webhook's health (CONTRACT §8): null where a document stored before it has no field, the stored values otherwise, never the circuit", () => {
+    expect(webhookView(webhook)).toMatchObject({ health: "failing", healthReason: null, failingSince: null, rateLimitPerSecond: null });
+    const disabled: WebhookDoc = {
+      ...webhook,
+      active: false,
+      health: "disabled",
+      healthReason: "failing-too-long",
+      failingSince: t0,
+      rateLimitPerSecond: 25,
+      circuit: { state: "open", openedAt: t0, nextProbeAt: t0, probeIntervalMs: 30_000 },
+    };
+    const view = webhookView(disabled);
+    expectConforms(webhookSchema, "Webhook", view);
+    expect(view).toMatchObject({ active: false, health: "disabled", healthReason: "failing-too-long", failingSince: t0.toISOString(), rateLimitPerSecond: 25 });
+    expect(view).not.toHaveProperty("circuit");
+  });
+
   it("a delivery, in the list and alone with its attempts (no response, no error, no attempt at all)", () => {
     expectConforms(deliverySummarySchema, "DeliverySummary", deliverySummaryView(delivery));
     expectConforms(deliverySchema, "Delivery", deliveryView(delivery, [attempt, { ...attempt, attempt: 1, outcome: "succeeded", response: null, error: null }]));

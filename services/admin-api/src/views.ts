@@ -12,6 +12,7 @@ import {
   type WebhookDoc,
 } from "@agiletune/shared";
 import { z } from "zod";
+import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "./schemas.js";
 import { MAX_URL_LENGTH } from "./url-guard.js";
 
 /**
@@ -57,6 +58,9 @@ export const webhookSchema = z
     events: z.array(z.enum([ALL_EVENTS, ...EVENT_TYPES])),
     active: z.boolean(),
     health: z.enum(WEBHOOK_HEALTHS),
+    healthReason: z.string().nullable().meta({ description: "why it is failing or disabled (e.g. gone, failing-too-long); null when healthy" }),
+    failingSince: isoDateTime.nullable().meta({ description: "start of the current run of failures; null when healthy" }),
+    rateLimitPerSecond: z.int().min(RATE_LIMIT_MIN).max(RATE_LIMIT_MAX).nullable().meta({ description: "requests per second its URL may receive; null: no limit" }),
     description: z.string(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
@@ -140,6 +144,10 @@ export type DeadLetterView = z.output<typeof deadLetterSchema>;
 export const deadLetterListSchema = listOf(deadLetterSchema, "DeadLetterList");
 export type DeadLetterList = z.output<typeof deadLetterListSchema>;
 
+/** Recover: how many deliveries were sent again. */
+export const recoverResultSchema = z.strictObject({ matched: count.meta({ description: "failed or cancelled deliveries sent again" }) }).meta({ id: "RecoverResult" });
+export type RecoverResult = z.output<typeof recoverResultSchema>;
+
 export const dlqReplayResultSchema = z.strictObject({ dryRun: z.boolean(), matched: count, replayed: count }).meta({ id: "DlqReplayResult" });
 export type DlqReplayResult = z.output<typeof dlqReplayResultSchema>;
 
@@ -153,6 +161,10 @@ export function webhookView(doc: WebhookDoc): WebhookView {
     events: doc.events as WebhookView["events"],
     active: doc.active,
     health: doc.health,
+    // Absent on webhooks stored before CONTRACT §8.
+    healthReason: doc.healthReason ?? null,
+    failingSince: iso(doc.failingSince),
+    rateLimitPerSecond: doc.rateLimitPerSecond ?? null,
     description: doc.description,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),

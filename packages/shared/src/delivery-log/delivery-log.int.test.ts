@@ -3,8 +3,8 @@
 import { integrationTest as test } from "@agiletune/local-infra/fixtures";
 import { expect } from "vitest";
 import type { DeliveryJob } from "../delivery-job.js";
-import { attemptsCollection, deadLettersCollection, deliveriesCollection, type AttemptRecord } from "./documents.js";
-import { countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markReplayed, nextReplayable } from "./reader.js";
+import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, type AttemptRecord } from "./documents.js";
+import { countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable } from "./reader.js";
 import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 
 const T0 = Date.parse("2026-03-20T12:00:00Z");
@@ -111,4 +111,50 @@ test("a pending ping entry is kept until attempted, and can be forgotten only wh
   await log.recordAttempt(ping, { id: "p0", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
   await forgetPendingDelivery(mongo.db, "dlv_9");
   expect((await deliveriesCollection(mongo.db).findOne({ _id: "dlv_9" }))?.status).toBe("succeeded");
+});
+
+test("recover: failed and cancelled entries since a time, oldest first by position; marks apply only to unchanged entries and earlier dead letters", async ({ mongo }) => {
+  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+  const statuses = ["failed", "succeeded", "cancelled", "retrying", "parked", "failed", "pending", "cancelled", "failed"] as const;
+  const entries = statuses.map((status, i) => newDeliveryEntry(jobOf(i + 1), new Date(T0 + Math.floor(i / 2) * 1_000), { status, statusReason: `was ${status}` }));
+  // Another webhook and another organization with the same webhook id never match.
+  entries.push(newDeliveryEntry(jobOf(20, { webhookId: "wh_2" }), new Date(T0 + 1_000), { status: "failed" }));
+  entries.push(newDeliveryEntry(jobOf(21, { organizationId: "org_2" }), new Date(T0 + 1_000), { status: "failed" }));
+  await deliveriesCollection(mongo.db).insertMany(entries);
+  const filter = { organizationId: "org_1", webhookId: "wh_1", since: new Date(T0 + 1_000) };
+
+  // dlv_1 is older than since; dlv_3 and dlv_4 share a time: the id orders them.
+  const first = await nextRecoverable(mongo.db, filter, undefined, 2);
+  expect(first.map((d) => [d._id, d.status])).toEqual([
+    ["dlv_3", "cancelled"],
+    ["dlv_6", "failed"],
+  ]);
+  const last = first[1]!;
+  const rest = await nextRecoverable(mongo.db, filter, { at: last.createdAt, id: last._id }, 50);
+  expect(rest.map((d) => d._id)).toEqual(["dlv_8", "dlv_9"]);
+
+  // dlv_6 was dead-lettered before the recover, dlv_9 after it (it failed again since): only dlv_6's mark applies.
+  await log.recordDeadLetter(jobOf(6), "retries exhausted");
+  await log.drain();
+  const at = new Date(T0 + 60_000);
+  await new DeliveryLogWriter(mongo.db, { now: () => at.getTime() + 1 }).recordDeadLetter(jobOf(9), "retries exhausted");
+  // The dispatcher logged dlv_8 again between the read and the mark (cancelled again, the
+  // same status): its log stays, recognised by its time.
+  await deliveriesCollection(mongo.db).updateOne({ _id: "dlv_8" }, { $set: { statusReason: "the webhook was deactivated", updatedAt: new Date(T0 + 59_000) } });
+  await markRecovered(mongo.db, [...first, ...rest], at);
+
+  const after = await deliveriesCollection(mongo.db).find({}, { projection: { payload: 0, attempts: 0 } }).sort({ _id: 1 }).toArray();
+  const byId = Object.fromEntries(after.map((d) => [d._id, d]));
+  for (const id of ["dlv_3", "dlv_6", "dlv_9"]) expect(byId[id]).toMatchObject({ status: "pending", statusReason: "recovered at 2026-03-20T12:01:00.000Z", nextAttemptAt: null, updatedAt: at });
+  expect(byId.dlv_8).toMatchObject({ status: "cancelled", statusReason: "the webhook was deactivated" });
+  expect(byId.dlv_1).toMatchObject({ status: "failed", statusReason: "was failed" });
+  expect(byId.dlv_20).toMatchObject({ status: "failed" });
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: "dlv_6" })).toMatchObject({ replayedAt: at, replayCount: 1 });
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: "dlv_9" })).toMatchObject({ replayedAt: null, replayCount: 0 });
+  // Left to recover since then: only what the marks did not touch.
+  expect((await nextRecoverable(mongo.db, filter, undefined, 50)).map((d) => d._id)).toEqual(["dlv_8"]);
+  expect((await nextRecoverable(mongo.db, { ...filter, since: new Date(T0) }, undefined, 50)).map((d) => d._id)).toEqual(["dlv_1", "dlv_8"]);
+  // A second mark of the same read changes nothing more.
+  await markRecovered(mongo.db, first, new Date(T0 + 120_000));
+  expect((await deliveriesCollection(mongo.db).findOne({ _id: "dlv_3" }))!.updatedAt).toEqual(at);
 });

@@ -1,4 +1,4 @@
-import type { Db, Filter } from "mongodb";
+import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
 import { attemptsCollection, deadLettersCollection, deliveriesCollection, idsStoredApart, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
@@ -98,4 +98,54 @@ export function oldestParked(db: Db, webhookId: string, limit: number, exclude: 
 export function jobOfParked(doc: DeliveryDoc): DeliveryJob | null {
   if (!doc.payload || !doc.parkedJob) return null;
   return { deliveryId: doc._id, webhookId: doc.webhookId, organizationId: doc.organizationId, eventId: doc.eventId, event: doc.event, timestamp: doc.payload.timestamp, data: doc.payload.data, ...doc.parkedJob };
+}
+
+/** What a recover sends again (CONTRACT §8): deliveries that ended without success. */
+const RECOVERABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly DeliveryStatus[];
+
+/** A webhook's deliveries created at or after `since` (on `createdAt`). */
+export type RecoverFilter = { organizationId: string; webhookId: string; since: Date };
+
+/**
+ * The next `limit` failed or cancelled deliveries of a webhook created since
+ * `filter.since`, oldest first, strictly after `after` in (createdAt, _id) order, with
+ * their payloads (the recover resends them). A position rather than re-querying the
+ * status, so an entry whose mark did not apply, or that cannot be sent (no payload), is
+ * taken once per run, never forever. Batches of at most REPLAY_BATCH_SIZE keep a page of
+ * large payloads in bounds and the marks under FerretDB's update limit.
+ */
+export function nextRecoverable(db: Db, filter: RecoverFilter, after: ListPosition | undefined, limit: number): Promise<DeliveryDoc[]> {
+  const query: Filter<DeliveryDoc> = { webhookId: filter.webhookId, organizationId: filter.organizationId, status: { $in: [...RECOVERABLE_STATUSES] }, createdAt: { $gte: filter.since } };
+  const position: Filter<DeliveryDoc> = after ? { $or: [{ createdAt: { $gt: after.at } }, { createdAt: after.at, _id: { $gt: after.id } }] } : {};
+  return deliveriesCollection(db)
+    .find({ $and: [query, position] })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(Math.min(limit, REPLAY_BATCH_SIZE))
+    .toArray();
+}
+
+/**
+ * Marks deliveries a recover has just produced (after the broker acknowledged them):
+ * each entry becomes `pending` with statusReason "recovered at <time>" and no due time,
+ * so a second recover right after does not send it again; its dead letter, if it has one,
+ * counts as replayed (`replayedAt`, `replayCount + 1`), so a DLQ replay does not send it
+ * a third time.
+ *
+ * Each mark applies only while the entry is as it was read (same status and `updatedAt`):
+ * if the dispatcher logged the resent job first (it may be that fast), what it logged
+ * stays. A dead letter is marked only if it was dead-lettered before `at`, so one that
+ * fails again after this recover stays replayable. A crash before the marks resends the
+ * batch on the next recover: at-least-once, same delivery ids.
+ */
+export async function markRecovered(db: Db, batch: Pick<DeliveryDoc, "_id" | "status" | "updatedAt">[], at: Date): Promise<void> {
+  if (batch.length === 0) return;
+  const marks: AnyBulkWriteOperation<DeliveryDoc>[] = batch.map((d) => ({
+    updateOne: {
+      filter: { _id: d._id, status: d.status, updatedAt: d.updatedAt },
+      update: { $set: { status: "pending", statusReason: `recovered at ${at.toISOString()}`, nextAttemptAt: null, updatedAt: at } },
+    },
+  }));
+  await deliveriesCollection(db).bulkWrite(marks, { ordered: false });
+  // One statement: `_id: {$in}` (dead letters are keyed by delivery id).
+  await deadLettersCollection(db).updateMany({ _id: { $in: batch.map((d) => d._id) }, replayedAt: null, deadLetteredAt: { $lte: at } }, { $set: { replayedAt: at }, $inc: { replayCount: 1 } });
 }

@@ -2,10 +2,10 @@ import { findDelivery as findLoggedDelivery, forgetPendingDelivery, listDeliveri
 import { readJsonBody } from "../body.js";
 import { decodeCursor, page } from "../cursor.js";
 import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs.js";
-import { ApiError, notFound } from "../errors.js";
-import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery } from "../schemas.js";
-
-import { deliverySummaryView, deliveryView, type Accepted, type DeliveryList } from "../views.js";
+import { ApiError, inactiveWebhook, notFound } from "../errors.js";
+import { recoverDeliveries } from "../recover.js";
+import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery, parseRecover } from "../schemas.js";
+import { deliverySummaryView, deliveryView, type Accepted, type DeliveryList, type RecoverResult } from "../views.js";
 import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
 
@@ -16,11 +16,7 @@ async function noInput(ctx: Ctx): Promise<void> {
   parseOr422(emptyBodySchema, (await readJsonBody(ctx)) ?? {});
 }
 
-function inactive(): ApiError {
-  return new ApiError("conflict", "the webhook is inactive; activate it (PATCH active: true) first");
-}
-
-/** Ping, delivery log and redelivery. */
+/** Ping, delivery log, redelivery and recover. */
 export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void {
   const guard = [authenticated(deps), organizationScoped] as const;
   const log = deps.logger.child({ component: "deliveries" });
@@ -28,7 +24,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
   router.post(`${BASE}/ping`, ...guard, async (ctx) => {
     await noInput(ctx);
     const webhook = await findWebhook(deps, ctx);
-    if (!webhook.active) throw inactive();
+    if (!webhook.active) throw inactiveWebhook();
     const now = deps.clock();
     const job = buildPingJob(webhook, now);
     // Known to the log before the dispatcher can see it, so GET finds it as `pending`.
@@ -70,7 +66,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     await noInput(ctx);
     const webhook = await findWebhook(deps, ctx);
     const delivery = await findDelivery(ctx, webhook);
-    if (!webhook.active) throw inactive();
+    if (!webhook.active) throw inactiveWebhook();
     const payload = storedPayload(delivery);
     if (!payload) {
       throw new ApiError("conflict", "this delivery has no stored payload to send again (it has not been attempted yet, or was logged before payloads were kept)");
@@ -80,5 +76,15 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
     ctx.status = 202;
     ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
+  });
+
+  // CONTRACT §8: every failed or cancelled delivery since a time, again, with a fresh ladder.
+  router.post(`${BASE}/recover`, ...guard, async (ctx) => {
+    const { since } = parseRecover(await readJsonBody(ctx), deps.clock());
+    const webhook = await findWebhook(deps, ctx);
+    // The response stays `{matched}` (CONTRACT §8); what was skipped is in the log.
+    const { matched } = await recoverDeliveries(deps, webhook, since);
+    ctx.status = 202;
+    ctx.body = { matched } satisfies RecoverResult;
   });
 }

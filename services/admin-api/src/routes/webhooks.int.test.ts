@@ -1,4 +1,4 @@
-import { decryptSecret, findActiveWebhooks, subscribes, webhooksCollection } from "@agiletune/shared";
+import { decryptSecret, findActiveWebhooks, subscribes, webhooksCollection, type WebhookDoc } from "@agiletune/shared";
 import { expect } from "vitest";
 import { apiTest as test } from "../testing/api-fixture.js";
 import { startTestApi } from "../testing/api-harness.js";
@@ -23,6 +23,9 @@ test("create, read, list, update, rotate and delete a webhook", async ({ api, mo
     events: valid.events,
     active: true,
     health: "healthy",
+    healthReason: null,
+    failingSince: null,
+    rateLimitPerSecond: null,
     description: "CI — déploiements 🚀",
     createdAt: t0.toISOString(),
     updatedAt: t0.toISOString(),
@@ -212,7 +215,7 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
     { field: "secret", message: "cannot be changed here; use POST .../secret/rotate" },
   ]);
   await expectError(api.request("PATCH", path, { body: {} }), 422, "validation_failed", [
-    { field: "(body)", message: "must change at least one of url, contentType, events, active, description" },
+    { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond" },
   ]);
   await expectError(api.request("PATCH", path, { body: { active: null } }), 422, "validation_failed");
   await expectError(api.request("POST", `${path}/secret/rotate`, { body: { secret: "short" } }), 422, "validation_failed", [{ field: "secret", message: "must be at least 16 characters" }]);
@@ -235,4 +238,87 @@ test("accepts private URLs when ALLOW_PRIVATE_URLS=true", async ({ mongo, kafka,
   } finally {
     await api.close();
   }
+});
+
+test("rate limit: set at creation, changed and removed by PATCH, validated; stored as given", async ({ api, mongo }) => {
+  const created = await api.request("POST", ORG, { body: { ...valid, rateLimitPerSecond: 50 } });
+  expect(created.status).toBe(201);
+  expect(created.json).toMatchObject({ health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 50 });
+  const path = `${ORG}/${created.json.id}`;
+  // New webhooks start healthy with every §8 field stored (null), the circuit closed.
+  expect(await webhooksCollection(mongo.db).findOne({ _id: created.json.id })).toMatchObject({ health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 50, circuit: null });
+  expect((await api.request("GET", path)).json.rateLimitPerSecond).toBe(50);
+
+  expect((await api.request("PATCH", path, { body: { rateLimitPerSecond: 10_000 } })).json.rateLimitPerSecond).toBe(10_000);
+  expect((await api.request("GET", path)).json.rateLimitPerSecond).toBe(10_000);
+  const removed = await api.request("PATCH", path, { body: { rateLimitPerSecond: null } });
+  expect([removed.status, removed.json.rateLimitPerSecond]).toEqual([200, null]);
+  expect((await webhooksCollection(mongo.db).findOne({ _id: created.json.id }))!.rateLimitPerSecond).toBeNull();
+  expect((await api.request("PATCH", path, { body: { rateLimitPerSecond: 1 } })).json.rateLimitPerSecond).toBe(1);
+
+  const patchMessage = "must be a whole number from 1 to 10000, or null to remove the limit";
+  for (const rateLimitPerSecond of [0, 10_001, 2.5, "10", -3, true]) {
+    const res = await api.request("PATCH", path, { body: { rateLimitPerSecond } });
+    expect([res.status, res.json.error.details]).toEqual([422, [{ field: "rateLimitPerSecond", message: patchMessage }]]);
+  }
+  for (const rateLimitPerSecond of [0, 10_001, 1.5, null, "5"]) {
+    const res = await api.request("POST", ORG, { body: { ...valid, rateLimitPerSecond } });
+    expect([res.status, res.json.error.details]).toEqual([422, [{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000" }]]);
+  }
+  expect((await api.request("GET", path)).json.rateLimitPerSecond).toBe(1);
+  expect(await webhooksCollection(mongo.db).countDocuments()).toBe(1);
+  expect((await api.request("POST", ORG, { body: valid })).json.rateLimitPerSecond).toBeNull();
+});
+
+test("health (CONTRACT §8): the view shows what the dispatcher stored; active:true revives an inactive webhook healthy with a closed circuit, and only an inactive one", async ({ api, mongo }) => {
+  const t0 = new Date("2026-03-20T12:00:00.000Z");
+  api.clockAt(t0);
+  const webhooks = webhooksCollection(mongo.db);
+  const create = async () => (await api.request("POST", ORG, { body: valid })).json.id as string;
+  const circuit = { state: "open" as const, openedAt: new Date(t0.getTime() - 3_600_000), nextProbeAt: new Date(t0.getTime() + 30_000), probeIntervalMs: 60_000 };
+  const failingSince = new Date(t0.getTime() - 5 * 86_400_000);
+
+  // Disabled by the dispatcher after a long failure (as it writes it).
+  const disabled = await create();
+  await webhooks.updateOne({ _id: disabled }, { $set: { active: false, health: "disabled", healthReason: "failing-too-long", failingSince, circuit } });
+  expect((await api.request("GET", `${ORG}/${disabled}`)).json).toMatchObject({ active: false, health: "disabled", healthReason: "failing-too-long", failingSince: failingSince.toISOString() });
+  // Changing something else leaves it disabled.
+  expect((await api.request("PATCH", `${ORG}/${disabled}`, { body: { description: "still off" } })).json).toMatchObject({ active: false, health: "disabled", healthReason: "failing-too-long" });
+  api.clockAt(new Date(t0.getTime() + 1000));
+  const revived = await api.request("PATCH", `${ORG}/${disabled}`, { body: { active: true, rateLimitPerSecond: 5 } });
+  expect(revived.status).toBe(200);
+  expect(revived.json).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 5, description: "still off", updatedAt: new Date(t0.getTime() + 1000).toISOString() });
+  expect(await webhooks.findOne({ _id: disabled })).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null, circuit: null });
+
+  // Gone (410): the same.
+  const gone = await create();
+  await webhooks.updateOne({ _id: gone }, { $set: { active: false, health: "disabled", healthReason: "gone", failingSince: null } });
+  expect((await api.request("PATCH", `${ORG}/${gone}`, { body: { active: true } })).json).toMatchObject({ active: true, health: "healthy", healthReason: null });
+
+  // Active and failing, circuit open: active:true changes nothing of its health, nor does active:false.
+  const failing = await create();
+  await webhooks.updateOne({ _id: failing }, { $set: { health: "failing", healthReason: "HTTP 503", failingSince, circuit } });
+  const stillFailing = { health: "failing", healthReason: "HTTP 503", failingSince: failingSince.toISOString() };
+  expect((await api.request("PATCH", `${ORG}/${failing}`, { body: { active: true } })).json).toMatchObject({ active: true, ...stillFailing });
+  expect((await webhooks.findOne({ _id: failing }))!.circuit).toEqual(circuit);
+  expect((await api.request("PATCH", `${ORG}/${failing}`, { body: { active: false } })).json).toMatchObject({ active: false, ...stillFailing });
+  expect((await webhooks.findOne({ _id: failing }))!.circuit).toEqual(circuit);
+  // ...until it is inactive: then active:true revives it.
+  expect((await api.request("PATCH", `${ORG}/${failing}`, { body: { active: true } })).json).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null });
+
+  // Stored before §8 (no health fields at all): shown as null, revived all the same.
+  const legacy: WebhookDoc = { ...(await webhooks.findOne({ _id: await create() }))!, _id: "wh_legacy000000000000000000", active: false };
+  for (const field of ["healthReason", "failingSince", "rateLimitPerSecond", "circuit"] as const) delete legacy[field];
+  await webhooks.insertOne(legacy);
+  const legacyView = await api.request("GET", `${ORG}/wh_legacy000000000000000000`);
+  expect(legacyView.json).toMatchObject({ active: false, health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: null });
+  expect((await api.request("PATCH", `${ORG}/wh_legacy000000000000000000`, { body: { active: true } })).json).toMatchObject({ active: true, health: "healthy", healthReason: null });
+  expect(await webhooks.findOne({ _id: "wh_legacy000000000000000000" })).toMatchObject({ circuit: null, failingSince: null });
+
+  // Another organization's webhook cannot be revived through this path.
+  const other = (await api.request("POST", "/v1/organizations/org_b/webhooks", { body: valid })).json.id as string;
+  await webhooks.updateOne({ _id: other }, { $set: { active: false, health: "disabled", healthReason: "gone" } });
+  expect((await api.request("PATCH", `${ORG}/${other}`, { body: { active: true } })).status).toBe(404);
+  expect(await webhooks.findOne({ _id: other })).toMatchObject({ active: false, health: "disabled" });
+  expect((await api.request("PATCH", `${ORG}/wh_000000000000000000000000`, { body: { active: true } })).status).toBe(404);
 });

@@ -13,6 +13,9 @@ export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 
 const BASE = "/v1/organizations/:orgId/webhooks";
 
+/** What reactivating a webhook resets (CONTRACT §8: "healthy with a closed circuit"). */
+const CLOSED_CIRCUIT = { health: "healthy", healthReason: null, failingSince: null, circuit: null } as const satisfies Partial<WebhookDoc>;
+
 /** The webhook `:webhookId` of the path's organization, or 404 (also for another organization's id). */
 export async function findWebhook(deps: RouteDeps, ctx: Ctx): Promise<WebhookDoc> {
   const id = pathId(ctx, "webhookId", "webhook");
@@ -35,6 +38,25 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
   const webhooks = () => webhooksCollection(deps.db);
   const guard = [authenticated(deps), organizationScoped] as const;
 
+  /**
+   * PATCH with `active: true`. An inactive webhook (deactivated by its owner, or disabled
+   * by the dispatcher after a 410 or a long failure) comes back healthy with a closed
+   * circuit (CONTRACT §8); an active one keeps its health, which only deliveries change.
+   * Two conditional updates rather than read-then-write, so a webhook the dispatcher
+   * disables in between is still reset: whichever matches the state at that moment applies.
+   */
+  async function activate(id: string, organizationId: string, set: Partial<WebhookDoc>): Promise<WebhookDoc | null> {
+    const after = { returnDocument: "after" } as const;
+    // Both missing: it is gone, or changed between the two; another round tells which.
+    for (let round = 0; round < 3; round++) {
+      const revived = await webhooks().findOneAndUpdate({ _id: id, organizationId, active: false }, { $set: { ...set, ...CLOSED_CIRCUIT } }, after);
+      if (revived) return revived;
+      const kept = await webhooks().findOneAndUpdate({ _id: id, organizationId, active: true }, { $set: set }, after);
+      if (kept) return kept;
+    }
+    return null;
+  }
+
   router.post(BASE, ...guard, async (ctx) => {
     const input = parseOr422(createWebhookSchema, await readJsonBody(ctx));
     await checkUrl(deps, input.url);
@@ -48,6 +70,10 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       events: input.events,
       active: input.active ?? true,
       health: "healthy",
+      healthReason: null,
+      failingSince: null,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      circuit: null,
       description: input.description ?? "",
       secretSealed: encryptSecret(secret, deps.secretsKey),
       secretHint: secretHint(secret),
@@ -88,7 +114,8 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     if (patch.events !== undefined) set.events = patch.events;
     if (patch.active !== undefined) set.active = patch.active;
     if (patch.description !== undefined) set.description = patch.description;
-    const updated = await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
+    if (patch.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = patch.rateLimitPerSecond;
+    const updated = patch.active === true ? await activate(id, ctx.params.orgId!, set) : await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
     if (!updated) throw notFound("webhook");
     ctx.body = webhookView(updated);
   });
