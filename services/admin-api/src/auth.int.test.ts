@@ -17,6 +17,10 @@ test("the operator creates and revokes organization keys, stored only as hashes;
   // The key works for its organization, with or without a body on key creation refused for it.
   expect((await api.request("GET", "/v1/organizations/org_a/webhooks", { token })).status).toBe(200);
   expect((await api.request("GET", "/v1/event-types", { token })).status).toBe(200);
+  // Whose token it is: how the settings page learns a pasted key's organization.
+  expect((await api.request("GET", "/v1/me", { token })).json).toEqual({ kind: "organization", organizationId: "org_a" });
+  expect((await api.request("GET", "/v1/me")).json).toEqual({ kind: "operator" });
+  expect((await api.request("GET", "/v1/me", { token: null })).status).toBe(401);
   expect((await api.request("POST", "/v1/organizations/org_a/api-keys", { body: { name: "x" } })).json.error.details).toEqual([{ field: "name", message: "is not a known field" }]);
 
   const unauthorized = { error: { code: "unauthorized", message: expect.any(String), details: [] } };

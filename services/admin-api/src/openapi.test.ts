@@ -35,7 +35,7 @@ describe("OpenAPI document", () => {
     const served = routerOperations();
     expect(new Set(served).size).toBe(served.length);
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.length).toBe(19);
+    expect(served.length).toBe(20);
   });
 
   it("is OpenAPI 3.1 with unique operation ids, declared path parameters and valid JSON Schemas", () => {

@@ -1,4 +1,4 @@
-import { deliveriesCollection, loadAttempts, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
+import { buildDeliveryBody, deliveriesCollection, loadAttempts, recordPendingDelivery, type AttemptRecord, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import type { Filter } from "mongodb";
 import { readJsonBody } from "../body.js";
 import { afterCursor, decodeCursor, page } from "../cursor.js";
@@ -15,6 +15,19 @@ const BASE = "/v1/organizations/:orgId/webhooks/:webhookId";
 /** Routes that take no input still refuse a body with fields in it (422, unknown field). */
 async function noInput(ctx: Ctx): Promise<void> {
   parseOr422(emptyBodySchema, (await readJsonBody(ctx)) ?? {});
+}
+
+/**
+ * The body the latest attempt sent, for the settings page's delivery detail: the stored
+ * event encoded for the content type that attempt's headers name (the webhook's may have
+ * changed since). Null before any attempt.
+ */
+function requestBodyAsSent(delivery: DeliveryDoc, attempts: AttemptRecord[]): string | null {
+  const payload = storedPayload(delivery);
+  const latest = attempts[attempts.length - 1];
+  if (!payload || !latest) return null;
+  const form = /^application\/x-www-form-urlencoded/i.test(latest.request.headers["content-type"] ?? "");
+  return buildDeliveryBody(payload, form ? "form" : "json").body;
 }
 
 function inactive(): ApiError {
@@ -75,7 +88,8 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
 
   router.get(`${BASE}/deliveries/:deliveryId`, ...guard, async (ctx) => {
     const delivery = await findDelivery(ctx, await findWebhook(deps, ctx));
-    ctx.body = deliveryView(delivery, await loadAttempts(deps.db, delivery));
+    const attempts = await loadAttempts(deps.db, delivery);
+    ctx.body = { ...deliveryView(delivery, attempts), requestBody: requestBodyAsSent(delivery, attempts) };
   });
 
   router.post(`${BASE}/deliveries/:deliveryId/redeliver`, ...guard, async (ctx) => {
