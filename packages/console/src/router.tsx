@@ -24,6 +24,8 @@ export function useLocation(): Location {
     const update = () => setLocation(current());
     listeners.add(update);
     window.addEventListener("popstate", update);
+    // A child's effect (a Redirect) may have navigated before this subscription existed.
+    update();
     return () => {
       listeners.delete(update);
       window.removeEventListener("popstate", update);

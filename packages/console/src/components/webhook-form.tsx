@@ -74,7 +74,13 @@ export function WebhookForm(props: Props) {
     <form ref={formRef} class="form" noValidate onSubmit={submit}>
       {error ? (
         <div class="form-errors">
-          <ErrorText error={error} prefix={props.mode === "create" ? "The webhook was not created." : "The changes were not saved."} />
+          {error instanceof ApiError && error.status === 422 ? (
+            <p role="alert" class="message message-error">
+              {props.mode === "create" ? "The webhook was not created" : "The changes were not saved"}: {Object.keys(errors).length > 0 ? "check the fields marked below." : "the request is not valid."}
+            </p>
+          ) : (
+            <ErrorText error={error} prefix={props.mode === "create" ? "The webhook was not created." : "The changes were not saved."} />
+          )}
           {other.length > 0 && (
             <ul>
               {other.map((d) => (

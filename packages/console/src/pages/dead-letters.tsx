@@ -199,7 +199,13 @@ export function DeadLettersPage() {
           Loading dead letters…
         </p>
       ) : null}
-      <ErrorText error={list.error} prefix="The dead letters could not be loaded." />
+      {Object.keys(fieldErrors).length > 0 ? (
+        <p role="alert" class="message message-error">
+          The dead letters could not be loaded: a filter is not valid (see the field marked).
+        </p>
+      ) : (
+        <ErrorText error={list.error} prefix="The dead letters could not be loaded." />
+      )}
       {list.data && items.length === 0 ? <p class="empty-line">No dead letters{Object.keys(applied).length ? " match these filters" : ""}.</p> : null}
       {items.length > 0 ? (
         <div class="table-wrap">

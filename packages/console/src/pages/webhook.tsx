@@ -251,7 +251,15 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         </p>
       </details>
 
-      <RecentDeliveries webhook={webhook} version={deliveriesVersion} onSettled={() => void hook.reload()} />
+      <RecentDeliveries
+        webhook={webhook}
+        version={deliveriesVersion}
+        onSettled={() => {
+          // The health is written beside the delivery's status, not before it: look again shortly too.
+          void hook.reload();
+          window.setTimeout(() => void hook.reload(), 1_500);
+        }}
+      />
     </>
   );
 }
