@@ -306,6 +306,7 @@ describe("the webhook settings page", () => {
     expect(stack.receiver.forPath("/flaky")).toHaveLength(6);
     expect(await row.getByRole("cell").nth(4).textContent()).toBe("6");
     await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("failing");
+    await screenshot(page, "webhook");
     // The list shows it too, with the failure in its 24 h chart.
     await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
     const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/flaky") }) });
@@ -342,6 +343,29 @@ describe("the webhook settings page", () => {
     await deliveryRow(page, deliveryId).waitFor();
     await page.getByLabel("Event").selectOption("task.created");
     await page.getByText("No deliveries match these filters.").waitFor();
+    expectNoProblems(u);
+  });
+
+  test("Recent Deliveries pages through the API's cursor with Load more", async () => {
+    const created = await stack.api.request("POST", "/v1/organizations/org_a/webhooks", { token: keyA, body: { url: stack.receiver.url("/many"), contentType: "json", events: ["task.moved"] } });
+    secrets.add(created.json.secret);
+    await settled(Date.now());
+    for (let i = 0; i < 27; i++) await stack.produceEvent("org_a", "task.moved", { id: `tsk_m${i}`, column: "done" });
+    await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/many").length >= 27);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.goto(`/ui/webhooks/${created.json.id}`);
+    const table = page.getByRole("table", { name: "Recent Deliveries, newest first" });
+    // 25 a page (plus the header row); the log may still be catching up with the last few.
+    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(26);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(async () => (await table.getByRole("row").count()) + (await page.getByRole("button", { name: "Load more" }).count()), { timeout: 15_000 }).toBe(28);
+    // Every delivery once, newest first.
+    const times = await table.getByRole("row").locator("time").evaluateAll((els) => els.map((el: { getAttribute(n: string): string }) => el.getAttribute("datetime")));
+    expect(times).toHaveLength(27);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(new Set(await table.getByRole("link").allTextContents()).size).toBe(27);
     expectNoProblems(u);
   });
 
@@ -397,6 +421,7 @@ describe("the webhook settings page", () => {
     const before = stack.receiver.forPath("/flaky").length;
     await page.getByRole("button", { name: "Replay…" }).click();
     await page.getByText("Dry run: 1 dead letter would be replayed.").waitFor();
+    await screenshot(page, "dead-letters");
     // Nothing sent by the dry run.
     await new Promise((r) => setTimeout(r, 500));
     expect(stack.receiver.forPath("/flaky")).toHaveLength(before);
@@ -539,10 +564,10 @@ describe("the webhook settings page", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Delete this webhook?" }).waitFor();
     // Focus starts on Cancel, so a stray Enter deletes nothing; Escape closes and gives focus back.
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
     await page.keyboard.press("Escape");
     expect(await page.getByRole("dialog").count()).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Delete");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Delete");
     expectNoProblems(u);
   });
 

@@ -18,7 +18,10 @@ export function ConfirmDialog(props: { title: string; children: ComponentChildre
     cancelRef.current?.focus();
     return () => {
       if (dialog.open) dialog.close();
-      opener?.focus?.();
+      // After the dialog has left the page: while it is still modal the rest is inert and refuses focus.
+      window.setTimeout(() => {
+        if (opener?.isConnected) opener.focus();
+      }, 0);
     };
   }, []);
   return (
