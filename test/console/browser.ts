@@ -84,11 +84,17 @@ export async function expectFitsNarrowScreen(page: Page, what: string): Promise<
  * Screenshots for the README: written to docs/console/ when UPDATE_SCREENSHOTS=1 (so an
  * ordinary test run leaves the tree clean), else to a temporary folder.
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, opts: { width?: number } = {}): Promise<string> {
   const dir = process.env.UPDATE_SCREENSHOTS === "1" ? join(import.meta.dirname, "..", "..", "docs", "console") : join(tmpdir(), "agiletune-console-screenshots");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  const before = page.viewportSize();
+  if (opts.width && before) await page.setViewportSize({ width: opts.width, height: 844 });
+  try {
+    await page.screenshot({ path, fullPage: true });
+  } finally {
+    if (opts.width && before) await page.setViewportSize(before);
+  }
   return path;
 }
 

@@ -2,7 +2,7 @@
 // Chromium, the admin API serving the built page, fanout, dispatcher and retry on the real
 // broker and database, and a receiver on loopback. One stack for the whole file; each test
 // is one person's browser (its own context, so its own sessionStorage).
-import { deliveryIdFor, webhooksCollection } from "@agiletune/shared";
+import { deliveriesCollection, deliveryIdFor, webhooksCollection } from "@agiletune/shared";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { verifySignature } from "../../packages/shared/src/fixtures/user-guide-verify-signature.js";
@@ -48,6 +48,11 @@ async function signIn(page: Page, token: string): Promise<void> {
 
 /** The row of one delivery in Recent Deliveries. */
 const deliveryRow = (page: Page, deliveryId: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: deliveryId }) });
+
+/** Waits until the delivery log has the delivery in this status. */
+async function loggedAs(deliveryId: string, status: string): Promise<void> {
+  await expect.poll(async () => (await deliveriesCollection(stack.db).findOne({ _id: deliveryId }))?.status, { timeout: 15_000 }).toBe(status);
+}
 
 function expectNoProblems(u: User): void {
   expect(u.problems, "browser errors").toEqual([]);
@@ -111,14 +116,14 @@ describe("the webhook settings page", () => {
     const u = await user();
     const { page } = u;
     await page.goto("/");
-    await expect.poll(() => page.url()).toMatch(/\/ui\/sign-in$/);
+    await expect.poll(() => page.url(), { timeout: 15_000 }).toMatch(/\/ui\/sign-in$/);
     await expectAccessible(page, "sign-in");
     await expectFitsNarrowScreen(page, "sign-in");
 
     // A wrong token: said in words, and still on sign-in.
     await page.getByLabel("API key or operator token").fill("atk_not-a-real-key");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("The token is not valid.");
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 15_000 }).toContain("The token is not valid.");
 
     await page.getByLabel("API key or operator token").fill(keyA);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -134,7 +139,7 @@ describe("the webhook settings page", () => {
 
     await empty.getByRole("link", { name: "Signature Verification" }).click();
     const heading = page.getByRole("heading", { name: "Signature Verification" });
-    await expect.poll(() => heading.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => heading.evaluate((el) => el === document.activeElement), { timeout: 15_000 }).toBe(true);
     expect(page.url()).toMatch(/\/ui\/guide#signature-verification$/);
     expect(await page.getByRole("group", { name: "verifySignature" }).textContent()).toContain('.createHmac("sha256", secret)');
     await expectAccessible(page, "guide");
@@ -151,9 +156,9 @@ describe("the webhook settings page", () => {
     const tasks = page.getByRole("group", { name: "Tasks" });
     await tasks.getByRole("checkbox", { name: "task.created" }).waitFor();
     expect(await tasks.getByRole("checkbox").count()).toBe(4);
-    await expect.poll(() => tasks.getByRole("checkbox", { name: "task.moved" }).evaluate((el) => el.getAttribute("aria-describedby") && document.getElementById(el.getAttribute("aria-describedby")!)?.textContent)).toBe("A task is moved to a different column");
+    await expect.poll(() => tasks.getByRole("checkbox", { name: "task.moved" }).evaluate((el) => el.getAttribute("aria-describedby") && document.getElementById(el.getAttribute("aria-describedby")!)?.textContent), { timeout: 15_000 }).toBe("A task is moved to a different column");
     for (const [group, count] of [["Comments", 1], ["Members", 2], ["Projects", 1]] as const) expect(await page.getByRole("group", { name: group }).getByRole("checkbox").count()).toBe(count);
-    await expect.poll(() => page.getByLabel("Content type").inputValue()).toBe("json");
+    await expect.poll(() => page.getByLabel("Content type").inputValue(), { timeout: 15_000 }).toBe("json");
     expect(await page.getByLabel("Content type").locator("option:checked").textContent()).toContain("JSON (recommended)");
     await screenshot(page, "add-webhook");
     await expectAccessible(page, "Add Webhook form");
@@ -163,7 +168,7 @@ describe("the webhook settings page", () => {
     await page.getByLabel("Secret", { exact: true }).fill("too-short");
     await page.getByRole("button", { name: "Create Webhook" }).click();
     const url = page.getByLabel("Payload URL");
-    await expect.poll(() => url.getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => url.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
     const description = (locator: Locator) =>
       locator.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id: string) => document.getElementById(id)?.textContent ?? "").join(" | "));
     expect(await description(url)).toMatch(/Payload URL: .*http/);
@@ -198,7 +203,7 @@ describe("the webhook settings page", () => {
     const shown = page.getByRole("region", { name: "Your webhook's secret" });
     expect(await shown.getByLabel("Secret").inputValue()).toBe(secret);
     await shown.getByRole("button", { name: "Copy secret" }).click();
-    await expect.poll(() => shown.getByRole("status").textContent()).toBe("Secret copied to the clipboard.");
+    await expect.poll(() => shown.getByRole("status").textContent(), { timeout: 15_000 }).toBe("Secret copied to the clipboard.");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     expect(await shown.getByRole("group", { name: "verifySignature example" }).textContent()).toContain("function verifySignature(payload: string, signature: string, secret: string)");
     await expectAccessible(page, "secret shown once");
@@ -237,7 +242,8 @@ describe("the webhook settings page", () => {
     const received = stack.receiver.forPath("/ok")[0]!;
     expect(verifySignature(received.body, String(received.headers["x-agiletune-signature"]), state.okSecret!)).toBe(true);
     const deliveryId = deliveryIdFor(event.id, state.okHookId!);
-
+    // Logged just after the response: then the reader presses Refresh.
+    await loggedAs(deliveryId, "succeeded");
     await page.getByRole("button", { name: "Refresh" }).click();
     const row = deliveryRow(page, deliveryId);
     await expect.poll(() => row.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
@@ -294,7 +300,7 @@ describe("the webhook settings page", () => {
     const event = await stack.produceEvent("org_a", "task.updated", { id: "tsk_7", changes: { status: { from: "todo", to: "in_progress" } } });
     const deliveryId = deliveryIdFor(event.id, hookId);
     state.flakyDeliveryId = deliveryId;
-    await stack.receiver.waitFor((all) => all.some((r) => r.path === "/flaky"));
+    await loggedAs(deliveryId, "retrying");
     await page.getByRole("button", { name: "Refresh" }).click();
     const row = deliveryRow(page, deliveryId);
     const status = row.getByRole("cell").first();
@@ -307,6 +313,7 @@ describe("the webhook settings page", () => {
     expect(await row.getByRole("cell").nth(4).textContent()).toBe("6");
     await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("failing");
     await screenshot(page, "webhook");
+    await screenshot(page, "webhook-phone", { width: 390 });
     // The list shows it too, with the failure in its 24 h chart.
     await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
     const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/flaky") }) });
@@ -351,7 +358,7 @@ describe("the webhook settings page", () => {
     secrets.add(created.json.secret);
     await settled(Date.now());
     for (let i = 0; i < 27; i++) await stack.produceEvent("org_a", "task.moved", { id: `tsk_m${i}`, column: "done" });
-    await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/many").length >= 27);
+    await expect.poll(() => deliveriesCollection(stack.db).countDocuments({ webhookId: created.json.id, status: "succeeded" }), { timeout: 20_000 }).toBe(27);
     const u = await user();
     const { page } = u;
     await signIn(page, keyA);
@@ -403,7 +410,7 @@ describe("the webhook settings page", () => {
     await page.getByLabel("From").fill("2026-03-21T10:00");
     await page.getByLabel("To").fill("2026-03-20T10:00");
     await page.getByRole("button", { name: "Apply filters" }).click();
-    await expect.poll(() => page.getByLabel("From").getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.getByLabel("From").getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
     expect(await page.getByText("From: must be before to", { exact: true }).count()).toBe(1);
     expect(await page.getByRole("alert").textContent()).toBe("The dead letters could not be loaded: a filter is not valid (see the field marked).");
     await page.getByRole("button", { name: "Clear filters" }).click();
@@ -414,7 +421,7 @@ describe("the webhook settings page", () => {
     const row = page.getByRole("row").filter({ hasText: state.flakyDeliveryId! });
     await row.waitFor();
     expect(await row.textContent()).toContain(state.flakyHookId!);
-    await expect.poll(() => page.getByRole("row").count()).toBe(2);
+    await expect.poll(() => page.getByRole("row").count(), { timeout: 15_000 }).toBe(2);
     await expectAccessible(page, "dead letters");
     await expectFitsNarrowScreen(page, "dead letters");
 
@@ -429,7 +436,7 @@ describe("the webhook settings page", () => {
     await page.getByText("Replayed 1 dead letter; each starts a fresh retry ladder.").waitFor();
     await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/flaky").length > before);
     expect(stack.receiver.forPath("/flaky").at(-1)!.headers["x-agiletune-delivery"]).toBe(state.flakyDeliveryId);
-    await expect.poll(() => row.getByRole("cell").last().textContent()).toMatch(/\(1×\)$/);
+    await expect.poll(() => row.getByRole("cell").last().textContent(), { timeout: 15_000 }).toMatch(/\(1×\)$/);
     // A second replay finds nothing left.
     await page.getByRole("button", { name: "Replay…" }).click();
     await page.getByText("Dry run: no dead letter would be replayed; nothing matches that has not been replayed already.").waitFor();
@@ -454,7 +461,7 @@ describe("the webhook settings page", () => {
 
     // Send test event: a ping, shown as it goes.
     await page.getByRole("button", { name: "Send test event" }).click();
-    await expect.poll(() => page.getByRole("status").filter({ hasText: "Test event queued" }).textContent()).toMatch(/^Test event queued as delivery dlv_[0-9a-f]{32}; it appears in Recent Deliveries below\.$/);
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Test event queued" }).textContent(), { timeout: 15_000 }).toMatch(/^Test event queued as delivery dlv_[0-9a-f]{32}; it appears in Recent Deliveries below\.$/);
     const pingRow = page.getByRole("row").filter({ hasText: "ping" });
     await expect.poll(() => pingRow.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
     await pingRow.getByRole("link").click();
@@ -488,7 +495,7 @@ describe("the webhook settings page", () => {
     // A change the API refuses shows next to its field here too.
     await page.getByLabel("Payload URL").fill("not a url");
     await page.getByRole("button", { name: "Save changes" }).click();
-    await expect.poll(() => page.getByLabel("Payload URL").getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.getByLabel("Payload URL").getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
     expect(await page.getByRole("alert").textContent()).toBe("The changes were not saved: check the fields marked below.");
 
     await page.getByRole("button", { name: "Deactivate", exact: true }).click();
@@ -496,7 +503,7 @@ describe("the webhook settings page", () => {
     expect(await page.getByRole("definition").filter({ hasText: /^inactive$/ }).count()).toBe(1);
     // Inactive: a test event is refused, in words.
     await page.getByRole("button", { name: "Send test event" }).click();
-    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("The webhook is inactive");
+    await expect.poll(() => page.getByRole("alert").first().textContent(), { timeout: 15_000 }).toContain("The webhook is inactive");
     await page.getByRole("button", { name: "Activate", exact: true }).click();
     await page.getByText("Webhook activated: events produced from now on are delivered.").waitFor();
 
@@ -564,10 +571,10 @@ describe("the webhook settings page", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Delete this webhook?" }).waitFor();
     // Focus starts on Cancel, so a stray Enter deletes nothing; Escape closes and gives focus back.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 15_000 }).toBe("Cancel");
     await page.keyboard.press("Escape");
     expect(await page.getByRole("dialog").count()).toBe(0);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Delete");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 15_000 }).toBe("Delete");
     expectNoProblems(u);
   });
 

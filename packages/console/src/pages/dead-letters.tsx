@@ -235,7 +235,7 @@ export function DeadLettersPage() {
                   <td data-label="Webhook" class="mono">
                     {dl.webhookId}
                   </td>
-                  <td data-label="Event" class="mono">
+                  <td data-label="Event" class="mono nowrap">
                     {dl.event}
                   </td>
                   <td data-label="Delivery" class="mono">

@@ -195,6 +195,7 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
               {items.map((d) => (
                 <tr key={d.id}>
                   <td data-label="Status">
+                    <div>
                     <StatusBadge status={d.status} />
                     {d.status === "retrying" && d.nextAttemptAt ? (
                       <span class="next-attempt">
@@ -203,8 +204,9 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
                       </span>
                     ) : null}
                     {d.statusReason ? <span class="reason"> {d.statusReason}</span> : null}
+                    </div>
                   </td>
-                  <td data-label="Event" class="mono">
+                  <td data-label="Event" class="mono nowrap">
                     {d.event}
                   </td>
                   <td data-label="Delivery" class="mono">
@@ -219,12 +221,14 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
                   <td data-label="Response">{d.lastResponseStatus ?? "—"}</td>
                   {showDuration ? <td data-label="Duration">{formatDuration(d.lastAttemptDurationMs)}</td> : null}
                   <td data-label="Actions">
+                    <div>
                     <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>
                       Redeliver
                     </Button>
                     <span role="status" class={`row-note note-${notes[d.id]?.tone ?? "none"}`}>
                       {notes[d.id]?.text ?? ""}
                     </span>
+                    </div>
                   </td>
                 </tr>
               ))}
