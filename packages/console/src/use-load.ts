@@ -24,7 +24,6 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): Load<T> {
     return () => {
       generation.current++;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   const setData = useCallback((data: T) => setState({ data, error: null, loading: false }), []);
   return { ...state, reload, setData };

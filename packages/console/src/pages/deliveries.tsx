@@ -88,7 +88,6 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
         setState((s) => ({ ...s, loading: false, error }));
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, organizationId, webhookId, status, event],
   );
 

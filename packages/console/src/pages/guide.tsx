@@ -7,7 +7,13 @@ import { EVENT_DESCRIPTIONS } from "../guide-events.js";
 export function GuidePage(props: { hash: string }) {
   useTitle("Webhooks guide");
   useEffect(() => {
-    const target = props.hash ? document.getElementById(decodeURIComponent(props.hash.slice(1))) : null;
+    let id = props.hash.slice(1);
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // a malformed escape: look the fragment up as written
+    }
+    const target = id ? document.getElementById(id) : null;
     if (target) {
       target.scrollIntoView();
       target.focus();
