@@ -6,6 +6,7 @@ import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createAuthenticator } from "./auth.js";
+import { DEFAULT_CONSOLE_DIR, serveConsole } from "./console-assets.js";
 import type { JobProducer } from "./dlq-replay.js";
 import { ApiError, toApiError } from "./errors.js";
 import { createHttpMetrics } from "./http-metrics.js";
@@ -15,6 +16,7 @@ import type { AppRouter, AppState, RouteDeps } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/deliveries.js";
 import { registerDlqRoutes } from "./routes/dlq.js";
 import { registerHealthRoutes } from "./routes/health.js";
+import { registerMeRoutes } from "./routes/me.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import type { ResolveHost } from "./url-guard.js";
 
@@ -30,6 +32,8 @@ export type AppDeps = {
   /** Resolves when Kafka answers (readiness); MongoDB is pinged through `db`. */
   kafkaReady: ReadinessCheck;
   registry?: Registry;
+  /** The built settings page (`pnpm build`); packages/console/dist by default. */
+  consoleDir?: string;
 };
 
 /** Every route of the admin API on one router (also read by the OpenAPI drift test). */
@@ -37,6 +41,7 @@ export function createRouter(deps: RouteDeps): AppRouter {
   const router: AppRouter = new Router<AppState>();
   registerHealthRoutes(router, deps);
   registerCatalogueRoutes(router, deps);
+  registerMeRoutes(router, deps);
   registerApiKeyRoutes(router, deps);
   registerWebhookRoutes(router, deps);
   registerDeliveryRoutes(router, deps);
@@ -104,6 +109,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     httpLog.info({ requestId: ctx.state.requestId, method: ctx.method, route: routeLabel, status: ctx.status, ms: Math.round(seconds * 1000) }, "request");
   });
 
+  // The settings page at / and /ui/: apart from the router, it is no API route.
+  app.use(serveConsole({ dir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR }));
   app.use(router.routes());
 
   // Nothing answered: 405 when the path exists with other methods, else 404.

@@ -17,6 +17,10 @@ test("the operator creates and revokes organization keys, stored only as hashes;
   // The key works for its organization, with or without a body on key creation refused for it.
   expect((await api.request("GET", "/v1/organizations/org_a/webhooks", { token })).status).toBe(200);
   expect((await api.request("GET", "/v1/event-types", { token })).status).toBe(200);
+  // Whose token it is: how the settings page learns a pasted key's organization.
+  expect((await api.request("GET", "/v1/me", { token })).json).toEqual({ kind: "organization", organizationId: "org_a" });
+  expect((await api.request("GET", "/v1/me")).json).toEqual({ kind: "operator" });
+  expect((await api.request("GET", "/v1/me", { token: null })).status).toBe(401);
   expect((await api.request("POST", "/v1/organizations/org_a/api-keys", { body: { name: "x" } })).json.error.details).toEqual([{ field: "name", message: "is not a known field" }]);
 
   const unauthorized = { error: { code: "unauthorized", message: expect.any(String), details: [] } };
@@ -118,7 +122,9 @@ test("unknown routes are 404, known paths with the wrong method 405 with Allow, 
   const notFound = await api.request("GET", "/v1/nope");
   expect(notFound.status).toBe(404);
   expect(notFound.json).toEqual({ error: { code: "not_found", message: "no route GET /v1/nope", details: [] } });
-  expect((await api.request("GET", "/", { token: null })).status).toBe(404);
+  // `/` is the settings page's (it redirects to /ui/), not an API route.
+  const root = await fetch(`${api.baseUrl}/`, { redirect: "manual" });
+  expect([root.status, root.headers.get("location")]).toEqual([302, "/ui/"]);
   expect((await api.request("GET", "/v1/organizations/bad%20org/webhooks")).json).toEqual({ error: { code: "not_found", message: "organization not found", details: [] } });
 
   const wrong = await api.request("PUT", "/v1/organizations/org_a/webhooks/wh_1", { body: hook });

@@ -1,6 +1,7 @@
 import {
   ALL_EVENTS,
   attemptCountOf,
+  buildDeliveryBody,
   DELIVERY_STATUSES,
   EVENT_TYPES,
   JOB_SOURCES,
@@ -12,6 +13,7 @@ import {
   type WebhookDoc,
 } from "@agiletune/shared";
 import { z } from "zod";
+import { storedPayload } from "./delivery-jobs.js";
 import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "./schemas.js";
 import { MAX_URL_LENGTH } from "./url-guard.js";
 
@@ -122,7 +124,13 @@ export type DeliverySummaryView = z.output<typeof deliverySummarySchema>;
 export const deliveryListSchema = listOf(deliverySummarySchema, "DeliveryList");
 export type DeliveryList = z.output<typeof deliveryListSchema>;
 
-export const deliverySchema = z.strictObject({ ...deliveryBaseShape, attempts: z.array(attemptSchema) }).meta({ id: "Delivery" });
+export const deliverySchema = z
+  .strictObject({
+    ...deliveryBaseShape,
+    attempts: z.array(attemptSchema),
+    requestBody: z.string().nullable().meta({ description: "The body the latest attempt sent (the stored event, encoded for that attempt's content type); null before any attempt" }),
+  })
+  .meta({ id: "Delivery" });
 export type DeliveryView = z.output<typeof deliverySchema>;
 
 export const deadLetterSchema = z
@@ -222,8 +230,28 @@ export function deliveryView(doc: DeliveryDoc, attempts: AttemptRecord[]): Deliv
   return {
     ...deliveryBase(doc),
     attempts: attempts.map(attemptView),
+    requestBody: requestBodyAsSent(doc, attempts),
   };
 }
+
+/**
+ * The body the latest attempt sent, for the settings page's delivery detail: the stored
+ * event encoded for the content type that attempt's headers name (the webhook's may have
+ * changed since). Null before any attempt.
+ */
+function requestBodyAsSent(delivery: DeliveryDoc, attempts: AttemptRecord[]): string | null {
+  const payload = storedPayload(delivery);
+  const latest = attempts[attempts.length - 1];
+  if (!payload || !latest) return null;
+  const form = /^application\/x-www-form-urlencoded/i.test(latest.request.headers["content-type"] ?? "");
+  return buildDeliveryBody(payload, form ? "form" : "json").body;
+}
+
+/** Who a token is (beyond CONTRACT §5): the settings page signs in with it. */
+export const meSchema = z
+  .union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })])
+  .meta({ id: "Me" });
+export type Me = z.output<typeof meSchema>;
 
 /** A dead letter for operators: where it came from and why it died, not the event data. */
 export function deadLetterView(doc: DeadLetterDoc): DeadLetterView {

@@ -38,6 +38,7 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     event: "ping",
     status: "pending",
     attempts: [],
+    requestBody: null,
     nextAttemptAt: null,
     statusReason: null,
     createdAt: t0.toISOString(),
@@ -112,6 +113,10 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     expect.objectContaining({ attempt: 1, response: expect.objectContaining({ status: 503 }) }),
   ]);
   expect(one.json).not.toHaveProperty("payload");
+  // The body as sent, for the settings page: the stored event as the latest attempt's content type encodes it.
+  expect(one.json.requestBody).toBe(JSON.stringify(payload));
+  // Logged before payloads were kept: no body to show.
+  expect((await api.request("GET", `${base}/deliveries/${docs[2]!._id}`)).json.requestBody).toBeNull();
   expect((await api.request("GET", `${base}/deliveries/dlv_other`)).status).toBe(404);
   expect((await api.request("GET", `${base}/deliveries/dlv_missing`)).status).toBe(404);
 

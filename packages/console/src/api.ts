@@ -1,0 +1,162 @@
+// The admin API as the page uses it: only the public /v1 routes, the token as a bearer
+// header (never in a URL), every failure turned into an ApiError whose message is words.
+
+export type ErrorDetail = { field: string; message: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export type Me = { kind: "operator" } | { kind: "organization"; organizationId: string };
+
+export type Webhook = {
+  id: string;
+  organizationId: string;
+  url: string;
+  contentType: "json" | "form";
+  events: string[];
+  active: boolean;
+  /** `healthy`, `failing`, and whatever later states the API adds (rendered as given). */
+  health: string;
+  healthReason?: string | null;
+  failingSince?: string | null;
+  rateLimitPerSecond?: number | null;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  secretHint: string;
+};
+
+export type WebhookWithSecret = Webhook & { secret: string; previousSecretExpiresAt?: string };
+
+export type DeliverySummary = {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  event: string;
+  status: string;
+  attemptCount: number;
+  lastAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  /** Not in the API yet; shown when it is. */
+  lastAttemptDurationMs?: number | null;
+  nextAttemptAt: string | null;
+  statusReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type Attempt = {
+  attempt: number;
+  source: string;
+  startedAt: string;
+  durationMs: number;
+  outcome: "succeeded" | "failed";
+  request: { url: string; headers: Record<string, string> };
+  response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
+  error: { code: string; message: string } | null;
+};
+
+export type Delivery = Omit<DeliverySummary, "attemptCount" | "lastAttemptAt" | "lastResponseStatus"> & {
+  attempts: Attempt[];
+  /** The HTTP body as sent; null before the first attempt. */
+  requestBody?: string | null;
+};
+
+export type DeadLetter = {
+  id: string;
+  deliveryId: string;
+  organizationId: string;
+  webhookId: string;
+  eventId: string;
+  event: string;
+  attempt: number;
+  lastError: string;
+  deadLetteredAt: string;
+  replayedAt: string | null;
+  replayCount: number;
+};
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type EventType = { event: string; description: string };
+export type WebhookInput = { url: string; contentType: "json" | "form"; events: string[]; description: string; secret?: string };
+export type DlqFilter = { organizationId?: string; webhookId?: string; event?: string; from?: string; to?: string };
+export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
+
+type Query = Record<string, string | number | undefined>;
+
+export type Client = ReturnType<typeof createClient>;
+
+/**
+ * A client bound to one token. `onUnauthorized` runs on any 401 (the page then returns
+ * to sign-in); the call still rejects so the caller's progress indicator ends.
+ */
+export function createClient(token: string, onUnauthorized: (error: ApiError) => void, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+  async function call<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(opts.query ?? {})) if (value !== undefined && value !== "") search.set(key, String(value));
+    const url = path + (search.size ? `?${search}` : "");
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), cache: "no-store", credentials: "omit" });
+    } catch (err) {
+      throw new ApiError(0, "network", `Could not reach the admin API (${(err as Error).message || "network error"}). Check that it is running and try again.`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const body = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | undefined)?.error;
+      const error = new ApiError(res.status, body?.code ?? `http_${res.status}`, body?.message ?? `The admin API answered ${res.status} ${res.statusText}`.trim(), Array.isArray(body?.details) ? body.details : []);
+      if (res.status === 401) onUnauthorized(error);
+      throw error;
+    }
+    return json as T;
+  }
+
+  const org = (orgId: string) => `/v1/organizations/${encodeURIComponent(orgId)}`;
+  const hook = (orgId: string, id: string) => `${org(orgId)}/webhooks/${encodeURIComponent(id)}`;
+
+  return {
+    me: () => call<Me>("GET", "/v1/me"),
+    eventTypes: () => call<Page<EventType>>("GET", "/v1/event-types"),
+    listWebhooks: (orgId: string, cursor?: string) => call<Page<Webhook>>("GET", `${org(orgId)}/webhooks`, { query: { limit: 50, cursor } }),
+    getWebhook: (orgId: string, id: string) => call<Webhook>("GET", hook(orgId, id)),
+    createWebhook: (orgId: string, input: WebhookInput) => call<WebhookWithSecret>("POST", `${org(orgId)}/webhooks`, { body: input }),
+    updateWebhook: (orgId: string, id: string, patch: Partial<Omit<WebhookInput, "secret">> & { active?: boolean }) => call<Webhook>("PATCH", hook(orgId, id), { body: patch }),
+    deleteWebhook: (orgId: string, id: string) => call<void>("DELETE", hook(orgId, id)),
+    rotateSecret: (orgId: string, id: string) => call<WebhookWithSecret>("POST", `${hook(orgId, id)}/secret/rotate`),
+    ping: (orgId: string, id: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/ping`),
+    listDeliveries: (orgId: string, id: string, query: { status?: string; event?: string; cursor?: string; limit?: number }) =>
+      call<Page<DeliverySummary>>("GET", `${hook(orgId, id)}/deliveries`, { query }),
+    getDelivery: (orgId: string, id: string, deliveryId: string) => call<Delivery>("GET", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}`),
+    redeliver: (orgId: string, id: string, deliveryId: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+    listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Page<DeadLetter>>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
+    replayDeadLetters: (filter: DlqFilter, dryRun: boolean) => call<ReplayResult>("POST", "/v1/admin/dlq/replay", { body: { ...filter, dryRun } }),
+  };
+}
+
+/** An error as one sentence for the page: the API's own words, never swallowed. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 0) return err.message;
+    const sentence = err.message.charAt(0).toUpperCase() + err.message.slice(1);
+    const ended = /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+    return err.status >= 500 ? `${ended} (HTTP ${err.status}; try again in a moment.)` : ended;
+  }
+  return `Something went wrong in the page: ${(err as Error)?.message ?? String(err)}`;
+}

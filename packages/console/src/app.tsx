@@ -1,0 +1,186 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { createClient, describeError } from "./api.js";
+import { AppCtx, type AppContext } from "./context.js";
+import { useTitle } from "./components/feedback.js";
+import { AddWebhookPage } from "./pages/add-webhook.js";
+import { DeadLettersPage } from "./pages/dead-letters.js";
+import { DeliveryPage } from "./pages/delivery.js";
+import { GuidePage } from "./pages/guide.js";
+import { OrganizationPage } from "./pages/organization.js";
+import { SignInPage } from "./pages/sign-in.js";
+import { WebhookPage } from "./pages/webhook.js";
+import { WebhooksPage } from "./pages/webhooks.js";
+import { Link, navigate, Redirect, useLocation } from "./router.js";
+import { matchRoute, paths, type Route } from "./routes.js";
+import { clearSession, loadSession, saveSession, type Session } from "./session.js";
+
+export function App() {
+  const location = useLocation();
+  const route = matchRoute(location.pathname);
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [flash, setFlash] = useState<{ text: string; path: string } | null>(null);
+
+  const client = useMemo(
+    () =>
+      session
+        ? createClient(session.token, (error) => {
+            // The token no longer works (revoked, or the server's token changed): start over.
+            clearSession();
+            setSession(null);
+            setNotice(`You were signed out because the admin API refused the token: ${describeError(error)} Sign in again.`);
+            navigate(paths.signIn(), { replace: true });
+          })
+        : null,
+    [session?.token],
+  );
+
+  // Each new page: its heading takes the focus, so keyboard and screen-reader users start there.
+  useEffect(() => {
+    if (location.hash) return;
+    const heading = document.querySelector<HTMLElement>("main h1");
+    heading?.focus({ preventScroll: false });
+    if (flash && flash.path !== location.pathname) setFlash(null);
+  }, [location.pathname]);
+
+  function signIn(next: Session) {
+    saveSession(next);
+    setNotice(null);
+    setSession(next);
+  }
+
+  function signOut() {
+    clearSession();
+    setSession(null);
+    setNotice(null);
+    setFlash({ text: "You are signed out.", path: paths.signIn() });
+    navigate(paths.signIn());
+  }
+
+  function chooseOrganization(organizationId: string) {
+    if (!session) return;
+    const next = { ...session, organizationId };
+    saveSession(next);
+    setSession(next);
+  }
+
+  let page;
+  if (route.name === "guide") page = <GuidePage hash={location.hash} />;
+  else if (route.name === "sign-in") page = session ? <Redirect to={paths.home()} /> : <SignInPage notice={notice} onSignedIn={signIn} />;
+  else if (!session || !client) page = <Redirect to={paths.signIn()} />;
+  else if (route.name === "organization") page = session.kind === "operator" ? <OrganizationPage current={session.organizationId} onChoose={chooseOrganization} /> : <Redirect to={paths.webhooks()} />;
+  else if (route.name === "not-found") page = <NotFoundPage />;
+  else if (route.name === "dead-letters" || session.organizationId) page = <SignedIn route={route} session={session} client={client} flash={(text, path) => setFlash({ text, path })} />;
+  else page = <Redirect to={paths.organization()} />;
+
+  const signedIn = session !== null && route.name !== "sign-in";
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <div class="brand">
+          <Link href={paths.home()}>AgileTune Webhooks</Link>
+        </div>
+        {signedIn ? (
+          <nav aria-label="Main">
+            <ul>
+              <li>
+                <NavLink href={paths.webhooks()} current={["webhooks", "add-webhook", "webhook", "delivery"].includes(route.name)}>
+                  Webhooks
+                </NavLink>
+              </li>
+              {session.kind === "operator" ? (
+                <li>
+                  <NavLink href={paths.deadLetters()} current={route.name === "dead-letters"}>
+                    Dead letters
+                  </NavLink>
+                </li>
+              ) : null}
+              <li>
+                <NavLink href={paths.guide()} current={route.name === "guide"}>
+                  Guide
+                </NavLink>
+              </li>
+            </ul>
+          </nav>
+        ) : null}
+        {signedIn ? (
+          <div class="who">
+            <span class="who-text">
+              {session.kind === "operator" ? "Operator" : "Organization"}
+              {session.organizationId ? <span class="mono"> {session.organizationId}</span> : null}
+            </span>
+            {session.kind === "operator" ? <Link href={paths.organization()}>Change organization</Link> : null}
+            <button type="button" class="button button-small" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
+        ) : null}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {flash && flash.path === location.pathname ? (
+          <p role="status" class="message message-ok flash">
+            {flash.text}
+          </p>
+        ) : null}
+        {page}
+      </main>
+    </>
+  );
+}
+
+function NavLink(props: { href: string; current: boolean; children: string }) {
+  return (
+    <Link href={props.href} aria-current={props.current ? "page" : undefined}>
+      {props.children}
+    </Link>
+  );
+}
+
+function SignedIn(props: { route: Route; session: Session; client: NonNullable<AppContext["client"]>; flash: (text: string, path: string) => void }) {
+  const { route, session, client } = props;
+  const ctx: AppContext = {
+    session,
+    client,
+    organizationId: session.organizationId ?? "",
+    flash: (text) => props.flash(text, paths.webhooks()),
+  };
+  let page;
+  switch (route.name) {
+    case "home":
+      page = <Redirect to={paths.webhooks()} />;
+      break;
+    case "webhooks":
+      page = <WebhooksPage />;
+      break;
+    case "add-webhook":
+      page = <AddWebhookPage />;
+      break;
+    case "webhook":
+      page = <WebhookPage key={route.webhookId} webhookId={route.webhookId} />;
+      break;
+    case "delivery":
+      page = <DeliveryPage key={route.deliveryId} webhookId={route.webhookId} deliveryId={route.deliveryId} />;
+      break;
+    case "dead-letters":
+      page = <DeadLettersPage />;
+      break;
+    default:
+      page = <NotFoundPage />;
+  }
+  return <AppCtx.Provider value={ctx}>{page}</AppCtx.Provider>;
+}
+
+function NotFoundPage() {
+  useTitle("Page not found");
+  return (
+    <>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        There is no such page. Go to <Link href={paths.webhooks()}>Webhooks</Link>.
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,66 @@
+// Words and numbers the pages show: times, durations, delivery statuses, health.
+
+const dateTime = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** A time as the reader's locale shows it, with seconds (deliveries happen seconds apart). */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+}
+
+/** "in 3 s", "5 min ago": how far a time is from `now`. */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const diff = new Date(iso).getTime() - now;
+  const abs = Math.abs(diff);
+  const unit = abs < 60_000 ? `${Math.max(0, Math.round(abs / 1000))} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
+  if (abs < 1000) return "now";
+  return diff > 0 ? `in ${unit}` : `${unit} ago`;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/**
+ * Delivery statuses of CONTRACT §4, each with its icon. `parked` is already here for the
+ * circuit breaker (§8); an unknown status still shows, as its word with a neutral icon.
+ */
+export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
+
+const STATUS_ICONS: Record<string, { icon: string; tone: "wait" | "ok" | "warn" | "bad" | "off" }> = {
+  pending: { icon: "◷", tone: "wait" },
+  succeeded: { icon: "✓", tone: "ok" },
+  retrying: { icon: "↻", tone: "warn" },
+  parked: { icon: "⏸", tone: "warn" },
+  failed: { icon: "✕", tone: "bad" },
+  cancelled: { icon: "⊘", tone: "off" },
+};
+
+export function statusLook(status: string): { icon: string; tone: string } {
+  return STATUS_ICONS[status] ?? { icon: "•", tone: "off" };
+}
+
+/** Statuses that will change by themselves: the list keeps refreshing while one is shown. */
+export function isUnsettled(status: string): boolean {
+  return status === "pending" || status === "retrying" || status === "parked";
+}
+
+/** Health badge tone; any string the API sends is shown as it is. */
+export function healthTone(health: string): string {
+  if (health === "healthy") return "ok";
+  if (health === "failing") return "bad";
+  if (health === "disabled") return "off";
+  return "warn";
+}
+
+export function contentTypeLabel(contentType: string): string {
+  return contentType === "json" ? "application/json" : contentType === "form" ? "application/x-www-form-urlencoded" : contentType;
+}
+
+/** `["*"]` reads as what it means. */
+export function eventsLabel(events: string[]): string {
+  return events.includes("*") ? "Everything (*)" : events.join(", ");
+}

@@ -1,0 +1,113 @@
+import { useEffect } from "preact/hooks";
+import { useTitle } from "../components/feedback.js";
+import { VERIFY_SIGNATURE_SNIPPET } from "../components/secret-reveal.js";
+import { EVENT_DESCRIPTIONS } from "../guide-events.js";
+
+/** The user guide's Webhooks chapter, word for word, so the page can link to its sections. */
+export function GuidePage(props: { hash: string }) {
+  useTitle("Webhooks guide");
+  useEffect(() => {
+    let id = props.hash.slice(1);
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // a malformed escape: look the fragment up as written
+    }
+    const target = id ? document.getElementById(id) : null;
+    if (target) {
+      target.scrollIntoView();
+      target.focus();
+    }
+  }, [props.hash]);
+  return (
+    <article class="guide">
+      <h1 tabIndex={-1}>Webhooks</h1>
+      <p>
+        Webhooks let you receive real-time HTTP callbacks when events occur in AgileTune. Use them to integrate with external services, trigger CI/CD pipelines, or build custom
+        automations.
+      </p>
+      <h2 id="setting-up-webhooks" tabIndex={-1}>
+        Setting Up Webhooks
+      </h2>
+      <ul>
+        <li>Go to Organization Settings → Webhooks</li>
+        <li>Click Add Webhook</li>
+        <li>Enter a Payload URL — the endpoint that will receive POST requests</li>
+        <li>Choose a Content type (JSON recommended)</li>
+        <li>Generate or enter a Secret for signature verification</li>
+        <li>Select the events you want to subscribe to</li>
+        <li>Click Create Webhook</li>
+      </ul>
+      <h2 id="available-events" tabIndex={-1}>
+        Available Events
+      </h2>
+      <div class="table-wrap">
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">Description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {EVENT_DESCRIPTIONS.map(([event, description]) => (
+              <tr key={event}>
+                <td class="mono">{event}</td>
+                <td>{description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2 id="payload-example" tabIndex={-1}>
+        Payload Example
+      </h2>
+      <p>Each webhook delivery includes a JSON payload with the event type and relevant data:</p>
+      <pre class="code" tabIndex={0} role="group" aria-label="Payload example">
+        <code>{PAYLOAD_EXAMPLE}</code>
+      </pre>
+      <h2 id="retry-policy" tabIndex={-1}>
+        Retry Policy
+      </h2>
+      <p>If your endpoint returns a non-2xx status code or times out (30-second limit), AgileTune retries the delivery with exponential backoff:</p>
+      <ul>
+        <li>1st retry — after 1 minute</li>
+        <li>2nd retry — after 5 minutes</li>
+        <li>3rd retry — after 30 minutes</li>
+        <li>4th retry — after 2 hours</li>
+        <li>5th retry — after 12 hours</li>
+      </ul>
+      <p>After 5 failed attempts, the webhook is marked as failing. You can view delivery logs and manually re-trigger deliveries from the webhook settings page.</p>
+      <h2 id="signature-verification" tabIndex={-1}>
+        Signature Verification
+      </h2>
+      <p>
+        Every webhook delivery includes an X-AgileTune-Signature header containing an HMAC-SHA256 signature of the payload using your webhook secret. Always verify this
+        signature to ensure the request is authentic:
+      </p>
+      <pre class="code" tabIndex={0} role="group" aria-label="verifySignature">
+        <code>{VERIFY_SIGNATURE_SNIPPET}</code>
+      </pre>
+    </article>
+  );
+}
+
+const PAYLOAD_EXAMPLE = `{
+  "event": "task.updated",
+  "timestamp": "2026-03-20T12:00:00Z",
+  "data": {
+    "id": "tsk_abc123",
+    "title": "Implement login page",
+    "status": "in_progress",
+    "assignee": {
+      "id": "usr_xyz789",
+      "name": "Jane Doe"
+    },
+    "changes": {
+      "status": {
+        "from": "todo",
+        "to": "in_progress"
+      }
+    }
+  }
+}`;

@@ -1,0 +1,265 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, type Webhook, type WebhookWithSecret } from "../api.js";
+import { ActiveBadge, HealthBadge } from "../components/badges.js";
+import { ConfirmDialog } from "../components/dialog.js";
+import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
+import { SecretReveal } from "../components/secret-reveal.js";
+import { WebhookForm } from "../components/webhook-form.js";
+import { useApp } from "../context.js";
+import { contentTypeLabel, eventsLabel, formatTime } from "../format.js";
+import { Link, navigate } from "../router.js";
+import { paths } from "../routes.js";
+import { useLoad } from "../use-load.js";
+import { RecentDeliveries } from "./deliveries.js";
+
+/** A webhook without the one-time fields of a create or rotate answer. */
+function withoutSecret(w: WebhookWithSecret): Webhook {
+  const { secret: _secret, previousSecretExpiresAt: _expires, ...rest } = w;
+  return rest;
+}
+
+export function NotFoundPanel(props: { what: string; id: string; organizationId: string }) {
+  return (
+    <section class="panel" aria-labelledby="nf-title">
+      <h1 id="nf-title" tabIndex={-1}>
+        {props.what} not found
+      </h1>
+      <p>
+        There is no {props.what.toLowerCase()} <span class="mono">{props.id}</span> in organization <span class="mono">{props.organizationId}</span>. It may have been deleted, or it
+        belongs to another organization.
+      </p>
+      <p>
+        <Link href={paths.webhooks()}>Back to Webhooks</Link>
+      </p>
+    </section>
+  );
+}
+
+export function WebhookPage({ webhookId }: { webhookId: string }) {
+  const { client, organizationId, flash } = useApp();
+  const hook = useLoad(() => client.getWebhook(organizationId, webhookId), [webhookId, organizationId]);
+  const eventTypes = useLoad(() => client.eventTypes(), []);
+  const action = useAction();
+  const [confirm, setConfirm] = useState<null | "delete" | "rotate">(null);
+  // A rotated secret: shown once, forgotten when the panel is closed or the page left.
+  const [rotated, setRotated] = useState<WebhookWithSecret | null>(null);
+  const [deliveriesVersion, setDeliveriesVersion] = useState(0);
+  const [saved, setSaved] = useState<string | null>(null);
+  const webhook = hook.data;
+  useTitle(webhook ? `Webhook ${webhook.url}` : "Webhook");
+  useEffect(() => {
+    if (rotated) document.getElementById("rotated-secret")?.querySelector<HTMLElement>("h2")?.focus();
+  }, [rotated]);
+
+  if (hook.error instanceof ApiError && hook.error.status === 404) return <NotFoundPanel what="Webhook" id={webhookId} organizationId={organizationId} />;
+  if (!webhook) {
+    return (
+      <>
+        <h1 tabIndex={-1}>Webhook</h1>
+        {hook.loading ? (
+          <p role="status" class="message message-busy">
+            Loading the webhook…
+          </p>
+        ) : null}
+        <ErrorText error={hook.error} prefix="The webhook could not be loaded." />
+      </>
+    );
+  }
+
+  return (
+    <>
+      <p class="crumbs">
+        <Link href={paths.webhooks()}>Webhooks</Link> /
+      </p>
+      <h1 tabIndex={-1} class="url">
+        <span class="eyebrow">Webhook </span>
+        {webhook.url}
+      </h1>
+      {webhook.description ? <p class="description">{webhook.description}</p> : null}
+
+      <dl class="facts facts-wide">
+        <div>
+          <dt>State</dt>
+          <dd>
+            <ActiveBadge active={webhook.active} />
+          </dd>
+        </div>
+        <div>
+          <dt>Health</dt>
+          <dd>
+            <HealthBadge health={webhook.health} reason={webhook.healthReason} />
+            {webhook.failingSince ? <span class="muted"> since {formatTime(webhook.failingSince)}</span> : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Events</dt>
+          <dd class="mono">{eventsLabel(webhook.events)}</dd>
+        </div>
+        <div>
+          <dt>Content type</dt>
+          <dd class="mono">{contentTypeLabel(webhook.contentType)}</dd>
+        </div>
+        <div>
+          <dt>Secret</dt>
+          <dd>
+            ends in <span class="mono">…{webhook.secretHint}</span>
+          </dd>
+        </div>
+        {webhook.rateLimitPerSecond !== undefined && webhook.rateLimitPerSecond !== null ? (
+          <div>
+            <dt>Rate limit</dt>
+            <dd>{webhook.rateLimitPerSecond} requests per second</dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Webhook ID</dt>
+          <dd class="mono">{webhook.id}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatTime(webhook.createdAt)}</dd>
+        </div>
+      </dl>
+
+      <div class="toolbar" role="group" aria-label="Webhook actions">
+        <Button
+          busy={action.state.busy}
+          onClick={() =>
+            void action.run(
+              "Sending a test event…",
+              () => client.ping(organizationId, webhook.id),
+              (r) => {
+                setDeliveriesVersion((v) => v + 1);
+                return `Test event queued as delivery ${r.deliveryId}; it appears in Recent Deliveries below.`;
+              },
+            )
+          }
+        >
+          Send test event
+        </Button>
+        <Button
+          busy={action.state.busy}
+          onClick={() =>
+            void action.run(
+              webhook.active ? "Deactivating…" : "Activating…",
+              () => client.updateWebhook(organizationId, webhook.id, { active: !webhook.active }),
+              (w) => {
+                hook.setData(w);
+                return w.active ? "Webhook activated: events produced from now on are delivered." : "Webhook deactivated: nothing is delivered until you activate it again.";
+              },
+            )
+          }
+        >
+          {webhook.active ? "Deactivate" : "Activate"}
+        </Button>
+        <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
+          Rotate secret
+        </Button>
+        <Button busy={action.state.busy} class="button-danger" onClick={() => setConfirm("delete")}>
+          Delete
+        </Button>
+      </div>
+      <ActionStatus state={action.state} />
+
+      {confirm === "rotate" ? (
+        <ConfirmDialog
+          title="Rotate the secret?"
+          confirmLabel="Rotate secret"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setConfirm(null);
+            void action.run(
+              "Rotating the secret…",
+              () => client.rotateSecret(organizationId, webhook.id),
+              (r) => {
+                setRotated(r);
+                hook.setData(withoutSecret(r));
+                return "Secret rotated.";
+              },
+            );
+          }}
+        >
+          <p>
+            A new secret is generated and shown once. From then on <code>X-AgileTune-Signature</code> is signed with the new secret only; the previous secret keeps signing
+            the <code>webhook-signature</code> header for 24 hours.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+      {confirm === "delete" ? (
+        <ConfirmDialog
+          title="Delete this webhook?"
+          confirmLabel="Delete webhook"
+          danger
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setConfirm(null);
+            void action.run(
+              "Deleting the webhook…",
+              () => client.deleteWebhook(organizationId, webhook.id),
+              () => {
+                flash(`The webhook for ${webhook.url} was deleted.`);
+                navigate(paths.webhooks());
+                return "Deleted.";
+              },
+            );
+          }}
+        >
+          <p>
+            Delete the webhook for <strong class="url">{webhook.url}</strong>? AgileTune stops sending it events at once, queued deliveries are cancelled, and its delivery log
+            is no longer shown. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+
+      {rotated ? (
+        <div id="rotated-secret">
+          <SecretReveal title="New secret" secret={rotated.secret} doneLabel="Done, hide the secret" onDone={() => setRotated(null)}>
+            <p>
+              <code>X-AgileTune-Signature</code> is signed with this secret from now on.
+              {rotated.previousSecretExpiresAt ? (
+                <>
+                  {" "}
+                  The previous secret stops signing at <time dateTime={rotated.previousSecretExpiresAt}>{formatTime(rotated.previousSecretExpiresAt)}</time>; until then it
+                  also signs the <code>webhook-signature</code> header.
+                </>
+              ) : null}
+            </p>
+          </SecretReveal>
+        </div>
+      ) : null}
+
+      <details class="panel settings">
+        <summary>Edit settings</summary>
+        <WebhookForm
+          key={webhook.id}
+          mode="edit"
+          initial={webhook}
+          eventTypes={eventTypes.data?.items ?? null}
+          eventTypesError={eventTypes.error}
+          submitLabel="Save changes"
+          busyLabel="Saving…"
+          onSubmit={async (input) => {
+            setSaved(null);
+            const { secret: _unused, ...patch } = input;
+            const updated = await client.updateWebhook(organizationId, webhook.id, patch);
+            hook.setData(updated);
+            setSaved("Settings saved. They apply to events produced from now on.");
+          }}
+        />
+        <p role="status" class={`message ${saved ? "message-ok" : "message-empty"}`}>
+          {saved ?? ""}
+        </p>
+      </details>
+
+      <RecentDeliveries
+        webhook={webhook}
+        version={deliveriesVersion}
+        onSettled={() => {
+          // The health is written beside the delivery's status, not before it: look again shortly too.
+          void hook.reload();
+          window.setTimeout(() => void hook.reload(), 1_500);
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,171 @@
+import { useState } from "preact/hooks";
+import type { Client, DeliverySummary, Webhook } from "../api.js";
+import { ActiveBadge, HealthBadge, StatusBadge } from "../components/badges.js";
+import { DeliveryChart } from "../components/chart.js";
+import { Button, ErrorText, useTitle } from "../components/feedback.js";
+import { hourlyBuckets, lastDelivered } from "../chart.js";
+import { useApp } from "../context.js";
+import { contentTypeLabel, eventsLabel, formatTime, relativeTime } from "../format.js";
+import { Link, navigate } from "../router.js";
+import { paths } from "../routes.js";
+import { useLoad } from "../use-load.js";
+
+/** Pages of the delivery log read for one webhook's 24 h chart (100 deliveries each). */
+const ACTIVITY_PAGES = 5;
+
+/**
+ * A webhook's last 24 h, from its delivery log (the API has no summary of it): newest
+ * first until a delivery older than 24 h, at most ACTIVITY_PAGES pages.
+ */
+async function recentActivity(client: Client, org: string, webhookId: string): Promise<{ deliveries: DeliverySummary[]; partial: boolean }> {
+  const since = Date.now() - 24 * 3_600_000;
+  const deliveries: DeliverySummary[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < ACTIVITY_PAGES; page++) {
+    const result = await client.listDeliveries(org, webhookId, { limit: 100, cursor });
+    deliveries.push(...result.items);
+    const oldest = result.items[result.items.length - 1];
+    if (!result.nextCursor || !oldest || new Date(oldest.createdAt).getTime() < since) return { deliveries, partial: false };
+    cursor = result.nextCursor;
+  }
+  return { deliveries, partial: true };
+}
+
+export function WebhooksPage() {
+  useTitle("Webhooks");
+  const { client, organizationId } = useApp();
+  const [more, setMore] = useState<{ items: Webhook[]; nextCursor: string | null; busy: boolean; error: unknown }>({ items: [], nextCursor: null, busy: false, error: null });
+  const first = useLoad(async () => {
+    const page = await client.listWebhooks(organizationId);
+    setMore({ items: [], nextCursor: page.nextCursor, busy: false, error: null });
+    return page;
+  }, [organizationId]);
+  const items = [...(first.data?.items ?? []), ...more.items];
+
+  return (
+    <>
+      <div class="page-head">
+        <h1 tabIndex={-1}>Webhooks</h1>
+        <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
+          Add Webhook
+        </Button>
+      </div>
+      <p class="muted">
+        Organization <span class="mono">{organizationId}</span>
+      </p>
+      {first.loading && !first.data ? (
+        <p role="status" class="message message-busy">
+          Loading webhooks…
+        </p>
+      ) : null}
+      {first.error ? (
+        <div>
+          <ErrorText error={first.error} prefix="The webhooks could not be loaded." />
+          <Button onClick={() => void first.reload()}>Try again</Button>
+        </div>
+      ) : null}
+      {first.data && items.length === 0 ? <EmptyState /> : null}
+      {items.length > 0 ? (
+        <ul class="cards" aria-label="Webhooks">
+          {items.map((w) => (
+            <WebhookCard key={w.id} webhook={w} />
+          ))}
+        </ul>
+      ) : null}
+      {more.nextCursor ? (
+        <div class="actions">
+          <Button
+            busy={more.busy}
+            onClick={async () => {
+              setMore((m) => ({ ...m, busy: true, error: null }));
+              try {
+                const page = await client.listWebhooks(organizationId, more.nextCursor!);
+                setMore((m) => ({ items: [...m.items, ...page.items], nextCursor: page.nextCursor, busy: false, error: null }));
+              } catch (error) {
+                setMore((m) => ({ ...m, busy: false, error }));
+              }
+            }}
+          >
+            {more.busy ? "Loading…" : "Load more"}
+          </Button>
+        </div>
+      ) : null}
+      <ErrorText error={more.error} prefix="More webhooks could not be loaded." />
+    </>
+  );
+}
+
+function EmptyState() {
+  return (
+    <section class="panel empty" aria-labelledby="empty-title">
+      <h2 id="empty-title">No webhooks yet</h2>
+      <p>
+        A webhook sends an HTTP POST request to a URL of yours whenever something happens in AgileTune: a task is created or moved, a comment is added, a member joins or
+        leaves, a project is created. Use it to connect other services, trigger CI/CD pipelines, or build your own automations.
+      </p>
+      <p>
+        Every request is signed with your webhook's secret, so your endpoint can check that it came from AgileTune: see{" "}
+        <Link href={paths.guide("signature-verification")}>Signature Verification</Link> in the guide.
+      </p>
+      <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
+        Add Webhook
+      </Button>
+    </section>
+  );
+}
+
+function WebhookCard({ webhook }: { webhook: Webhook }) {
+  const { client, organizationId } = useApp();
+  const activity = useLoad(() => recentActivity(client, organizationId, webhook.id), [webhook.id]);
+  const last = activity.data ? lastDelivered(activity.data.deliveries) : undefined;
+  return (
+    <li class="card">
+      <h2 class="card-title">
+        <Link href={paths.webhook(webhook.id)} class="url">
+          {webhook.url}
+        </Link>
+      </h2>
+      {webhook.description ? <p class="description">{webhook.description}</p> : null}
+      <dl class="facts">
+        <div>
+          <dt>Events</dt>
+          <dd class="mono">{eventsLabel(webhook.events)}</dd>
+        </div>
+        <div>
+          <dt>Content type</dt>
+          <dd class="mono">{contentTypeLabel(webhook.contentType)}</dd>
+        </div>
+        <div>
+          <dt>State</dt>
+          <dd>
+            <ActiveBadge active={webhook.active} />
+          </dd>
+        </div>
+        <div>
+          <dt>Health</dt>
+          <dd>
+            <HealthBadge health={webhook.health} reason={webhook.healthReason} />
+          </dd>
+        </div>
+        <div>
+          <dt>Last delivery</dt>
+          <dd>
+            {activity.loading && !activity.data ? "Loading…" : null}
+            {activity.error ? <ErrorText error={activity.error} prefix="The delivery log could not be loaded." /> : null}
+            {activity.data && !last ? "None in the last 24 h" : null}
+            {last ? (
+              <>
+                <StatusBadge status={last.status} /> {last.lastResponseStatus !== null ? `HTTP ${last.lastResponseStatus}, ` : ""}
+                <time dateTime={last.lastAttemptAt!} title={formatTime(last.lastAttemptAt)}>
+                  {relativeTime(last.lastAttemptAt!)}
+                </time>{" "}
+                (<span class="mono">{last.event}</span>)
+              </>
+            ) : null}
+          </dd>
+        </div>
+      </dl>
+      {activity.data ? <DeliveryChart buckets={hourlyBuckets(activity.data.deliveries, Date.now())} partial={activity.data.partial} /> : null}
+    </li>
+  );
+}

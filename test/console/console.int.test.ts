@@ -1,0 +1,603 @@
+// The webhook settings page (issue 13) in a real browser against the real stack: Debian's
+// Chromium, the admin API serving the built page, fanout, dispatcher and retry on the real
+// broker and database, and a receiver on loopback. One stack for the whole file; each test
+// is one person's browser (its own context, so its own sessionStorage).
+import { deliveriesCollection, deliveryIdFor, webhooksCollection } from "@agiletune/shared";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { verifySignature } from "../../packages/shared/src/fixtures/user-guide-verify-signature.js";
+import { expectAccessible, expectFitsNarrowScreen, launchChromium, newUser, screenshot, tabTo, type User } from "./browser.js";
+import { startConsoleStack, type ConsoleStack } from "./stack.js";
+
+// Callbacks given to page.evaluate run in the page; this Node program's types have no DOM.
+declare const document: any, sessionStorage: any, localStorage: any, navigator: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const XSS = "<img src=x onerror=alert(1)>";
+// Retry 1 after 3 s, so "retrying" stays on screen long enough to be seen; the rest short.
+const RETRY_DELAYS_MS = [3_000, 1_000, 1_000, 1_000, 1_000];
+
+let stack: ConsoleStack;
+let browser: Browser;
+let keyA: string;
+let keyB: string;
+const users: User[] = [];
+/** Every secret and token the tests saw; none may reach a log line or a URL. */
+const secrets = new Set<string>();
+/** What one test leaves for a later one. */
+const state: { okHookId?: string; okSecret?: string; okCreatedAt?: number; flakyHookId?: string; flakyDeliveryId?: string } = {};
+
+/** A webhook change applies to events produced 2 s later or more (CONTRACT §5): the services cache webhooks that long. */
+async function settled(changedAt: number): Promise<void> {
+  const wait = changedAt + 2_500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+async function user(): Promise<User> {
+  const u = await newUser(browser, stack.api.baseUrl);
+  users.push(u);
+  return u;
+}
+
+/** Signs in from the start page and waits for the page it leads to. */
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto("/");
+  await page.getByLabel("API key or operator token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/ui\/(webhooks|organization)$/);
+}
+
+/** The row of one delivery in Recent Deliveries. */
+const deliveryRow = (page: Page, deliveryId: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: deliveryId }) });
+
+/** Waits until the delivery log has the delivery in this status. */
+async function loggedAs(deliveryId: string, status: string): Promise<void> {
+  await expect.poll(async () => (await deliveriesCollection(stack.db).findOne({ _id: deliveryId }))?.status, { timeout: 15_000 }).toBe(status);
+}
+
+function expectNoProblems(u: User): void {
+  expect(u.problems, "browser errors").toEqual([]);
+}
+
+beforeAll(async () => {
+  stack = await startConsoleStack({ retryDelaysMs: RETRY_DELAYS_MS });
+  browser = await launchChromium();
+  keyA = await stack.api.createOrgKey("org_a");
+  keyB = await stack.api.createOrgKey("org_b");
+  for (const s of [keyA, keyB, stack.api.adminToken]) secrets.add(s);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (!stack) return;
+  try {
+    // No token or secret in any URL the browser asked for, nor in any log line of any service.
+    const urls = users.flatMap((u) => u.urls);
+    const lines = [...stack.logLines, ...stack.api.logLines];
+    for (const secret of secrets) {
+      expect(urls.filter((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))), "a secret in a URL").toEqual([]);
+      expect(lines.filter((line) => line.includes(secret)).length, `a secret (${secret.slice(0, 6)}…) in a log line`).toBe(0);
+    }
+    expect(urls.length).toBeGreaterThan(50);
+  } finally {
+    await stack.stop();
+  }
+});
+
+describe("the webhook settings page", () => {
+  test("is served at / with its security headers; API errors stay JSON", async () => {
+    const base = stack.api.baseUrl;
+    const root = await fetch(`${base}/`, { redirect: "manual" });
+    expect([root.status, root.headers.get("location")]).toEqual([302, "/ui/"]);
+    const page = await fetch(`${base}/ui/webhooks`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const csp = page.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    // No inline script in the page: only the hashed bundle, with its integrity.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = /src="(\/ui\/assets\/main-[A-Z0-9]+\.js)" integrity="sha384-/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(base + script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(asset.headers.get("content-security-policy")).toBe(csp);
+    expect(asset.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(asset.headers.get("referrer-policy")).toBe("no-referrer");
+    const api = await fetch(`${base}/v1/nothing`);
+    expect([api.status, ((await api.json()) as { error: { code: string } }).error.code]).toEqual([404, "not_found"]);
+  });
+
+  test("an organization key signs in; the empty list says what a webhook is and links to the guide's signature section", async () => {
+    const u = await user();
+    const { page } = u;
+    await page.goto("/");
+    await expect.poll(() => page.url(), { timeout: 15_000 }).toMatch(/\/ui\/sign-in$/);
+    await expectAccessible(page, "sign-in");
+    await expectFitsNarrowScreen(page, "sign-in");
+
+    // A wrong token: said in words, and still on sign-in.
+    await page.getByLabel("API key or operator token").fill("atk_not-a-real-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 15_000 }).toContain("The token is not valid.");
+
+    await page.getByLabel("API key or operator token").fill(keyA);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+    expect(page.url()).toBe(`${stack.api.baseUrl}/ui/webhooks`);
+    const empty = page.getByRole("region", { name: "No webhooks yet" });
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain("A webhook sends an HTTP POST request to a URL of yours");
+    await expectAccessible(page, "empty webhook list");
+    await expectFitsNarrowScreen(page, "empty webhook list");
+    // Kept for this tab only.
+    expect(await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }))).toEqual({ session: 1, local: 0, cookie: "" });
+
+    await empty.getByRole("link", { name: "Signature Verification" }).click();
+    const heading = page.getByRole("heading", { name: "Signature Verification" });
+    await expect.poll(() => heading.evaluate((el) => el === document.activeElement), { timeout: 15_000 }).toBe(true);
+    expect(page.url()).toMatch(/\/ui\/guide#signature-verification$/);
+    expect(await page.getByRole("group", { name: "verifySignature" }).textContent()).toContain('.createHmac("sha256", secret)');
+    await expectAccessible(page, "guide");
+    expectNoProblems(u);
+  });
+
+  test("Add Webhook: the API's field errors appear next to the fields they concern", async () => {
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.getByRole("button", { name: "Add Webhook" }).first().click();
+    await page.getByRole("heading", { level: 1, name: "Add Webhook" }).waitFor();
+    // The events come from GET /v1/event-types, grouped, with their descriptions.
+    const tasks = page.getByRole("group", { name: "Tasks" });
+    await tasks.getByRole("checkbox", { name: "task.created" }).waitFor();
+    expect(await tasks.getByRole("checkbox").count()).toBe(4);
+    await expect.poll(() => tasks.getByRole("checkbox", { name: "task.moved" }).evaluate((el) => el.getAttribute("aria-describedby") && document.getElementById(el.getAttribute("aria-describedby")!)?.textContent), { timeout: 15_000 }).toBe("A task is moved to a different column");
+    for (const [group, count] of [["Comments", 1], ["Members", 2], ["Projects", 1]] as const) expect(await page.getByRole("group", { name: group }).getByRole("checkbox").count()).toBe(count);
+    await expect.poll(() => page.getByLabel("Content type").inputValue(), { timeout: 15_000 }).toBe("json");
+    expect(await page.getByLabel("Content type").locator("option:checked").textContent()).toContain("JSON (recommended)");
+    await screenshot(page, "add-webhook");
+    await expectAccessible(page, "Add Webhook form");
+    await expectFitsNarrowScreen(page, "Add Webhook form");
+
+    await page.getByLabel("Payload URL").fill("ftp://files.example.com/in");
+    await page.getByLabel("Secret", { exact: true }).fill("too-short");
+    await page.getByRole("button", { name: "Create Webhook" }).click();
+    const url = page.getByLabel("Payload URL");
+    await expect.poll(() => url.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    const description = (locator: Locator) =>
+      locator.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id: string) => document.getElementById(id)?.textContent ?? "").join(" | "));
+    expect(await description(url)).toMatch(/Payload URL: .*http/);
+    expect(await description(page.getByLabel("Secret", { exact: true }))).toContain("Secret: must be at least 16 characters");
+    const events = page.getByRole("group", { name: "Events" });
+    expect(await events.getAttribute("aria-invalid")).toBe("true");
+    expect(await description(events)).toContain('Events: must list at least one event type, or "*"');
+    expect(await page.getByRole("alert").textContent()).toBe("The webhook was not created: check the fields marked below.");
+    // Focus went to the first field in error.
+    expect(await url.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expectAccessible(page, "Add Webhook form with errors");
+    expect((await webhooksCollection(stack.db).countDocuments({ organizationId: "org_a" }))).toBe(0);
+    expectNoProblems(u);
+  });
+
+  test("creates a webhook with a generated secret and two events; the secret is shown once and signs the deliveries", async () => {
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.getByRole("button", { name: "Add Webhook" }).first().click();
+    await page.getByLabel("Payload URL").fill(stack.receiver.url("/ok"));
+    await page.getByRole("button", { name: "Generate" }).click();
+    const secret = await page.getByLabel("Secret", { exact: true }).inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    secrets.add(secret);
+    await page.getByRole("checkbox", { name: "task.created" }).check();
+    await page.getByRole("checkbox", { name: "comment.created" }).check();
+    await page.getByLabel("Description").fill("CI pipeline trigger");
+    await page.getByRole("button", { name: "Create Webhook" }).click();
+
+    await page.getByRole("heading", { level: 1, name: "Webhook created" }).waitFor();
+    const shown = page.getByRole("region", { name: "Your webhook's secret" });
+    expect(await shown.getByLabel("Secret").inputValue()).toBe(secret);
+    await shown.getByRole("button", { name: "Copy secret" }).click();
+    await expect.poll(() => shown.getByRole("status").textContent(), { timeout: 15_000 }).toBe("Secret copied to the clipboard.");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    expect(await shown.getByRole("group", { name: "verifySignature example" }).textContent()).toContain("function verifySignature(payload: string, signature: string, secret: string)");
+    await expectAccessible(page, "secret shown once");
+
+    const stored = await webhooksCollection(stack.db).findOne({ organizationId: "org_a", url: stack.receiver.url("/ok") });
+    expect(stored).toMatchObject({ events: ["task.created", "comment.created"], contentType: "json", description: "CI pipeline trigger", active: true, secretHint: secret.slice(-4) });
+    state.okHookId = stored!._id;
+    state.okSecret = secret;
+    state.okCreatedAt = Date.now();
+
+    await shown.getByRole("button", { name: "I have saved the secret, go to the webhook" }).click();
+    await page.getByRole("heading", { level: 1, name: `Webhook ${stack.receiver.url("/ok")}` }).waitFor();
+    // Gone from the page and from the tab's storage; only its last four characters remain.
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)))).not.toContain(secret);
+    expect(await page.getByText(`…${secret.slice(-4)}`).count()).toBe(1);
+    await page.goBack();
+    await page.getByRole("heading", { level: 1, name: "Add Webhook" }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    expectNoProblems(u);
+  });
+
+  test("an event produced to agiletune.events appears as succeeded, with the exact body and headers as sent", async () => {
+    expect(state.okHookId).toBeDefined();
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.goto(`/ui/webhooks/${state.okHookId}`);
+    await page.getByRole("heading", { level: 2, name: "Recent Deliveries" }).waitFor();
+    await page.getByText("No deliveries yet.").waitFor();
+
+    await settled(state.okCreatedAt!);
+    const event = await stack.produceEvent("org_a", "task.created", { id: "tsk_42", title: "Ünïcode & <b>bold</b> ✓", assignee: { id: "usr_1", name: "Jane Doe" } });
+    await stack.produceEvent("org_a", "task.deleted", { id: "tsk_43" }); // not subscribed
+    await stack.receiver.waitFor((all) => all.some((r) => r.path === "/ok"));
+    const received = stack.receiver.forPath("/ok")[0]!;
+    expect(verifySignature(received.body, String(received.headers["x-agiletune-signature"]), state.okSecret!)).toBe(true);
+    const deliveryId = deliveryIdFor(event.id, state.okHookId!);
+    // Logged just after the response: then the reader presses Refresh.
+    await loggedAs(deliveryId, "succeeded");
+    await page.getByRole("button", { name: "Refresh" }).click();
+    const row = deliveryRow(page, deliveryId);
+    await expect.poll(() => row.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
+    expect(await row.getByRole("cell").nth(1).textContent()).toBe("task.created");
+    expect(await row.getByRole("cell").nth(4).textContent()).toBe("1");
+    expect(await row.getByRole("cell").nth(5).textContent()).toBe("200");
+    expect(await page.getByRole("row").count()).toBe(2);
+    await expectAccessible(page, "webhook page with deliveries");
+    await expectFitsNarrowScreen(page, "webhook page with deliveries");
+
+    await row.getByRole("link", { name: deliveryId }).click();
+    await page.getByRole("heading", { level: 1, name: `Delivery ${deliveryId}` }).waitFor();
+    const pretty = page.getByRole("group", { name: "Request body, pretty-printed" });
+    await pretty.waitFor();
+    expect(await pretty.textContent()).toBe(JSON.stringify(JSON.parse(received.body), null, 2));
+    await page.getByText("Exact bytes as sent").click();
+    expect(await page.getByRole("group", { name: "Request body as sent" }).textContent()).toBe(received.body);
+    const headers = page.getByRole("table", { name: "Request headers" });
+    for (const name of ["x-agiletune-signature", "x-agiletune-delivery", "x-agiletune-event", "webhook-id", "content-type"]) {
+      expect(await headers.getByRole("row", { name: new RegExp(`^${name} `) }).getByRole("cell").textContent(), name).toBe(String(received.headers[name]));
+    }
+    const attempt = page.getByRole("heading", { level: 3, name: "Attempt 0: succeeded, HTTP 200" });
+    await attempt.waitFor();
+    expect(await page.getByRole("group", { name: "Response body of attempt 0" }).textContent()).toBe("ok");
+    await screenshot(page, "delivery");
+    await expectAccessible(page, "delivery detail");
+    await expectFitsNarrowScreen(page, "delivery detail");
+
+    // The list: health, last delivery and the 24 h chart.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/ok") }) });
+    await card.getByRole("img", { name: "Deliveries in the last 24 hours: 1 succeeded, 0 failed" }).waitFor();
+    const text = await card.textContent();
+    for (const part of ["task.created, comment.created", "application/json", "active", "healthy", "succeeded", "HTTP 200", "CI pipeline trigger"]) expect(text).toContain(part);
+    await expectAccessible(page, "webhook list");
+    await expectFitsNarrowScreen(page, "webhook list");
+    expectNoProblems(u);
+  });
+
+  test("an endpoint answering 500 shows retrying with the next due time, then failed and a failing badge; Redeliver after the fix succeeds", async () => {
+    stack.answer("/flaky", { status: 500, body: "down for maintenance" });
+    const created = await stack.api.request("POST", "/v1/organizations/org_a/webhooks", { token: keyA, body: { url: stack.receiver.url("/flaky"), contentType: "json", events: ["task.updated"] } });
+    expect(created.status).toBe(201);
+    const hookId = created.json.id as string;
+    const createdAt = Date.now();
+    state.flakyHookId = hookId;
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.goto(`/ui/webhooks/${hookId}`);
+    await page.getByText("No deliveries yet.").waitFor();
+
+    await settled(createdAt);
+    const event = await stack.produceEvent("org_a", "task.updated", { id: "tsk_7", changes: { status: { from: "todo", to: "in_progress" } } });
+    const deliveryId = deliveryIdFor(event.id, hookId);
+    state.flakyDeliveryId = deliveryId;
+    await loggedAs(deliveryId, "retrying");
+    await page.getByRole("button", { name: "Refresh" }).click();
+    const row = deliveryRow(page, deliveryId);
+    const status = row.getByRole("cell").first();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/retrying.*next attempt .+\((in \d+ s|now|\d+ s ago)\)/);
+    expect(await row.getByRole("cell").nth(5).textContent()).toBe("500");
+
+    // After the short ladder (5 retries), dead-lettered: failed, and the webhook is failing.
+    await expect.poll(() => status.textContent(), { timeout: 30_000, interval: 500 }).toContain("failed");
+    expect(stack.receiver.forPath("/flaky")).toHaveLength(6);
+    expect(await row.getByRole("cell").nth(4).textContent()).toBe("6");
+    await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("failing");
+    await screenshot(page, "webhook");
+    await screenshot(page, "webhook-phone", { width: 390 });
+    // The list shows it too, with the failure in its 24 h chart.
+    await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
+    const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/flaky") }) });
+    await card.getByRole("img", { name: "Deliveries in the last 24 hours: 0 succeeded, 1 failed" }).waitFor();
+    expect(await card.textContent()).toContain("failing");
+    await screenshot(page, "webhooks");
+    await page.goBack();
+
+    // The detail: each attempt with the endpoint's answer.
+    await row.getByRole("link", { name: deliveryId }).click();
+    await page.getByRole("heading", { level: 3, name: "Attempt 5: failed, HTTP 500" }).waitFor();
+    expect(await page.getByRole("heading", { level: 3, name: /^Attempt \d: failed, HTTP 500$/ }).count()).toBe(6);
+    expect(await page.getByRole("group", { name: "Response body of attempt 0" }).textContent()).toBe("down for maintenance");
+    expect(await page.getByText("retries exhausted").count()).toBeGreaterThan(0);
+
+    // Fixed: Redeliver makes one new attempt, which the page shows when it lands.
+    stack.answer("/flaky", { status: 204, body: "" });
+    await page.getByRole("button", { name: "Redeliver" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "New attempt" }).textContent(), { timeout: 20_000 }).toMatch(/^New attempt 6: succeeded, HTTP 204 in \d/);
+    await page.getByRole("heading", { level: 3, name: "Attempt 6: succeeded, HTTP 204" }).waitFor();
+    expect(await page.getByRole("listitem").filter({ hasText: "Attempt 6: succeeded" }).textContent()).toContain("manual redelivery");
+    expect(stack.receiver.forPath("/flaky")).toHaveLength(7);
+    expect(stack.receiver.forPath("/flaky")[6]!.headers["x-agiletune-delivery"]).toBe(deliveryId);
+
+    // Back on the webhook: succeeded with seven attempts, and healthy again.
+    await page.getByRole("link", { name: "Webhook", exact: true }).click();
+    await expect.poll(() => deliveryRow(page, deliveryId).getByRole("cell").first().textContent(), { timeout: 10_000 }).toContain("succeeded");
+    expect(await deliveryRow(page, deliveryId).getByRole("cell").nth(4).textContent()).toBe("7");
+    await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("healthy");
+    // Filters: by status and by event.
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByText("No deliveries match these filters.").waitFor();
+    await page.getByLabel("Status").selectOption("succeeded");
+    await deliveryRow(page, deliveryId).waitFor();
+    await page.getByLabel("Event").selectOption("task.created");
+    await page.getByText("No deliveries match these filters.").waitFor();
+    expectNoProblems(u);
+  });
+
+  test("Recent Deliveries pages through the API's cursor with Load more", async () => {
+    const created = await stack.api.request("POST", "/v1/organizations/org_a/webhooks", { token: keyA, body: { url: stack.receiver.url("/many"), contentType: "json", events: ["task.moved"] } });
+    secrets.add(created.json.secret);
+    await settled(Date.now());
+    for (let i = 0; i < 27; i++) await stack.produceEvent("org_a", "task.moved", { id: `tsk_m${i}`, column: "done" });
+    await expect.poll(() => deliveriesCollection(stack.db).countDocuments({ webhookId: created.json.id, status: "succeeded" }), { timeout: 20_000 }).toBe(27);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.goto(`/ui/webhooks/${created.json.id}`);
+    const table = page.getByRole("table", { name: "Recent Deliveries, newest first" });
+    // 25 a page (plus the header row); the log may still be catching up with the last few.
+    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(26);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(async () => (await table.getByRole("row").count()) + (await page.getByRole("button", { name: "Load more" }).count()), { timeout: 15_000 }).toBe(28);
+    // Every delivery once, newest first.
+    const times = await table.getByRole("row").locator("time").evaluateAll((els) => els.map((el: { getAttribute(n: string): string }) => el.getAttribute("datetime")));
+    expect(times).toHaveLength(27);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(new Set(await table.getByRole("link").allTextContents()).size).toBe(27);
+    expectNoProblems(u);
+  });
+
+  test("another organization's webhook id in the URL shows not found", async () => {
+    const other = await stack.api.request("POST", "/v1/organizations/org_b/webhooks", { token: keyB, body: { url: stack.receiver.url("/b"), contentType: "form", events: ["*"] } });
+    expect(other.status).toBe(201);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+    await page.goto(`/ui/webhooks/${other.json.id}`);
+    await page.getByRole("heading", { level: 1, name: "Webhook not found" }).waitFor();
+    expect(await page.getByRole("main").textContent()).toContain("It may have been deleted, or it belongs to another organization.");
+    expect(await page.getByRole("main").textContent()).not.toContain(stack.receiver.url("/b"));
+    await page.goto(`/ui/webhooks/${other.json.id}/deliveries/dlv_0123456789abcdef0123456789abcdef`);
+    await page.getByRole("heading", { level: 1, name: /not found$/ }).waitFor();
+    await expectAccessible(page, "not found");
+    expectNoProblems(u);
+  });
+
+  test("the operator picks an organization and replays a dead letter: a dry run first, then the confirmation", async () => {
+    expect(state.flakyDeliveryId).toBeDefined();
+    const u = await user();
+    const { page } = u;
+    await signIn(page, stack.api.adminToken);
+    await page.getByRole("heading", { level: 1, name: "Choose an organization" }).waitFor();
+    await expectAccessible(page, "organization choice");
+    await page.getByLabel("Organization ID").fill("org_a");
+    await page.getByRole("button", { name: "Open webhooks" }).click();
+    await page.getByRole("link", { name: stack.receiver.url("/flaky") }).waitFor();
+
+    await page.getByRole("link", { name: "Dead letters" }).click();
+    await page.getByRole("heading", { level: 1, name: "Dead letters" }).waitFor();
+    // A filter the API refuses: its message next to the field.
+    await page.getByLabel("From").fill("2026-03-21T10:00");
+    await page.getByLabel("To").fill("2026-03-20T10:00");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.getByLabel("From").getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    expect(await page.getByText("From: must be before to", { exact: true }).count()).toBe(1);
+    expect(await page.getByRole("alert").textContent()).toBe("The dead letters could not be loaded: a filter is not valid (see the field marked).");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+
+    await page.getByLabel("Organization").fill("org_a");
+    await page.getByLabel("Event").selectOption("task.updated");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const row = page.getByRole("row").filter({ hasText: state.flakyDeliveryId! });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(state.flakyHookId!);
+    await expect.poll(() => page.getByRole("row").count(), { timeout: 15_000 }).toBe(2);
+    await expectAccessible(page, "dead letters");
+    await expectFitsNarrowScreen(page, "dead letters");
+
+    const before = stack.receiver.forPath("/flaky").length;
+    await page.getByRole("button", { name: "Replay…" }).click();
+    await page.getByText("Dry run: 1 dead letter would be replayed.").waitFor();
+    await screenshot(page, "dead-letters");
+    // Nothing sent by the dry run.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stack.receiver.forPath("/flaky")).toHaveLength(before);
+    await page.getByRole("button", { name: "Replay 1 dead letter" }).click();
+    await page.getByText("Replayed 1 dead letter; each starts a fresh retry ladder.").waitFor();
+    await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/flaky").length > before);
+    expect(stack.receiver.forPath("/flaky").at(-1)!.headers["x-agiletune-delivery"]).toBe(state.flakyDeliveryId);
+    await expect.poll(() => row.getByRole("cell").last().textContent(), { timeout: 15_000 }).toMatch(/\(1×\)$/);
+    // A second replay finds nothing left.
+    await page.getByRole("button", { name: "Replay…" }).click();
+    await page.getByText("Dry run: no dead letter would be replayed; nothing matches that has not been replayed already.").waitFor();
+    expect(await page.getByRole("button", { name: /^Replay \d/ }).count()).toBe(0);
+    expectNoProblems(u);
+  });
+
+  test("what a customer or their endpoint wrote renders as text, never as HTML", async () => {
+    stack.answer("/xss", { status: 200, body: XSS });
+    const created = await stack.api.request("POST", "/v1/organizations/org_a/webhooks", {
+      token: keyA,
+      body: { url: stack.receiver.url("/xss"), contentType: "form", events: ["project.created"], description: XSS },
+    });
+    expect(created.status).toBe(201);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/xss") }) });
+    await card.getByText(XSS, { exact: true }).waitFor();
+    await card.getByRole("link").click();
+    await page.getByText(XSS, { exact: true }).waitFor();
+
+    // Send test event: a ping, shown as it goes.
+    await page.getByRole("button", { name: "Send test event" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Test event queued" }).textContent(), { timeout: 15_000 }).toMatch(/^Test event queued as delivery dlv_[0-9a-f]{32}; it appears in Recent Deliveries below\.$/);
+    const pingRow = page.getByRole("row").filter({ hasText: "ping" });
+    await expect.poll(() => pingRow.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
+    await pingRow.getByRole("link").click();
+    const body = page.getByRole("group", { name: "Response body of attempt 0" });
+    await body.waitFor();
+    expect(await body.textContent()).toBe(XSS);
+    expect(await page.getByRole("main").locator("img").count()).toBe(0);
+    // A form body's payload, decoded for reading.
+    expect(await page.getByText("Form body: the JSON in its payload field, pretty-printed.").count()).toBe(1);
+    expect(JSON.parse((await page.getByRole("group", { name: "Request body, pretty-printed" }).textContent())!)).toMatchObject({ event: "ping", data: { webhookId: created.json.id } });
+    expectNoProblems(u);
+  });
+
+  test("a webhook's page: edit settings, deactivate and activate, rotate the secret, delete with a confirmation naming the URL", async () => {
+    const url = stack.receiver.url("/settings");
+    const created = await stack.api.request("POST", "/v1/organizations/org_a/webhooks", { token: keyA, body: { url, contentType: "json", events: ["member.added"] } });
+    secrets.add(created.json.secret);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyA);
+    await page.goto(`/ui/webhooks/${created.json.id}`);
+    await page.getByRole("heading", { level: 1, name: `Webhook ${url}` }).waitFor();
+
+    await page.getByText("Edit settings").click();
+    await page.getByRole("checkbox", { name: "member.removed" }).check();
+    await page.getByLabel("Content type").selectOption("form");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Settings saved. They apply to events produced from now on.").waitFor();
+    expect(await page.getByRole("definition").filter({ hasText: "member.added, member.removed" }).count()).toBe(1);
+    expect(await page.getByRole("definition").filter({ hasText: "application/x-www-form-urlencoded" }).count()).toBe(1);
+    // A change the API refuses shows next to its field here too.
+    await page.getByLabel("Payload URL").fill("not a url");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => page.getByLabel("Payload URL").getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    expect(await page.getByRole("alert").textContent()).toBe("The changes were not saved: check the fields marked below.");
+
+    await page.getByRole("button", { name: "Deactivate", exact: true }).click();
+    await page.getByText("Webhook deactivated: nothing is delivered until you activate it again.").waitFor();
+    expect(await page.getByRole("definition").filter({ hasText: /^inactive$/ }).count()).toBe(1);
+    // Inactive: a test event is refused, in words.
+    await page.getByRole("button", { name: "Send test event" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent(), { timeout: 15_000 }).toContain("The webhook is inactive");
+    await page.getByRole("button", { name: "Activate", exact: true }).click();
+    await page.getByText("Webhook activated: events produced from now on are delivered.").waitFor();
+
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    const rotateDialog = page.getByRole("dialog", { name: "Rotate the secret?" });
+    await rotateDialog.waitFor();
+    await expectAccessible(page, "rotate dialog");
+    await rotateDialog.getByRole("button", { name: "Rotate secret" }).click();
+    const panel = page.getByRole("region", { name: "New secret" });
+    await panel.waitFor();
+    const rotated = await panel.getByLabel("Secret").inputValue();
+    secrets.add(rotated);
+    expect(rotated).not.toBe(created.json.secret);
+    expect(await panel.textContent()).toMatch(/The previous secret stops signing at .+; until then it also signs the webhook-signature header\./);
+    // The new secret signs what is delivered from now on.
+    await settled(Date.now());
+    await stack.produceEvent("org_a", "member.removed", { id: "usr_9" });
+    await stack.receiver.waitFor((all) => all.some((r) => r.path === "/settings"));
+    const delivered = stack.receiver.forPath("/settings")[0]!;
+    expect(verifySignature(delivered.body, String(delivered.headers["x-agiletune-signature"]), rotated)).toBe(true);
+    await panel.getByRole("button", { name: "Done, hide the secret" }).click();
+    expect(await page.content()).not.toContain(rotated);
+
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this webhook?" });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`Delete the webhook for ${url}?`);
+    // Cancel first: nothing happens.
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete webhook" }).click();
+    await page.getByText(`The webhook for ${url} was deleted.`).waitFor();
+    expect(page.url()).toBe(`${stack.api.baseUrl}/ui/webhooks`);
+    expect(await webhooksCollection(stack.db).countDocuments({ _id: created.json.id })).toBe(0);
+    expectNoProblems(u);
+  });
+
+  test("works from the keyboard alone: sign in, add a webhook, open it, and leave a dialog with Escape", async () => {
+    const u = await user();
+    const { page } = u;
+    await page.goto("/ui/sign-in");
+    await tabTo(page, "API key or operator token");
+    await page.keyboard.type(keyA);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+    await tabTo(page, "Add Webhook");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Add Webhook" }).waitFor();
+    await tabTo(page, "Payload URL");
+    await page.keyboard.type(stack.receiver.url("/keyboard"));
+    await tabTo(page, "Generate");
+    await page.keyboard.press("Enter");
+    await tabTo(page, "task.moved");
+    await page.keyboard.press("Space");
+    await tabTo(page, "Create Webhook");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Webhook created" }).waitFor();
+    secrets.add(await page.getByLabel("Secret", { exact: true }).inputValue());
+    await tabTo(page, "I have saved the secret, go to the webhook");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: `Webhook ${stack.receiver.url("/keyboard")}` }).waitFor();
+    expect(await page.getByRole("definition").filter({ hasText: /^task\.moved$/ }).count()).toBe(1);
+    await tabTo(page, "Delete");
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "Delete this webhook?" }).waitFor();
+    // Focus starts on Cancel, so a stray Enter deletes nothing; Escape closes and gives focus back.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 15_000 }).toBe("Cancel");
+    await page.keyboard.press("Escape");
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 15_000 }).toBe("Delete");
+    expectNoProblems(u);
+  });
+
+  test("a revoked key returns to sign-in with a clear message; Sign out forgets the token", async () => {
+    const key = await stack.api.request("POST", "/v1/organizations/org_a/api-keys");
+    secrets.add(key.json.token);
+    const u = await user();
+    const { page } = u;
+    await signIn(page, key.json.token);
+    await page.getByRole("link", { name: stack.receiver.url("/ok") }).waitFor();
+    expect((await stack.api.request("DELETE", `/v1/organizations/org_a/api-keys/${key.json.id}`)).status).toBe(204);
+    await page.getByRole("link", { name: stack.receiver.url("/ok") }).click();
+    await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    expect(await page.getByRole("alert").textContent()).toBe("You were signed out because the admin API refused the token: The token is not valid. Sign in again.");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await signIn(page, keyA);
+    await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("You are signed out.").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.goto("/ui/webhooks");
+    await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    expectNoProblems(u);
+  });
+});
