@@ -1,17 +1,13 @@
 import { EVENT_CATALOGUE } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { apiTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { buildOpenApiDocument } from "../openapi.js";
-import { startTestApi } from "../testing/api-harness.js";
 
-test("health, readiness against the real broker and database, metrics, event catalogue and OpenAPI document", async ({ mongo, kafka, topics }) => {
+test("health, readiness against the real broker and database, metrics, event catalogue and OpenAPI document", async ({ startApi, kafka }) => {
   const admin = kafka.admin();
   await admin.connect();
   let kafkaDown = false;
-  const api = await startTestApi({
-    db: mongo.db,
-    kafka,
-    topics,
+  const api = await startApi({
     kafkaReady: async () => {
       if (kafkaDown) throw new Error("connection refused");
       await admin.describeCluster();
@@ -44,7 +40,6 @@ test("health, readiness against the real broker and database, metrics, event cat
     expect(metrics.text).toMatch(/http_request_duration_seconds_count\{service="admin-api",method="GET",route="\/healthz",status="200"\} 1/);
     expect(metrics.text).toContain("process_cpu_user_seconds_total");
   } finally {
-    await api.close();
     await admin.disconnect();
   }
 });
