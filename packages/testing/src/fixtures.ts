@@ -4,9 +4,11 @@ import { startReceiver as startLoopbackReceiver, type Receiver, type Responder }
 import { createKafka, createLogger, ensureTopics, prefixedTopicNames, allTopics, connectMongo, ensureIndexes, type Logger, type Mongo, type TopicNames } from "@agiletune/shared";
 import type { Kafka } from "kafkajs";
 import { inject, test as base } from "vitest";
-import { startTestApi, type TestApi, type TestApiOptions } from "./api-harness.js";
+// Types only: the services and the admin API are loaded by the fixtures that start them,
+// so that a test of the database alone does not load them all.
+import type { TestApi, TestApiOptions } from "./api-harness.js";
 import { ResourceTracker } from "./leaks.js";
-import { startPipeline, type Pipeline, type PipelineOptions } from "./pipeline.js";
+import type { Pipeline, PipelineOptions } from "./pipeline.js";
 
 export type InfraFixtures = {
   /**
@@ -113,6 +115,7 @@ export const integrationTest = base.extend<InfraFixtures>({
 /** `integrationTest` plus `startPipeline`: the three services in this process on the test's own topics, groups and database, stopped after the test. */
 export const pipelineTest = integrationTest.extend<{ startPipeline: (opts?: Omit<PipelineOptions, "kafka" | "db" | "topics" | "logger" | "testId">) => Promise<Pipeline> }>({
   startPipeline: async ({ kafka, mongo, topics, logger, testId }, use) => {
+    const { startPipeline } = await import("./pipeline.js");
     const started: Pipeline[] = [];
     await use(async (opts = {}) => {
       const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, ...opts });
@@ -130,6 +133,7 @@ export const pipelineTest = integrationTest.extend<{ startPipeline: (opts?: Omit
  */
 export const apiTest = integrationTest.extend<{ startApi: (opts?: Omit<TestApiOptions, "db" | "kafka" | "topics">) => Promise<TestApi>; api: TestApi }>({
   startApi: async ({ mongo, kafka, topics }, use) => {
+    const { startTestApi } = await import("./api-harness.js");
     const started: TestApi[] = [];
     await use(async (opts = {}) => {
       const api = await startTestApi({ db: mongo.db, kafka, topics, ...opts });

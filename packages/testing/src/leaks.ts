@@ -111,15 +111,8 @@ export class ResourceTracker {
    * closed by its peer takes a moment to go). Closes nothing.
    */
   async findLeaks(opts: LeakCheckOptions = {}): Promise<string[]> {
-    const leaks = this.watched.filter((w) => w.isOpen()).map((w) => w.what);
-    if (opts.handles === false) return leaks;
-    const deadline = Date.now() + (opts.graceMs ?? DEFAULT_GRACE_MS);
-    let fresh = this.freshHandles();
-    while (fresh.length && Date.now() < deadline) {
-      await sleep(50);
-      fresh = this.freshHandles();
-    }
-    return [...leaks, ...fresh.map(describeHandle)];
+    const watched = this.watched.filter((w) => w.isOpen()).map((w) => w.what);
+    return [...watched, ...(opts.handles === false ? [] : await this.handleLeaks(opts.graceMs))];
   }
 
   /**
@@ -129,11 +122,21 @@ export class ResourceTracker {
   async check(opts: LeakCheckOptions = {}): Promise<void> {
     const leaked = this.watched.filter((w) => w.isOpen());
     for (const w of [...leaked].reverse()) await w.close().catch(() => undefined);
-    // What closing the watched ones did not close (their sockets go with them).
-    const leftovers = await this.findLeaks(opts);
+    // Then what closing those did not close (their sockets go with them).
+    const leftovers = opts.handles === false ? [] : await this.handleLeaks(opts.graceMs);
     if (opts.handles !== false) for (const handle of this.freshHandles()) destroyHandle(handle);
-    const leaks = [...new Set([...leaked.map((w) => w.what), ...leftovers])];
+    const leaks = [...leaked.map((w) => w.what), ...leftovers];
     if (leaks.length) throw new LeakError(leaks);
+  }
+
+  private async handleLeaks(graceMs = DEFAULT_GRACE_MS): Promise<string[]> {
+    const deadline = Date.now() + graceMs;
+    let fresh = this.freshHandles();
+    while (fresh.length && Date.now() < deadline) {
+      await sleep(50);
+      fresh = this.freshHandles();
+    }
+    return fresh.map(describeHandle);
   }
 
   private freshHandles(): object[] {
@@ -192,6 +195,10 @@ function creationSite(): string {
     .slice(1)
     .map((frame) => frame.replace(/^\s*at\s+/, "").replace(/^.*\((.*)\)$/, "$1").replace(/^file:\/\//, ""))
     .filter((location) => location.startsWith("/") && !location.includes("/node_modules/") && !location.includes("/packages/testing/src/leaks.ts"));
-  const location = files.find((l) => !l.includes("/packages/testing/src/")) ?? files[0] ?? "an unknown place";
-  return `at ${location.startsWith(`${process.cwd()}/`) ? location.slice(process.cwd().length + 1) : location}`;
+  const outside = files.filter((l) => !l.includes("/packages/testing/src/"));
+  const relative = (l: string) => (l.startsWith(`${process.cwd()}/`) ? l.slice(process.cwd().length + 1) : l);
+  // A shared factory (createProducer) made it: its caller says whose it is.
+  const [first, second] = outside;
+  if (first?.includes("/packages/shared/src/") && second) return `at ${relative(second)} through ${relative(first)}`;
+  return `at ${relative(first ?? files[0] ?? "an unknown place")}`;
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { createProducer, encryptSecret, generateEncryptionKey, webhooksCollection, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { createProducer, generateEncryptionKey, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { Registry } from "prom-client";
@@ -9,6 +8,7 @@ import { startDispatcher } from "../../../services/dispatcher/src/dispatcher.js"
 import { startFanout } from "../../../services/fanout/src/fanout.js";
 import type { RegistryDecoder } from "../../../services/fanout/src/decode-event.js";
 import { startRetryService } from "../../../services/retry/src/retry-service.js";
+import { insertWebhook } from "./test-data.js";
 import { waitFor } from "./wait-for.js";
 
 export type PipelineOptions = {
@@ -141,42 +141,4 @@ async function lagReport(admin: Admin, consumed: Consumed): Promise<string> {
   const lags = await groupLags(admin, consumed, await endOffsets(admin, consumed)).catch(() => []);
   const behind = lags.filter((l) => l.lag > 0n).map((l) => `${l.groupId} ${l.lag} behind on ${l.topic}/${l.partition}`);
   return `pipeline idle (${behind.length ? behind.join(", ") : "no lag seen at the deadline"})`;
-}
-
-/** Stores a webhook as the admin API would: secret sealed with `encryptionKey`. */
-export async function insertWebhook(db: Db, encryptionKey: string, fields: Partial<WebhookDoc> & { url: string; secret?: string }): Promise<WebhookDoc & { secret: string }> {
-  const secret = fields.secret ?? `secret-${randomBytes(12).toString("hex")}`;
-  const doc: WebhookDoc = {
-    _id: `wh_${randomBytes(8).toString("hex")}`,
-    organizationId: "org_1",
-    contentType: "json",
-    events: ["*"],
-    active: true,
-    health: "healthy",
-    description: "",
-    secretSealed: encryptSecret(secret, encryptionKey),
-    secretHint: secret.slice(-4),
-    previousSecretSealed: null,
-    previousSecretExpiresAt: null,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-    ...fields,
-  };
-  delete (doc as { secret?: string }).secret;
-  await webhooksCollection(db).insertOne(doc);
-  return { ...doc, secret };
-}
-
-let counter = 0;
-/** A valid domain event (CONTRACT §2). */
-export function domainEvent(fields: Partial<{ id: string; event: string; timestamp: string; organizationId: string; data: Record<string, unknown> }> = {}) {
-  counter++;
-  return {
-    id: `evt_${Date.now().toString(36)}_${counter}`,
-    event: "task.updated",
-    timestamp: "2026-03-20T12:00:00Z",
-    organizationId: "org_1",
-    data: { id: `tsk_${counter}`, title: "Implement login page", status: "in_progress", assignee: { id: "usr_xyz789", name: "Jane Doe" } },
-    ...fields,
-  };
 }
