@@ -1,7 +1,7 @@
 // The test harness without vitest, for code that runs outside vitest's fixtures (bench/,
 // a browser test's setup): everything `@agiletune/testing` has but the fixtures.
 export { startReceiver, type Receiver, type ReceivedRequest, type Responder } from "@agiletune/local-infra/receiver";
-export { findLeakedSecrets, openApiProblems, startTestApi, testResolver, TEST_DNS, type ApiResponse, type RequestOptions, type TestApi, type TestApiOptions } from "./api-harness.js";
+export { startTestApi, type ApiResponse, type RequestOptions, type TestApi, type TestApiOptions } from "./api-harness.js";
 export { consumeJobs, readTopic, type ReadMessage } from "./kafka-reader.js";
 export { LeakError, ResourceTracker, type LeakCheckOptions } from "./leaks.js";
 export { SHORT_RETRY_DELAYS_MS, startPipeline, type Pipeline, type PipelineOptions } from "./pipeline.js";
