@@ -250,8 +250,10 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
   const withHanging = await healthyLatencies("org_mixed");
   const p95 = (xs: number[]) => xs[Math.floor(xs.length * 0.95)]!;
   logger.info({ baselineP95: p95(baseline), withHangingP95: p95(withHanging) }, "head-of-line latencies");
-  // Blocking behind the hanging endpoint would cost at least its 6 s timeout.
-  expect(p95(withHanging)).toBeLessThan(Math.max(3 * p95(baseline), p95(baseline) + 500));
+  // Blocking behind the hanging endpoint would cost at least its 6 s timeout; the margin is
+  // half that, as a loaded machine alone moved this p95 between 0.2 and 2.4 s from one
+  // phase to the next (3 × the baseline failed on such a swing).
+  expect(p95(withHanging)).toBeLessThan(p95(baseline) + 3_000);
   expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
 });
 
