@@ -7,7 +7,16 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "scripts/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.loopback.test.ts", "**/node_modules/**"],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          // Real HTTP (or TCP) servers and clients on 127.0.0.1, and nothing else: no broker,
+          // no database, so no global setup, and they run beside the unit tests.
+          name: "loopback",
+          include: ["packages/*/src/**/*.loopback.test.ts", "services/*/src/**/*.loopback.test.ts"],
           sequence: { groupOrder: 0 },
         },
       },
@@ -15,12 +24,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/src/**/*.int.test.ts", "services/*/src/**/*.int.test.ts", "test/**/*.int.test.ts"],
-          globalSetup: ["packages/local-infra/src/vitest-global-setup.ts"],
+          globalSetup: ["packages/testing/src/vitest-global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Two cores run the broker, the database and the services under test too.
           maxWorkers: 2,
-          // Unit tests first: they fail fast and need no infrastructure.
+          // Unit and loopback tests first: they fail fast and need no infrastructure.
           sequence: { groupOrder: 1 },
         },
       },

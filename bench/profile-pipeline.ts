@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startReceiver } from "@agiletune/local-infra/receiver";
 import { allTopics, connectMongo, createKafka, createLogger, ensureIndexes, ensureTopics, prefixedTopicNames } from "@agiletune/shared";
-import { domainEvent, startPipeline } from "../test/support/pipeline.js";
+import { domainEvent, startPipeline } from "@agiletune/testing/harness";
 
 const events = Number(process.argv[2] ?? 30);
 const webhookCount = Number(process.argv[3] ?? 20);

@@ -1,15 +1,7 @@
 import { createHash } from "node:crypto";
 import { generateEncryptionKey } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
-import { startReceiver } from "@agiletune/local-infra/receiver";
-import { afterEach, expect } from "vitest";
-import { domainEvent, insertWebhook } from "./support/pipeline.js";
-import { ServiceProcess } from "@agiletune/local-infra";
-
-const processes: ServiceProcess[] = [];
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.stop()));
-});
+import { domainEvent, insertWebhook, integrationTest as test, sleep, waitFor } from "@agiletune/testing";
+import { expect } from "vitest";
 
 /** One delivery in five fails its first attempt, so jobs flow through the retry tier too. */
 function failsFirst(deliveryId: string): boolean {
@@ -18,7 +10,7 @@ function failsFirst(deliveryId: string): boolean {
 
 // Each restarted service is ready only once its consumer group has waited out the killed
 // member's session (30 s), so three restarts take ~90 s.
-test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event is still delivered", { timeout: 180_000 }, async ({ kafka, kafkaBrokers, mongo, mongoUrl, topics, logger, testId }) => {
+test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event is still delivered", { timeout: 180_000 }, async ({ kafka, mongo, topics, logger, startReceiver, serviceProcess }) => {
   const succeeded = new Map<string, number>();
   const seen = new Map<string, number>();
   const receiver = await startReceiver((req) => {
@@ -34,18 +26,12 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   const webhookCount = 2;
 
   const env = {
-    KAFKA_BROKERS: kafkaBrokers.join(","),
-    MONGO_URL: mongoUrl,
-    TOPIC_PREFIX: `${testId}.`,
     SECRETS_ENCRYPTION_KEY: encryptionKey,
     RETRY_DELAYS: "500ms,500ms,500ms,500ms,500ms",
     DELIVERY_TIMEOUT_MS: "3000",
     ALLOW_PRIVATE_URLS: "true",
-    METRICS_PORT: "0",
-    LOG_LEVEL: "info",
   };
-  const services = { fanout: new ServiceProcess("fanout", env), dispatcher: new ServiceProcess("dispatcher", env), retry: new ServiceProcess("retry", env) };
-  processes.push(...Object.values(services));
+  const services = { fanout: serviceProcess("fanout", env), dispatcher: serviceProcess("dispatcher", env), retry: serviceProcess("retry", env) };
   await Promise.all(Object.values(services).map((s) => s.start()));
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -54,12 +40,15 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   const producing = (async () => {
     for (let i = 0; i < events.length; i += 20) {
       await producer.send({ topic: topics.events, messages: events.slice(i, i + 20).map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });
-      await new Promise((r) => setTimeout(r, 500));
+      // Paced, so that the kills below fall mid-stream.
+      await sleep(500);
     }
   })();
 
+  // Mid-stream: the first kill once deliveries are under way (events are still being
+  // produced), each later one as soon as the service before it is back.
+  await waitFor(() => succeeded.size >= 20, { timeout: 60_000, message: "20 deliveries before the first kill" });
   for (const name of ["dispatcher", "fanout", "retry"] as const) {
-    await new Promise((r) => setTimeout(r, 1_500));
     await services[name].kill();
     await services[name].start();
   }
@@ -85,7 +74,7 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
 
   // SIGTERM: each service stops fetching, finishes, commits, disconnects and exits 0.
   const exitCodes = await Promise.all(
-    processes.splice(0).map(async (p) => {
+    Object.values(services).map(async (p) => {
       const code = await p.stop();
       // A service that did not exit 0 leaves its last words in the test output.
       if (code !== 0) process.stdout.write(`${p.name} exited ${code}; its log ends:\n${p.output.slice(-3000)}\n`);
@@ -93,15 +82,13 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
     }),
   );
   expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });
-  await receiver.close();
 });
 
-test("a SIGTERM during start-up stops the service once it has started, and it exits 0", async ({ kafkaBrokers, mongoUrl, topics: _topics, testId }) => {
-  const retry = new ServiceProcess("retry", { KAFKA_BROKERS: kafkaBrokers.join(","), MONGO_URL: mongoUrl, TOPIC_PREFIX: `${testId}.`, METRICS_PORT: "0", LOG_LEVEL: "info" });
-  processes.push(retry);
+test("a SIGTERM during start-up stops the service once it has started, and it exits 0", async ({ topics: _topics, serviceProcess }) => {
+  const retry = serviceProcess("retry");
   const starting = retry.start().catch((err: unknown) => err);
   // The ops endpoint listens before the tier consumers have joined their groups.
-  for (let waited = 0; !retry.output.includes("ops endpoint listening") && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => retry.output.includes("ops endpoint listening"), { timeout: 60_000, interval: 10, message: "the retry service's ops endpoint" });
 
   const code = await retry.stop();
 

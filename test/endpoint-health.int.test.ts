@@ -2,11 +2,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { attemptsCollection, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
-import { startReceiver } from "@agiletune/local-infra/receiver";
+import { domainEvent, pipelineTest as test, readTopic } from "@agiletune/testing";
 import { afterEach, expect } from "vitest";
 import { recoverDeliveries } from "../services/admin-api/src/recover.js";
-import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -14,7 +12,7 @@ afterEach(async () => {
 });
 const LADDER = [1_000, 2_000, 3_000, 4_000, 5_000];
 
-test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next attempt past the ladder; the header is recorded; over 12 h is capped", async ({ kafka, mongo, topics, logger, testId }) => {
+test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next attempt past the ladder; the header is recorded; over 12 h is capped", async ({ mongo, startPipeline, startReceiver }) => {
   const httpDate = () => new Date(Date.now() + 4_000).toUTCString();
   const receiver = await startReceiver((req, count) => {
     if (count > 1) return { status: 200 };
@@ -22,9 +20,7 @@ test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next at
     if (req.path === "/date") return { status: 503, headers: { "retry-after": httpDate() } };
     return { status: 429, headers: { "retry-after": "999999" } };
   });
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: LADDER });
   const hooks = { seconds: await pipeline.createWebhook({ url: receiver.url("/seconds") }), date: await pipeline.createWebhook({ url: receiver.url("/date") }), capped: await pipeline.createWebhook({ url: receiver.url("/capped") }) };
   const event = domainEvent();
   await pipeline.produceEvents([event]);
@@ -85,11 +81,9 @@ async function metric(registry: import("prom-client").Registry, name: string, la
   return (found?.values ?? []).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
 }
 
-test("410 Gone deactivates the webhook at once, cancels what waits for it, sends nothing more and tells the organization", async ({ kafka, mongo, topics, logger, testId }) => {
+test("410 Gone deactivates the webhook at once, cancels what waits for it, sends nothing more and tells the organization", async ({ kafka, mongo, topics, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((req) => (req.path === "/gone" ? { status: 410 } : { status: 200 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1 });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1 });
   const gone = await pipeline.createWebhook({ url: receiver.url("/gone") });
   const events = Array.from({ length: 20 }, () => domainEvent());
   await pipeline.produceEvents(events);
@@ -104,14 +98,13 @@ test("410 Gone deactivates the webhook at once, cancels what waits for it, sends
   expect(String(notification!.key)).toBe("org_1");
 });
 
-test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
+test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({ kafka, mongo, topics, logger, startPipeline }) => {
   const receiver = await switchableReceiver();
   cleanups.push(receiver.close);
   await receiver.down();
   const threshold = 5;
   const perEndpoint = 4;
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: perEndpoint, health: { failureThreshold: threshold, probeIntervalMs: 1_000 } });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: perEndpoint, health: { failureThreshold: threshold, probeIntervalMs: 1_000 } });
   const hook = await pipeline.createWebhook({ url: receiver.url, rateLimitPerSecond: 100 });
   const events = Array.from({ length: 500 }, () => domainEvent());
   await pipeline.produceEvents(events);
@@ -154,11 +147,9 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   expect(notifications).toEqual(["webhook.failing", "webhook.recovered"]);
 });
 
-test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail; re-activated, a recover delivers them with their own ids", { timeout: 90_000 }, async ({ kafka, mongo, topics, logger, testId }) => {
+test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail; re-activated, a recover delivers them with their own ids", { timeout: 90_000 }, async ({ kafka, mongo, topics, logger, startPipeline, startReceiver }) => {
   const receiver = await startReceiver(() => ({ status: 500 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1, health: { failureThreshold: 2, probeIntervalMs: 500, disableAfterMs: 3_000 } });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1, health: { failureThreshold: 2, probeIntervalMs: 500, disableAfterMs: 3_000 } });
   const hook = await pipeline.createWebhook({ url: receiver.url("/broken") });
   await pipeline.produceEvents(Array.from({ length: 10 }, () => domainEvent()));
   await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.health, { timeout: 30_000 }).toBe("disabled");

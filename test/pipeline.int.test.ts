@@ -1,15 +1,8 @@
 import { agileTuneSignature, deadLettersCollection, deliveriesCollection, deliveryIdFor, encryptSecret, EVENT_TYPES, generateEncryptionKey, loadAttempts, standardWebhookSignature, webhooksCollection, type AttemptRecord } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { domainEvent, pipelineTest as test, readTopic, sleep } from "@agiletune/testing";
 import type { Db } from "mongodb";
-import { startReceiver } from "@agiletune/local-infra/receiver";
-import { afterEach, expect } from "vitest";
+import { expect } from "vitest";
 import { verifySignature } from "../packages/shared/src/fixtures/user-guide-verify-signature.js";
-import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
 /** A delivery's attempts as the admin API shows them, oldest first. */
 async function loggedAttempts(db: Db, deliveryId: string): Promise<AttemptRecord[]> {
@@ -17,17 +10,16 @@ async function loggedAttempts(db: Db, deliveryId: string): Promise<AttemptRecord
   return entry ? loadAttempts(db, entry) : [];
 }
 
-test("each of the eight event types reaches a subscribed endpoint with the exact body and headers", async ({ kafka, mongo, topics, logger, testId }) => {
+test("each of the eight event types reaches a subscribed endpoint with the exact body and headers", async ({ mongo, startPipeline, startReceiver }) => {
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   const jsonHook = await pipeline.createWebhook({ url: receiver.url("/json"), events: ["*"] });
   const formHook = await pipeline.createWebhook({ url: receiver.url("/form"), events: ["*"], contentType: "form" });
 
   const events = EVENT_TYPES.map((type) => domainEvent({ event: type, data: { id: `x_${type}`, note: "ünïcødé ✓ & = ?" } }));
   await pipeline.produceEvents(events);
   await receiver.waitFor((all) => all.length >= 16);
+  await pipeline.waitUntilIdle();
   expect(receiver.requests).toHaveLength(16);
 
   for (const event of events) {
@@ -62,11 +54,9 @@ test("each of the eight event types reaches a subscribed endpoint with the exact
   expect(logged!.attempts![0]).toMatchObject({ attempt: 0, outcome: "succeeded", response: { status: 200, body: "ok" } });
 });
 
-test("filters by event type and *, skips inactive webhooks, and keeps organizations apart", async ({ kafka, mongo, topics, logger, testId }) => {
+test("filters by event type and *, skips inactive webhooks, and keeps organizations apart", async ({ startPipeline, startReceiver }) => {
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   await pipeline.createWebhook({ url: receiver.url("/a-tasks"), organizationId: "org_a", events: ["task.created"] });
   await pipeline.createWebhook({ url: receiver.url("/a-all"), organizationId: "org_a", events: ["*"] });
   await pipeline.createWebhook({ url: receiver.url("/a-off"), organizationId: "org_a", events: ["*"], active: false });
@@ -80,9 +70,8 @@ test("filters by event type and *, skips inactive webhooks, and keeps organizati
     domainEvent({ organizationId: "org_c", event: "member.added" }),
   ];
   await pipeline.produceEvents(events);
-  await receiver.waitFor((all) => all.length >= 4);
-  // Give any wrongly routed delivery time to show up.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Once the pipeline is idle, a wrongly routed delivery would have been made.
+  await pipeline.waitUntilIdle();
 
   const seen = (path: string) => receiver.forPath(path).map((r) => JSON.parse(r.body).data.id).sort();
   const ids = (...i: number[]) => i.map((n) => events[n]!.data.id).sort();
@@ -93,17 +82,16 @@ test("filters by event type and *, skips inactive webhooks, and keeps organizati
   expect(receiver.requests).toHaveLength(4);
 });
 
-test("an endpoint failing twice then answering 200 gets exactly three attempts, spaced by the first two delays", async ({ kafka, mongo, topics, logger, testId }) => {
+test("an endpoint failing twice then answering 200 gets exactly three attempts, spaced by the first two delays", async ({ mongo, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((_req, count) => (count <= 2 ? { status: 503, body: "try later" } : { status: 200 }));
-  cleanups.push(receiver.close);
   const delays = [1_000, 2_000, 3_000, 4_000, 5_000];
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: delays });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: delays });
   const hook = await pipeline.createWebhook({ url: receiver.url("/flaky") });
   const event = domainEvent();
   await pipeline.produceEvents([event]);
   await receiver.waitFor((all) => all.length >= 3, 20_000);
-  await new Promise((r) => setTimeout(r, 1_500));
+  // A fourth attempt, if one were coming, would be made before the pipeline goes idle.
+  await pipeline.waitUntilIdle();
 
   const attempts = receiver.forPath("/flaky");
   expect(attempts).toHaveLength(3);
@@ -126,11 +114,9 @@ test("an endpoint failing twice then answering 200 gets exactly three attempts, 
   expect(logged[0]!.error).toMatchObject({ code: "http_status" });
 });
 
-test("an endpoint that always answers 500 gets six attempts, then the job is dead-lettered and the webhook is failing", async ({ kafka, mongo, topics, logger, testId }) => {
+test("an endpoint that always answers 500 gets six attempts, then the job is dead-lettered and the webhook is failing", async ({ kafka, mongo, topics, startPipeline, startReceiver }) => {
   const receiver = await startReceiver(() => ({ status: 500, body: "x".repeat(10_000) }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: [300, 300, 300, 300, 300] });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: [300, 300, 300, 300, 300] });
   const hook = await pipeline.createWebhook({ url: receiver.url("/down") });
   const event = domainEvent({ event: "project.created" });
   await pipeline.produceEvents([event]);
@@ -156,11 +142,9 @@ test("an endpoint that always answers 500 gets six attempts, then the job is dea
   await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))?.health, { timeout: 10_000 }).toBe("healthy");
 });
 
-test("a hanging endpoint fails by timeout and is retried", async ({ kafka, mongo, topics, logger, testId }) => {
+test("a hanging endpoint fails by timeout and is retried", async ({ mongo, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((_req, count) => (count === 1 ? "hang" : { status: 204 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 1_000, retryDelaysMs: [500, 500, 500, 500, 500] });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ deliveryTimeoutMs: 1_000, retryDelaysMs: [500, 500, 500, 500, 500] });
   const hook = await pipeline.createWebhook({ url: receiver.url("/hang") });
   const event = domainEvent();
   await pipeline.produceEvents([event]);
@@ -173,11 +157,9 @@ test("a hanging endpoint fails by timeout and is retried", async ({ kafka, mongo
   expect(attempts[1]).toMatchObject({ outcome: "succeeded", response: { status: 204 } });
 });
 
-test("deleting or deactivating a webhook cancels its pending retries", async ({ kafka, mongo, topics, logger, testId }) => {
+test("deleting or deactivating a webhook cancels its pending retries", async ({ mongo, startPipeline, startReceiver }) => {
   const receiver = await startReceiver(() => ({ status: 500 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, retryDelaysMs: [1_500, 1_500, 1_500, 1_500, 1_500] });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ retryDelaysMs: [1_500, 1_500, 1_500, 1_500, 1_500] });
   const deleted = await pipeline.createWebhook({ url: receiver.url("/deleted") });
   const deactivated = await pipeline.createWebhook({ url: receiver.url("/deactivated") });
   const event = domainEvent();
@@ -190,14 +172,13 @@ test("deleting or deactivating a webhook cancels its pending retries", async ({ 
     await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("cancelled");
     expect((await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))!.statusReason).toMatch(reason);
   }
+  await pipeline.waitUntilIdle();
   expect(receiver.requests).toHaveLength(2);
 });
 
-test("malformed events of every kind land on the invalid topic unchanged, while good events around them are delivered", async ({ kafka, mongo, topics, logger, testId }) => {
+test("malformed events of every kind land on the invalid topic unchanged, while good events around them are delivered", async ({ kafka, topics, startPipeline, startReceiver }) => {
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   await pipeline.createWebhook({ url: receiver.url("/good") });
 
   const good = [domainEvent(), domainEvent(), domainEvent()];
@@ -238,11 +219,9 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
   expect(invalid.filter((m) => m.key?.toString().startsWith("bad-") && Number(m.key.toString().slice(4)) >= 6).every((m) => m.headers["x-upstream"] === "svc-a")).toBe(true);
 });
 
-test("one endpoint hanging until timeout does not hold back deliveries to twenty healthy endpoints", async ({ kafka, mongo, topics, logger, testId }) => {
+test("one endpoint hanging until timeout does not hold back deliveries to twenty healthy endpoints", async ({ mongo, logger, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((req) => (req.path === "/hanging" ? "hang" : { status: 200 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, deliveryTimeoutMs: 6_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ deliveryTimeoutMs: 6_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });
   for (const org of ["org_base", "org_mixed"]) {
     for (let i = 0; i < 20; i++) await pipeline.createWebhook({ url: receiver.url(`/${org}/healthy-${i}`), organizationId: org });
   }
@@ -254,7 +233,8 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
       const batch = Array.from({ length: 6 }, () => domainEvent({ organizationId: org }));
       for (const e of batch) producedAt.set(String(e.data.id), Date.now());
       await pipeline.produceEvents(batch);
-      await new Promise((r) => setTimeout(r, 200));
+      // Paced, not a wait for anything: the events arrive over a second, as traffic does.
+      await sleep(200);
     }
     const expected = producedAt.size * 20;
     const healthy = () => receiver.requests.filter((r) => r.path.startsWith(`/${org}/healthy-`));
@@ -270,31 +250,31 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
   const withHanging = await healthyLatencies("org_mixed");
   const p95 = (xs: number[]) => xs[Math.floor(xs.length * 0.95)]!;
   logger.info({ baselineP95: p95(baseline), withHangingP95: p95(withHanging) }, "head-of-line latencies");
-  // Blocking behind the hanging endpoint would cost at least its 6 s timeout.
-  expect(p95(withHanging)).toBeLessThan(Math.max(3 * p95(baseline), p95(baseline) + 500));
+  // Blocking behind the hanging endpoint would cost at least its 6 s timeout; the margin is
+  // half that, as a loaded machine alone moved this p95 between 0.2 and 2.4 s from one
+  // phase to the next (3 × the baseline failed on such a swing).
+  expect(p95(withHanging)).toBeLessThan(p95(baseline) + 3_000);
   expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
 });
 
-test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN_FLIGHT_BYTES, and all are delivered", async ({ kafka, mongo, topics, logger, testId }) => {
-  // Each answer takes 1.5 s, so every job taken at once is in flight at once.
+test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN_FLIGHT_BYTES, and all are delivered", async ({ startPipeline, startReceiver }) => {
+  // Each answer takes 1.5 s, so the jobs taken together are in flight together.
   const receiver = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, maxInFlightBytes: 250_000 });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ maxInFlightBytes: 250_000 });
   await pipeline.createWebhook({ url: receiver.url("/large") });
   const events = Array.from({ length: 8 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(100_000) } }));
   await pipeline.produceEvents(events);
   await receiver.waitFor((all) => all.length >= 8, 60_000);
 
-  // Requests received less than the answer delay apart were in flight together.
-  const times = receiver.forPath("/large").map((r) => r.receivedAt).sort((a, b) => a - b);
-  const mostAtOnce = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_400).length));
-  // 100 KB jobs under a 250 KB limit: two held, the third taken, then intake waits.
-  expect(mostAtOnce).toBe(3);
+  // 100 KB jobs under a 250 KB limit checked before each job is taken: at most two held
+  // and a third taken, then intake waits. (Without the limit all eight are at once.)
+  expect(receiver.mostInFlight("/large")).toBeLessThanOrEqual(3);
+  // The limit holds jobs back without making the endpoint wait for them one by one.
+  expect(receiver.mostInFlight("/large")).toBeGreaterThanOrEqual(2);
   expect(new Set(receiver.requests.map((r) => JSON.parse(r.body).data.id)).size).toBe(8);
 });
 
-test("failed attempts of large events to one endpoint are all retried, though their retry jobs together exceed a topic's size limit", async ({ kafka, mongo, topics, logger, testId }) => {
+test("failed attempts of large events to one endpoint are all retried, though their retry jobs together exceed a topic's size limit", async ({ startPipeline, startReceiver }) => {
   // The first three requests fail, answered at the same moment, so their retry jobs (one
   // partition: same webhook) are produced together: 3 × 3 MB in one record batch would be
   // over the 8 MiB our topics accept (ensureTopics), and refused again at every retry.
@@ -304,9 +284,7 @@ test("failed attempts of large events to one endpoint are all retried, though th
     answerAt ||= req.receivedAt + 1_000;
     return { status: 500, delayMs: Math.max(0, answerAt - Date.now()) };
   });
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   await pipeline.createWebhook({ url: receiver.url("/large-failing") });
   const events = Array.from({ length: 3 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(3_000_000) } }));
   for (const event of events) await pipeline.produceEvents([event]);
@@ -315,11 +293,9 @@ test("failed attempts of large events to one endpoint are all retried, though th
   expect(new Set(retried)).toEqual(new Set(events.map((e) => e.data.id)));
 });
 
-test("a webhook whose secret cannot be decrypted is dead-lettered without holding back others", async ({ kafka, mongo, topics, logger, testId }) => {
+test("a webhook whose secret cannot be decrypted is dead-lettered without holding back others", async ({ kafka, mongo, topics, startPipeline, startReceiver }) => {
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   const sealedElsewhere = encryptSecret("another-key-secret-123", generateEncryptionKey());
   const broken = await pipeline.createWebhook({ url: receiver.url("/broken"), secretSealed: sealedElsewhere });
   await pipeline.createWebhook({ url: receiver.url("/fine") });
@@ -333,29 +309,27 @@ test("a webhook whose secret cannot be decrypted is dead-lettered without holdin
   await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, broken._id) }))?.status, { timeout: 10_000 }).toBe("failed");
 });
 
-test("a change to a webhook applies to events produced 2 s later", async ({ kafka, mongo, topics, logger, testId }) => {
+test("a change to a webhook applies to events produced 2 s later", async ({ mongo, startPipeline, startReceiver }) => {
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline();
   const hook = await pipeline.createWebhook({ url: receiver.url("/before"), events: ["task.created"] });
   await pipeline.produceEvents([domainEvent({ event: "task.created" })]);
   await receiver.waitFor((all) => all.length >= 1);
 
   // Warm every cache, then change the URL, the subscription and (below) the active flag.
+  // The 2 s waits are what the contract allows a change to take, not a guess.
   await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { url: receiver.url("/after"), events: ["member.added"], updatedAt: new Date() } });
-  await new Promise((r) => setTimeout(r, 2_000));
+  await sleep(2_000);
   await pipeline.produceEvents([domainEvent({ event: "task.created" }), domainEvent({ event: "member.added" })]);
-  await receiver.waitFor((all) => all.length >= 2);
-  await new Promise((r) => setTimeout(r, 1_000));
+  await pipeline.waitUntilIdle();
   expect(receiver.requests.map((r) => [r.path, r.headers["x-agiletune-event"]])).toEqual([
     ["/before", "task.created"],
     ["/after", "member.added"],
   ]);
 
   await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { active: false } });
-  await new Promise((r) => setTimeout(r, 2_000));
+  await sleep(2_000);
   await pipeline.produceEvents([domainEvent({ event: "member.added" })]);
-  await new Promise((r) => setTimeout(r, 2_000));
+  await pipeline.waitUntilIdle();
   expect(receiver.requests).toHaveLength(2);
 });

@@ -1,9 +1,7 @@
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { startSchemaRegistry } from "@agiletune/local-infra";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
-import { startReceiver } from "@agiletune/local-infra/receiver";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { domainEvent, readTopic, startPipeline } from "./support/pipeline.js";
+import { domainEvent, pipelineTest as test, readTopic } from "@agiletune/testing";
+import { afterAll, beforeAll, expect } from "vitest";
 
 // A real Confluent-compatible registry (Apicurio, from Maven Central) for this file.
 let registryUrl: string;
@@ -14,11 +12,6 @@ beforeAll(async () => {
   stopRegistry = registry.stop;
 }, 240_000);
 afterAll(async () => stopRegistry?.());
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
 const avroSchema = {
   type: "record",
@@ -39,15 +32,13 @@ const jsonSchema = {
   properties: { id: { type: "string" }, event: { type: "string" }, timestamp: { type: "string" }, organizationId: { type: "string" }, data: { type: "object" } },
 };
 
-test("Avro- and JSON-Schema-encoded events are delivered like their JSON twin; an unknown schema id lands on the invalid topic", async ({ kafka, mongo, topics, logger, testId }) => {
+test("Avro- and JSON-Schema-encoded events are delivered like their JSON twin; an unknown schema id lands on the invalid topic", async ({ kafka, topics, testId, startPipeline, startReceiver }) => {
   const registry = new SchemaRegistry({ host: registryUrl });
   const { id: avroId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(avroSchema) }, { subject: `${testId}-avro-value` });
   const { id: jsonId } = await registry.register({ type: SchemaType.JSON, schema: JSON.stringify(jsonSchema) }, { subject: `${testId}-json-value` });
 
   const receiver = await startReceiver();
-  cleanups.push(receiver.close);
-  const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId, schemaRegistry: new SchemaRegistry({ host: registryUrl }) });
-  cleanups.push(pipeline.stop);
+  const pipeline = await startPipeline({ schemaRegistry: new SchemaRegistry({ host: registryUrl }) });
   await pipeline.createWebhook({ url: receiver.url("/sr") });
 
   const data = { id: "tsk_abc123", title: "Implement login page", status: "in_progress" };

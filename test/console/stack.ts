@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { inject } from "vitest";
 import { ensureConsoleBuilt } from "../../scripts/build.js";
-import { startTestApi } from "../../services/admin-api/src/testing/api-harness.js";
+import { startTestApi } from "@agiletune/testing/harness";
 import { startDispatcher } from "../../services/dispatcher/src/dispatcher.js";
 import { startFanout } from "../../services/fanout/src/fanout.js";
 import { startRetryService } from "../../services/retry/src/retry-service.js";

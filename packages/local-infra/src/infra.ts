@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { Kafka, logLevel } from "kafkajs";
 import { MongoClient } from "mongodb";
 import { startFerretDb, stopFerretDb } from "./ferretdb.js";
@@ -13,22 +12,14 @@ export type Infra = {
   stop: () => Promise<void>;
 };
 
-export function dockerEngineAvailable(): boolean {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Kafka and a MongoDB-compatible server, ready to use. `KAFKA_BROKERS` / `MONGO_URL` set
  * means: use those, start nothing. Otherwise a local KRaft broker from Maven Central jars,
- * and MongoDB 7 in a container where a Docker engine runs (`useContainers`), else FerretDB.
- * Servers already answering on the default ports are reused, not restarted.
+ * and the database server at `opts.mongoUrl` (the tests pass a MongoDB container's where a
+ * Docker engine runs), else FerretDB. Servers already answering on the default ports are
+ * reused, not restarted.
  */
-export async function infraUp(opts: { useContainers?: boolean } = {}): Promise<Infra> {
+export async function infraUp(opts: { mongoUrl?: string } = {}): Promise<Infra> {
   const started: string[] = [];
   const stops: Array<() => Promise<unknown>> = [];
 
@@ -42,14 +33,7 @@ export async function infraUp(opts: { useContainers?: boolean } = {}): Promise<I
     }
   }
 
-  let mongoUrl = process.env.MONGO_URL;
-  if (!mongoUrl && opts.useContainers && dockerEngineAvailable()) {
-    const { MongoDBContainer } = await import("@testcontainers/mongodb");
-    const container = await new MongoDBContainer("mongo:7").start();
-    mongoUrl = `${container.getConnectionString()}/agiletune?directConnection=true`;
-    started.push("mongo:7 container");
-    stops.push(() => container.stop());
-  }
+  let mongoUrl = process.env.MONGO_URL ?? opts.mongoUrl;
   if (!mongoUrl) {
     const ferret = await startFerretDb();
     mongoUrl = ferret.url;

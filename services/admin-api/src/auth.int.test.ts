@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { apiKeysCollection } from "./api-key-store.js";
 import { hashToken } from "./credentials.js";
-import { apiTest as test } from "./testing/api-fixture.js";
+import { apiTest as test } from "@agiletune/testing";
 
 const hook = { url: "https://hooks.example.com/in", contentType: "json", events: ["*"] };
 

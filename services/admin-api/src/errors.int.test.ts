@@ -1,10 +1,10 @@
 import { createProducer } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { buildPingJob } from "./delivery-jobs.js";
 import { ApiError } from "./errors.js";
 import { produceJob } from "./routes/context.js";
-import { consumeJobs } from "./testing/api-harness.js";
+import { consumeJobs } from "@agiletune/testing";
 
 const job = buildPingJob({ _id: "wh_1", organizationId: "org_a" }, new Date("2026-03-20T12:00:00Z"));
 

@@ -1,4 +1,4 @@
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { LogWriter } from "./batched-writer.js";
 

@@ -1,6 +1,6 @@
 // The delivery log's writes and reads against the real database server (FerretDB here,
 // MongoDB 7 where a Docker engine runs): the shapes each side relies on.
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import type { DeliveryJob } from "../delivery-job.js";
 import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, type AttemptRecord } from "./documents.js";

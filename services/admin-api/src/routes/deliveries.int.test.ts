@@ -1,8 +1,7 @@
 import { attemptsCollection, deliveriesCollection, deliveryIdFor, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
 import kafkajs from "kafkajs";
 import { expect } from "vitest";
-import { apiTest as test } from "../testing/api-fixture.js";
-import { consumeJobs, startTestApi } from "../testing/api-harness.js";
+import { apiTest as test, consumeJobs } from "@agiletune/testing";
 
 const hook = { url: "https://hooks.example.com/in", contentType: "json", events: ["task.created", "task.updated"] };
 
@@ -160,19 +159,15 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
   });
 });
 
-test("a ping the broker does not take answers 503 and leaves no pending delivery behind", async ({ mongo, kafka, topics }) => {
+test("a ping the broker does not take answers 503 and leaves no pending delivery behind", async ({ startApi, mongo }) => {
   // What kafkajs throws when the broker's connection fails; it marks it retriable.
   const brokerAway = async () => Promise.reject(new kafkajs.KafkaJSConnectionError("broker away", { broker: "127.0.0.1:9092" }));
   const failing = { send: brokerAway, sendBatch: brokerAway };
-  const api = await startTestApi({ db: mongo.db, kafka, topics, producer: failing });
-  try {
-    const webhook = (await api.request("POST", "/v1/organizations/org_a/webhooks", { body: hook })).json;
-    const res = await api.request("POST", `/v1/organizations/org_a/webhooks/${webhook.id}/ping`);
-    expect(res.status).toBe(503);
-    expect(res.json).toEqual({ error: { code: "unavailable", message: "the delivery queue is unavailable; try again", details: [] } });
-    expect(await deliveriesCollection(mongo.db).countDocuments()).toBe(0);
-    expect(api.logLines.some((l) => l.includes('"msg":"request failed"') && l.includes("broker away"))).toBe(true);
-  } finally {
-    await api.close();
-  }
+  const api = await startApi({ producer: failing });
+  const webhook = (await api.request("POST", "/v1/organizations/org_a/webhooks", { body: hook })).json;
+  const res = await api.request("POST", `/v1/organizations/org_a/webhooks/${webhook.id}/ping`);
+  expect(res.status).toBe(503);
+  expect(res.json).toEqual({ error: { code: "unavailable", message: "the delivery queue is unavailable; try again", details: [] } });
+  expect(await deliveriesCollection(mongo.db).countDocuments()).toBe(0);
+  expect(api.logLines.some((l) => l.includes('"msg":"request failed"') && l.includes("broker away"))).toBe(true);
 });

@@ -2,8 +2,7 @@ import { deadLettersCollection, deliveryIdFor, type DeadLetterDoc, type Delivery
 import { pino } from "pino";
 import { expect } from "vitest";
 import { parseDlqArgs, runDlqCommand } from "../dlq-cli.js";
-import { apiTest as test } from "../testing/api-fixture.js";
-import { consumeJobs } from "../testing/api-harness.js";
+import { apiTest as test, consumeJobs } from "@agiletune/testing";
 
 const T = Date.parse("2026-03-20T00:00:00.000Z");
 

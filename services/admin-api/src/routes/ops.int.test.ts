@@ -1,11 +1,10 @@
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { createKafka, EVENT_CATALOGUE, kafkaReachable, READY_TIMEOUT_MS } from "@agiletune/shared";
-import { integrationTest as test } from "@agiletune/local-infra/fixtures";
+import { apiTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { buildOpenApiDocument } from "../openapi.js";
-import { startTestApi } from "../testing/api-harness.js";
 
-test("health, readiness against the real broker and database, metrics, event catalogue and OpenAPI document", async ({ mongo, kafka, topics, logger }) => {
+test("health, readiness against the real broker and database, metrics, event catalogue and OpenAPI document", async ({ startApi, kafka, logger }) => {
   const admin = kafka.admin();
   await admin.connect();
   // A broker that accepts connections and never answers: a TCP server on loopback that holds every socket.
@@ -14,10 +13,7 @@ test("health, readiness against the real broker and database, metrics, event cat
   await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
   const hungAdmin = createKafka({ brokers: [`127.0.0.1:${(blackHole.address() as AddressInfo).port}`], clientId: "hung", logger }).admin();
   let kafkaState: "up" | "down" | "hung" = "up";
-  const api = await startTestApi({
-    db: mongo.db,
-    kafka,
-    topics,
+  const api = await startApi({
     kafkaReady: async () => {
       if (kafkaState === "down") throw new Error("connection refused");
       await kafkaReachable(kafkaState === "hung" ? hungAdmin : admin)();
@@ -62,7 +58,6 @@ test("health, readiness against the real broker and database, metrics, event cat
     for (const socket of held) socket.destroy();
     await new Promise((resolve) => blackHole.close(resolve));
     await hungAdmin.disconnect();
-    await api.close();
     await admin.disconnect();
   }
 });

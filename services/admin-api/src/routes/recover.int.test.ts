@@ -5,8 +5,9 @@ import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { expect } from "vitest";
 import { parseDlqArgs, runDlqCommand, type DlqCommand } from "../dlq-cli.js";
-import { apiTest as test } from "../testing/api-fixture.js";
-import { consumeJobs, startTestApi } from "../testing/api-harness.js";
+import { apiTest as test } from "@agiletune/testing";
+import { consumeJobs } from "@agiletune/testing";
+import { startTestApi } from "@agiletune/testing/harness";
 
 const hook = { url: "https://hooks.example.com/in", contentType: "json", events: ["*"] };
 const T0 = new Date("2026-03-20T12:00:00.000Z");

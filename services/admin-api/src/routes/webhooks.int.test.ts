@@ -1,7 +1,6 @@
 import { decryptSecret, findActiveWebhooks, subscribes, webhooksCollection, type WebhookDoc } from "@agiletune/shared";
 import { expect } from "vitest";
-import { apiTest as test } from "../testing/api-fixture.js";
-import { startTestApi } from "../testing/api-harness.js";
+import { apiTest as test } from "@agiletune/testing";
 
 const ORG = "/v1/organizations/org_a/webhooks";
 const valid = { url: "https://hooks.example.com/in", contentType: "json", events: ["task.created", "task.updated"] };
@@ -228,16 +227,12 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
   expect(await webhooksCollection(mongo.db).countDocuments()).toBe(1);
 });
 
-test("accepts private URLs when ALLOW_PRIVATE_URLS=true", async ({ mongo, kafka, topics }) => {
-  const api = await startTestApi({ db: mongo.db, kafka, topics, allowPrivateUrls: true });
-  try {
-    const res = await api.request("POST", ORG, { body: { ...valid, url: "http://127.0.0.1:9999/hook" } });
-    expect(res.status).toBe(201);
-    expect(res.json.url).toBe("http://127.0.0.1:9999/hook");
-    expect((await api.request("POST", ORG, { body: { ...valid, url: "file:///etc/passwd" } })).status).toBe(422);
-  } finally {
-    await api.close();
-  }
+test("accepts private URLs when ALLOW_PRIVATE_URLS=true", async ({ startApi }) => {
+  const api = await startApi({ allowPrivateUrls: true });
+  const res = await api.request("POST", ORG, { body: { ...valid, url: "http://127.0.0.1:9999/hook" } });
+  expect(res.status).toBe(201);
+  expect(res.json.url).toBe("http://127.0.0.1:9999/hook");
+  expect((await api.request("POST", ORG, { body: { ...valid, url: "file:///etc/passwd" } })).status).toBe(422);
 });
 
 test("rate limit: set at creation, changed and removed by PATCH, validated; stored as given", async ({ api, mongo }) => {

@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { findLeaks, openApiProblems, type ApiResponse } from "./api-harness.js";
+import { findLeakedSecrets, openApiProblems, type ApiResponse } from "./api-harness.js";
 
 const res = (status: number, json: unknown, headers: Record<string, string> = {}): ApiResponse => ({ status, headers, text: JSON.stringify(json), json });
 
 describe("the leak scan the integration tests rely on", () => {
   it("allows a secret only in the response that issued it", () => {
     const issued = { response: res(201, { id: "wh_1", secret: "whsec_abcdefghijklmnop" }), requestBody: "" };
-    expect(findLeaks([issued], [], [])).toEqual([]);
+    expect(findLeakedSecrets([issued], [], [])).toEqual([]);
     const echoed = { response: res(200, { id: "wh_1", note: "whsec_abcdefghijklmnop" }), requestBody: "" };
-    expect(findLeaks([issued, echoed], [], [])).toEqual(["response #1 contains a secret (whsec_…)"]);
+    expect(findLeakedSecrets([issued, echoed], [], [])).toEqual(["response #1 contains a secret (whsec_…)"]);
   });
 
   it("catches secrets chosen by the client, operator tokens in headers and secrets in log lines", () => {
     const create = { response: res(201, { id: "wh_1", secret: "my-chosen-secret-123" }), requestBody: JSON.stringify({ secret: "my-chosen-secret-123" }) };
     const header = { response: res(200, {}, { "x-debug": "op_token_value_123" }), requestBody: "" };
-    expect(findLeaks([create, header], ['{"msg":"got my-chosen-secret-123"}'], ["op_token_value_123"])).toEqual([
+    expect(findLeakedSecrets([create, header], ['{"msg":"got my-chosen-secret-123"}'], ["op_token_value_123"])).toEqual([
       "response #1 contains a secret (op_tok…)",
       "log line #0 contains a secret (my-cho…)",
     ]);

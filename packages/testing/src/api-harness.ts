@@ -4,16 +4,18 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { createProducer, decodeDeliveryJob, type DeliveryJob } from "@agiletune/shared";
+import { createProducer } from "@agiletune/shared";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { pino } from "pino";
-import { createApp, type AppDeps } from "../app.js";
-import type { JobProducer } from "../dlq-replay.js";
-import { buildOpenApiDocument, OPERATIONS } from "../openapi.js";
-import type { ResolveHost } from "../url-guard.js";
+// The admin API's modules by path: the harness needs more of them (the operations list,
+// the producer type) than the package's entry point exports.
+import { createApp, type AppDeps } from "../../../services/admin-api/src/app.js";
+import type { JobProducer } from "../../../services/admin-api/src/dlq-replay.js";
+import { buildOpenApiDocument, OPERATIONS } from "../../../services/admin-api/src/openapi.js";
+import type { ResolveHost } from "../../../services/admin-api/src/url-guard.js";
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -71,7 +73,7 @@ function validate(ref: string, value: unknown): string[] | undefined {
  * of a create/rotate response, the `token` of an API key response) and in no log line.
  * Returns a description of every leak.
  */
-export function findLeaks(captured: Array<{ response: ApiResponse; requestBody: string }>, logLines: string[], extraSecrets: string[]): string[] {
+export function findLeakedSecrets(captured: Array<{ response: ApiResponse; requestBody: string }>, logLines: string[], extraSecrets: string[]): string[] {
   const issuedBy = new Map<string, number[]>();
   const secrets = new Set(extraSecrets.filter((s) => s.length >= 8));
   captured.forEach((c, i) => {
@@ -115,21 +117,26 @@ export type TestApi = {
   request: (method: string, path: string, opts?: RequestOptions) => Promise<ApiResponse>;
   /** An organization API key made through the API. */
   createOrgKey: (orgId: string) => Promise<string>;
-  /** Checks the OpenAPI conformance of every response and that no secret leaked; then stops. */
+  /** Stops, then checks the OpenAPI conformance of every response and that no secret leaked (throws if not). Once; later calls return the first's result. */
   close: () => Promise<void>;
   clockAt: (d: Date | null) => void;
 };
 
-export async function startTestApi(opts: {
+export type TestApiOptions = {
   db: Db;
   kafka: Kafka;
   topics: { deliveries: string };
   allowPrivateUrls?: boolean;
   producer?: JobProducer;
   kafkaReady?: () => Promise<void>;
-}): Promise<TestApi> {
+  /** Seals webhook secrets; share it with the dispatcher that is to deliver this API's webhooks. */
+  encryptionKey?: string;
+};
+
+/** The admin API on an ephemeral loopback port (see the top of this file). */
+export async function startTestApi(opts: TestApiOptions): Promise<TestApi> {
   const adminToken = `op_${randomBytes(24).toString("hex")}`;
-  const encryptionKey = randomBytes(32).toString("base64");
+  const encryptionKey = opts.encryptionKey ?? randomBytes(32).toString("base64");
   const logLines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -178,6 +185,33 @@ export async function startTestApi(opts: {
     return response;
   };
 
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    let stored: string[];
+    try {
+      // Stored forms of the secrets must not show up anywhere either.
+      stored = [
+        ...(await opts.db.collection("webhooks").find().toArray()).flatMap((w) => [w.secretSealed, w.previousSecretSealed]),
+        ...(await opts.db.collection("api_keys").find().toArray()).map((k) => k.tokenHash),
+      ].filter((s): s is string => typeof s === "string");
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await producer.disconnect();
+    }
+    const problems = [
+      ...findLeakedSecrets(captured, logLines, [adminToken, encryptionKey, ...stored]),
+      ...captured.flatMap((c) => openApiProblems(c.method, c.path, c.response)),
+      ...captured.filter((c) => c.response.status >= 500 && c.response.status !== 503).map((c) => `${c.method} ${c.path} answered ${c.response.status}`),
+    ];
+    if (problems.length) {
+      const errors = logLines.filter((l) => /"level":(50|60)/.test(l)).map((l) => (JSON.parse(l) as { err?: { message?: string } }).err?.message ?? l.slice(0, 200));
+      throw new Error(`after the test:\n${problems.join("\n")}${errors.length ? `\nerror log lines:\n${errors.join("\n")}` : ""}`);
+    }
+  }
+
   return {
     baseUrl,
     adminToken,
@@ -195,57 +229,6 @@ export async function startTestApi(opts: {
       if (res.status !== 201) throw new Error(`api key: ${res.status} ${res.text}`);
       return res.json.token as string;
     },
-    close: async () => {
-      // Stored forms of the secrets must not show up anywhere either.
-      const stored = [
-        ...(await opts.db.collection("webhooks").find().toArray()).flatMap((w) => [w.secretSealed, w.previousSecretSealed]),
-        ...(await opts.db.collection("api_keys").find().toArray()).map((k) => k.tokenHash),
-      ].filter((s): s is string => typeof s === "string");
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await producer.disconnect();
-      const problems = [
-        ...findLeaks(captured, logLines, [adminToken, encryptionKey, ...stored]),
-        ...captured.flatMap((c) => openApiProblems(c.method, c.path, c.response)),
-        ...captured.filter((c) => c.response.status >= 500 && c.response.status !== 503).map((c) => `${c.method} ${c.path} answered ${c.response.status}`),
-      ];
-      if (problems.length) {
-        const errors = logLines.filter((l) => /"level":(50|60)/.test(l)).map((l) => (JSON.parse(l) as { err?: { message?: string } }).err?.message ?? l.slice(0, 200));
-        throw new Error(`after the test:\n${problems.join("\n")}${errors.length ? `\nerror log lines:\n${errors.join("\n")}` : ""}`);
-      }
-    },
+    close: () => (closed ??= close()),
   };
-}
-
-/** Reads `count` delivery jobs from a topic (own consumer group), failing after `timeoutMs`. */
-export async function consumeJobs(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<Array<{ key: string; job: DeliveryJob }>> {
-  const consumer = kafka.consumer({ groupId: `${topic}.reader.${randomBytes(3).toString("hex")}`, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got: Array<{ key: string; job: DeliveryJob }> = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} jobs on ${topic} after ${timeoutMs} ms`)), timeoutMs);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const decoded = decodeDeliveryJob(message.value);
-            if (!decoded.ok) throw new Error(`bad job on ${topic}: ${decoded.reason}`);
-            got.push({ key: message.key?.toString() ?? "", job: decoded.value });
-            if (got.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-    // Anything beyond `count` would be a bug too: give stragglers a moment.
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
 }
