@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** `producedAt[i]` is when the event behind `latenciesMs[i]` was produced. */
-type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
+export type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
 const fresh = (): Stats => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0 });
 let stats = fresh();
 // Enough for a 10-minute soak at 1000 deliveries/s.

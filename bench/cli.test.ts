@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { parseOptions } from "./cli.js";
+
+describe("parseOptions", () => {
+  it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
+    expect(parseOptions([])).toEqual({
+      options: { scenarios: ["healthy", "fanout", "slow", "failing", "paced"], ceilings: true, durationS: 20, rate: 4000, pacedRate: 500, failingRate: 300, eventBytes: 0, warmUpS: 10, profile: undefined, heapProfile: undefined },
+    });
+  });
+
+  it("reads every option, after the `--` that `pnpm bench --` passes through", () => {
+    const parsed = parseOptions(["--", "--scenarios", "healthy, failing", "--duration", "5", "--rate", "100", "--paced-rate", "50", "--failing-rate", "30", "--event-bytes", "900", "--warm-up", "0", "--no-ceilings", "--profile", "dispatcher", "--heap-profile", "fanout"]);
+    expect(parsed).toEqual({
+      options: { scenarios: ["healthy", "failing"], ceilings: false, durationS: 5, rate: 100, pacedRate: 50, failingRate: 30, eventBytes: 900, warmUpS: 0, profile: "dispatcher", heapProfile: "fanout" },
+    });
+  });
+
+  it("asks for the help text", () => {
+    expect(parseOptions(["--help", "--duration", "x"])).toEqual({ help: true });
+  });
+
+  it.each([
+    [["--duration", "5.5"], '--duration must be a whole number, not "5.5"'],
+    [["--rate=-1"], '--rate must be a whole number, not "-1"'],
+    [["--warm-up", ""], '--warm-up must be a whole number, not ""'],
+    [["--scenarios", "healthy,soak"], 'unknown scenario "soak"'],
+    [["--scenarios", "healthy,"], 'unknown scenario ""'],
+    [["--profile", "receiver"], '--profile takes a service, one of fanout, dispatcher, retry, admin-api, not "receiver"'],
+    [["--durations", "5"], "Unknown option '--durations'"],
+    [["--no-ceilings=yes"], "--no-ceilings"],
+  ])("refuses %j", (argv, message) => {
+    const parsed = parseOptions(argv);
+    expect(parsed).toHaveProperty("error");
+    expect((parsed as { error: string }).error).toContain(message);
+  });
+});
