@@ -78,7 +78,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   // eslint-free forward reference: the gauge reads the keeper, created below with the metrics.
   let health: HealthKeeper | undefined;
   const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => budget.jobs, unrecordedBytes: () => budget.bytes, openCircuits: () => health?.openCircuits ?? 0 });
-  const limiter = new RateLimiter({ onWait: () => metrics.rateLimitedWaits.inc() });
+  // A 100 ms margin on the one-second window: sends delayed by a busy event loop arrive
+  // closer together than they were let go, and the limit is what the receiver sees.
+  const limiter = new RateLimiter({ marginMs: 100, onWait: () => metrics.rateLimitedWaits.inc() });
   // Many webhooks can share one origin (a chat service, a CI host): the pool per origin must
   // not be what limits them, or one hanging webhook would starve its neighbours. The gate
   // bounds each webhook instead.
@@ -116,7 +118,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     return read.ok ? read : undefined;
   }
 
-  async function take({ job, bytes }: TakenJob, ctx: IntakeContext): Promise<{ settled: Promise<void> } | null> {
+  async function take({ job, bytes, stillOurs }: TakenJob, ctx: IntakeContext): Promise<{ settled: Promise<void> } | null> {
     const found = await webhookOf(job, ctx);
     // Shutting down or lost the partition: left unfinished, so it is redelivered.
     if (!found || ctx.giveUp()) return null;
@@ -133,7 +135,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         const route = keeper.route(job, decision.delivery.webhook.doc);
         if (route === "cancel") return { settled: budget.hold(bytes, recorder.cancel(job, GONE_OR_DISABLED)) };
         if (route === "park") return { settled: budget.hold(bytes, recorder.holdForCircuit(job)) };
-        return { settled: budget.hold(bytes, send(decision.delivery, route === "probe" ? "probe" : "job")) };
+        return { settled: budget.hold(bytes, send(decision.delivery, route === "probe" ? "probe" : "job", stillOurs)) };
       }
     }
   }
@@ -142,16 +144,16 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
    * One request through the endpoint's slot and its rate limit, then its recording. The
    * HTTP exchange holds the slot; recording does not, so a slow database never throttles
    * fast endpoints. A job whose circuit opened while it waited is parked instead; one whose
-   * partition moved to another dispatcher is left for that one (sending it here too would
-   * be a duplicate, and could pass the rate limit).
+   * partition was taken by a rebalance meanwhile is left for the partition's next owner
+   * (sending it here too would be a duplicate, and could pass the rate limit).
    */
-  function send(delivery: PendingDelivery, kind: SendKind, fromLog = false): Promise<void> {
+  function send(delivery: PendingDelivery, kind: SendKind, stillOurs: () => boolean, fromLog = false): Promise<void> {
     const { job, webhook } = delivery;
     const attempted = gate.submit(job.webhookId, async () => {
       const still = keeper.stillSendable(job, kind);
       if (still !== "send") return still;
       await limiter.acquire(job.webhookId, keeper.rateOf(webhook.doc));
-      if (!keeper.owns(job.webhookId)) return "moved" as const;
+      if (!stillOurs()) return "moved" as const;
       const result = await attemptDelivery(delivery, attemptOptions);
       // Learnt before the slot frees, so the next request waiting for this endpoint already
       // sees a circuit this attempt opened.
@@ -185,7 +187,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
           const decision = triage(job, webhook);
           const sent =
             decision.kind === "send"
-              ? send(decision.delivery, kind, true)
+              ? send(decision.delivery, kind, () => keeper.owns(webhookId), true)
               : // Deleted or deactivated meanwhile: cancelled like any job of such a webhook.
                 (keeper.notSent(job, kind), decision.kind === "cancel" ? recorder.cancel(job, decision.reason) : Promise.resolve());
           sent

@@ -5,8 +5,12 @@ import { InFlightWindow } from "./in-flight-window.js";
 /** How long taking jobs may hold the event loop before letting I/O (responses, log writes) run. */
 const MAX_INTAKE_SLICE_MS = 10;
 
-/** A decoded job, as intake hands it on. */
-export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number };
+/**
+ * A decoded job, as intake hands it on. `stillOurs` turns false once a rebalance took its
+ * partition's generation away: sending it then could duplicate what the partition's next
+ * owner sends (its offset was not committed, so that owner reads it again).
+ */
+export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number; stillOurs: () => boolean };
 
 /** What a stage may need while intake waits on it: keep the group membership, and whether to stop. */
 export type IntakeContext = { heartbeat: () => Promise<void>; giveUp: () => boolean };
@@ -130,7 +134,9 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
         log.error({ topic, partition, offset, reason: result.reason }, "undecodable delivery job skipped");
         window.finish(offset);
       } else {
-        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0 }, ctx);
+        const generation = window;
+        const stillOurs = () => windows.get(partition) === generation;
+        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0, stillOurs }, ctx);
         if (taken) finishWhenSettled(window, partition, offset, taken.settled);
       }
       // Resolving moves the fetch position only; the commit follows the window.
