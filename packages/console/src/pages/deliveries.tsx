@@ -63,10 +63,13 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
           setItems([...added, ...before.map((d) => fresh.get(d.id) ?? d)]);
           if (before.length === 0) setNextCursor(page.nextCursor);
         }
-        // A delivery that stopped moving may have changed the webhook's health.
+        // A delivery that stopped moving may have changed the webhook's health: one shown
+        // before that has settled since, or (on a refresh) a new one that arrives settled,
+        // such as a delivery that ran out of retries between two looks.
         const settledNow = page.items.some((d) => {
+          if (isUnsettled(d.status)) return false;
           const old = before.find((b) => b.id === d.id);
-          return old !== undefined && old.status !== d.status && !isUnsettled(d.status);
+          return old === undefined ? mode === "merge" : old.status !== d.status;
         });
         if (settledNow) props.onSettled();
         const now = Date.now();
