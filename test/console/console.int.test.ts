@@ -800,6 +800,9 @@ describe("the webhook settings page", () => {
     const { page } = u;
     await signIn(page, key.json.token);
     await page.getByRole("link", { name: stack.receiver.url("/ok") }).waitFor();
+    // Every card's delivery log read first: one still being read when the key goes would sign out before the click.
+    const cards = page.getByRole("list", { name: "Webhooks" }).getByRole("listitem");
+    await expect.poll(async () => (await cards.count()) > 0 && (await cards.getByText("Loading…", { exact: true }).count()) === 0, { timeout: 15_000 }).toBe(true);
     expect((await stack.api.request("DELETE", `/v1/organizations/org_a/api-keys/${key.json.id}`)).status).toBe(204);
     await page.getByRole("link", { name: stack.receiver.url("/ok") }).click();
     await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();

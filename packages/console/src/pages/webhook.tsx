@@ -299,11 +299,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
       <RecentDeliveries
         webhook={webhook}
         version={deliveriesVersion}
-        onSettled={() => {
-          // The health is written beside the delivery's status, not before it: look again shortly too.
-          void hook.reload();
-          window.setTimeout(() => void hook.reload(), 1_500);
-        }}
+        onRefreshed={() => void hook.reload()}
       />
     </>
   );
