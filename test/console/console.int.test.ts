@@ -20,6 +20,8 @@ let stack: ConsoleStack;
 let browser: Browser;
 let keyA: string;
 let keyB: string;
+/** org_c's: the endpoint-health scenarios, in an organization of their own so their events and dead letters touch no other test. */
+let keyC: string;
 const users: User[] = [];
 /** Every secret and token the tests saw; none may reach a log line or a URL. */
 const secrets = new Set<string>();
@@ -49,6 +51,22 @@ async function signIn(page: Page, token: string): Promise<void> {
 /** The row of one delivery in Recent Deliveries. */
 const deliveryRow = (page: Page, deliveryId: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: deliveryId }) });
 
+/** The definition of one term of a webhook's facts (State, Health, Rate limit…), e.g. the health as the reader sees it. */
+const fact = (scope: Page | Locator, term: string) => scope.getByRole("term").filter({ hasText: new RegExp(`^${term}$`) }).locator("xpath=..").getByRole("definition");
+
+/** A time as the page's datetime-local fields take it: the browser's local time, to the minute. */
+function localTime(page: Page, ms: number): Promise<string> {
+  return page.evaluate((at: number) => {
+    const d = new Date(at);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, ms);
+}
+
+/** The texts an element's aria-describedby points at, joined with " | ". */
+const descriptionOf = (locator: Locator) =>
+  locator.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id: string) => document.getElementById(id)?.textContent ?? "").join(" | "));
+
 /** Waits until the delivery log has the delivery in this status. */
 async function loggedAs(deliveryId: string, status: string): Promise<void> {
   await expect.poll(async () => (await deliveriesCollection(stack.db).findOne({ _id: deliveryId }))?.status, { timeout: 15_000 }).toBe(status);
@@ -63,7 +81,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   keyA = await stack.api.createOrgKey("org_a");
   keyB = await stack.api.createOrgKey("org_b");
-  for (const s of [keyA, keyB, stack.api.adminToken]) secrets.add(s);
+  keyC = await stack.api.createOrgKey("org_c");
+  for (const s of [keyA, keyB, keyC, stack.api.adminToken]) secrets.add(s);
 });
 
 afterAll(async () => {
@@ -166,12 +185,15 @@ describe("the webhook settings page", () => {
 
     await page.getByLabel("Payload URL").fill("ftp://files.example.com/in");
     await page.getByLabel("Secret", { exact: true }).fill("too-short");
+    await page.getByLabel("Rate limit (requests per second)").fill("0");
     await page.getByRole("button", { name: "Create Webhook" }).click();
     const url = page.getByLabel("Payload URL");
     await expect.poll(() => url.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
-    const description = (locator: Locator) =>
-      locator.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id: string) => document.getElementById(id)?.textContent ?? "").join(" | "));
+    const description = descriptionOf;
     expect(await description(url)).toMatch(/Payload URL: .*http/);
+    const rateLimit = page.getByLabel("Rate limit (requests per second)");
+    expect(await rateLimit.getAttribute("aria-invalid")).toBe("true");
+    expect(await description(rateLimit)).toContain("Rate limit (requests per second): must be a whole number from 1 to 10000");
     expect(await description(page.getByLabel("Secret", { exact: true }))).toContain("Secret: must be at least 16 characters");
     const events = page.getByRole("group", { name: "Events" });
     expect(await events.getAttribute("aria-invalid")).toBe("true");
@@ -197,6 +219,7 @@ describe("the webhook settings page", () => {
     await page.getByRole("checkbox", { name: "task.created" }).check();
     await page.getByRole("checkbox", { name: "comment.created" }).check();
     await page.getByLabel("Description").fill("CI pipeline trigger");
+    await page.getByLabel("Rate limit (requests per second)").fill("5");
     await page.getByRole("button", { name: "Create Webhook" }).click();
 
     await page.getByRole("heading", { level: 1, name: "Webhook created" }).waitFor();
@@ -209,7 +232,7 @@ describe("the webhook settings page", () => {
     await expectAccessible(page, "secret shown once");
 
     const stored = await webhooksCollection(stack.db).findOne({ organizationId: "org_a", url: stack.receiver.url("/ok") });
-    expect(stored).toMatchObject({ events: ["task.created", "comment.created"], contentType: "json", description: "CI pipeline trigger", active: true, secretHint: secret.slice(-4) });
+    expect(stored).toMatchObject({ events: ["task.created", "comment.created"], contentType: "json", description: "CI pipeline trigger", active: true, secretHint: secret.slice(-4), rateLimitPerSecond: 5 });
     state.okHookId = stored!._id;
     state.okSecret = secret;
     state.okCreatedAt = Date.now();
@@ -220,6 +243,7 @@ describe("the webhook settings page", () => {
     expect(await page.content()).not.toContain(secret);
     expect(await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)))).not.toContain(secret);
     expect(await page.getByText(`…${secret.slice(-4)}`).count()).toBe(1);
+    expect(await fact(page, "Rate limit").textContent()).toBe("5 requests per second");
     await page.goBack();
     await page.getByRole("heading", { level: 1, name: "Add Webhook" }).waitFor();
     expect(await page.content()).not.toContain(secret);
@@ -311,14 +335,20 @@ describe("the webhook settings page", () => {
     await expect.poll(() => status.textContent(), { timeout: 30_000, interval: 500 }).toContain("failed");
     expect(stack.receiver.forPath("/flaky")).toHaveLength(6);
     expect(await row.getByRole("cell").nth(4).textContent()).toBe("6");
-    await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("failing");
+    // The badge, why in words, and since when: the dispatcher writes the health after the dead letter.
+    const health = fact(page, "Health");
+    await expect.poll(() => health.innerText(), { timeout: 15_000 }).toMatch(/^failing\nReason: retries exhausted; last: http_status: the endpoint answered 500\nFailing since \S/);
+    // Since the first failed attempt, not since the dead letter.
+    const failingSince = Date.parse((await health.locator("time").getAttribute("datetime"))!);
+    expect(failingSince).toBeGreaterThanOrEqual(stack.receiver.forPath("/flaky")[0]!.receivedAt - 1_000);
+    expect(failingSince).toBeLessThan(stack.receiver.forPath("/flaky")[1]!.receivedAt);
     await screenshot(page, "webhook");
     await screenshot(page, "webhook-phone", { width: 390 });
     // The list shows it too, with the failure in its 24 h chart.
     await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
     const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/flaky") }) });
     await card.getByRole("img", { name: "Deliveries in the last 24 hours: 0 succeeded, 1 failed" }).waitFor();
-    expect(await card.textContent()).toContain("failing");
+    expect(await fact(card, "Health").innerText()).toMatch(/^failing\nReason: retries exhausted; last: http_status: the endpoint answered 500\nFailing since \S/);
     await screenshot(page, "webhooks");
     await page.goBack();
 
@@ -342,7 +372,7 @@ describe("the webhook settings page", () => {
     await page.getByRole("link", { name: "Webhook", exact: true }).click();
     await expect.poll(() => deliveryRow(page, deliveryId).getByRole("cell").first().textContent(), { timeout: 10_000 }).toContain("succeeded");
     expect(await deliveryRow(page, deliveryId).getByRole("cell").nth(4).textContent()).toBe("7");
-    await expect.poll(() => page.getByRole("definition").filter({ hasText: /^(healthy|failing)$/ }).textContent(), { timeout: 10_000 }).toBe("healthy");
+    await expect.poll(() => fact(page, "Health").innerText(), { timeout: 15_000 }).toBe("healthy");
     // Filters: by status and by event.
     await page.getByLabel("Status").selectOption("failed");
     await page.getByText("No deliveries match these filters.").waitFor();
@@ -492,6 +522,26 @@ describe("the webhook settings page", () => {
     await page.getByText("Settings saved. They apply to events produced from now on.").waitFor();
     expect(await page.getByRole("definition").filter({ hasText: "member.added, member.removed" }).count()).toBe(1);
     expect(await page.getByRole("definition").filter({ hasText: "application/x-www-form-urlencoded" }).count()).toBe(1);
+    // The rate limit: a refused value next to its field, then set, then cleared (null: no limit), each read back from the API.
+    const rateLimit = page.getByLabel("Rate limit (requests per second)");
+    expect(await rateLimit.inputValue()).toBe("");
+    expect(await fact(page, "Rate limit").textContent()).toBe("No limit");
+    await rateLimit.fill("0");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => rateLimit.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    expect(await descriptionOf(rateLimit)).toContain("Rate limit (requests per second): must be a whole number from 1 to 10000, or null to remove the limit");
+    expect(await page.getByRole("alert").textContent()).toBe("The changes were not saved: check the fields marked below.");
+    await rateLimit.fill("20");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => fact(page, "Rate limit").textContent(), { timeout: 15_000 }).toBe("20 requests per second");
+    expect(await rateLimit.getAttribute("aria-invalid")).toBeNull();
+    expect((await stack.api.request("GET", `/v1/organizations/org_a/webhooks/${created.json.id}`, { token: keyA })).json.rateLimitPerSecond).toBe(20);
+    await rateLimit.fill("");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => fact(page, "Rate limit").textContent(), { timeout: 15_000 }).toBe("No limit");
+    expect((await stack.api.request("GET", `/v1/organizations/org_a/webhooks/${created.json.id}`, { token: keyA })).json.rateLimitPerSecond).toBeNull();
+    expect(await webhooksCollection(stack.db).findOne({ _id: created.json.id })).toMatchObject({ events: ["member.added", "member.removed"], contentType: "form" });
+    await expectAccessible(page, "webhook settings form");
     // A change the API refuses shows next to its field here too.
     await page.getByLabel("Payload URL").fill("not a url");
     await page.getByRole("button", { name: "Save changes" }).click();
@@ -542,6 +592,171 @@ describe("the webhook settings page", () => {
     expectNoProblems(u);
   });
 
+  test("Recover after an outage: a failing webhook says why and since when; after the fix, Recover since a time before the event sends the failed delivery again with its id", async () => {
+    stack.answer("/recover", { status: 500, body: "still broken" });
+    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", { token: keyC, body: { url: stack.receiver.url("/recover"), contentType: "json", events: ["task.created"] } });
+    expect(created.status).toBe(201);
+    secrets.add(created.json.secret);
+    const hookId = created.json.id as string;
+    const createdAt = Date.now();
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyC);
+    await page.goto(`/ui/webhooks/${hookId}`);
+    await page.getByText("No deliveries yet.").waitFor();
+    expect(await fact(page, "Health").innerText()).toBe("healthy");
+
+    await settled(createdAt);
+    const producedAt = Date.now();
+    const event = await stack.produceEvent("org_c", "task.created", { id: "tsk_r1", title: "Recover me" });
+    const deliveryId = deliveryIdFor(event.id, hookId);
+    // The short ladder runs out: failed, and the webhook failing, with why and since when.
+    await loggedAs(deliveryId, "failed");
+    expect(stack.receiver.forPath("/recover")).toHaveLength(6);
+    await page.getByRole("button", { name: "Refresh" }).click();
+    const row = deliveryRow(page, deliveryId);
+    await expect.poll(() => row.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("failed");
+    const health = fact(page, "Health");
+    await expect.poll(() => health.innerText(), { timeout: 15_000 }).toMatch(/^failing\nReason: retries exhausted; last: http_status: the endpoint answered 500\nFailing since \S/);
+    expect(Date.parse((await health.locator("time").getAttribute("datetime"))!)).toBeGreaterThanOrEqual(producedAt - 1_000);
+
+    // Fixed. Recover opens a small form whose Since starts 24 h back, and takes focus.
+    stack.answer("/recover", { status: 200, body: "ok" });
+    const recoverButton = page.getByRole("button", { name: "Recover", exact: true });
+    expect(await recoverButton.getAttribute("aria-expanded")).toBe("false");
+    await recoverButton.click();
+    const form = page.getByRole("region", { name: "Recover failed deliveries" });
+    const since = form.getByLabel("Since");
+    await expect.poll(() => since.evaluate((el) => el === document.activeElement), { timeout: 15_000 }).toBe(true);
+    expect(await recoverButton.getAttribute("aria-expanded")).toBe("true");
+    const dayBack = await page.evaluate((value: string) => Date.now() - new Date(value).getTime(), await since.inputValue());
+    expect(dayBack).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(dayBack).toBeLessThan(24 * 3_600_000 + 120_000);
+    await expectAccessible(page, "failing webhook with the Recover form");
+    await expectFitsNarrowScreen(page, "failing webhook with the Recover form");
+
+    // A time in the future: the API's refusal, next to the field; nothing sent.
+    await since.fill(await localTime(page, Date.now() + 86_400_000));
+    await form.getByRole("button", { name: "Recover deliveries" }).click();
+    await expect.poll(() => since.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    expect(await descriptionOf(since)).toMatch(/Since: must not be in the future \(now is .+\)/);
+    expect(await form.getByRole("alert").textContent()).toBe("Nothing was sent again: check the time marked below.");
+    expect(stack.receiver.forPath("/recover")).toHaveLength(6);
+
+    // Since a minute before the event: its one failed delivery goes again, same id, fresh ladder.
+    await since.fill(await localTime(page, producedAt - 60_000));
+    await form.getByRole("button", { name: "Recover deliveries" }).click();
+    await expect.poll(() => form.getByRole("status").textContent(), { timeout: 15_000 }).toBe(
+      "1 delivery sent again, each with its delivery ID and a fresh set of retries; see Recent Deliveries below.",
+    );
+    expect(await since.getAttribute("aria-invalid")).toBeNull();
+    await screenshot(page, "webhook-recover");
+    await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/recover").length === 7);
+    expect(stack.receiver.forPath("/recover")[6]!.headers["x-agiletune-delivery"]).toBe(deliveryId);
+    await expect.poll(() => row.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
+    expect(await row.getByRole("cell").nth(4).textContent()).toBe("7");
+    expect(await row.getByRole("cell").nth(5).textContent()).toBe("200");
+    expect(await page.getByRole("table", { name: "Recent Deliveries, newest first" }).getByRole("row").count()).toBe(2);
+    await expect.poll(() => health.innerText(), { timeout: 15_000 }).toBe("healthy");
+
+    // Again: nothing left to recover. Close gives focus back to the Recover button.
+    await form.getByRole("button", { name: "Recover deliveries" }).click();
+    await expect.poll(() => form.getByRole("status").textContent(), { timeout: 15_000 }).toMatch(/^No delivery sent again: none failed or was cancelled since .+\.$/);
+    await form.getByRole("button", { name: "Close" }).click();
+    expect(await page.getByRole("region", { name: "Recover failed deliveries" }).count()).toBe(0);
+    expect(await recoverButton.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(stack.receiver.forPath("/recover")).toHaveLength(7);
+    expectNoProblems(u);
+  });
+
+  test("an endpoint that keeps failing opens its circuit: later deliveries show parked, with their icon and word, and the Status filter finds them", async () => {
+    stack.answer("/parked", { status: 500, body: "overloaded" });
+    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", { token: keyC, body: { url: stack.receiver.url("/parked"), contentType: "json", events: ["comment.created"] } });
+    expect(created.status).toBe(201);
+    secrets.add(created.json.secret);
+    const hookId = created.json.id as string;
+    await settled(Date.now());
+    // Two deliveries climb the ladder side by side: 12 attempts at most, and the circuit opens at the 10th failure (the stack's threshold).
+    await stack.produceEvent("org_c", "comment.created", { id: "cmt_p1", body: "one" });
+    await stack.produceEvent("org_c", "comment.created", { id: "cmt_p2", body: "two" });
+    await expect.poll(() => deliveriesCollection(stack.db).countDocuments({ webhookId: hookId, status: "parked" }), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    const parked = await deliveriesCollection(stack.db).countDocuments({ webhookId: hookId, status: "parked" });
+
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyC);
+    await page.goto(`/ui/webhooks/${hookId}`);
+    const table = page.getByRole("table", { name: "Recent Deliveries, newest first" });
+    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
+    const parkedCell = table.getByRole("row").getByRole("cell").filter({ hasText: "parked" }).first();
+    // The icon (hidden from screen readers, which read the word) and the dispatcher's reason.
+    expect(await parkedCell.textContent()).toMatch(/^‖parked the endpoint's circuit is open: held until a probe succeeds, then sent oldest first$/);
+    expect(await parkedCell.getByText("‖").getAttribute("aria-hidden")).toBe("true");
+    expect(await page.getByText("Refreshing every 2 seconds while deliveries are in progress.").count()).toBe(1);
+    expect(await fact(page, "Health").innerText()).toMatch(/^failing\nReason: .*the endpoint answered 500\nFailing since \S/);
+
+    // Filtered: the parked ones only (a probe 30 s after the circuit opened may have taken one since).
+    await page.getByLabel("Status").selectOption("parked");
+    const rows = table.getByRole("row").filter({ has: page.getByRole("cell") });
+    await expect.poll(async () => (await rows.all()).length === parked && (await rows.first().getByRole("cell").first().textContent())?.includes("parked"), { timeout: 15_000 }).toBe(true);
+    for (const r of await rows.all()) expect(await r.getByRole("cell").first().textContent()).toContain("parked");
+    await expectAccessible(page, "parked deliveries");
+    expectNoProblems(u);
+  });
+
+  test("an endpoint answering 410 Gone disables its webhook: the page says so, why, and that Activate re-enables it; Recover asks to activate first", async () => {
+    stack.answer("/gone", { status: 410, body: "gone for good" });
+    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", { token: keyC, body: { url: stack.receiver.url("/gone"), contentType: "json", events: ["project.created"] } });
+    expect(created.status).toBe(201);
+    secrets.add(created.json.secret);
+    const hookId = created.json.id as string;
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyC);
+    await page.goto(`/ui/webhooks/${hookId}`);
+    await page.getByRole("heading", { level: 1, name: `Webhook ${stack.receiver.url("/gone")}` }).waitFor();
+
+    await page.getByRole("button", { name: "Send test event" }).click();
+    const notice = page.getByRole("region", { name: "AgileTune disabled this webhook" });
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await notice.textContent()).toContain("It was disabled because the endpoint answered 410 Gone, which asks AgileTune to stop sending.");
+    expect(await notice.textContent()).toContain("press Activate below");
+    expect(await fact(page, "Health").innerText()).toBe("disabled\nReason: the endpoint answered 410 Gone, which asks AgileTune to stop sending");
+    expect(await fact(page, "State").textContent()).toBe("inactive");
+    await screenshot(page, "webhook-disabled");
+    await expectAccessible(page, "disabled webhook");
+    await expectFitsNarrowScreen(page, "disabled webhook");
+
+    // Recover on an inactive webhook: the API's 409, in words that say what to do.
+    await page.getByRole("button", { name: "Recover", exact: true }).click();
+    const form = page.getByRole("region", { name: "Recover failed deliveries" });
+    await form.getByRole("button", { name: "Recover deliveries" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent(), { timeout: 15_000 }).toBe(
+      "Nothing was sent again: the webhook is inactive, and AgileTune would only cancel its deliveries again. Activate it first (the Activate button above), then recover.",
+    );
+    await form.getByRole("button", { name: "Close" }).click();
+
+    // The list says it too.
+    await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
+    const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: stack.receiver.url("/gone") }) });
+    await card.waitFor();
+    expect(await fact(card, "Health").innerText()).toBe(
+      "disabled\nReason: the endpoint answered 410 Gone, which asks AgileTune to stop sending\nDisabled by AgileTune: open the webhook and press Activate to re-enable it.",
+    );
+    await expectAccessible(page, "webhook list with a disabled webhook");
+    await card.getByRole("link").click();
+
+    await page.getByRole("button", { name: "Activate", exact: true }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Webhook activated" }).textContent(), { timeout: 15_000 }).toBe(
+      "Webhook activated: events produced from now on are delivered, and it is healthy again. Recover sends again what failed or was cancelled meanwhile.",
+    );
+    expect(await fact(page, "Health").innerText()).toBe("healthy");
+    expect(await fact(page, "State").textContent()).toBe("active");
+    expect(await page.getByRole("region", { name: "AgileTune disabled this webhook" }).count()).toBe(0);
+    expect(await webhooksCollection(stack.db).findOne({ _id: hookId })).toMatchObject({ active: true, health: "healthy", healthReason: null });
+    expectNoProblems(u);
+  });
+
   test("works from the keyboard alone: sign in, add a webhook, open it, and leave a dialog with Escape", async () => {
     const u = await user();
     const { page } = u;
@@ -585,6 +800,9 @@ describe("the webhook settings page", () => {
     const { page } = u;
     await signIn(page, key.json.token);
     await page.getByRole("link", { name: stack.receiver.url("/ok") }).waitFor();
+    // Every card's delivery log read first: one still being read when the key goes would sign out before the click.
+    const cards = page.getByRole("list", { name: "Webhooks" }).getByRole("listitem");
+    await expect.poll(async () => (await cards.count()) > 0 && (await cards.getByText("Loading…", { exact: true }).count()) === 0, { timeout: 15_000 }).toBe(true);
     expect((await stack.api.request("DELETE", `/v1/organizations/org_a/api-keys/${key.json.id}`)).status).toBe(204);
     await page.getByRole("link", { name: stack.receiver.url("/ok") }).click();
     await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();

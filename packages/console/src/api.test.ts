@@ -22,6 +22,19 @@ describe("the page's API client", () => {
     expect(calls[0]!.init.credentials).toBe("omit");
   });
 
+  it("recovers with the time as given, or no time at all for the API to refuse; clears a rate limit with null", async () => {
+    const { calls, fetchImpl } = recorder(202, { matched: 3 });
+    const client = createClient("t", () => undefined, fetchImpl);
+    expect(await client.recover("org_1", "wh_1", "2026-03-20T12:00:00.000Z")).toEqual({ matched: 3 });
+    await client.recover("org_1", "wh_1", undefined);
+    await client.updateWebhook("org_1", "wh_1", { rateLimitPerSecond: null });
+    expect(calls.map((c) => [c.init.method, c.url, c.init.body])).toEqual([
+      ["POST", "/v1/organizations/org_1/webhooks/wh_1/recover", '{"since":"2026-03-20T12:00:00.000Z"}'],
+      ["POST", "/v1/organizations/org_1/webhooks/wh_1/recover", "{}"],
+      ["PATCH", "/v1/organizations/org_1/webhooks/wh_1", '{"rateLimitPerSecond":null}'],
+    ]);
+  });
+
   it("turns an error body into an ApiError with its details, and tells about a 401", async () => {
     const body = { error: { code: "validation_failed", message: "url: must use http or https", details: [{ field: "url", message: "must use http or https" }] } };
     const refused: ApiError[] = [];

@@ -24,11 +24,14 @@ export type Webhook = {
   contentType: "json" | "form";
   events: string[];
   active: boolean;
-  /** `healthy`, `failing`, and whatever later states the API adds (rendered as given). */
+  /** `healthy`, `failing`, `disabled` (CONTRACT §8), and whatever later states the API adds (rendered as given). */
   health: string;
-  healthReason?: string | null;
-  failingSince?: string | null;
-  rateLimitPerSecond?: number | null;
+  /** Why it is failing or disabled: `gone`, `failing-too-long`, or the dispatcher's words; null when healthy. */
+  healthReason: string | null;
+  /** Start of the current run of failures; null when healthy. */
+  failingSince: string | null;
+  /** Requests per second its URL may receive; null: no limit. */
+  rateLimitPerSecond: number | null;
   description: string;
   createdAt: string;
   updatedAt: string;
@@ -87,7 +90,8 @@ export type DeadLetter = {
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
 export type EventType = { event: string; description: string };
-export type WebhookInput = { url: string; contentType: "json" | "form"; events: string[]; description: string; secret?: string };
+export type WebhookInput = { url: string; contentType: "json" | "form"; events: string[]; description: string; secret?: string; rateLimitPerSecond?: number | null };
+export type WebhookPatch = Partial<Omit<WebhookInput, "secret">> & { active?: boolean };
 export type DlqFilter = { organizationId?: string; webhookId?: string; event?: string; from?: string; to?: string };
 export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
 
@@ -137,7 +141,7 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
     listWebhooks: (orgId: string, cursor?: string) => call<Page<Webhook>>("GET", `${org(orgId)}/webhooks`, { query: { limit: 50, cursor } }),
     getWebhook: (orgId: string, id: string) => call<Webhook>("GET", hook(orgId, id)),
     createWebhook: (orgId: string, input: WebhookInput) => call<WebhookWithSecret>("POST", `${org(orgId)}/webhooks`, { body: input }),
-    updateWebhook: (orgId: string, id: string, patch: Partial<Omit<WebhookInput, "secret">> & { active?: boolean }) => call<Webhook>("PATCH", hook(orgId, id), { body: patch }),
+    updateWebhook: (orgId: string, id: string, patch: WebhookPatch) => call<Webhook>("PATCH", hook(orgId, id), { body: patch }),
     deleteWebhook: (orgId: string, id: string) => call<void>("DELETE", hook(orgId, id)),
     rotateSecret: (orgId: string, id: string) => call<WebhookWithSecret>("POST", `${hook(orgId, id)}/secret/rotate`),
     ping: (orgId: string, id: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/ping`),
@@ -145,6 +149,8 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
       call<Page<DeliverySummary>>("GET", `${hook(orgId, id)}/deliveries`, { query }),
     getDelivery: (orgId: string, id: string, deliveryId: string) => call<Delivery>("GET", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}`),
     redeliver: (orgId: string, id: string, deliveryId: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+    /** Sends again the webhook's failed and cancelled deliveries created since `since` (CONTRACT §8); no `since` lets the API say it is required. */
+    recover: (orgId: string, id: string, since: string | undefined) => call<{ matched: number }>("POST", `${hook(orgId, id)}/recover`, { body: since === undefined ? {} : { since } }),
     listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Page<DeadLetter>>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
     replayDeadLetters: (filter: DlqFilter, dryRun: boolean) => call<ReplayResult>("POST", "/v1/admin/dlq/replay", { body: { ...filter, dryRun } }),
   };

@@ -24,9 +24,25 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/** A time as the value of a datetime-local field: the reader's local time, to the minute. */
+export function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A datetime-local field's value (local time) as an ISO time; undefined when empty or not a time. */
+export function fromLocalInput(value: string): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 /**
- * Delivery statuses of CONTRACT §4, each with its icon. `parked` is already here for the
- * circuit breaker (§8); an unknown status still shows, as its word with a neutral icon.
+ * Delivery statuses of CONTRACT §4, each with its icon. `parked` is the circuit breaker's
+ * (§8); an unknown status still shows, as its word with a neutral icon. The icons are in
+ * the fonts every system has (DejaVu, Arial, Segoe UI): "⏸" is not, and showed as an
+ * empty box on a Linux desktop without an emoji font.
  */
 export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
 
@@ -34,7 +50,7 @@ const STATUS_ICONS: Record<string, { icon: string; tone: "wait" | "ok" | "warn" 
   pending: { icon: "◷", tone: "wait" },
   succeeded: { icon: "✓", tone: "ok" },
   retrying: { icon: "↻", tone: "warn" },
-  parked: { icon: "⏸", tone: "warn" },
+  parked: { icon: "‖", tone: "warn" },
   failed: { icon: "✕", tone: "bad" },
   cancelled: { icon: "⊘", tone: "off" },
 };
@@ -54,6 +70,23 @@ export function healthTone(health: string): string {
   if (health === "failing") return "bad";
   if (health === "disabled") return "off";
   return "warn";
+}
+
+/**
+ * Why a webhook is failing or disabled, in words: the two reasons CONTRACT §8 names as
+ * codes are explained; any other (the dispatcher's own words) is shown as it is.
+ */
+export function healthReasonText(reason: string): string {
+  if (reason === "gone") return "the endpoint answered 410 Gone, which asks AgileTune to stop sending";
+  if (reason === "failing-too-long") return "every attempt failed for too long without a success in between (5 days, unless your operator set otherwise)";
+  return reason;
+}
+
+/** What the API's answer to a recover (`{matched}`) means, in a sentence. */
+export function recoverOutcome(matched: number, sinceIso: string): string {
+  if (matched === 0) return `No delivery sent again: none failed or was cancelled since ${formatTime(sinceIso)}.`;
+  const what = matched === 1 ? "1 delivery sent again" : `${matched} deliveries sent again`;
+  return `${what}, each with its delivery ID and a fresh set of retries; see Recent Deliveries below.`;
 }
 
 export function contentTypeLabel(contentType: string): string {

@@ -4,7 +4,7 @@ import { prettyBody } from "./body.js";
 import { hourlyBuckets, lastDelivered, totals } from "./chart.js";
 import { groupEventTypes } from "./events.js";
 import { fieldErrors } from "./field-errors.js";
-import { formatDuration, healthTone, isUnsettled, relativeTime, statusLook } from "./format.js";
+import { formatDuration, fromLocalInput, healthReasonText, healthTone, isUnsettled, recoverOutcome, relativeTime, statusLook, toLocalInput } from "./format.js";
 import { matchRoute, paths } from "./routes.js";
 import type { DeliverySummary } from "./api.js";
 
@@ -115,6 +115,26 @@ describe("words the pages show", () => {
     expect(["pending", "retrying", "parked"].every(isUnsettled)).toBe(true);
     expect(["succeeded", "failed", "cancelled"].some(isUnsettled)).toBe(false);
     expect([healthTone("healthy"), healthTone("failing"), healthTone("disabled"), healthTone("probing")]).toEqual(["ok", "bad", "off", "warn"]);
+  });
+
+  it("explains the health reasons CONTRACT §8 names as codes, and shows any other as it is", () => {
+    expect(healthReasonText("gone")).toBe("the endpoint answered 410 Gone, which asks AgileTune to stop sending");
+    expect(healthReasonText("failing-too-long")).toMatch(/^every attempt failed for too long/);
+    expect(healthReasonText("retries exhausted; last: http_status: the endpoint answered 500")).toBe("retries exhausted; last: http_status: the endpoint answered 500");
+  });
+
+  it("says what a recover did, in the singular when it is one", () => {
+    const since = new Date(Date.UTC(2026, 2, 20, 12)).toISOString();
+    expect(recoverOutcome(1, since)).toBe("1 delivery sent again, each with its delivery ID and a fresh set of retries; see Recent Deliveries below.");
+    expect(recoverOutcome(12, since)).toMatch(/^12 deliveries sent again, /);
+    expect(recoverOutcome(0, since)).toMatch(/^No delivery sent again: none failed or was cancelled since .+\.$/);
+  });
+
+  it("reads and writes datetime-local values in local time, to the minute", () => {
+    const at = new Date(2026, 2, 20, 9, 5, 42).getTime();
+    expect(toLocalInput(at)).toBe("2026-03-20T09:05");
+    expect(fromLocalInput("2026-03-20T09:05")).toBe(new Date(2026, 2, 20, 9, 5).toISOString());
+    expect([fromLocalInput(""), fromLocalInput("2026-13-45T99:99")]).toEqual([undefined, undefined]);
   });
 
   it("says times and durations briefly", () => {

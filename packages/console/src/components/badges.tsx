@@ -1,4 +1,5 @@
-import { healthTone, statusLook } from "../format.js";
+import type { Webhook } from "../api.js";
+import { formatTime, healthReasonText, healthTone, statusLook } from "../format.js";
 
 /** A delivery status: icon (decorative) and the status word. */
 export function StatusBadge({ status }: { status: string }) {
@@ -13,13 +14,21 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
-/** A webhook's health, whatever word the API sends (`healthy`, `failing`, `disabled`, …). */
-export function HealthBadge({ health, reason }: { health: string; reason?: string | null | undefined }) {
+/**
+ * A webhook's health: the badge (whatever word the API sends: `healthy`, `failing`,
+ * `disabled`, …), then, each on its own line, why in words and since when it has been failing.
+ */
+export function HealthDetails({ webhook }: { webhook: Pick<Webhook, "health" | "healthReason" | "failingSince"> }) {
   return (
-    <span class="health">
-      <span class={`badge tone-${healthTone(health)}`}>{health}</span>
-      {reason ? <span class="health-reason"> ({reason})</span> : null}
-    </span>
+    <>
+      <span class={`badge tone-${healthTone(webhook.health)}`}>{webhook.health}</span>
+      {webhook.healthReason ? <span class="health-line">Reason: {healthReasonText(webhook.healthReason)}</span> : null}
+      {webhook.failingSince ? (
+        <span class="health-line">
+          Failing since <time dateTime={webhook.failingSince}>{formatTime(webhook.failingSince)}</time>
+        </span>
+      ) : null}
+    </>
   );
 }
 

@@ -32,6 +32,9 @@ export function WebhookForm(props: Props) {
   const [everything, setEverything] = useState(initial?.events.includes("*") ?? false);
   const [events, setEvents] = useState<Set<string>>(new Set(initial?.events.filter((e) => e !== "*") ?? []));
   const [description, setDescription] = useState(initial?.description ?? "");
+  const [rateLimit, setRateLimit] = useState(initial?.rateLimitPerSecond != null ? String(initial.rateLimitPerSecond) : "");
+  // What the browser will not hand over: a number field holding something that is not a number has the value "".
+  const [rateLimitUnreadable, setRateLimitUnreadable] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [errors, setErrors] = useState<Partial<Record<FormField, string[]>>>({});
@@ -57,8 +60,18 @@ export function WebhookForm(props: Props) {
     setBusy(true);
     setError(null);
     setErrors({});
+    if (rateLimitUnreadable) {
+      setErrors({ rateLimitPerSecond: ["is not a number"] });
+      setBusy(false);
+      return;
+    }
     const input: WebhookInput = { url: url.trim(), contentType, events: everything ? ["*"] : [...events], description };
     if (props.mode === "create" && secret !== "") input.secret = secret;
+    // Empty means no limit: left out when creating, null (remove it) when editing. Anything
+    // else goes as the number it reads as, and the API says what is wrong with it.
+    const limit = rateLimit.trim();
+    if (limit !== "") input.rateLimitPerSecond = Number(limit);
+    else if (props.mode === "edit") input.rateLimitPerSecond = null;
     try {
       await props.onSubmit(input);
     } catch (err) {
@@ -220,6 +233,33 @@ export function WebhookForm(props: Props) {
           aria-describedby={describedBy("description")}
         />
         {fieldError("description", "Description")}
+      </div>
+
+      <div class="field">
+        <label for={`${id}-rate`}>
+          Rate limit (requests per second) <span class="optional">(optional)</span>
+        </label>
+        <input
+          id={`${id}-rate`}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={10000}
+          step={1}
+          autoComplete="off"
+          class="narrow"
+          value={rateLimit}
+          onInput={(e) => {
+            setRateLimit(e.currentTarget.value);
+            setRateLimitUnreadable(e.currentTarget.validity.badInput);
+          }}
+          aria-invalid={errors.rateLimitPerSecond ? "true" : undefined}
+          aria-describedby={describedBy("rateLimitPerSecond", `${id}-rate-hint`)}
+        />
+        <p id={`${id}-rate-hint`} class="hint">
+          No more requests than this reach your endpoint in any second, however many deliveries are waiting (1 to 10000). Empty: no limit.
+        </p>
+        {fieldError("rateLimitPerSecond", "Rate limit (requests per second)")}
       </div>
 
       <div class="actions">

@@ -15,6 +15,12 @@ export const FAST_REFRESH_MS = 2_000;
 const SLOW_REFRESH_MS = 15_000;
 /** A redelivery is watched this long for its attempt. */
 const WATCH_MS = 120_000;
+/**
+ * After a delivery settles, refresh fast this long still: the dispatcher writes the
+ * webhook's health beside the delivery's status, not before it, and on a busy machine
+ * seconds later, so the webhook (reloaded with each refresh) catches up soon after.
+ */
+const SETTLE_FOLLOW_MS = 10_000;
 
 type RowNote = { text: string; tone: "busy" | "ok" | "error" };
 
@@ -23,7 +29,12 @@ type RowNote = { text: string; tone: "busy" | "ok" | "error" };
  * and a refresh that merges the first page into what is shown (new deliveries on top,
  * changed ones updated in place), so pages already loaded stay.
  */
-export function RecentDeliveries(props: { webhook: Webhook; version: number; onSettled: () => void }) {
+export function RecentDeliveries(props: {
+  webhook: Webhook;
+  version: number;
+  /** After each refresh (and a first load that found a delivery settled since): the page reloads the webhook, its health included. */
+  onRefreshed: () => void;
+}) {
   const { client, organizationId } = useApp();
   const id = useId();
   const webhookId = props.webhook.id;
@@ -41,6 +52,8 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
   const [notes, setNotes] = useState<Record<string, RowNote>>({});
   // Redeliveries awaiting their attempt: delivery id → attempts before, and until when to wait.
   const watched = useRef(new Map<string, { before: number; until: number }>());
+  // When a delivery shown was last seen to settle (SETTLE_FOLLOW_MS).
+  const settledAt = useRef(0);
   const eventTypes = useLoad(() => client.eventTypes(), []);
   const itemsRef = useRef(items);
   itemsRef.current = items;
@@ -63,26 +76,30 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
           setItems([...added, ...before.map((d) => fresh.get(d.id) ?? d)]);
           if (before.length === 0) setNextCursor(page.nextCursor);
         }
-        // A delivery that stopped moving may have changed the webhook's health.
+        // A delivery that stopped moving may have changed the webhook's health: one shown
+        // before that has settled since, or (on a refresh) a new one that arrives settled,
+        // such as a delivery that ran out of retries between two looks.
         const settledNow = page.items.some((d) => {
+          if (isUnsettled(d.status)) return false;
           const old = before.find((b) => b.id === d.id);
-          return old !== undefined && old.status !== d.status && !isUnsettled(d.status);
+          return old === undefined ? mode === "merge" : old.status !== d.status;
         });
-        if (settledNow) props.onSettled();
         const now = Date.now();
+        if (settledNow) settledAt.current = now;
         const nextNotes: Record<string, RowNote> = {};
         for (const [deliveryId, watch] of watched.current) {
           const d = page.items.find((x) => x.id === deliveryId);
           if (d && d.attemptCount > watch.before && !isUnsettled(d.status)) {
             watched.current.delete(deliveryId);
             nextNotes[deliveryId] = { tone: d.status === "succeeded" ? "ok" : "error", text: `New attempt: ${d.status}${d.lastResponseStatus !== null ? `, HTTP ${d.lastResponseStatus}` : ""}.` };
-            props.onSettled();
+            settledAt.current = now;
           } else if (now > watch.until) {
             watched.current.delete(deliveryId);
             nextNotes[deliveryId] = { tone: "error", text: "No new attempt has been logged yet; refresh later." };
           }
         }
         if (Object.keys(nextNotes).length) setNotes((n) => ({ ...n, ...nextNotes }));
+        if (mode === "merge" || settledAt.current === now) props.onRefreshed();
         setState((s) => ({ ...s, loading: false, error: null, refreshedAt: now }));
       } catch (error) {
         setState((s) => ({ ...s, loading: false, error }));
@@ -96,7 +113,8 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
     void loadFirst("replace");
   }, [loadFirst, props.version]);
 
-  const moving = items.some((d) => isUnsettled(d.status)) || watched.current.size > 0;
+  const inProgress = items.some((d) => isUnsettled(d.status)) || watched.current.size > 0;
+  const moving = inProgress || Date.now() - settledAt.current < SETTLE_FOLLOW_MS;
   useEffect(() => {
     if (state.loading) return;
     const timer = window.setTimeout(() => {
@@ -166,7 +184,7 @@ export function RecentDeliveries(props: { webhook: Webhook; version: number; onS
         </div>
       </div>
       <p role="status" class="message message-muted">
-        {state.loading && items.length === 0 ? "Loading deliveries…" : moving ? "Refreshing every 2 seconds while deliveries are in progress." : ""}
+        {state.loading && items.length === 0 ? "Loading deliveries…" : inProgress ? "Refreshing every 2 seconds while deliveries are in progress." : ""}
       </p>
       <ErrorText error={state.error} prefix="The deliveries could not be loaded." />
       {!state.loading && !state.error && items.length === 0 ? (

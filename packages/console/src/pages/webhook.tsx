@@ -1,12 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Webhook, type WebhookWithSecret } from "../api.js";
-import { ActiveBadge, HealthBadge } from "../components/badges.js";
+import { ActiveBadge, HealthDetails } from "../components/badges.js";
 import { ConfirmDialog } from "../components/dialog.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
+import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
-import { contentTypeLabel, eventsLabel, formatTime } from "../format.js";
+import { contentTypeLabel, eventsLabel, formatTime, healthReasonText } from "../format.js";
 import { Link, navigate } from "../router.js";
 import { paths } from "../routes.js";
 import { useLoad } from "../use-load.js";
@@ -35,6 +36,23 @@ export function NotFoundPanel(props: { what: string; id: string; organizationId:
   );
 }
 
+/** What a webhook the dispatcher disabled (CONTRACT §8) means, and the way back: Activate. */
+function DisabledNotice({ reason, active }: { reason: string | null; active: boolean }) {
+  return (
+    <section class="panel notice" aria-labelledby="disabled-title">
+      <h2 id="disabled-title">AgileTune disabled this webhook</h2>
+      <p>
+        {reason ? `It was disabled because ${healthReasonText(reason)}. ` : ""}
+        Nothing is sent to it while it is disabled, and events that happen meanwhile are not delivered to it.
+      </p>
+      <p>
+        {active ? "" : "To re-enable it once your endpoint works again, press Activate below: the webhook becomes healthy and receives the events that happen from then on. "}
+        Deliveries that failed or were cancelled can then be sent again with Recover.
+      </p>
+    </section>
+  );
+}
+
 export function WebhookPage({ webhookId }: { webhookId: string }) {
   const { client, organizationId, flash } = useApp();
   const hook = useLoad(() => client.getWebhook(organizationId, webhookId), [webhookId, organizationId]);
@@ -45,6 +63,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
   const [rotated, setRotated] = useState<WebhookWithSecret | null>(null);
   const [deliveriesVersion, setDeliveriesVersion] = useState(0);
   const [saved, setSaved] = useState<string | null>(null);
+  const [recovering, setRecovering] = useState(false);
   const webhook = hook.data;
   useTitle(webhook ? `Webhook ${webhook.url}` : "Webhook");
   useEffect(() => {
@@ -87,8 +106,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         <div>
           <dt>Health</dt>
           <dd>
-            <HealthBadge health={webhook.health} reason={webhook.healthReason} />
-            {webhook.failingSince ? <span class="muted"> since {formatTime(webhook.failingSince)}</span> : null}
+            <HealthDetails webhook={webhook} />
           </dd>
         </div>
         <div>
@@ -105,12 +123,10 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
             ends in <span class="mono">…{webhook.secretHint}</span>
           </dd>
         </div>
-        {webhook.rateLimitPerSecond !== undefined && webhook.rateLimitPerSecond !== null ? (
-          <div>
-            <dt>Rate limit</dt>
-            <dd>{webhook.rateLimitPerSecond} requests per second</dd>
-          </div>
-        ) : null}
+        <div>
+          <dt>Rate limit</dt>
+          <dd>{webhook.rateLimitPerSecond === null ? "No limit" : `${webhook.rateLimitPerSecond} requests per second`}</dd>
+        </div>
         <div>
           <dt>Webhook ID</dt>
           <dd class="mono">{webhook.id}</dd>
@@ -120,6 +136,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
           <dd>{formatTime(webhook.createdAt)}</dd>
         </div>
       </dl>
+
+      {webhook.health === "disabled" ? <DisabledNotice reason={webhook.healthReason} active={webhook.active} /> : null}
 
       <div class="toolbar" role="group" aria-label="Webhook actions">
         <Button
@@ -144,13 +162,25 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
               webhook.active ? "Deactivating…" : "Activating…",
               () => client.updateWebhook(organizationId, webhook.id, { active: !webhook.active }),
               (w) => {
+                const wasDisabled = webhook.health === "disabled";
                 hook.setData(w);
-                return w.active ? "Webhook activated: events produced from now on are delivered." : "Webhook deactivated: nothing is delivered until you activate it again.";
+                if (!w.active) return "Webhook deactivated: nothing is delivered until you activate it again.";
+                return wasDisabled
+                  ? `Webhook activated: events produced from now on are delivered, and it is ${w.health} again. Recover sends again what failed or was cancelled meanwhile.`
+                  : "Webhook activated: events produced from now on are delivered.";
               },
             )
           }
         >
           {webhook.active ? "Deactivate" : "Activate"}
+        </Button>
+        <Button
+          id="recover-button"
+          aria-expanded={recovering ? "true" : "false"}
+          aria-controls={recovering ? "recover-panel" : undefined}
+          onClick={() => setRecovering(!recovering)}
+        >
+          Recover
         </Button>
         <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
           Rotate secret
@@ -160,6 +190,21 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         </Button>
       </div>
       <ActionStatus state={action.state} />
+      {recovering ? (
+        <RecoverForm
+          id="recover-panel"
+          webhookId={webhook.id}
+          onRecovered={() => {
+            // The recovered deliveries are pending now: the list starts over and follows them.
+            setDeliveriesVersion((v) => v + 1);
+            void hook.reload();
+          }}
+          onClose={() => {
+            setRecovering(false);
+            document.getElementById("recover-button")?.focus();
+          }}
+        />
+      ) : null}
 
       {confirm === "rotate" ? (
         <ConfirmDialog
@@ -254,11 +299,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
       <RecentDeliveries
         webhook={webhook}
         version={deliveriesVersion}
-        onSettled={() => {
-          // The health is written beside the delivery's status, not before it: look again shortly too.
-          void hook.reload();
-          window.setTimeout(() => void hook.reload(), 1_500);
-        }}
+        onRefreshed={() => void hook.reload()}
       />
     </>
   );

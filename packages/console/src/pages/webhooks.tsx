@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Client, DeliverySummary, Webhook } from "../api.js";
-import { ActiveBadge, HealthBadge, StatusBadge } from "../components/badges.js";
+import { ActiveBadge, HealthDetails, StatusBadge } from "../components/badges.js";
 import { DeliveryChart } from "../components/chart.js";
 import { Button, ErrorText, useTitle } from "../components/feedback.js";
 import { hourlyBuckets, lastDelivered } from "../chart.js";
@@ -144,7 +144,8 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
         <div>
           <dt>Health</dt>
           <dd>
-            <HealthBadge health={webhook.health} reason={webhook.healthReason} />
+            <HealthDetails webhook={webhook} />
+            {webhook.health === "disabled" ? <span class="health-line">Disabled by AgileTune: open the webhook and press Activate to re-enable it.</span> : null}
           </dd>
         </div>
         <div>
