@@ -83,12 +83,29 @@ async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Prom
   const document = (i: number) => {
     const deliveryId = `dlv_${runId}_${i}`;
     const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: `obj_${i}`, title: "Implement login page", producedAt: Date.now() } });
-    const headers = { "content-type": "application/json", "user-agent": "AgileTune-Webhooks/0.1.0", "x-agiletune-event": "task.updated", "x-agiletune-delivery": deliveryId, ...signatureHeaders({ deliveryId, body, secret, nowSeconds: Math.floor(Date.now() / 1000) }) };
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": "AgileTune-Webhooks/0.1.0",
+      "x-agiletune-event": "task.updated",
+      "x-agiletune-delivery": deliveryId,
+      ...signatureHeaders({ deliveryId, body, secret, nowSeconds: Math.floor(Date.now() / 1000) }),
+    };
     const at = new Date();
     // The dispatcher's shape for a first attempt that succeeded.
     return newDeliveryEntry({ deliveryId, webhookId: `wh_${i % 50}`, organizationId: `org_${i % 50}`, eventId: `evt_${i}`, event: "task.updated" }, at, {
       status: "succeeded",
-      attempts: [{ attempt: 0, source: "event", startedAt: at, durationMs: 3, outcome: "succeeded", request: { url: receiver.url("/ok/1"), headers }, response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false }, error: null }],
+      attempts: [
+        {
+          attempt: 0,
+          source: "event",
+          startedAt: at,
+          durationMs: 3,
+          outcome: "succeeded",
+          request: { url: receiver.url("/ok/1"), headers },
+          response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false },
+          error: null,
+        },
+      ],
       firstAttemptId: `${deliveryId}.0.ceiling`,
       lastAttempt: { startedAt: at, responseStatus: 200 },
       payload: JSON.parse(body),

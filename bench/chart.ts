@@ -65,6 +65,14 @@ export async function drawChart(run: Run, outFile: string): Promise<string> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const file = process.argv.slice(2).find((a) => a !== "--") ?? join(RESULTS_DIR, readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json")).sort().at(-1)!);
+  const file =
+    process.argv.slice(2).find((a) => a !== "--") ??
+    join(
+      RESULTS_DIR,
+      readdirSync(RESULTS_DIR)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+        .at(-1)!,
+    );
   console.log(await drawChart(JSON.parse(readFileSync(file, "utf8")) as Run, file.replace(/\.json$/, ".png")));
 }

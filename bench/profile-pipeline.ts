@@ -32,7 +32,14 @@ await receiver.waitFor((all) => all.length >= events * webhookCount, 120_000);
 const elapsed = Date.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 console.log(
-  JSON.stringify({ deliveries: receiver.requests.length, elapsedMs: elapsed, perSecond: Math.round((receiver.requests.length * 1000) / elapsed), cpuPercentOfOneCore: Math.round((cpu.user + cpu.system) / 10 / elapsed), loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6), loopDelayMaxMs: Math.round(loop.max / 1e6) }),
+  JSON.stringify({
+    deliveries: receiver.requests.length,
+    elapsedMs: elapsed,
+    perSecond: Math.round((receiver.requests.length * 1000) / elapsed),
+    cpuPercentOfOneCore: Math.round((cpu.user + cpu.system) / 10 / elapsed),
+    loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
+    loopDelayMaxMs: Math.round(loop.max / 1e6),
+  }),
 );
 await pipeline.stop();
 await receiver.close();

@@ -13,7 +13,10 @@ const result = (overrides: Partial<Result>): Result => ({
   dispatcherOutcomes: {},
   latencyMs: { p50: 30, p95: 80, p99: 120, max: 200, count: 20_000 },
   steadyLatencyMs: { p50: 25, p95: 60, p99: 90, max: 150, count: 15_000 },
-  services: { dispatcher: { peakRssMb: 180, rssEvery10sMb: [170], avgCpuPercent: 60, rssStartMb: 120, rssEndMb: 175 }, fanout: { peakRssMb: 140, rssEvery10sMb: [130], avgCpuPercent: 20, rssStartMb: 110, rssEndMb: 135 } },
+  services: {
+    dispatcher: { peakRssMb: 180, rssEvery10sMb: [170], avgCpuPercent: 60, rssStartMb: 120, rssEndMb: 175 },
+    fanout: { peakRssMb: 140, rssEvery10sMb: [130], avgCpuPercent: 20, rssStartMb: 110, rssEndMb: 135 },
+  },
   ...overrides,
 });
 
@@ -86,7 +89,16 @@ describe("a scenario's summary", () => {
 
   it("adds slow's isolation, paced's steady p99 and its first seconds", () => {
     expect(scenarioLines(result({ scenario: "slow" }), 91.2)[0]).toContain("slow: 1000 deliveries/s (healthy endpoints: 20/s each = 91.2% of their rate in healthy); latency");
-    const paced = scenarioLines(result({ scenario: "paced", latencyBySecond: [{ second: 0, deliveries: 500, p99Ms: 140, fanoutP99Ms: 40 }, { second: 1, deliveries: 500, p99Ms: 90, fanoutP99Ms: null }] }), null);
+    const paced = scenarioLines(
+      result({
+        scenario: "paced",
+        latencyBySecond: [
+          { second: 0, deliveries: 500, p99Ms: 140, fanoutP99Ms: 40 },
+          { second: 1, deliveries: 500, p99Ms: 90, fanoutP99Ms: null },
+        ],
+      }),
+      null,
+    );
     expect(paced[0]).toContain("latency p50 30 ms, p99 120 ms (after the first 5 s: p99 90 ms); peak RSS");
     expect(paced[1]).toBe("  p99 ms by second produced, whole / produce-to-fanout: 0s 140/40, 1s 90/null");
   });

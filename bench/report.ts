@@ -68,7 +68,12 @@ export function latencySummary(latenciesMs: number[]): Latency {
 
 export function percentOfCeiling(deliveriesPerSecond: number, ceilings: Ceilings): NonNullable<Result["percentOfCeiling"]> {
   const pct = (x: number) => Math.round((deliveriesPerSecond / x) * 1000) / 10;
-  return { http: pct(ceilings.httpRequestsPerSecond), kafkaProduce: pct(ceilings.kafka.produce), kafkaConsume: pct(ceilings.kafka.consume), databaseLogInserts: pct(ceilings.databaseLogInsertsPerSecond) };
+  return {
+    http: pct(ceilings.httpRequestsPerSecond),
+    kafkaProduce: pct(ceilings.kafka.produce),
+    kafkaConsume: pct(ceilings.kafka.consume),
+    databaseLogInserts: pct(ceilings.databaseLogInsertsPerSecond),
+  };
 }
 
 /**
@@ -84,7 +89,13 @@ export function latencyBySecond(producedAt: number[], latenciesMs: number[], beg
     list.push(latenciesMs[i]!);
     total.set(second, list);
   }
-  const p99 = (xs: number[] | undefined) => (xs ? percentile([...xs].sort((a, b) => a - b), 99) : null);
+  const p99 = (xs: number[] | undefined) =>
+    xs
+      ? percentile(
+          [...xs].sort((a, b) => a - b),
+          99,
+        )
+      : null;
   return [...total.keys()].sort((a, b) => a - b).map((second) => ({ second, deliveries: total.get(second)!.length, p99Ms: p99(total.get(second)), fanoutP99Ms: p99(fanoutLags.get(second)) }));
 }
 
@@ -93,7 +104,13 @@ export function retryLateness(failedAttemptTimes: Record<string, number[]>, retr
   const lateness: number[] = [];
   for (const times of Object.values(failedAttemptTimes)) for (let i = 1; i < times.length; i++) lateness.push(times[i]! - times[i - 1]! - retryDelays[i - 1]!);
   lateness.sort((a, b) => a - b);
-  return { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: lateness.at(-1) ?? null, retries: lateness.length, withinOneSecond: lateness.filter((l) => l <= 1000 && l >= -50).length };
+  return {
+    p50: percentile(lateness, 50),
+    p99: percentile(lateness, 99),
+    max: lateness.at(-1) ?? null,
+    retries: lateness.length,
+    withinOneSecond: lateness.filter((l) => l <= 1000 && l >= -50).length,
+  };
 }
 
 /** slow's healthy endpoints' rate as a % of theirs in healthy of the same run; null for other scenarios or without healthy. */

@@ -156,7 +156,13 @@ export function dispatcherProgress(metrics: MetricSample[]): string {
   if (!metrics.length) return "";
   const mb = (name: string) => Math.round((metricValue(metrics, name) ?? NaN) / 2 ** 20);
   const outcomes = Object.entries(outcomeCounts(metrics)).map(([outcome, n]) => `${outcome}=${n}`);
-  return [`heap=${mb("nodejs_heap_size_used_bytes")}MB`, `rss=${mb("process_resident_memory_bytes")}MB`, `inFlight=${metricValue(metrics, "webhook_deliveries_in_flight")}`, `unrecorded=${metricValue(metrics, "webhook_deliveries_unrecorded")}`, ...outcomes].join(" ");
+  return [
+    `heap=${mb("nodejs_heap_size_used_bytes")}MB`,
+    `rss=${mb("process_resident_memory_bytes")}MB`,
+    `inFlight=${metricValue(metrics, "webhook_deliveries_in_flight")}`,
+    `unrecorded=${metricValue(metrics, "webhook_deliveries_unrecorded")}`,
+    ...outcomes,
+  ].join(" ");
 }
 
 const LOG_WRITE_MEASURES: Record<string, string> = { webhook_log_write_seconds_sum: "seconds", webhook_log_write_seconds_count: "commands", webhook_log_write_operations_total: "operations" };
@@ -172,7 +178,10 @@ export function dispatcherCounts(metrics: MetricSample[]): Record<string, number
     const measure = LOG_WRITE_MEASURES[m.name];
     if (measure && m.labels.collection !== undefined && m.labels.kind !== undefined) counts[`log:${m.labels.collection}/${m.labels.kind}:${measure}`] = m.value;
   }
-  for (const [suffix, label] of [["sum", "seconds"], ["count", "batches"]] as const) {
+  for (const [suffix, label] of [
+    ["sum", "seconds"],
+    ["count", "batches"],
+  ] as const) {
     const value = metricValue(metrics, `webhook_produce_seconds_${suffix}`);
     if (value !== undefined) counts[`produce:${label}`] = value;
   }

@@ -135,7 +135,13 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const padding = "x".repeat(options.eventBytes);
   const domainEvent = (n: number, org: string, now: number, idPrefix = "") => ({
     key: org,
-    value: JSON.stringify({ id: `evt_${runId}_${idPrefix}${n}`, event: EVENT_TYPES[n % EVENT_TYPES.length], timestamp: new Date(now).toISOString(), organizationId: org, data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(padding ? { notes: padding } : {}) } }),
+    value: JSON.stringify({
+      id: `evt_${runId}_${idPrefix}${n}`,
+      event: EVENT_TYPES[n % EVENT_TYPES.length],
+      timestamp: new Date(now).toISOString(),
+      organizationId: org,
+      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(padding ? { notes: padding } : {}) },
+    }),
   });
 
   // Warm-up, not measured: one event per organization with healthy endpoints, so consumer

@@ -152,5 +152,7 @@ export async function ensureConsoleBuilt(): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const page = await buildServices();
   console.log(`built ${SERVICES.map((s) => `services/${s}/dist/main.mjs`).join(", ")}`);
-  console.log(`built packages/console/dist: ${(page.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript and ${(page.cssGzipBytes / 1024).toFixed(1)} KB of CSS, gzipped (budget ${CONSOLE_JS_BUDGET_BYTES / 1024} KB of JavaScript)`);
+  console.log(
+    `built packages/console/dist: ${(page.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript and ${(page.cssGzipBytes / 1024).toFixed(1)} KB of CSS, gzipped (budget ${CONSOLE_JS_BUDGET_BYTES / 1024} KB of JavaScript)`,
+  );
 }

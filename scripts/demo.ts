@@ -102,7 +102,6 @@ try {
     const response = attempt.response as { status: number } | null;
     console.log(`  attempt ${attempt.attempt} at ${attempt.startedAt}: ${attempt.outcome} (${response?.status ?? "no response"}, ${attempt.durationMs} ms)`);
   }
-
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}\n--- last service output ---`);
   for (const s of services) console.error(`[${s.name}]\n${s.output.split("\n").slice(-8).join("\n")}`);

@@ -38,6 +38,8 @@ export function lineFormatter(format: LogFormat, opts: { colorize: boolean }): (
   });
   return (line) => {
     if (!line.startsWith("{")) return [line];
-    return pretty(line).replace(/\r?\n$/, "").split(/\r?\n/);
+    return pretty(line)
+      .replace(/\r?\n$/, "")
+      .split(/\r?\n/);
   };
 }

@@ -12,7 +12,11 @@ afterEach(async () => {
 });
 const LADDER = [1_000, 2_000, 3_000, 4_000, 5_000];
 
-test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next attempt past the ladder; the header is recorded; over 12 h is capped", async ({ mongo, startPipeline, startReceiver }) => {
+test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next attempt past the ladder; the header is recorded; over 12 h is capped", async ({
+  mongo,
+  startPipeline,
+  startReceiver,
+}) => {
   const httpDate = () => new Date(Date.now() + 4_000).toUTCString();
   const receiver = await startReceiver((req, count) => {
     if (count > 1) return { status: 200 };
@@ -21,7 +25,11 @@ test("a 429 or 503 with Retry-After (seconds or an HTTP date) delays the next at
     return { status: 429, headers: { "retry-after": "999999" } };
   });
   const pipeline = await startPipeline({ retryDelaysMs: LADDER });
-  const hooks = { seconds: await pipeline.createWebhook({ url: receiver.url("/seconds") }), date: await pipeline.createWebhook({ url: receiver.url("/date") }), capped: await pipeline.createWebhook({ url: receiver.url("/capped") }) };
+  const hooks = {
+    seconds: await pipeline.createWebhook({ url: receiver.url("/seconds") }),
+    date: await pipeline.createWebhook({ url: receiver.url("/date") }),
+    capped: await pipeline.createWebhook({ url: receiver.url("/capped") }),
+  };
   const event = domainEvent();
   await pipeline.produceEvents([event]);
   await receiver.waitFor(() => receiver.forPath("/seconds").length >= 2 && receiver.forPath("/date").length >= 2, 30_000);
@@ -54,10 +62,11 @@ async function switchableReceiver() {
   let server: Server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  const close = () => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
@@ -98,7 +107,13 @@ test("410 Gone deactivates the webhook at once, cancels what waits for it, sends
   expect(String(notification!.key)).toBe("org_1");
 });
 
-test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({ kafka, mongo, topics, logger, startPipeline }) => {
+test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({
+  kafka,
+  mongo,
+  topics,
+  logger,
+  startPipeline,
+}) => {
   const receiver = await switchableReceiver();
   cleanups.push(receiver.close);
   await receiver.down();
@@ -113,7 +128,8 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   await new Promise((r) => setTimeout(r, 4_000));
   expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: { $nin: ["parked", "retrying"] } })).toBe(0);
   // Attempts are counted before probes: a probe is counted when made, before its attempt is logged.
-  const requestsWhileDown = (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, "attempts.0": { $exists: true } }));
+  const requestsWhileDown =
+    (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, "attempts.0": { $exists: true } }));
   const probes = await metric(pipeline.registry, "webhook_circuit_probes_total");
   logger.info({ requestsWhileDown, probes }, "dead endpoint");
   // Requests already started when the threshold was reached finish too: at most perEndpoint - 1 of them.
@@ -135,7 +151,11 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   // under load one lands a few places from its turn (7-8 seen at perEndpoint 4), never far:
   // released at random, 491 would be ~160 places off on average. Deliveries attempted while it was down are
   // left out: each continues its own ladder, and may be between tiers when the drain starts.
-  const attemptedWhileDown = new Set((await attemptsCollection(mongo.db).distinct("deliveryId", { webhookId: hook._id, outcome: "failed" })).concat(await deliveriesCollection(mongo.db).distinct("_id", { webhookId: hook._id, "attempts.0.outcome": "failed" })));
+  const attemptedWhileDown = new Set(
+    (await attemptsCollection(mongo.db).distinct("deliveryId", { webhookId: hook._id, outcome: "failed" })).concat(
+      await deliveriesCollection(mongo.db).distinct("_id", { webhookId: hook._id, "attempts.0.outcome": "failed" }),
+    ),
+  );
   const created = (await deliveriesCollection(mongo.db).find({ webhookId: hook._id }).sort({ createdAt: 1, _id: 1 }).toArray()).map((d) => d._id).filter((id) => !attemptedWhileDown.has(id));
   const firstSeen = [...new Set(ids)].filter((id) => !attemptedWhileDown.has(id));
   const displacement = Math.max(...firstSeen.map((id, i) => Math.abs(i - created.indexOf(id))));
@@ -148,7 +168,14 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   expect(notifications).toEqual(["webhook.failing", "webhook.recovered"]);
 });
 
-test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail; re-activated, a recover delivers them with their own ids", { timeout: 90_000 }, async ({ kafka, mongo, topics, logger, startPipeline, startReceiver }) => {
+test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked deliveries fail; re-activated, a recover delivers them with their own ids", { timeout: 90_000 }, async ({
+  kafka,
+  mongo,
+  topics,
+  logger,
+  startPipeline,
+  startReceiver,
+}) => {
   const receiver = await startReceiver(() => ({ status: 500 }));
   const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1, health: { failureThreshold: 2, probeIntervalMs: 500, disableAfterMs: 3_000 } });
   const hook = await pipeline.createWebhook({ url: receiver.url("/broken") });
@@ -166,7 +193,9 @@ test("a webhook failing for longer than DISABLE_AFTER is disabled and its parked
   receiver.setResponder(() => ({ status: 200 }));
   await webhooksCollection(mongo.db).updateOne({ _id: hook._id }, { $set: { active: true, health: "healthy", healthReason: null, failingSince: null, circuit: null, updatedAt: new Date() } });
   await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: { $in: ["retrying", "pending"] } }), { timeout: 30_000 }).toBe(0);
-  const lost = await deliveriesCollection(mongo.db).find({ webhookId: hook._id, status: { $in: ["failed", "cancelled"] } }).toArray();
+  const lost = await deliveriesCollection(mongo.db)
+    .find({ webhookId: hook._id, status: { $in: ["failed", "cancelled"] } })
+    .toArray();
   expect(lost.length).toBe(10 - (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })));
   const before = receiver.requests.length;
   const { matched } = await recoverDeliveries({ db: mongo.db, producer: pipeline.producer, topics, logger }, (await webhooksCollection(mongo.db).findOne({ _id: hook._id }))!, new Date(0));
@@ -193,7 +222,12 @@ test("a hanging endpoint's circuit opens and its deliveries park, while other we
   for (const hook of healthy) expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })).toBe(50);
 });
 
-test("rateLimitPerSecond holds at the receiver across a rebalance onto a second dispatcher, while another webhook runs at full speed", { timeout: 120_000 }, async ({ mongo, logger, startPipeline, startReceiver }) => {
+test("rateLimitPerSecond holds at the receiver across a rebalance onto a second dispatcher, while another webhook runs at full speed", { timeout: 120_000 }, async ({
+  mongo,
+  logger,
+  startPipeline,
+  startReceiver,
+}) => {
   const receiver = await startReceiver(() => ({ status: 200 }));
   const first = await startPipeline({ retryDelaysMs: LADDER });
   const limited = await first.createWebhook({ url: receiver.url("/limited"), rateLimitPerSecond: 10 });
@@ -203,10 +237,14 @@ test("rateLimitPerSecond holds at the receiver across a rebalance onto a second 
   await receiver.waitFor(() => receiver.forPath("/limited").length >= 20, 20_000);
   // A second instance of every service joins the groups: partitions move between them.
   await startPipeline({ retryDelaysMs: LADDER, encryptionKey: first.encryptionKey });
-  await receiver.waitFor(() => new Set(receiver.forPath("/limited").map((r) => r.headers["x-agiletune-delivery"])).size >= 120, 60_000).catch(async (err) => {
-    const statuses = await deliveriesCollection(mongo.db).aggregate([{ $match: { webhookId: limited._id } }, { $group: { _id: "$status", n: { $sum: 1 } } }]).toArray();
-    throw new Error(`${(err as Error).message}; limited deliveries by status: ${JSON.stringify(statuses)}`);
-  });
+  await receiver
+    .waitFor(() => new Set(receiver.forPath("/limited").map((r) => r.headers["x-agiletune-delivery"])).size >= 120, 60_000)
+    .catch(async (err) => {
+      const statuses = await deliveriesCollection(mongo.db)
+        .aggregate([{ $match: { webhookId: limited._id } }, { $group: { _id: "$status", n: { $sum: 1 } } }])
+        .toArray();
+      throw new Error(`${(err as Error).message}; limited deliveries by status: ${JSON.stringify(statuses)}`);
+    });
 
   const limitedTimes = receiver.forPath("/limited").map((r) => r.receivedAt);
   const freeTimes = receiver.forPath("/free").map((r) => r.receivedAt);

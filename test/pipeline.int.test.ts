@@ -1,4 +1,16 @@
-import { agileTuneSignature, deadLettersCollection, deliveriesCollection, deliveryIdFor, encryptSecret, EVENT_TYPES, generateEncryptionKey, loadAttempts, standardWebhookSignature, webhooksCollection, type AttemptRecord } from "@agiletune/shared";
+import {
+  agileTuneSignature,
+  deadLettersCollection,
+  deliveriesCollection,
+  deliveryIdFor,
+  encryptSecret,
+  EVENT_TYPES,
+  generateEncryptionKey,
+  loadAttempts,
+  standardWebhookSignature,
+  webhooksCollection,
+  type AttemptRecord,
+} from "@agiletune/shared";
 import { domainEvent, pipelineTest as test, readTopic, sleep } from "@agiletune/testing";
 import type { Db } from "mongodb";
 import { expect } from "vitest";
@@ -73,7 +85,11 @@ test("filters by event type and *, skips inactive webhooks, and keeps organizati
   // Once the pipeline is idle, a wrongly routed delivery would have been made.
   await pipeline.waitUntilIdle();
 
-  const seen = (path: string) => receiver.forPath(path).map((r) => JSON.parse(r.body).data.id).sort();
+  const seen = (path: string) =>
+    receiver
+      .forPath(path)
+      .map((r) => JSON.parse(r.body).data.id)
+      .sort();
   const ids = (...i: number[]) => i.map((n) => events[n]!.data.id).sort();
   expect(seen("/a-tasks")).toEqual(ids(0));
   expect(seen("/a-all")).toEqual(ids(0, 1));
@@ -168,7 +184,10 @@ test("deleting or deactivating a webhook cancels its pending retries", async ({ 
   await webhooksCollection(mongo.db).deleteOne({ _id: deleted._id });
   await webhooksCollection(mongo.db).updateOne({ _id: deactivated._id }, { $set: { active: false } });
 
-  for (const [hook, reason] of [[deleted, /deleted/], [deactivated, /deactivated/]] as const) {
+  for (const [hook, reason] of [
+    [deleted, /deleted/],
+    [deactivated, /deactivated/],
+  ] as const) {
     await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))?.status, { timeout: 10_000 }).toBe("cancelled");
     expect((await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(event.id, hook._id) }))!.statusReason).toMatch(reason);
   }
@@ -207,7 +226,12 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
 
   const invalid = await readTopic(kafka, topics.eventsInvalid, bad.length);
   await receiver.waitFor((all) => all.length >= good.length);
-  expect(receiver.forPath("/good").map((r) => JSON.parse(r.body).data.id).sort()).toEqual(good.map((g) => g.data.id).sort());
+  expect(
+    receiver
+      .forPath("/good")
+      .map((r) => JSON.parse(r.body).data.id)
+      .sort(),
+  ).toEqual(good.map((g) => g.data.id).sort());
   for (const [i, b] of bad.entries()) {
     const landed = invalid.find((m) => m.key?.toString() === `bad-${i}`);
     expect(landed, `bad-${i}`).toBeDefined();
@@ -238,12 +262,21 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
     }
     const expected = producedAt.size * 20;
     const healthy = () => receiver.requests.filter((r) => r.path.startsWith(`/${org}/healthy-`));
-    await receiver.waitFor(() => healthy().length >= expected, 30_000).catch(async (err) => {
-      const statuses = await deliveriesCollection(mongo.db).aggregate([{ $group: { _id: "$status", n: { $sum: 1 } } }]).toArray();
-      const errors = await deliveriesCollection(mongo.db).find({ status: { $ne: "succeeded" } }).limit(3).toArray();
-      throw new Error(`${(err as Error).message}; statuses ${JSON.stringify(statuses)}; e.g. ${JSON.stringify(errors.map((e) => e.attempts?.map((a) => a.error)))}`);
-    });
-    return healthy().map((r) => r.receivedAt - producedAt.get(String(JSON.parse(r.body).data.id))!).sort((a, b) => a - b);
+    await receiver
+      .waitFor(() => healthy().length >= expected, 30_000)
+      .catch(async (err) => {
+        const statuses = await deliveriesCollection(mongo.db)
+          .aggregate([{ $group: { _id: "$status", n: { $sum: 1 } } }])
+          .toArray();
+        const errors = await deliveriesCollection(mongo.db)
+          .find({ status: { $ne: "succeeded" } })
+          .limit(3)
+          .toArray();
+        throw new Error(`${(err as Error).message}; statuses ${JSON.stringify(statuses)}; e.g. ${JSON.stringify(errors.map((e) => e.attempts?.map((a) => a.error)))}`);
+      });
+    return healthy()
+      .map((r) => r.receivedAt - producedAt.get(String(JSON.parse(r.body).data.id))!)
+      .sort((a, b) => a - b);
   }
 
   const baseline = await healthyLatencies("org_base");

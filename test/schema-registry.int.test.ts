@@ -22,7 +22,18 @@ const avroSchema = {
     { name: "event", type: "string" },
     { name: "timestamp", type: "string" },
     { name: "organizationId", type: "string" },
-    { name: "data", type: { type: "record", name: "TaskData", fields: [{ name: "id", type: "string" }, { name: "title", type: "string" }, { name: "status", type: "string" }] } },
+    {
+      name: "data",
+      type: {
+        type: "record",
+        name: "TaskData",
+        fields: [
+          { name: "id", type: "string" },
+          { name: "title", type: "string" },
+          { name: "status", type: "string" },
+        ],
+      },
+    },
   ],
 };
 const jsonSchema = {

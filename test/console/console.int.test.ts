@@ -52,7 +52,12 @@ async function signIn(page: Page, token: string): Promise<void> {
 const deliveryRow = (page: Page, deliveryId: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name: deliveryId }) });
 
 /** The definition of one term of a webhook's facts (State, Health, Rate limit…), e.g. the health as the reader sees it. */
-const fact = (scope: Page | Locator, term: string) => scope.getByRole("term").filter({ hasText: new RegExp(`^${term}$`) }).locator("xpath=..").getByRole("definition");
+const fact = (scope: Page | Locator, term: string) =>
+  scope
+    .getByRole("term")
+    .filter({ hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=..")
+    .getByRole("definition");
 
 /** A time as the page's datetime-local fields take it: the browser's local time, to the minute. */
 function localTime(page: Page, ms: number): Promise<string> {
@@ -65,7 +70,12 @@ function localTime(page: Page, ms: number): Promise<string> {
 
 /** The texts an element's aria-describedby points at, joined with " | ". */
 const descriptionOf = (locator: Locator) =>
-  locator.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id: string) => document.getElementById(id)?.textContent ?? "").join(" | "));
+  locator.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .map((id: string) => document.getElementById(id)?.textContent ?? "")
+      .join(" | "),
+  );
 
 /** Waits until the delivery log has the delivery in this status. */
 async function loggedAs(deliveryId: string, status: string): Promise<void> {
@@ -93,7 +103,10 @@ afterAll(async () => {
     const urls = users.flatMap((u) => u.urls);
     const lines = [...stack.logLines, ...stack.api.logLines];
     for (const secret of secrets) {
-      expect(urls.filter((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))), "a secret in a URL").toEqual([]);
+      expect(
+        urls.filter((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))),
+        "a secret in a URL",
+      ).toEqual([]);
       expect(lines.filter((line) => line.includes(secret)).length, `a secret (${secret.slice(0, 6)}…) in a log line`).toBe(0);
     }
     expect(urls.length).toBeGreaterThan(50);
@@ -175,8 +188,18 @@ describe("the webhook settings page", () => {
     const tasks = page.getByRole("group", { name: "Tasks" });
     await tasks.getByRole("checkbox", { name: "task.created" }).waitFor();
     expect(await tasks.getByRole("checkbox").count()).toBe(4);
-    await expect.poll(() => tasks.getByRole("checkbox", { name: "task.moved" }).evaluate((el) => el.getAttribute("aria-describedby") && document.getElementById(el.getAttribute("aria-describedby")!)?.textContent), { timeout: 15_000 }).toBe("A task is moved to a different column");
-    for (const [group, count] of [["Comments", 1], ["Members", 2], ["Projects", 1]] as const) expect(await page.getByRole("group", { name: group }).getByRole("checkbox").count()).toBe(count);
+    await expect
+      .poll(
+        () => tasks.getByRole("checkbox", { name: "task.moved" }).evaluate((el) => el.getAttribute("aria-describedby") && document.getElementById(el.getAttribute("aria-describedby")!)?.textContent),
+        { timeout: 15_000 },
+      )
+      .toBe("A task is moved to a different column");
+    for (const [group, count] of [
+      ["Comments", 1],
+      ["Members", 2],
+      ["Projects", 1],
+    ] as const)
+      expect(await page.getByRole("group", { name: group }).getByRole("checkbox").count()).toBe(count);
     await expect.poll(() => page.getByLabel("Content type").inputValue(), { timeout: 15_000 }).toBe("json");
     expect(await page.getByLabel("Content type").locator("option:checked").textContent()).toContain("JSON (recommended)");
     await screenshot(page, "add-webhook");
@@ -202,7 +225,7 @@ describe("the webhook settings page", () => {
     // Focus went to the first field in error.
     expect(await url.evaluate((el) => el === document.activeElement)).toBe(true);
     await expectAccessible(page, "Add Webhook form with errors");
-    expect((await webhooksCollection(stack.db).countDocuments({ organizationId: "org_a" }))).toBe(0);
+    expect(await webhooksCollection(stack.db).countDocuments({ organizationId: "org_a" })).toBe(0);
     expectNoProblems(u);
   });
 
@@ -232,7 +255,14 @@ describe("the webhook settings page", () => {
     await expectAccessible(page, "secret shown once");
 
     const stored = await webhooksCollection(stack.db).findOne({ organizationId: "org_a", url: stack.receiver.url("/ok") });
-    expect(stored).toMatchObject({ events: ["task.created", "comment.created"], contentType: "json", description: "CI pipeline trigger", active: true, secretHint: secret.slice(-4), rateLimitPerSecond: 5 });
+    expect(stored).toMatchObject({
+      events: ["task.created", "comment.created"],
+      contentType: "json",
+      description: "CI pipeline trigger",
+      active: true,
+      secretHint: secret.slice(-4),
+      rateLimitPerSecond: 5,
+    });
     state.okHookId = stored!._id;
     state.okSecret = secret;
     state.okCreatedAt = Date.now();
@@ -287,7 +317,13 @@ describe("the webhook settings page", () => {
     expect(await page.getByRole("group", { name: "Request body as sent" }).textContent()).toBe(received.body);
     const headers = page.getByRole("table", { name: "Request headers" });
     for (const name of ["x-agiletune-signature", "x-agiletune-delivery", "x-agiletune-event", "webhook-id", "content-type"]) {
-      expect(await headers.getByRole("row", { name: new RegExp(`^${name} `) }).getByRole("cell").textContent(), name).toBe(String(received.headers[name]));
+      expect(
+        await headers
+          .getByRole("row", { name: new RegExp(`^${name} `) })
+          .getByRole("cell")
+          .textContent(),
+        name,
+      ).toBe(String(received.headers[name]));
     }
     const attempt = page.getByRole("heading", { level: 3, name: "Attempt 0: succeeded, HTTP 200" });
     await attempt.waitFor();
@@ -399,7 +435,10 @@ describe("the webhook settings page", () => {
     await page.getByRole("button", { name: "Load more" }).click();
     await expect.poll(async () => (await table.getByRole("row").count()) + (await page.getByRole("button", { name: "Load more" }).count()), { timeout: 15_000 }).toBe(28);
     // Every delivery once, newest first.
-    const times = await table.getByRole("row").locator("time").evaluateAll((els) => els.map((el: { getAttribute(n: string): string }) => el.getAttribute("datetime")));
+    const times = await table
+      .getByRole("row")
+      .locator("time")
+      .evaluateAll((els) => els.map((el: { getAttribute(n: string): string }) => el.getAttribute("datetime")));
     expect(times).toHaveLength(27);
     expect([...times].sort().reverse()).toEqual(times);
     expect(new Set(await table.getByRole("link").allTextContents()).size).toBe(27);
@@ -491,7 +530,9 @@ describe("the webhook settings page", () => {
 
     // Send test event: a ping, shown as it goes.
     await page.getByRole("button", { name: "Send test event" }).click();
-    await expect.poll(() => page.getByRole("status").filter({ hasText: "Test event queued" }).textContent(), { timeout: 15_000 }).toMatch(/^Test event queued as delivery dlv_[0-9a-f]{32}; it appears in Recent Deliveries below\.$/);
+    await expect
+      .poll(() => page.getByRole("status").filter({ hasText: "Test event queued" }).textContent(), { timeout: 15_000 })
+      .toMatch(/^Test event queued as delivery dlv_[0-9a-f]{32}; it appears in Recent Deliveries below\.$/);
     const pingRow = page.getByRole("row").filter({ hasText: "ping" });
     await expect.poll(() => pingRow.getByRole("cell").first().textContent(), { timeout: 15_000 }).toContain("succeeded");
     await pingRow.getByRole("link").click();
@@ -550,7 +591,12 @@ describe("the webhook settings page", () => {
 
     await page.getByRole("button", { name: "Deactivate", exact: true }).click();
     await page.getByText("Webhook deactivated: nothing is delivered until you activate it again.").waitFor();
-    expect(await page.getByRole("definition").filter({ hasText: /^inactive$/ }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole("definition")
+        .filter({ hasText: /^inactive$/ })
+        .count(),
+    ).toBe(1);
     // Inactive: a test event is refused, in words.
     await page.getByRole("button", { name: "Send test event" }).click();
     await expect.poll(() => page.getByRole("alert").first().textContent(), { timeout: 15_000 }).toContain("The webhook is inactive");
@@ -646,9 +692,9 @@ describe("the webhook settings page", () => {
     // Since a minute before the event: its one failed delivery goes again, same id, fresh ladder.
     await since.fill(await localTime(page, producedAt - 60_000));
     await form.getByRole("button", { name: "Recover deliveries" }).click();
-    await expect.poll(() => form.getByRole("status").textContent(), { timeout: 15_000 }).toBe(
-      "1 delivery sent again, each with its delivery ID and a fresh set of retries; see Recent Deliveries below.",
-    );
+    await expect
+      .poll(() => form.getByRole("status").textContent(), { timeout: 15_000 })
+      .toBe("1 delivery sent again, each with its delivery ID and a fresh set of retries; see Recent Deliveries below.");
     expect(await since.getAttribute("aria-invalid")).toBeNull();
     await screenshot(page, "webhook-recover");
     await stack.receiver.waitFor((all) => all.filter((r) => r.path === "/recover").length === 7);
@@ -671,7 +717,10 @@ describe("the webhook settings page", () => {
 
   test("an endpoint that keeps failing opens its circuit: later deliveries show parked, with their icon and word, and the Status filter finds them", async () => {
     stack.answer("/parked", { status: 500, body: "overloaded" });
-    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", { token: keyC, body: { url: stack.receiver.url("/parked"), contentType: "json", events: ["comment.created"] } });
+    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", {
+      token: keyC,
+      body: { url: stack.receiver.url("/parked"), contentType: "json", events: ["comment.created"] },
+    });
     expect(created.status).toBe(201);
     secrets.add(created.json.secret);
     const hookId = created.json.id as string;
@@ -731,9 +780,9 @@ describe("the webhook settings page", () => {
     await page.getByRole("button", { name: "Recover", exact: true }).click();
     const form = page.getByRole("region", { name: "Recover failed deliveries" });
     await form.getByRole("button", { name: "Recover deliveries" }).click();
-    await expect.poll(() => form.getByRole("alert").textContent(), { timeout: 15_000 }).toBe(
-      "Nothing was sent again: the webhook is inactive, and AgileTune would only cancel its deliveries again. Activate it first (the Activate button above), then recover.",
-    );
+    await expect
+      .poll(() => form.getByRole("alert").textContent(), { timeout: 15_000 })
+      .toBe("Nothing was sent again: the webhook is inactive, and AgileTune would only cancel its deliveries again. Activate it first (the Activate button above), then recover.");
     await form.getByRole("button", { name: "Close" }).click();
 
     // The list says it too.
@@ -747,9 +796,9 @@ describe("the webhook settings page", () => {
     await card.getByRole("link").click();
 
     await page.getByRole("button", { name: "Activate", exact: true }).click();
-    await expect.poll(() => page.getByRole("status").filter({ hasText: "Webhook activated" }).textContent(), { timeout: 15_000 }).toBe(
-      "Webhook activated: events produced from now on are delivered, and it is healthy again. Recover sends again what failed or was cancelled meanwhile.",
-    );
+    await expect
+      .poll(() => page.getByRole("status").filter({ hasText: "Webhook activated" }).textContent(), { timeout: 15_000 })
+      .toBe("Webhook activated: events produced from now on are delivered, and it is healthy again. Recover sends again what failed or was cancelled meanwhile.");
     expect(await fact(page, "Health").innerText()).toBe("healthy");
     expect(await fact(page, "State").textContent()).toBe("active");
     expect(await page.getByRole("region", { name: "AgileTune disabled this webhook" }).count()).toBe(0);
@@ -781,7 +830,12 @@ describe("the webhook settings page", () => {
     await tabTo(page, "I have saved the secret, go to the webhook");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: `Webhook ${stack.receiver.url("/keyboard")}` }).waitFor();
-    expect(await page.getByRole("definition").filter({ hasText: /^task\.moved$/ }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole("definition")
+        .filter({ hasText: /^task\.moved$/ })
+        .count(),
+    ).toBe(1);
     await tabTo(page, "Delete");
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Delete this webhook?" }).waitFor();

@@ -125,7 +125,12 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
     }
     if (!res.ok) {
       const body = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | undefined)?.error;
-      const error = new ApiError(res.status, body?.code ?? `http_${res.status}`, body?.message ?? `The admin API answered ${res.status} ${res.statusText}`.trim(), Array.isArray(body?.details) ? body.details : []);
+      const error = new ApiError(
+        res.status,
+        body?.code ?? `http_${res.status}`,
+        body?.message ?? `The admin API answered ${res.status} ${res.statusText}`.trim(),
+        Array.isArray(body?.details) ? body.details : [],
+      );
       if (res.status === 401) onUnauthorized(error);
       throw error;
     }

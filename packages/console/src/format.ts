@@ -13,7 +13,14 @@ export function formatTime(iso: string | null | undefined): string {
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const diff = new Date(iso).getTime() - now;
   const abs = Math.abs(diff);
-  const unit = abs < 60_000 ? `${Math.max(0, Math.round(abs / 1000))} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
+  const unit =
+    abs < 60_000
+      ? `${Math.max(0, Math.round(abs / 1000))} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
   if (abs < 1000) return "now";
   return diff > 0 ? `in ${unit}` : `${unit} ago`;
 }

@@ -15,13 +15,16 @@ export type Route =
 
 export function matchRoute(pathname: string): Route {
   const path = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
-  const parts = path.split("/").filter(Boolean).map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
+  const parts = path
+    .split("/")
+    .filter(Boolean)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
   const [a, b, c, d] = parts;
   if (parts.length === 0) return { name: "home" };
   if (parts.length === 1 && a === "sign-in") return { name: "sign-in" };

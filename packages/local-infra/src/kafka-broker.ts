@@ -29,7 +29,17 @@ export function installKafka(version = DEFAULT_KAFKA_VERSION): void {
   process.stderr.write(`[infra] fetching Apache Kafka ${version} jars with Maven (once)\n`);
   execFileSync(
     "mvn",
-    ["-q", "-B", "-Dstyle.color=never", "-f", join(REPO_ROOT, "infra/kafka/pom.xml"), "dependency:copy-dependencies", `-Dkafka.version=${version}`, `-DoutputDirectory=${paths.libs}`, "-DincludeScope=runtime"],
+    [
+      "-q",
+      "-B",
+      "-Dstyle.color=never",
+      "-f",
+      join(REPO_ROOT, "infra/kafka/pom.xml"),
+      "dependency:copy-dependencies",
+      `-Dkafka.version=${version}`,
+      `-DoutputDirectory=${paths.libs}`,
+      "-DincludeScope=runtime",
+    ],
     { stdio: "inherit" },
   );
   if (!readdirSync(paths.libs).some((f) => f.startsWith("kafka_2.13-"))) throw new Error(`Maven did not fetch kafka_2.13-${version}`);

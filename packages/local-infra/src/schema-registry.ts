@@ -21,11 +21,10 @@ export function installSchemaRegistry(): string {
   if (existsSync(home) && jar()) return join(home, jar()!);
   mkdirSync(home, { recursive: true });
   process.stderr.write(`[infra] fetching Apicurio Registry ${APICURIO_VERSION} with Maven (once, ~110 MB)\n`);
-  execFileSync(
-    "mvn",
-    ["-q", "-B", "-Dstyle.color=never", "dependency:copy", `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${home}`],
-    { stdio: "inherit", cwd: home },
-  );
+  execFileSync("mvn", ["-q", "-B", "-Dstyle.color=never", "dependency:copy", `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${home}`], {
+    stdio: "inherit",
+    cwd: home,
+  });
   execFileSync("tar", ["xzf", `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`], { cwd: home });
   const found = jar();
   if (!found) throw new Error(`no runner jar in ${home}`);

@@ -21,7 +21,13 @@ describe("BatchTtlCache", () => {
   it("loads many keys with one call, and shares a load in flight with concurrent callers", async () => {
     const h = harness();
     const [many, one, other] = await Promise.all([h.cache.getMany(["a", "bb", "missing"]), h.cache.get("bb"), h.cache.get("ccc")]);
-    expect(many).toEqual(new Map([["a", 1], ["bb", 2], ["missing", undefined]]));
+    expect(many).toEqual(
+      new Map([
+        ["a", 1],
+        ["bb", 2],
+        ["missing", undefined],
+      ]),
+    );
     expect(one).toBe(2);
     expect(other).toBe(3);
     expect(h.calls).toEqual([["a", "bb", "missing"], ["ccc"]]);

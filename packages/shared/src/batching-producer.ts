@@ -54,7 +54,10 @@ export class BatchingProducer {
       const started = performance.now();
       // In size-bounded requests: retries of large events to one endpoint share a partition,
       // and one record batch over the broker's limit would be refused, and refused again.
-      await sendInChunks(this.producer, [...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      await sendInChunks(
+        this.producer,
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      );
       this.opts.onBatch?.({ messages: batch.length, seconds: (performance.now() - started) / 1000 });
       for (const p of batch) p.resolve();
     } catch (err) {

@@ -20,17 +20,23 @@ const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" |
 
 const brokers = z
   .string()
-  .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, "each broker must be host:port")).min(1, "at least one broker"));
 
-const encryptionKey = z
-  .string()
-  .refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, "base64").length === 32, "must be 32 random bytes, base64-encoded");
+const encryptionKey = z.string().refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, "base64").length === 32, "must be 32 random bytes, base64-encoded");
 
 const envSchema = z.object({
   NODE_ENV: z.string().default("development"),
   KAFKA_BROKERS: brokers.default(["localhost:9092"]),
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, "must be a mongodb:// or mongodb+srv:// URL").default("mongodb://localhost:27017/agiletune"),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, "must be a mongodb:// or mongodb+srv:// URL")
+    .default("mongodb://localhost:27017/agiletune"),
   SCHEMA_REGISTRY_URL: z.url({ protocol: /^https?$/ }).optional(),
   RETRY_DELAYS: z
     .string()
@@ -57,7 +63,10 @@ const envSchema = z.object({
   // Beyond the contract: tuning knobs with safe defaults.
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
-  TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
+    .default(""),
   DISPATCH_MAX_IN_FLIGHT: positiveInt.default(512),
   DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt.default(16),
   // Bounds the dispatcher's heap whatever the events' size (each job is held a few times
@@ -69,7 +78,10 @@ export type Env = z.infer<typeof envSchema>;
 export type Config = Env & { service: ServiceName; metricsPort: number; retryDelaysMs: number[] };
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable} ${detail}`);
     this.name = "ConfigError";
   }

@@ -22,8 +22,17 @@ describe("delivery body", () => {
 
 describe("delivery job codec", () => {
   const job: DeliveryJob = {
-    deliveryId: "dlv_1", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_1", event: "task.created",
-    timestamp: "2026-03-20T12:00:00Z", data: { x: 1 }, attempt: 2, source: "event", dueAt: 5, enqueuedAt: 1,
+    deliveryId: "dlv_1",
+    webhookId: "wh_1",
+    organizationId: "org_1",
+    eventId: "evt_1",
+    event: "task.created",
+    timestamp: "2026-03-20T12:00:00Z",
+    data: { x: 1 },
+    attempt: 2,
+    source: "event",
+    dueAt: 5,
+    enqueuedAt: 1,
   };
 
   it("round-trips", () => {

@@ -54,7 +54,10 @@ export function decodeDeliveryJob(bytes: Buffer | null): ParseResult<DeliveryJob
  * The HTTP body of CONTRACT §3: exactly `{"event","timestamp","data"}` in that order.
  * Form content type wraps the same JSON as `payload=<url-encoded JSON>`.
  */
-export function buildDeliveryBody(job: Pick<DeliveryJob, "event" | "timestamp" | "data">, contentType: "json" | "form"): {
+export function buildDeliveryBody(
+  job: Pick<DeliveryJob, "event" | "timestamp" | "data">,
+  contentType: "json" | "form",
+): {
   body: string;
   contentTypeHeader: string;
 } {

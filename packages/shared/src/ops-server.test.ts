@@ -49,7 +49,19 @@ describe("startOpsServer", () => {
     const elapsed = performance.now() - started;
 
     const noAnswer = `not reachable: no answer within ${READY_TIMEOUT_MS} ms`;
-    expect([res.status, body]).toEqual([503, { error: { code: "unavailable", message: "not ready", details: [{ field: "kafka", message: noAnswer }, { field: "mongo", message: noAnswer }] } }]);
+    expect([res.status, body]).toEqual([
+      503,
+      {
+        error: {
+          code: "unavailable",
+          message: "not ready",
+          details: [
+            { field: "kafka", message: noAnswer },
+            { field: "mongo", message: noAnswer },
+          ],
+        },
+      },
+    ]);
     // Both checks ran at once, each bounded: one timeout's wait, not two, and not the drivers' own.
     expect(elapsed).toBeGreaterThanOrEqual(READY_TIMEOUT_MS - 5);
     expect(elapsed).toBeLessThan(READY_TIMEOUT_MS + 1_000);
@@ -67,7 +79,10 @@ describe("startOpsServer", () => {
     const started = performance.now();
     const res = await fetch(ops.url("/readyz"));
     expect(performance.now() - started).toBeLessThan(1_000);
-    expect([res.status, await res.json()]).toEqual([503, { error: { code: "unavailable", message: "not ready", details: [{ field: "mongo", message: "not reachable: connect ECONNREFUSED 127.0.0.1:1" }] } }]);
+    expect([res.status, await res.json()]).toEqual([
+      503,
+      { error: { code: "unavailable", message: "not ready", details: [{ field: "mongo", message: "not reachable: connect ECONNREFUSED 127.0.0.1:1" }] } },
+    ]);
   });
 
   it("answers /healthz, /readyz when every check answers, /metrics, and errors in the API's shape", async () => {

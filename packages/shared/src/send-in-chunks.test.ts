@@ -13,7 +13,10 @@ describe("sendInChunks", () => {
   it("keeps each request under 512 KB, in order, and a message larger than that alone", async () => {
     const { requests, producer } = recordingProducer();
     const big = [message(0, 200_000), message(1, 200_000), message(2, 200_000), message(3, 900_000), message(4, 10)];
-    await sendInChunks(producer, [{ topic: "a", messages: big }, { topic: "b", messages: [message(5, 10)] }]);
+    await sendInChunks(producer, [
+      { topic: "a", messages: big },
+      { topic: "b", messages: [message(5, 10)] },
+    ]);
     expect(requests.map(keys)).toEqual([["a:k0", "a:k1"], ["a:k2"], ["a:k3"], ["a:k4", "b:k5"]]);
   });
 

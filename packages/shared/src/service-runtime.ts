@@ -9,10 +9,7 @@ export type RunningService = { stop: () => Promise<void> };
  * during start-up stops the service as soon as it has started). A second signal forces
  * the exit.
  */
-export async function runService(
-  service: ServiceName,
-  start: (config: Config, logger: Logger) => Promise<RunningService>,
-): Promise<void> {
+export async function runService(service: ServiceName, start: (config: Config, logger: Logger) => Promise<RunningService>): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(service);

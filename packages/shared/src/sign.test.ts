@@ -14,10 +14,7 @@ function guideAccepts(payload: string, signature: string, secret: string): boole
 }
 
 const secret = "whsec-test-0123456789abcdef";
-const { body } = buildDeliveryBody(
-  { event: "task.updated", timestamp: "2026-03-20T12:00:00Z", data: { id: "tsk_abc123", title: "Implement login page ✓", status: "in_progress" } },
-  "json",
-);
+const { body } = buildDeliveryBody({ event: "task.updated", timestamp: "2026-03-20T12:00:00Z", data: { id: "tsk_abc123", title: "Implement login page ✓", status: "in_progress" } }, "json");
 
 describe("X-AgileTune-Signature", () => {
   it("is accepted by the user guide's verifySignature", () => {
@@ -58,10 +55,7 @@ describe("Standard Webhooks headers", () => {
 
   it("carry both signatures during a rotation, the new one first", () => {
     const headers = signatureHeaders({ deliveryId: "dlv_1", body, secret: "new-secret-0123456789", previousSecret: secret, nowSeconds: 5 });
-    expect(headers["webhook-signature"].split(" ")).toEqual([
-      standardWebhookSignature("dlv_1", 5, body, "new-secret-0123456789"),
-      standardWebhookSignature("dlv_1", 5, body, secret),
-    ]);
+    expect(headers["webhook-signature"].split(" ")).toEqual([standardWebhookSignature("dlv_1", 5, body, "new-secret-0123456789"), standardWebhookSignature("dlv_1", 5, body, secret)]);
     // X-AgileTune-Signature has room for one signature: the current secret's.
     expect(headers["x-agiletune-signature"]).toBe(agileTuneSignature(body, "new-secret-0123456789"));
   });

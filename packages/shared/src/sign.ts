@@ -29,13 +29,7 @@ export type SignatureHeaders = {
  * The signature headers of CONTRACT §3. During a rotation `previousSecret` is given and
  * `webhook-signature` carries both signatures, space-separated, as Standard Webhooks allows.
  */
-export function signatureHeaders(opts: {
-  deliveryId: string;
-  body: string | Buffer;
-  secret: string;
-  previousSecret?: string | undefined;
-  nowSeconds: number;
-}): SignatureHeaders {
+export function signatureHeaders(opts: { deliveryId: string; body: string | Buffer; secret: string; previousSecret?: string | undefined; nowSeconds: number }): SignatureHeaders {
   const { deliveryId, body, secret, previousSecret, nowSeconds } = opts;
   const signatures = [standardWebhookSignature(deliveryId, nowSeconds, body, secret)];
   if (previousSecret) signatures.push(standardWebhookSignature(deliveryId, nowSeconds, body, previousSecret));

@@ -12,7 +12,13 @@ test("two services creating the same topics at once: both start, and the loser's
     { level: "debug" },
     new Writable({
       write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)));
+        lines.push(
+          ...chunk
+            .toString("utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+        );
         done();
       },
     }),

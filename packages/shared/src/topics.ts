@@ -11,13 +11,7 @@ export const TOPICS = {
 } as const;
 
 /** One retry topic per tier, in order: retry 1 goes to the first, retry 5 to the last. */
-export const RETRY_TOPICS = [
-  "agiletune.retry.1m",
-  "agiletune.retry.5m",
-  "agiletune.retry.30m",
-  "agiletune.retry.2h",
-  "agiletune.retry.12h",
-] as const;
+export const RETRY_TOPICS = ["agiletune.retry.1m", "agiletune.retry.5m", "agiletune.retry.30m", "agiletune.retry.2h", "agiletune.retry.12h"] as const;
 
 export type TopicNames = {
   events: string;
@@ -50,11 +44,7 @@ export function allTopics(names: TopicNames): string[] {
  * Creates the topics that do not exist yet. Safe to call from every service at every
  * start-up: existing topics (whatever their partition count) are left alone.
  */
-export async function ensureTopics(
-  admin: Admin,
-  topics: string[],
-  opts: { numPartitions: number; replicationFactor: number },
-): Promise<string[]> {
+export async function ensureTopics(admin: Admin, topics: string[], opts: { numPartitions: number; replicationFactor: number }): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length === 0) return [];

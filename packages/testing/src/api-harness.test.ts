@@ -26,7 +26,9 @@ describe("the OpenAPI response check the integration tests rely on", () => {
     const ok = res(200, { status: "ok" });
     expect(openApiProblems("GET", "/healthz", ok)).toEqual([]);
     expect(openApiProblems("GET", "/healthz", res(418, {}))).toEqual(["GET /healthz answered 418, which is not documented"]);
-    expect(openApiProblems("GET", "/v1/organizations/o/webhooks/wh_1", res(200, { id: "wh_1" }))[0]).toMatch(/^GET \/v1\/organizations\/:orgId\/webhooks\/:webhookId 200: \(root\) must have required property/);
+    expect(openApiProblems("GET", "/v1/organizations/o/webhooks/wh_1", res(200, { id: "wh_1" }))[0]).toMatch(
+      /^GET \/v1\/organizations\/:orgId\/webhooks\/:webhookId 200: \(root\) must have required property/,
+    );
     expect(openApiProblems("GET", "/nowhere", res(404, { error: { code: "not_found", message: "x", details: [] } }))).toEqual([]);
     expect(openApiProblems("GET", "/nowhere", res(404, { oops: 1 })).length).toBeGreaterThan(0);
   });

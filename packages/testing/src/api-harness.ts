@@ -38,7 +38,10 @@ export type RequestOptions = { token?: string | null; body?: unknown; rawBody?: 
 
 type Captured = { method: string; path: string; requestBody: string; response: ApiResponse };
 
-const doc = buildOpenApiDocument() as { components: { schemas: Record<string, object> }; paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json"?: { schema: { $ref: string } } } }> }>> };
+const doc = buildOpenApiDocument() as {
+  components: { schemas: Record<string, object> };
+  paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json"?: { schema: { $ref: string } } } }> }>>;
+};
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema, `#/components/schemas/${name}`);

@@ -48,7 +48,10 @@ test("writes and reads through the real database server", async ({ mongo, testId
     { _id: "b", n: 2, at: new Date(at.getTime() + 1000), tags: ["*"] },
     { _id: "c", n: 3, at: new Date(at.getTime() + 2000), tags: ["member.added"] },
   ]);
-  const found = await items.find({ tags: { $in: ["task.created", "*"] } }).sort({ at: -1 }).toArray();
+  const found = await items
+    .find({ tags: { $in: ["task.created", "*"] } })
+    .sort({ at: -1 })
+    .toArray();
   expect(found.map((d) => d._id)).toEqual(["b", "a"]);
   await expect(items.insertOne({ _id: "a", n: 9, at, tags: [] })).rejects.toMatchObject({ code: 11000 });
   expect(mongo.db.databaseName).toBe(testId);

@@ -34,7 +34,10 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
       if (crashed) throw crashed;
       return met();
     };
-    await waitFor(check(() => messages.length >= count), { timeout: timeoutMs, message: () => `read ${messages.length} of ${count} messages from ${topic}` });
+    await waitFor(
+      check(() => messages.length >= count),
+      { timeout: timeoutMs, message: () => `read ${messages.length} of ${count} messages from ${topic}` },
+    );
     const ends = await admin.fetchTopicOffsets(topic);
     await waitFor(
       check(() => ends.every((p) => BigInt(p.high) <= (next.get(p.partition) ?? BigInt(p.low)))),

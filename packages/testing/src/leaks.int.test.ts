@@ -43,7 +43,9 @@ test.fails("a test that leaves a consumer of the fixtures' Kafka client connecte
 });
 
 test("… and its failure names the consumer left connected", () => {
-  expect(failures).toEqual([expect.stringMatching(/^the test left 1 thing\(s\) open:\n {2}Kafka consumer of group t\w+-forgotten still connected \(made at packages\/testing\/src\/leaks\.int\.test\.ts:\d+:\d+\)$/)]);
+  expect(failures).toEqual([
+    expect.stringMatching(/^the test left 1 thing\(s\) open:\n {2}Kafka consumer of group t\w+-forgotten still connected \(made at packages\/testing\/src\/leaks\.int\.test\.ts:\d+:\d+\)$/),
+  ]);
 });
 
 test("a test that closes what it opened passes the check, services included", async ({ kafka, testId, startReceiver }) => {

@@ -79,7 +79,11 @@ export class ResourceTracker {
     let open = true;
     client.on("topologyOpening", () => (open = true));
     client.on("topologyClosed", () => (open = false));
-    this.watch(`${what} (made ${creationSite()})`, () => open, () => client.close());
+    this.watch(
+      `${what} (made ${creationSite()})`,
+      () => open,
+      () => client.close(),
+    );
     return client;
   }
 
@@ -102,7 +106,11 @@ export class ResourceTracker {
     const on = client.on as (event: string, listener: () => void) => unknown;
     on(events.CONNECT, () => (open = true));
     on(events.DISCONNECT, () => (open = false));
-    this.watch(`${what} still connected (made ${site})`, () => open, () => client.disconnect());
+    this.watch(
+      `${what} still connected (made ${site})`,
+      () => open,
+      () => client.disconnect(),
+    );
   }
 
   /**
@@ -193,7 +201,12 @@ function creationSite(): string {
   const files = stack
     .split("\n")
     .slice(1)
-    .map((frame) => frame.replace(/^\s*at\s+/, "").replace(/^.*\((.*)\)$/, "$1").replace(/^file:\/\//, ""))
+    .map((frame) =>
+      frame
+        .replace(/^\s*at\s+/, "")
+        .replace(/^.*\((.*)\)$/, "$1")
+        .replace(/^file:\/\//, ""),
+    )
     .filter((location) => location.startsWith("/") && !location.includes("/node_modules/") && !location.includes("/packages/testing/src/leaks.ts"));
   const outside = files.filter((l) => !l.includes("/packages/testing/src/"));
   const relative = (l: string) => (l.startsWith(`${process.cwd()}/`) ? l.slice(process.cwd().length + 1) : l);

@@ -72,7 +72,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const receiver = await startReceiver(opts.respond);
     undo.push(receiver.close);
     const encryptionKey = generateEncryptionKey();
-    const pipeline = await startPipeline({ kafka, db: mongo.db, topics, logger, testId: id, encryptionKey, retryDelaysMs: opts.retryDelaysMs ?? SHORT_RETRY_DELAYS_MS, deliveryTimeoutMs: opts.deliveryTimeoutMs });
+    const pipeline = await startPipeline({
+      kafka,
+      db: mongo.db,
+      topics,
+      logger,
+      testId: id,
+      encryptionKey,
+      retryDelaysMs: opts.retryDelaysMs ?? SHORT_RETRY_DELAYS_MS,
+      deliveryTimeoutMs: opts.deliveryTimeoutMs,
+    });
     undo.push(pipeline.stop);
     const api = await startTestApi({ db: mongo.db, kafka, topics, encryptionKey, allowPrivateUrls: true });
     undo.push(api.close);

@@ -80,7 +80,14 @@ describe("the settings page's static files", () => {
     expect(await res.text()).toBe("console.log(1)");
     const head = await app.get("/ui/assets/main-ABC123.js", { method: "HEAD" });
     expect([head.status, head.headers.get("content-length")]).toEqual([200, "14"]);
-    for (const path of ["/ui/assets/missing-1.js", "/ui/assets/../../secret.txt", "/ui/assets/%2e%2e%2f%2e%2e%2fsecret.txt", "/ui/assets/..%2F..%2Fsecret.txt", "/ui/assets/", "/ui/assets/sub/main-ABC123.js"]) {
+    for (const path of [
+      "/ui/assets/missing-1.js",
+      "/ui/assets/../../secret.txt",
+      "/ui/assets/%2e%2e%2f%2e%2e%2fsecret.txt",
+      "/ui/assets/..%2F..%2Fsecret.txt",
+      "/ui/assets/",
+      "/ui/assets/sub/main-ABC123.js",
+    ]) {
       const miss = await app.get(path);
       expect(miss.status, path).not.toBe(200);
       expect(await miss.text()).not.toContain("not for the web");

@@ -50,8 +50,7 @@ const TYPES: Record<string, string> = {
 /** What an asset name may be: the build's `name-HASH.ext`, nothing that could leave the folder. */
 const ASSET_NAME = /^[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9]{1,10}){1,2}$/;
 
-export const NOT_BUILT_MESSAGE =
-  "The webhook settings page has not been built. Run `pnpm build` (or `./dev start`, which builds it) in the repository, then reload this page.\n";
+export const NOT_BUILT_MESSAGE = "The webhook settings page has not been built. Run `pnpm build` (or `./dev start`, which builds it) in the repository, then reload this page.\n";
 
 export function serveConsole(opts: { dir: string }): Middleware {
   const assetsDir = join(opts.dir, "assets");

@@ -10,21 +10,26 @@ describe("cursor", () => {
     expect(decodeCursor(raw)).toEqual(cursor);
   });
 
-  it.each(["", "!!!", "bm90IGpzb24", Buffer.from('{"v":2,"t":1,"i":"x"}').toString("base64url"), Buffer.from('{"v":1,"t":-1,"i":"x"}').toString("base64url"), Buffer.from('{"v":1,"t":1,"i":"x","extra":1}').toString("base64url"), "a".repeat(600)])(
-    "refuses %j with a 422 naming query.cursor",
-    (raw) => {
-      let caught: unknown;
-      try {
-        decodeCursor(raw);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ApiError);
-      expect((caught as ApiError).toBody()).toEqual({
-        error: { code: "validation_failed", message: "query.cursor: is not a cursor returned by this API", details: [{ field: "query.cursor", message: "is not a cursor returned by this API" }] },
-      });
-    },
-  );
+  it.each([
+    "",
+    "!!!",
+    "bm90IGpzb24",
+    Buffer.from('{"v":2,"t":1,"i":"x"}').toString("base64url"),
+    Buffer.from('{"v":1,"t":-1,"i":"x"}').toString("base64url"),
+    Buffer.from('{"v":1,"t":1,"i":"x","extra":1}').toString("base64url"),
+    "a".repeat(600),
+  ])("refuses %j with a 422 naming query.cursor", (raw) => {
+    let caught: unknown;
+    try {
+      decodeCursor(raw);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ApiError);
+    expect((caught as ApiError).toBody()).toEqual({
+      error: { code: "validation_failed", message: "query.cursor: is not a cursor returned by this API", details: [{ field: "query.cursor", message: "is not a cursor returned by this API" }] },
+    });
+  });
 
   it("builds the strictly-after filter for a newest-first order", () => {
     const at = new Date(5);

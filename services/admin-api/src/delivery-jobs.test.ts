@@ -44,7 +44,19 @@ describe("delivery jobs", () => {
   });
 
   it("replays a dead letter at attempt 0 without its due time", () => {
-    const job = { deliveryId: "dlv_y", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_2", event: "task.created", timestamp: "t", data: {}, attempt: 5, source: "event" as const, dueAt: 123, enqueuedAt: 1 };
+    const job = {
+      deliveryId: "dlv_y",
+      webhookId: "wh_1",
+      organizationId: "org_1",
+      eventId: "evt_2",
+      event: "task.created",
+      timestamp: "t",
+      data: {},
+      attempt: 5,
+      source: "event" as const,
+      dueAt: 123,
+      enqueuedAt: 1,
+    };
     const replay = buildReplayJob({ job }, now);
     expect(replay).toEqual({ ...job, dueAt: undefined, attempt: 0, source: "replay", enqueuedAt: now.getTime() });
     expect("dueAt" in replay).toBe(false);

@@ -9,12 +9,14 @@ describe("parseDlqArgs", () => {
   });
 
   it("parses replay with every filter, pnpm's leading -- included", () => {
-    expect(parseDlqArgs(["--", "replay", "--webhook", "wh_1", "--org", "org_1", "--event", "task.updated", "--since", "2026-03-20T00:00:00Z", "--until", "2026-03-21T00:00:00Z", "--dry-run"])).toEqual({
-      command: "replay",
-      filter: { webhookId: "wh_1", organizationId: "org_1", event: "task.updated", from: new Date("2026-03-20T00:00:00Z"), to: new Date("2026-03-21T00:00:00Z") },
-      dryRun: true,
-      json: false,
-    });
+    expect(parseDlqArgs(["--", "replay", "--webhook", "wh_1", "--org", "org_1", "--event", "task.updated", "--since", "2026-03-20T00:00:00Z", "--until", "2026-03-21T00:00:00Z", "--dry-run"])).toEqual(
+      {
+        command: "replay",
+        filter: { webhookId: "wh_1", organizationId: "org_1", event: "task.updated", from: new Date("2026-03-20T00:00:00Z"), to: new Date("2026-03-21T00:00:00Z") },
+        dryRun: true,
+        json: false,
+      },
+    );
     expect(parseDlqArgs(["list", "--from", "2026-03-20T00:00:00Z", "--limit", "5", "--json"])).toEqual({ command: "list", filter: { from: new Date("2026-03-20T00:00:00Z") }, limit: 5, json: true });
   });
 
@@ -52,7 +54,10 @@ describe("parseDlqArgs", () => {
     [["recover", "--webhook", "wh_1", "--org", "org_1", "--since", "2026-03-21T00:00:01Z"], "--since: must not be in the future (now is 2026-03-21T00:00:00.000Z)"],
     [["recover", "--webhook", "wh $ne", "--org", "org_1", "--since", "2026-03-20T00:00:00Z"], "--webhook: is not a valid id"],
     [["recover", "--webhook", "wh_1", "--org", "org_1", "--since", "2026-03-20T00:00:00Z", "--dry-run"], "--dry-run does not apply to recover (it takes --webhook, --org, --since)"],
-    [["recover", "--webhook", "wh_1", "--org", "org_1", "--since", "2026-03-20T00:00:00Z", "--until", "2026-03-20T01:00:00Z"], "--until does not apply to recover (it takes --webhook, --org, --since)"],
+    [
+      ["recover", "--webhook", "wh_1", "--org", "org_1", "--since", "2026-03-20T00:00:00Z", "--until", "2026-03-20T01:00:00Z"],
+      "--until does not apply to recover (it takes --webhook, --org, --since)",
+    ],
   ])("refuses recover %j", (argv, message) => {
     expect(() => parseDlqArgs(argv, now)).toThrow(new UsageError(message));
   });

@@ -3,18 +3,7 @@
 // recover code with POST .../webhooks/:webhookId/recover.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import {
-  ConfigError,
-  connectMongo,
-  createKafka,
-  createLogger,
-  createProducer,
-  listDeadLetters,
-  loadConfig,
-  prefixedTopicNames,
-  webhooksCollection,
-  type TopicNames,
-} from "@agiletune/shared";
+import { ConfigError, connectMongo, createKafka, createLogger, createProducer, listDeadLetters, loadConfig, prefixedTopicNames, webhooksCollection, type TopicNames } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";

@@ -26,9 +26,7 @@ function routerOperations(): string[] {
     registry: new Registry(),
   } satisfies RouteDeps;
   const router = createRouter(deps);
-  return router.stack.flatMap((layer) =>
-    layer.methods.filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${toOpenApiPath(String(layer.path))}`),
-  );
+  return router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${toOpenApiPath(String(layer.path))}`));
 }
 
 describe("OpenAPI document", () => {
@@ -39,7 +37,10 @@ describe("OpenAPI document", () => {
     paths: Record<string, Record<string, { operationId: string; parameters: Parameter[]; requestBody?: any; responses: Record<string, any> }>>;
     components: { schemas: Record<string, Schema> };
   };
-  const operation = (id: string) => Object.values(doc.paths).flatMap((ops) => Object.values(ops)).find((o) => o.operationId === id)!;
+  const operation = (id: string) =>
+    Object.values(doc.paths)
+      .flatMap((ops) => Object.values(ops))
+      .find((o) => o.operationId === id)!;
   const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
 
   it("documents exactly the routes the router serves (no drift either way)", () => {
@@ -95,12 +96,25 @@ describe("OpenAPI document", () => {
 
   it("takes path and query parameters from the zod schemas the routes parse with", () => {
     const list = operation("listDeliveries").parameters;
-    expect(list.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual(["path:orgId:true", "path:webhookId:true", "query:limit:false", "query:cursor:false", "query:status:false", "query:event:false"]);
+    expect(list.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual([
+      "path:orgId:true",
+      "path:webhookId:true",
+      "query:limit:false",
+      "query:cursor:false",
+      "query:status:false",
+      "query:event:false",
+    ]);
     expect(list[0]!.schema).toEqual({ type: "string", pattern: ID_PATTERN.source });
     expect(list[2]).toEqual({ name: "limit", in: "query", required: false, description: "page size", schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } });
     expect(list[4]!.schema).toEqual({ type: "string", enum: [...DELIVERY_STATUSES] });
     expect(operation("listDeadLetters").parameters.map((p) => p.name)).toEqual(["limit", "cursor", "organizationId", "webhookId", "event", "from", "to"]);
-    expect(operation("listDeadLetters").parameters.find((p) => p.name === "to")).toEqual({ name: "to", in: "query", required: false, description: "deadLetteredAt before", schema: { type: "string", format: "date-time" } });
+    expect(operation("listDeadLetters").parameters.find((p) => p.name === "to")).toEqual({
+      name: "to",
+      in: "query",
+      required: false,
+      description: "deadLetteredAt before",
+      schema: { type: "string", format: "date-time" },
+    });
     expect(operation("listWebhooks").parameters.map((p) => p.name)).toEqual(["orgId", "limit", "cursor"]);
   });
 

@@ -55,7 +55,11 @@ export async function recoverDeliveries(deps: RecoverDeps, webhook: Pick<Webhook
     if (sendable.length) {
       // In requests under the broker's size limit: fifty jobs of large events exceed it together.
       await sendInChunks(deps.producer, [{ topic: deps.topics.deliveries, messages: sendable.map((s) => ({ key: webhook._id, value: s.value })) }]);
-      await markRecovered(deps.db, sendable.map((s) => s.doc), now);
+      await markRecovered(
+        deps.db,
+        sendable.map((s) => s.doc),
+        now,
+      );
       matched += sendable.length;
       log.info({ batch: sendable.length, matched }, "deliveries recovered");
     }

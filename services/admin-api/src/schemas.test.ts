@@ -28,7 +28,13 @@ describe("createWebhookSchema", () => {
   });
 
   it.each([
-    [{ ...valid, extra: 1, other: 2 }, [{ field: "extra", message: "is not a known field" }, { field: "other", message: "is not a known field" }]],
+    [
+      { ...valid, extra: 1, other: 2 },
+      [
+        { field: "extra", message: "is not a known field" },
+        { field: "other", message: "is not a known field" },
+      ],
+    ],
     [{ contentType: "json", events: ["task.created"] }, [{ field: "url", message: "is required" }]],
     [{ ...valid, url: 42 }, [{ field: "url", message: "Invalid input: expected string, received number" }]],
     [{ ...valid, url: "ftp://x.example/" }, [{ field: "url", message: "must use http or https" }]],
@@ -73,7 +79,9 @@ describe("updateWebhookSchema and rotateSecretSchema", () => {
     expect(parseOr422(updateWebhookSchema, { rateLimitPerSecond: 10_000 })).toEqual({ rateLimitPerSecond: 10_000 });
     expect(parseOr422(updateWebhookSchema, { rateLimitPerSecond: null })).toEqual({ rateLimitPerSecond: null });
     for (const rateLimitPerSecond of [0, -1, 10_001, 1.5, "10", true, Number.MAX_SAFE_INTEGER + 2]) {
-      expect(details(() => parseOr422(updateWebhookSchema, { rateLimitPerSecond }))).toEqual([{ field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000, or null to remove the limit" }]);
+      expect(details(() => parseOr422(updateWebhookSchema, { rateLimitPerSecond }))).toEqual([
+        { field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000, or null to remove the limit" },
+      ]);
     }
   });
 });
@@ -114,9 +122,7 @@ describe("query schemas", () => {
   it("parses dead-letter filters with from before to", () => {
     expect(parseOr422(dlqReplaySchema, { from: "2026-03-20T12:00:00Z", dryRun: true })).toEqual({ from: new Date("2026-03-20T12:00:00Z"), dryRun: true });
     expect(details(() => parseOr422(dlqReplaySchema, { from: "2026-03-21T00:00:00Z", to: "2026-03-20T00:00:00Z" }))).toEqual([{ field: "from", message: "must be before to" }]);
-    expect(details(() => parseOr422(dlqReplaySchema, { from: "yesterday" }))).toEqual([
-      { field: "from", message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" },
-    ]);
+    expect(details(() => parseOr422(dlqReplaySchema, { from: "yesterday" }))).toEqual([{ field: "from", message: "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z" }]);
     expect(details(() => parseOr422(dlqReplaySchema, { webhookId: "wh 1" }))).toEqual([{ field: "webhookId", message: "is not a valid id" }]);
   });
 });

@@ -131,7 +131,9 @@ const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input ==
  * Recover (CONTRACT §8): `since` is required and not in the future. The future check
  * needs the request's clock, so it is in `parseRecover`, not in the schema.
  */
-export const recoverSchema = z.strictObject({ since: isoTime.meta({ description: "resend the failed and cancelled deliveries created at or after this time (not in the future)" }) }).meta({ id: "Recover" });
+export const recoverSchema = z
+  .strictObject({ since: isoTime.meta({ description: "resend the failed and cancelled deliveries created at or after this time (not in the future)" }) })
+  .meta({ id: "Recover" });
 export type RecoverInput = z.output<typeof recoverSchema>;
 
 /** Parses a recover body, or the 422 naming `since`, the route's and the CLI's check alike. */
@@ -176,7 +178,10 @@ export const pageQuerySchema = z.object({ limit: limitParam, cursor: cursorParam
 export const deliveriesQuerySchema = z.object({
   limit: limitParam,
   cursor: cursorParam,
-  status: z.enum(DELIVERY_STATUSES, `must be one of ${DELIVERY_STATUSES.join(", ")}`).optional().meta({ description: "only this status" }),
+  status: z
+    .enum(DELIVERY_STATUSES, `must be one of ${DELIVERY_STATUSES.join(", ")}`)
+    .optional()
+    .meta({ description: "only this status" }),
   event: eventFilter.optional().meta({ description: "only this event type (or ping)" }),
 });
 

@@ -248,9 +248,7 @@ function requestBodyAsSent(delivery: DeliveryDoc, attempts: AttemptRecord[]): st
 }
 
 /** Who a token is (beyond CONTRACT §5): the settings page signs in with it. */
-export const meSchema = z
-  .union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })])
-  .meta({ id: "Me" });
+export const meSchema = z.union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })]).meta({ id: "Me" });
 export type Me = z.output<typeof meSchema>;
 
 /** A dead letter for operators: where it came from and why it died, not the event data. */

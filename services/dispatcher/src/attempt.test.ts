@@ -11,7 +11,14 @@ describe("deliveryHeaders", () => {
   it("carries the contract's headers, signed with the webhook's secret", () => {
     const body = '{"event":"task.created"}';
     const headers = deliveryHeaders(job("event"), { ...webhook, secret: "s3cret-s3cret-s3cret" }, "application/json", body, 1_700_000_000_000);
-    expect(headers).toMatchObject({ "content-type": "application/json", "user-agent": USER_AGENT, "x-agiletune-event": "task.created", "x-agiletune-delivery": "dlv_1", "webhook-id": "dlv_1", "webhook-timestamp": "1700000000" });
+    expect(headers).toMatchObject({
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+      "x-agiletune-event": "task.created",
+      "x-agiletune-delivery": "dlv_1",
+      "webhook-id": "dlv_1",
+      "webhook-timestamp": "1700000000",
+    });
     expect(headers["x-agiletune-signature"]).toBe(agileTuneSignature(body, "s3cret-s3cret-s3cret"));
   });
 });

@@ -90,18 +90,16 @@ export class ConcurrencyGate {
     const starts = this.running.get(key) ?? [];
     starts.push(startedAt);
     this.running.set(key, starts);
-    item
-      .run()
-      .then(
-        (value) => {
-          this.finished(key, startedAt);
-          item.settle({ admitted: true, value });
-        },
-        (err: unknown) => {
-          this.finished(key, startedAt);
-          item.fail(err);
-        },
-      );
+    item.run().then(
+      (value) => {
+        this.finished(key, startedAt);
+        item.settle({ admitted: true, value });
+      },
+      (err: unknown) => {
+        this.finished(key, startedAt);
+        item.fail(err);
+      },
+    );
   }
   private finished(key: string, startedAt: number): void {
     this.accepted--;

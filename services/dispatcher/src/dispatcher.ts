@@ -77,7 +77,12 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   });
   // eslint-free forward reference: the gauge reads the keeper, created below with the metrics.
   let health: HealthKeeper | undefined;
-  const metrics = createDispatcherMetrics(opts.registry, { inFlight: () => gate.size, unrecorded: () => budget.jobs, unrecordedBytes: () => budget.bytes, openCircuits: () => health?.openCircuits ?? 0 });
+  const metrics = createDispatcherMetrics(opts.registry, {
+    inFlight: () => gate.size,
+    unrecorded: () => budget.jobs,
+    unrecordedBytes: () => budget.bytes,
+    openCircuits: () => health?.openCircuits ?? 0,
+  });
   // A 100 ms margin on the one-second window: sends delayed by a busy event loop arrive
   // closer together than they were let go, and the limit is what the receiver sees.
   const limiter = new RateLimiter({ marginMs: 100, onWait: () => metrics.rateLimitedWaits.inc() });
@@ -97,7 +102,18 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   });
   const producer = createProducer(opts.kafka);
   const batching = new BatchingProducer(producer, { onBatch: ({ seconds }) => metrics.produceSeconds.observe(seconds) });
-  const keeper = new HealthKeeper({ db: opts.db, kafka: opts.kafka, deliveriesTopic: opts.topics.deliveries, deliveryLog, producer: batching, topics: opts.topics, settings: opts.health, metrics, logger: opts.logger, now });
+  const keeper = new HealthKeeper({
+    db: opts.db,
+    kafka: opts.kafka,
+    deliveriesTopic: opts.topics.deliveries,
+    deliveryLog,
+    producer: batching,
+    topics: opts.topics,
+    settings: opts.health,
+    metrics,
+    logger: opts.logger,
+    now,
+  });
   health = keeper;
   const recorder = new Recorder({ deliveryLog, producer: batching, topics: opts.topics, retryDelaysMs: opts.retryDelaysMs, metrics, logger: opts.logger, now, abandoned: abandon.signal });
   // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
@@ -190,9 +206,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
               ? send(decision.delivery, kind, () => keeper.owns(webhookId), true)
               : // Deleted or deactivated meanwhile: cancelled like any job of such a webhook.
                 (keeper.notSent(job, kind), decision.kind === "cancel" ? recorder.cancel(job, decision.reason) : Promise.resolve());
-          sent
-            .catch((err: unknown) => log.warn({ err, webhookId, deliveryId: job.deliveryId }, "releasing a parked delivery failed; it stays parked"))
-            .finally(settled(job));
+          sent.catch((err: unknown) => log.warn({ err, webhookId, deliveryId: job.deliveryId }, "releasing a parked delivery failed; it stays parked")).finally(settled(job));
         }
       })
       .catch((err: unknown) => {

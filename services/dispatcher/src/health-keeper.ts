@@ -198,12 +198,26 @@ export class HealthKeeper {
     const { doc, state } = owned;
     const at = new Date(this.opts.now());
     const disabled = changes.find((c) => c.kind === "disabled");
-    const circuit = state.circuit === "closed" ? null : { state: state.circuit, openedAt: at, nextProbeAt: state.nextProbeAt === null ? null : new Date(state.nextProbeAt), probeIntervalMs: state.probeIntervalMs };
+    const circuit =
+      state.circuit === "closed" ? null : { state: state.circuit, openedAt: at, nextProbeAt: state.nextProbeAt === null ? null : new Date(state.nextProbeAt), probeIntervalMs: state.probeIntervalMs };
     await webhooksCollection(this.opts.db).updateOne(
       { _id: doc._id },
-      { $set: { health: state.health, healthReason: state.healthReason, failingSince: state.failingSince === null ? null : new Date(state.failingSince), circuit, updatedAt: at, ...(disabled && { active: false }) } },
+      {
+        $set: {
+          health: state.health,
+          healthReason: state.healthReason,
+          failingSince: state.failingSince === null ? null : new Date(state.failingSince),
+          circuit,
+          updatedAt: at,
+          ...(disabled && { active: false }),
+        },
+      },
     );
-    for (const change of changes) this.log.info({ webhookId: doc._id, organizationId: doc.organizationId, change: change.kind, ...("reason" in change && { reason: change.reason }), health: state.health }, "webhook health changed");
+    for (const change of changes)
+      this.log.info(
+        { webhookId: doc._id, organizationId: doc.organizationId, change: change.kind, ...("reason" in change && { reason: change.reason }), health: state.health },
+        "webhook health changed",
+      );
     if (disabled?.kind === "disabled") {
       if (disabled.reason === "gone") await this.opts.deliveryLog.cancelWaiting(doc._id, GONE_REASON);
       else await this.opts.deliveryLog.failParked(doc._id, "the webhook failed for longer than DISABLE_AFTER and was disabled; recover them once it is fixed");

@@ -31,7 +31,11 @@ describe("endpoint health", () => {
   });
 
   it("sends one probe when due, parks the rest, and doubles the interval after a failed probe up to 10 minutes", () => {
-    let { state } = run(healthy, [[fail(), 0], [fail(), 0], [fail(), 0]]);
+    let { state } = run(healthy, [
+      [fail(), 0],
+      [fail(), 0],
+      [fail(), 0],
+    ]);
     expect(routeJob(state, 500, false)).toBe("park");
     expect(routeJob(state, 1_000, false)).toBe("probe");
     expect(routeJob(state, 1_000, true)).toBe("park");
@@ -65,8 +69,20 @@ describe("endpoint health", () => {
   });
 
   it("disables after DISABLE_AFTER of continuous failure, and at once on 410 Gone; neutral errors change nothing", () => {
-    expect(run(healthy, [[fail(), 0], [fail(), 0], [fail(), 30_000], [fail(true), 60_000]]).changes).toEqual(["circuit-opened", "failing", "disabled"]);
-    expect(run(healthy, [[fail(), 0], [fail(), 60_000]]).state).toMatchObject({ health: "disabled", healthReason: "failing-too-long" });
+    expect(
+      run(healthy, [
+        [fail(), 0],
+        [fail(), 0],
+        [fail(), 30_000],
+        [fail(true), 60_000],
+      ]).changes,
+    ).toEqual(["circuit-opened", "failing", "disabled"]);
+    expect(
+      run(healthy, [
+        [fail(), 0],
+        [fail(), 60_000],
+      ]).state,
+    ).toMatchObject({ health: "disabled", healthReason: "failing-too-long" });
     expect(run(healthy, [[{ kind: "gone" }, 0]])).toMatchObject({ changes: ["disabled"], state: { health: "disabled", healthReason: "gone" } });
     expect(run(healthy, [[{ kind: "neutral" }, 0]]).state).toBe(healthy);
   });

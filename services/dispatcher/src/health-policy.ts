@@ -20,11 +20,7 @@ export type EndpointState = {
 };
 
 /** What an attempt says about its endpoint. Errors that are not the endpoint's (a bad key, a refused address) are `neutral`. */
-export type Verdict =
-  | { kind: "success" }
-  | { kind: "failure"; reason: string; probe: boolean; deadLettered: boolean }
-  | { kind: "gone" }
-  | { kind: "neutral" };
+export type Verdict = { kind: "success" } | { kind: "failure"; reason: string; probe: boolean; deadLettered: boolean } | { kind: "gone" } | { kind: "neutral" };
 
 /** A change worth persisting; the first four are also told to the organization (notifications) and logged. */
 export type HealthChange =

@@ -47,14 +47,7 @@ export function createDeliveryAgent(opts: { allowPrivate: boolean; connectionsPe
  * `timeoutMs` covers the whole exchange (connect, headers and reading the body);
  * redirects are not followed; at most RESPONSE_BODY_LOG_LIMIT bytes of the body are kept.
  */
-export async function postDelivery(opts: {
-  agent: Agent;
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  allowPrivate: boolean;
-}): Promise<HttpAttempt> {
+export async function postDelivery(opts: { agent: Agent; url: string; headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean }): Promise<HttpAttempt> {
   const started = performance.now();
   const result = (partial: Omit<HttpAttempt, "durationMs">): HttpAttempt => ({ ...partial, durationMs: Math.round(performance.now() - started) });
   const failed = (error: DeliveryError, status: number | null = null) => result({ status, headers: {}, body: "", bodyTruncated: false, error });

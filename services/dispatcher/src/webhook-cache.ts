@@ -19,7 +19,9 @@ export class WebhookCache {
 
   constructor(db: Db, encryptionKey: string, opts: { ttlMs: number; now?: () => number } = { ttlMs: 1_000 }) {
     this.cache = new BatchTtlCache(async (ids, now) => {
-      const docs = await webhooksCollection(db).find({ _id: { $in: ids } }).toArray();
+      const docs = await webhooksCollection(db)
+        .find({ _id: { $in: ids } })
+        .toArray();
       return new Map(docs.map((doc) => [doc._id, resolve(doc, encryptionKey, now)]));
     }, opts);
   }

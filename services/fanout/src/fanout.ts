@@ -34,7 +34,12 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
   const metrics = {
     events: new Counter({ name: "fanout_events_total", help: "Domain events consumed, by result (valid, invalid)", labelNames: ["result"], registers: [opts.registry] }),
     jobs: new Counter({ name: "fanout_delivery_jobs_total", help: "Delivery jobs produced", registers: [opts.registry] }),
-    chunkSeconds: new Histogram({ name: "fanout_chunk_duration_seconds", help: "Time to resolve and produce one chunk of events", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [opts.registry] }),
+    chunkSeconds: new Histogram({
+      name: "fanout_chunk_duration_seconds",
+      help: "Time to resolve and produce one chunk of events",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [opts.registry],
+    }),
   };
   // Each organization's webhooks, at most 1 s old: the contract gives changes 2 s, and a
   // query per chunk (dozens a second) was a large share of the database's work.
@@ -81,7 +86,12 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     await sendInChunks(producer, [
       // Encoded as sent: the jobs share their event's data, their encodings do not, and one
       // large event to a few hundred webhooks would otherwise be hundreds of MB at once.
-      { topic: opts.topics.deliveries, messages: (function* () { for (const job of jobs) yield { key: job.webhookId, value: encodeDeliveryJob(job) }; })() },
+      {
+        topic: opts.topics.deliveries,
+        messages: (function* () {
+          for (const job of jobs) yield { key: job.webhookId, value: encodeDeliveryJob(job) };
+        })(),
+      },
       { topic: opts.topics.eventsInvalid, messages: invalid },
     ]);
     metrics.events.inc({ result: "valid" }, events.length);

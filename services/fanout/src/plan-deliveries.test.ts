@@ -26,8 +26,16 @@ describe("planDeliveries", () => {
   it("builds first-attempt jobs with the deterministic delivery id", () => {
     const [job] = planDeliveries([event("e1", "org_b", "task.created")], hooks, 42);
     expect(job).toEqual({
-      deliveryId: deliveryIdFor("e1", "wh_b"), webhookId: "wh_b", organizationId: "org_b", eventId: "e1", event: "task.created",
-      timestamp: "2026-03-20T12:00:00Z", data: { id: "e1" }, attempt: 0, source: "event", enqueuedAt: 42,
+      deliveryId: deliveryIdFor("e1", "wh_b"),
+      webhookId: "wh_b",
+      organizationId: "org_b",
+      eventId: "e1",
+      event: "task.created",
+      timestamp: "2026-03-20T12:00:00Z",
+      data: { id: "e1" },
+      attempt: 0,
+      source: "event",
+      enqueuedAt: 42,
     });
   });
 });

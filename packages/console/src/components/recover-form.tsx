@@ -43,7 +43,8 @@ export function RecoverForm(props: { id: string; webhookId: string; onRecovered:
 
   const invalid = error instanceof ApiError && error.status === 422 ? error.details.filter((d) => d.field === "since") : [];
   let problem: string | null = null;
-  if (error instanceof ApiError && error.status === 409) problem = "Nothing was sent again: the webhook is inactive, and AgileTune would only cancel its deliveries again. Activate it first (the Activate button above), then recover.";
+  if (error instanceof ApiError && error.status === 409)
+    problem = "Nothing was sent again: the webhook is inactive, and AgileTune would only cancel its deliveries again. Activate it first (the Activate button above), then recover.";
   else if (error && invalid.length === 0) problem = `Nothing was sent again. ${describeError(error)}`;
   else if (invalid.length > 0) problem = "Nothing was sent again: check the time marked below.";
 
@@ -51,8 +52,8 @@ export function RecoverForm(props: { id: string; webhookId: string; onRecovered:
     <section id={props.id} class="panel recover" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Recover failed deliveries</h2>
       <p>
-        Sends again every delivery of this webhook created since the time below that <strong>failed</strong> (it ran out of retries) or was <strong>cancelled</strong>: each
-        with its delivery ID, so your endpoint can tell one it already handled, and a fresh set of retries. Use it once your endpoint works again.
+        Sends again every delivery of this webhook created since the time below that <strong>failed</strong> (it ran out of retries) or was <strong>cancelled</strong>: each with its delivery ID, so
+        your endpoint can tell one it already handled, and a fresh set of retries. Use it once your endpoint works again.
       </p>
       <form class="form" noValidate onSubmit={submit}>
         {problem ? (

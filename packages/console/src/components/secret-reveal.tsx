@@ -56,8 +56,8 @@ export function SecretReveal(props: { title: string; secret: string; children?: 
       </div>
       <h3>Verify the signature</h3>
       <p>
-        Every delivery carries an <code>X-AgileTune-Signature</code> header: the HMAC-SHA256 of the exact request body, keyed with this secret. Check it with the guide's{" "}
-        <code>verifySignature</code>, passing the raw body as received:
+        Every delivery carries an <code>X-AgileTune-Signature</code> header: the HMAC-SHA256 of the exact request body, keyed with this secret. Check it with the guide's <code>verifySignature</code>,
+        passing the raw body as received:
       </p>
       <pre class="code" tabIndex={0} role="group" aria-label="verifySignature example">
         <code>{VERIFY_SIGNATURE_SNIPPET}</code>

@@ -89,7 +89,8 @@ export function WebhookForm(props: Props) {
         <div class="form-errors">
           {error instanceof ApiError && error.status === 422 ? (
             <p role="alert" class="message message-error">
-              {props.mode === "create" ? "The webhook was not created" : "The changes were not saved"}: {Object.keys(errors).length > 0 ? "check the fields marked below." : "the request is not valid."}
+              {props.mode === "create" ? "The webhook was not created" : "The changes were not saved"}:{" "}
+              {Object.keys(errors).length > 0 ? "check the fields marked below." : "the request is not valid."}
             </p>
           ) : (
             <ErrorText error={error} prefix={props.mode === "create" ? "The webhook was not created." : "The changes were not saved."} />
@@ -161,8 +162,8 @@ export function WebhookForm(props: Props) {
             </button>
           </div>
           <p id={`${id}-secret-hint`} class="hint">
-            Signs every delivery (<code>X-AgileTune-Signature</code>) so you can check it came from AgileTune. Generate one or enter your own (16 to 256 characters); left
-            empty, AgileTune generates one. It is shown once, after you create the webhook.
+            Signs every delivery (<code>X-AgileTune-Signature</code>) so you can check it came from AgileTune. Generate one or enter your own (16 to 256 characters); left empty, AgileTune generates
+            one. It is shown once, after you create the webhook.
           </p>
           {fieldError("secret", "Secret")}
         </div>

@@ -141,7 +141,9 @@ export function DeadLettersPage() {
 
       <section class="panel" aria-labelledby={`${id}-replay`}>
         <h2 id={`${id}-replay`}>Replay</h2>
-        <p class="muted">{Object.keys(applied).length === 0 ? "No filter applied: a replay takes every dead letter not replayed yet." : "The replay takes the dead letters matching the applied filters."}</p>
+        <p class="muted">
+          {Object.keys(applied).length === 0 ? "No filter applied: a replay takes every dead letter not replayed yet." : "The replay takes the dead letters matching the applied filters."}
+        </p>
         {dryRun ? (
           <div class="confirm-box">
             <p>

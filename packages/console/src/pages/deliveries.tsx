@@ -117,9 +117,12 @@ export function RecentDeliveries(props: {
   const moving = inProgress || Date.now() - settledAt.current < SETTLE_FOLLOW_MS;
   useEffect(() => {
     if (state.loading) return;
-    const timer = window.setTimeout(() => {
-      if (document.visibilityState === "visible") void loadFirst("merge");
-    }, moving ? FAST_REFRESH_MS : SLOW_REFRESH_MS);
+    const timer = window.setTimeout(
+      () => {
+        if (document.visibilityState === "visible") void loadFirst("merge");
+      },
+      moving ? FAST_REFRESH_MS : SLOW_REFRESH_MS,
+    );
     return () => window.clearTimeout(timer);
   }, [state.loading, state.refreshedAt, moving, loadFirst]);
 
@@ -213,14 +216,14 @@ export function RecentDeliveries(props: {
                 <tr key={d.id}>
                   <td data-label="Status">
                     <div>
-                    <StatusBadge status={d.status} />
-                    {d.status === "retrying" && d.nextAttemptAt ? (
-                      <span class="next-attempt">
-                        {" "}
-                        next attempt <time dateTime={d.nextAttemptAt}>{formatTime(d.nextAttemptAt)}</time> ({relativeTime(d.nextAttemptAt)})
-                      </span>
-                    ) : null}
-                    {d.statusReason ? <span class="reason"> {d.statusReason}</span> : null}
+                      <StatusBadge status={d.status} />
+                      {d.status === "retrying" && d.nextAttemptAt ? (
+                        <span class="next-attempt">
+                          {" "}
+                          next attempt <time dateTime={d.nextAttemptAt}>{formatTime(d.nextAttemptAt)}</time> ({relativeTime(d.nextAttemptAt)})
+                        </span>
+                      ) : null}
+                      {d.statusReason ? <span class="reason"> {d.statusReason}</span> : null}
                     </div>
                   </td>
                   <td data-label="Event" class="mono nowrap">
@@ -239,12 +242,12 @@ export function RecentDeliveries(props: {
                   {showDuration ? <td data-label="Duration">{formatDuration(d.lastAttemptDurationMs)}</td> : null}
                   <td data-label="Actions">
                     <div>
-                    <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>
-                      Redeliver
-                    </Button>
-                    <span role="status" class={`row-note note-${notes[d.id]?.tone ?? "none"}`}>
-                      {notes[d.id]?.text ?? ""}
-                    </span>
+                      <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>
+                        Redeliver
+                      </Button>
+                      <span role="status" class={`row-note note-${notes[d.id]?.tone ?? "none"}`}>
+                        {notes[d.id]?.text ?? ""}
+                      </span>
                     </div>
                   </td>
                 </tr>

@@ -156,7 +156,11 @@ function RequestBody({ body }: { body: Delivery["requestBody"] }) {
   const { pretty, kind } = prettyBody(body);
   return (
     <>
-      {kind === "form" ? <p class="muted">Form body: the JSON in its <code>payload</code> field, pretty-printed.</p> : null}
+      {kind === "form" ? (
+        <p class="muted">
+          Form body: the JSON in its <code>payload</code> field, pretty-printed.
+        </p>
+      ) : null}
       <pre class="code" tabIndex={0} role="group" aria-label="Request body, pretty-printed">
         <code>{pretty}</code>
       </pre>

@@ -22,10 +22,7 @@ export function GuidePage(props: { hash: string }) {
   return (
     <article class="guide">
       <h1 tabIndex={-1}>Webhooks</h1>
-      <p>
-        Webhooks let you receive real-time HTTP callbacks when events occur in AgileTune. Use them to integrate with external services, trigger CI/CD pipelines, or build custom
-        automations.
-      </p>
+      <p>Webhooks let you receive real-time HTTP callbacks when events occur in AgileTune. Use them to integrate with external services, trigger CI/CD pipelines, or build custom automations.</p>
       <h2 id="setting-up-webhooks" tabIndex={-1}>
         Setting Up Webhooks
       </h2>
@@ -82,8 +79,8 @@ export function GuidePage(props: { hash: string }) {
         Signature Verification
       </h2>
       <p>
-        Every webhook delivery includes an X-AgileTune-Signature header containing an HMAC-SHA256 signature of the payload using your webhook secret. Always verify this
-        signature to ensure the request is authentic:
+        Every webhook delivery includes an X-AgileTune-Signature header containing an HMAC-SHA256 signature of the payload using your webhook secret. Always verify this signature to ensure the request
+        is authentic:
       </p>
       <pre class="code" tabIndex={0} role="group" aria-label="verifySignature">
         <code>{VERIFY_SIGNATURE_SNIPPET}</code>

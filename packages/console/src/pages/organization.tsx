@@ -12,7 +12,9 @@ export function OrganizationPage(props: { current: string | null; onChoose: (org
   return (
     <div class="narrow">
       <h1 tabIndex={-1}>Choose an organization</h1>
-      <p>You are signed in with the operator token. Open an organization's webhooks by its id, or go to the <Link href={paths.deadLetters()}>Dead letters</Link>.</p>
+      <p>
+        You are signed in with the operator token. Open an organization's webhooks by its id, or go to the <Link href={paths.deadLetters()}>Dead letters</Link>.
+      </p>
       <form
         class="form"
         noValidate

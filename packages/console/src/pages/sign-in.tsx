@@ -65,8 +65,8 @@ export function SignInPage(props: { notice: string | null; onSignedIn: (session:
             aria-invalid={error ? "true" : undefined}
           />
           <p id={`${id}-hint`} class="hint">
-            An organization API key (<code>atk_…</code>) shows that organization's webhooks. The operator token shows any organization's, and the dead letters. The token stays in
-            this browser tab only and is sent to the admin API as a bearer header.
+            An organization API key (<code>atk_…</code>) shows that organization's webhooks. The operator token shows any organization's, and the dead letters. The token stays in this browser tab only
+            and is sent to the admin API as a bearer header.
           </p>
         </div>
         <div class="actions">

@@ -26,8 +26,8 @@ export function NotFoundPanel(props: { what: string; id: string; organizationId:
         {props.what} not found
       </h1>
       <p>
-        There is no {props.what.toLowerCase()} <span class="mono">{props.id}</span> in organization <span class="mono">{props.organizationId}</span>. It may have been deleted, or it
-        belongs to another organization.
+        There is no {props.what.toLowerCase()} <span class="mono">{props.id}</span> in organization <span class="mono">{props.organizationId}</span>. It may have been deleted, or it belongs to another
+        organization.
       </p>
       <p>
         <Link href={paths.webhooks()}>Back to Webhooks</Link>
@@ -174,12 +174,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         >
           {webhook.active ? "Deactivate" : "Activate"}
         </Button>
-        <Button
-          id="recover-button"
-          aria-expanded={recovering ? "true" : "false"}
-          aria-controls={recovering ? "recover-panel" : undefined}
-          onClick={() => setRecovering(!recovering)}
-        >
+        <Button id="recover-button" aria-expanded={recovering ? "true" : "false"} aria-controls={recovering ? "recover-panel" : undefined} onClick={() => setRecovering(!recovering)}>
           Recover
         </Button>
         <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
@@ -225,8 +220,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
           }}
         >
           <p>
-            A new secret is generated and shown once. From then on <code>X-AgileTune-Signature</code> is signed with the new secret only; the previous secret keeps signing
-            the <code>webhook-signature</code> header for 24 hours.
+            A new secret is generated and shown once. From then on <code>X-AgileTune-Signature</code> is signed with the new secret only; the previous secret keeps signing the{" "}
+            <code>webhook-signature</code> header for 24 hours.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -250,8 +245,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
           }}
         >
           <p>
-            Delete the webhook for <strong class="url">{webhook.url}</strong>? AgileTune stops sending it events at once, queued deliveries are cancelled, and its delivery log
-            is no longer shown. This cannot be undone.
+            Delete the webhook for <strong class="url">{webhook.url}</strong>? AgileTune stops sending it events at once, queued deliveries are cancelled, and its delivery log is no longer shown. This
+            cannot be undone.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -264,8 +259,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
               {rotated.previousSecretExpiresAt ? (
                 <>
                   {" "}
-                  The previous secret stops signing at <time dateTime={rotated.previousSecretExpiresAt}>{formatTime(rotated.previousSecretExpiresAt)}</time>; until then it
-                  also signs the <code>webhook-signature</code> header.
+                  The previous secret stops signing at <time dateTime={rotated.previousSecretExpiresAt}>{formatTime(rotated.previousSecretExpiresAt)}</time>; until then it also signs the{" "}
+                  <code>webhook-signature</code> header.
                 </>
               ) : null}
             </p>
@@ -296,11 +291,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         </p>
       </details>
 
-      <RecentDeliveries
-        webhook={webhook}
-        version={deliveriesVersion}
-        onRefreshed={() => void hook.reload()}
-      />
+      <RecentDeliveries webhook={webhook} version={deliveriesVersion} onRefreshed={() => void hook.reload()} />
     </>
   );
 }

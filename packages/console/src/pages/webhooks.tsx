@@ -100,12 +100,12 @@ function EmptyState() {
     <section class="panel empty" aria-labelledby="empty-title">
       <h2 id="empty-title">No webhooks yet</h2>
       <p>
-        A webhook sends an HTTP POST request to a URL of yours whenever something happens in AgileTune: a task is created or moved, a comment is added, a member joins or
-        leaves, a project is created. Use it to connect other services, trigger CI/CD pipelines, or build your own automations.
+        A webhook sends an HTTP POST request to a URL of yours whenever something happens in AgileTune: a task is created or moved, a comment is added, a member joins or leaves, a project is created.
+        Use it to connect other services, trigger CI/CD pipelines, or build your own automations.
       </p>
       <p>
-        Every request is signed with your webhook's secret, so your endpoint can check that it came from AgileTune: see{" "}
-        <Link href={paths.guide("signature-verification")}>Signature Verification</Link> in the guide.
+        Every request is signed with your webhook's secret, so your endpoint can check that it came from AgileTune: see <Link href={paths.guide("signature-verification")}>Signature Verification</Link>{" "}
+        in the guide.
       </p>
       <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
         Add Webhook

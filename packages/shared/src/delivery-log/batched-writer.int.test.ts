@@ -12,7 +12,9 @@ test("writes a large mix of inserts and updates in batches the server accepts, f
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { updateOne: { filter: { _id: `old${i}` }, update: { $inc: { n: 1 } } } }));
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `new${i}`, n: 1 } } }));
   for (let i = 0; i < 150; i++) {
-    writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `old${i}`, n: 100 } } }, { updateOne: { filter: { _id: `old${i}` }, update: { $set: { via: "fallback" } } } }));
+    writes.push(
+      writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `old${i}`, n: 100 } } }, { updateOne: { filter: { _id: `old${i}` }, update: { $set: { via: "fallback" } } } }),
+    );
   }
   await Promise.all(writes);
   await writer.drain();
@@ -28,7 +30,11 @@ test("applies two writes to one document in the order they were made, even when 
   await log.insertOne({ _id: "dlv_1", status: "pending", attempts: 0 });
   // Queued within one linger, so both land in one batch: attempt 0's insert meets the
   // existing entry and falls back to its update, then attempt 1's update must still win.
-  const first = writer.write<Entry>(log.collectionName, { insertOne: { document: { _id: "dlv_1", status: "retrying", attempts: 1 } } }, { updateOne: { filter: { _id: "dlv_1" }, update: { $set: { status: "retrying", attempts: 1 } } } });
+  const first = writer.write<Entry>(
+    log.collectionName,
+    { insertOne: { document: { _id: "dlv_1", status: "retrying", attempts: 1 } } },
+    { updateOne: { filter: { _id: "dlv_1" }, update: { $set: { status: "retrying", attempts: 1 } } } },
+  );
   const second = writer.write<Entry>(log.collectionName, { updateOne: { filter: { _id: "dlv_1" }, update: { $set: { status: "succeeded", attempts: 2 } } } });
   await Promise.all([first, second]);
   expect(await log.findOne({ _id: "dlv_1" })).toEqual({ _id: "dlv_1", status: "succeeded", attempts: 2 });

@@ -7,7 +7,6 @@ export type LogCommand = { collection: string; withUpdates: boolean; operations:
 
 type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: (err: unknown) => void };
 
-
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
  * `bulkWrite` per lane, with at most one in flight per lane so batches grow under load

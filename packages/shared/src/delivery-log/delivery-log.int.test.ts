@@ -9,10 +9,31 @@ import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from 
 
 const T0 = Date.parse("2026-03-20T12:00:00Z");
 function jobOf(n: number, fields: Partial<DeliveryJob> = {}): DeliveryJob {
-  return { deliveryId: `dlv_${n}`, webhookId: "wh_1", organizationId: "org_1", eventId: `evt_${n}`, event: n % 2 ? "task.created" : "task.updated", timestamp: "2026-03-20T12:00:00Z", data: { n }, attempt: 0, source: "event", enqueuedAt: T0, ...fields };
+  return {
+    deliveryId: `dlv_${n}`,
+    webhookId: "wh_1",
+    organizationId: "org_1",
+    eventId: `evt_${n}`,
+    event: n % 2 ? "task.created" : "task.updated",
+    timestamp: "2026-03-20T12:00:00Z",
+    data: { n },
+    attempt: 0,
+    source: "event",
+    enqueuedAt: T0,
+    ...fields,
+  };
 }
 function attemptAt(ms: number, attempt: number, status: number): AttemptRecord {
-  return { attempt, source: "event", startedAt: new Date(ms), durationMs: 5, outcome: status < 300 ? "succeeded" : "failed", request: { url: "https://example.com/h", headers: { a: "b" } }, response: { status, headers: {}, body: "", bodyTruncated: false }, error: null };
+  return {
+    attempt,
+    source: "event",
+    startedAt: new Date(ms),
+    durationMs: 5,
+    outcome: status < 300 ? "succeeded" : "failed",
+    request: { url: "https://example.com/h", headers: { a: "b" } },
+    response: { status, headers: {}, body: "", bodyTruncated: false },
+    error: null,
+  };
 }
 
 test("a first attempt creates the entry with the attempt inside; later and repeated recordings are stored apart, each counted once", async ({ mongo }) => {
@@ -44,7 +65,14 @@ test("entries without an attempt are stored whole; cancel spares a success and a
   const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
   // A fresh cancelled entry keeps its empty list and nulls (FerretDB drops them from $setOnInsert).
   await log.cancel(jobOf(1), "the webhook was deleted");
-  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_1" })).toMatchObject({ status: "cancelled", statusReason: "the webhook was deleted", attempts: [], attemptIds: [], nextAttemptAt: null, lastAttempt: null });
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_1" })).toMatchObject({
+    status: "cancelled",
+    statusReason: "the webhook was deleted",
+    attempts: [],
+    attemptIds: [],
+    nextAttemptAt: null,
+    lastAttempt: null,
+  });
 
   await log.recordAttempt(jobOf(2), { id: "b0", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
   await log.cancel(jobOf(2), "the webhook was deactivated");
@@ -90,7 +118,7 @@ test("dead letters: re-dead-lettering keeps the replay count and makes it replay
   await markReplayed(mongo.db, batch, new Date(T0 + 2_000));
   await markReplayed(mongo.db, batch, new Date(T0 + 3_000));
   expect(await countReplayable(mongo.db, {})).toBe(0);
-  expect((await deadLettersCollection(mongo.db).findOne({ _id: "dlv_1" }))).toMatchObject({ replayCount: 1, replayedAt: new Date(T0 + 2_000) });
+  expect(await deadLettersCollection(mongo.db).findOne({ _id: "dlv_1" })).toMatchObject({ replayCount: 1, replayedAt: new Date(T0 + 2_000) });
 
   clock = T0 + 4_000;
   await log.recordDeadLetter(jobOf(1), "retries exhausted again");
@@ -143,7 +171,10 @@ test("recover: failed and cancelled entries since a time, oldest first by positi
   await deliveriesCollection(mongo.db).updateOne({ _id: "dlv_8" }, { $set: { statusReason: "the webhook was deactivated", updatedAt: new Date(T0 + 59_000) } });
   await markRecovered(mongo.db, [...first, ...rest], at);
 
-  const after = await deliveriesCollection(mongo.db).find({}, { projection: { payload: 0, attempts: 0 } }).sort({ _id: 1 }).toArray();
+  const after = await deliveriesCollection(mongo.db)
+    .find({}, { projection: { payload: 0, attempts: 0 } })
+    .sort({ _id: 1 })
+    .toArray();
   const byId = Object.fromEntries(after.map((d) => [d._id, d]));
   for (const id of ["dlv_3", "dlv_6", "dlv_9"]) expect(byId[id]).toMatchObject({ status: "pending", statusReason: "recovered at 2026-03-20T12:01:00.000Z", nextAttemptAt: null, updatedAt: at });
   expect(byId.dlv_8).toMatchObject({ status: "cancelled", statusReason: "the webhook was deactivated" });

@@ -2,7 +2,21 @@
 // shapes, and every workaround the database needs, live in this folder only.
 export { attemptCountOf, attemptsCollection, deadLettersCollection, deliveriesCollection, DELIVERY_STATUSES, newDeliveryEntry, RESPONSE_BODY_LOG_LIMIT } from "./documents.js";
 export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus } from "./documents.js";
-export { countReplayable, deadLetterQuery, findDelivery, jobOfParked, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable, oldestParked, REPLAY_BATCH_SIZE } from "./reader.js";
+export {
+  countReplayable,
+  deadLetterQuery,
+  findDelivery,
+  jobOfParked,
+  listDeadLetters,
+  listDeliveries,
+  loadAttempts,
+  markRecovered,
+  markReplayed,
+  nextRecoverable,
+  nextReplayable,
+  oldestParked,
+  REPLAY_BATCH_SIZE,
+} from "./reader.js";
 export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";

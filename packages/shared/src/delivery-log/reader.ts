@@ -4,11 +4,18 @@ import { afterPosition, type ListPosition } from "../mongo.js";
 import { attemptsCollection, deadLettersCollection, deliveriesCollection, idsStoredApart, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
 
 /** A page of a webhook's deliveries, newest first, without payloads (the list never shows them; a page of large events would be ~100 MB). */
-export function listDeliveries(db: Db, query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number }): Promise<Omit<DeliveryDoc, "payload">[]> {
+export function listDeliveries(
+  db: Db,
+  query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number },
+): Promise<Omit<DeliveryDoc, "payload">[]> {
   const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", query.after) };
   if (query.status !== undefined) filter.status = query.status;
   if (query.event !== undefined) filter.event = query.event;
-  return deliveriesCollection(db).find(filter, { projection: { payload: 0 } }).sort({ createdAt: -1, _id: -1 }).limit(query.limit).toArray();
+  return deliveriesCollection(db)
+    .find(filter, { projection: { payload: 0 } })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(query.limit)
+    .toArray();
 }
 
 /** One delivery of a webhook, or null. */
@@ -20,7 +27,11 @@ export function findDelivery(db: Db, key: { organizationId: string; webhookId: s
 export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): Promise<AttemptRecord[]> {
   const ids = idsStoredApart(doc);
   // `_id: {$in}` uses the index on FerretDB only with infra/ferretdb/patches/0003.
-  const later = ids.length ? await attemptsCollection(db).find({ _id: { $in: ids } }).toArray() : [];
+  const later = ids.length
+    ? await attemptsCollection(db)
+        .find({ _id: { $in: ids } })
+        .toArray()
+    : [];
   const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
   return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
 }
@@ -42,7 +53,11 @@ export function deadLetterQuery(filter: DeadLetterFilter): Filter<DeadLetterDoc>
 /** Dead letters newest first, without event data (a page of large events would be ~100 MB of it). */
 export function listDeadLetters(db: Db, filter: DeadLetterFilter, page: { after?: ListPosition | undefined; limit: number }): Promise<DeadLetterDoc[]> {
   const query = page.after ? { $and: [deadLetterQuery(filter), afterPosition("deadLetteredAt", page.after)] } : deadLetterQuery(filter);
-  return deadLettersCollection(db).find(query, { projection: { "job.data": 0 } }).sort({ deadLetteredAt: -1, _id: -1 }).limit(page.limit).toArray();
+  return deadLettersCollection(db)
+    .find(query, { projection: { "job.data": 0 } })
+    .sort({ deadLetteredAt: -1, _id: -1 })
+    .limit(page.limit)
+    .toArray();
 }
 
 /** Dead letters not replayed since they were dead-lettered: what a replay takes. */
@@ -97,7 +112,16 @@ export function oldestParked(db: Db, webhookId: string, limit: number, exclude: 
 /** The job that sends a parked delivery again, where it left its ladder; null when the entry lacks what that takes. */
 export function jobOfParked(doc: DeliveryDoc): DeliveryJob | null {
   if (!doc.payload || !doc.parkedJob) return null;
-  return { deliveryId: doc._id, webhookId: doc.webhookId, organizationId: doc.organizationId, eventId: doc.eventId, event: doc.event, timestamp: doc.payload.timestamp, data: doc.payload.data, ...doc.parkedJob };
+  return {
+    deliveryId: doc._id,
+    webhookId: doc.webhookId,
+    organizationId: doc.organizationId,
+    eventId: doc.eventId,
+    event: doc.event,
+    timestamp: doc.payload.timestamp,
+    data: doc.payload.data,
+    ...doc.parkedJob,
+  };
 }
 
 /** What a recover sends again (CONTRACT §8): deliveries that ended without success. */

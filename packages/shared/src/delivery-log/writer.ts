@@ -119,7 +119,10 @@ export class DeliveryLogWriter {
 
   /** Every waiting delivery of a webhook ends `cancelled` (410 Gone deactivated it). Jobs still in Kafka are cancelled when they arrive. */
   async cancelWaiting(webhookId: string, reason: string): Promise<void> {
-    await deliveriesCollection(this.db).updateMany({ webhookId, status: { $in: ["pending", "retrying", "parked"] } }, { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } });
+    await deliveriesCollection(this.db).updateMany(
+      { webhookId, status: { $in: ["pending", "retrying", "parked"] } },
+      { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } },
+    );
   }
 
   /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */

@@ -114,7 +114,12 @@ test("operators list dead letters with filters and replay them once into the del
     expect(job).not.toHaveProperty("dueAt");
     expect([job.attempt, job.source]).toEqual([0, "replay"]);
   }
-  expect(jobs.filter((j) => j.job.enqueuedAt === T + 9000_000).map((j) => j.job.deliveryId).sort()).toEqual([dls[0]!._id, dls[2]!._id].sort());
+  expect(
+    jobs
+      .filter((j) => j.job.enqueuedAt === T + 9000_000)
+      .map((j) => j.job.deliveryId)
+      .sort(),
+  ).toEqual([dls[0]!._id, dls[2]!._id].sort());
 });
 
 test("replays more dead letters than one batch holds, each exactly once", async ({ api, mongo, kafka, topics }) => {

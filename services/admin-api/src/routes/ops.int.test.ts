@@ -31,7 +31,10 @@ test("health, readiness against the real broker and database, metrics, event cat
     const started = performance.now();
     const hung = await api.request("GET", "/readyz", { token: null });
     const elapsed = performance.now() - started;
-    expect([hung.status, hung.json]).toEqual([503, { error: { code: "unavailable", message: "not ready", details: [{ field: "kafka", message: `not reachable: no answer within ${READY_TIMEOUT_MS} ms` }] } }]);
+    expect([hung.status, hung.json]).toEqual([
+      503,
+      { error: { code: "unavailable", message: "not ready", details: [{ field: "kafka", message: `not reachable: no answer within ${READY_TIMEOUT_MS} ms` }] } },
+    ]);
     expect(elapsed).toBeGreaterThanOrEqual(READY_TIMEOUT_MS - 5);
     expect(elapsed).toBeLessThan(READY_TIMEOUT_MS + 1_000);
     expect(held.length).toBeGreaterThanOrEqual(1);

@@ -131,7 +131,18 @@ test("recover resends exactly the failed and cancelled deliveries since a time, 
   expect(jobs).toHaveLength(4);
   const expected = (d: DeliveryDoc, enqueuedAt: Date): { key: string; job: DeliveryJob } => ({
     key: wh,
-    job: { deliveryId: d._id, webhookId: wh, organizationId: "org_a", eventId: d.eventId, event: "task.updated", timestamp: d.payload!.timestamp, data: d.payload!.data, attempt: 0, source: "replay", enqueuedAt: enqueuedAt.getTime() },
+    job: {
+      deliveryId: d._id,
+      webhookId: wh,
+      organizationId: "org_a",
+      eventId: d.eventId,
+      event: "task.updated",
+      timestamp: d.payload!.timestamp,
+      data: d.payload!.data,
+      attempt: 0,
+      source: "replay",
+      enqueuedAt: enqueuedAt.getTime(),
+    },
   });
   // Oldest first within the webhook's partition.
   expect(jobs).toEqual([...sent.map((d) => expected(d, T0)), expected(log.cancelled, cliAt)]);

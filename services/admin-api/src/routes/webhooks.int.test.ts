@@ -144,9 +144,7 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
   await expectError(post({ ...valid, url: "ftp://hooks.example.com/" }), 422, "validation_failed", [{ field: "url", message: "must use http or https" }]);
   await expectError(post({ ...valid, url: `https://hooks.example.com/${"a".repeat(2100)}` }), 422, "validation_failed", [{ field: "url", message: "must be at most 2048 characters" }]);
   await expectError(post({ ...valid, url: "https://hooks.example.com/\u0000\u001b[31m" }), 422, "validation_failed", [{ field: "url", message: "must not contain spaces or control characters" }]);
-  await expectError(post({ ...valid, events: ["task.created", "task.exploded"] }), 422, "validation_failed", [
-    { field: "events.1", message: "is not a known event type (see GET /v1/event-types)" },
-  ]);
+  await expectError(post({ ...valid, events: ["task.created", "task.exploded"] }), 422, "validation_failed", [{ field: "events.1", message: "is not a known event type (see GET /v1/event-types)" }]);
   await expectError(post({ ...valid, events: [] }), 422, "validation_failed");
   await expectError(post({ ...valid, contentType: "xml" }), 422, "validation_failed", [{ field: "contentType", message: 'must be "json" or "form"' }]);
   await expectError(post({ ...valid, secret: "too-short" }), 422, "validation_failed", [{ field: "secret", message: "must be at least 16 characters" }]);
@@ -167,9 +165,7 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
   await expectError(post([valid]), 422, "validation_failed", [{ field: "(body)", message: "Invalid input: expected object, received array" }]);
   await expectError(post(null), 422, "validation_failed");
   await expectError(post("a string"), 422, "validation_failed");
-  await expectError(api.request("POST", ORG), 422, "validation_failed", [
-    { field: "(body)", message: "a JSON object body is required" },
-  ]);
+  await expectError(api.request("POST", ORG), 422, "validation_failed", [{ field: "(body)", message: "a JSON object body is required" }]);
 
   // Malformed, oversize, not JSON, not UTF-8.
   await expectError(api.request("POST", ORG, { rawBody: '{"url": "https://hooks.example.com/", secret: "abcdefabcdefabcdef"' }), 400, "malformed_request", []);
@@ -282,7 +278,15 @@ test("health (CONTRACT §8): the view shows what the dispatcher stored; active:t
   api.clockAt(new Date(t0.getTime() + 1000));
   const revived = await api.request("PATCH", `${ORG}/${disabled}`, { body: { active: true, rateLimitPerSecond: 5 } });
   expect(revived.status).toBe(200);
-  expect(revived.json).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 5, description: "still off", updatedAt: new Date(t0.getTime() + 1000).toISOString() });
+  expect(revived.json).toMatchObject({
+    active: true,
+    health: "healthy",
+    healthReason: null,
+    failingSince: null,
+    rateLimitPerSecond: 5,
+    description: "still off",
+    updatedAt: new Date(t0.getTime() + 1000).toISOString(),
+  });
   expect(await webhooks.findOne({ _id: disabled })).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null, circuit: null });
 
   // Gone (410): the same.

@@ -115,7 +115,10 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     if (patch.active !== undefined) set.active = patch.active;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = patch.rateLimitPerSecond;
-    const updated = patch.active === true ? await activate(id, ctx.params.orgId!, set) : await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
+    const updated =
+      patch.active === true
+        ? await activate(id, ctx.params.orgId!, set)
+        : await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
     if (!updated) throw notFound("webhook");
     ctx.body = webhookView(updated);
   });
