@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { infraUp, REPO_ROOT, ServiceProcess, type ServiceName } from "@agiletune/local-infra";
+import { infraUp, REPO_ROOT, type ServiceProcess, type ServiceName } from "@agiletune/local-infra";
 import { createLogger } from "@agiletune/shared";
 import { buildServices } from "../scripts/build.js";
 import { measureCeilings } from "./ceilings.js";

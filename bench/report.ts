@@ -149,8 +149,8 @@ export function scenarioLines(result: Result, isolation: number | null): string[
 export function writeRun(run: Run, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${run.at.replace(/[:.]/g, "-")}-${run.commit}.json`);
-  writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
-  appendFileSync(join(dir, "history.jsonl"), JSON.stringify(run) + "\n");
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  appendFileSync(join(dir, "history.jsonl"), `${JSON.stringify(run)}\n`);
   return file;
 }
 

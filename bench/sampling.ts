@@ -9,7 +9,7 @@ const CLOCK_TICKS = 100;
 
 export type ProcessSample = { cpuTicks: number; rssMb: number };
 
-export function sample(pid: number): ProcessSample | null {
+function sample(pid: number): ProcessSample | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -12,7 +12,7 @@ describe("logFormat", () => {
 describe("lineFormatter", () => {
   const line = (o: object) => JSON.stringify({ level: 30, time: "2026-03-20T12:00:01.234Z", service: "fanout", ...o });
   // Local time: the expected hour is whatever this machine's zone makes of the timestamp.
-  const at = new Date("2026-03-20T12:00:01.234Z").toTimeString().slice(0, 8) + ".234";
+  const at = `${new Date("2026-03-20T12:00:01.234Z").toTimeString().slice(0, 8)}.234`;
 
   it("prints one readable line per log object, the component first and the service left to the prefix", () => {
     const pretty = lineFormatter("pretty", { colorize: false });

@@ -63,7 +63,7 @@ function launch(service: (typeof SERVICES)[number], restarts = 0): void {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop()!;
-      for (const line of lines) for (const out of formatLine(line)) process.stdout.write(prefix + out + "\n");
+      for (const line of lines) for (const out of formatLine(line)) process.stdout.write(`${prefix + out}\n`);
     });
   }
   child.on("exit", (code, signal) => {

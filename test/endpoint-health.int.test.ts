@@ -120,7 +120,7 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   const threshold = 5;
   const perEndpoint = 4;
   const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: perEndpoint, health: { failureThreshold: threshold, probeIntervalMs: 1_000 } });
-  const hook = await pipeline.createWebhook({ url: receiver.url, rateLimitPerSecond: 100 });
+  const hook = await pipeline.createWebhook({ url: receiver.url, rateLimitPerSecond: 50 });
   const events = Array.from({ length: 500 }, () => domainEvent());
   await pipeline.produceEvents(events);
   await expect.poll(async () => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "parked" }), { timeout: 30_000 }).toBe(500);
@@ -161,7 +161,7 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   const displacement = Math.max(...firstSeen.map((id, i) => Math.abs(i - created.indexOf(id))));
   logger.info({ displacement, attemptedWhileDown: attemptedWhileDown.size }, "release order");
   expect(displacement).toBeLessThanOrEqual(3 * perEndpoint);
-  expect(mostInOneSecond(receiver.received.map((r) => r.at))).toBeLessThanOrEqual(100);
+  expect(mostInOneSecond(receiver.received.map((r) => r.at))).toBeLessThanOrEqual(50);
   expect(await webhooksCollection(mongo.db).findOne({ _id: hook._id })).toMatchObject({ health: "healthy", healthReason: null, failingSince: null });
   expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })).toBe(500);
   const notifications = (await readTopic(kafka, topics.notifications, 2)).map((m) => JSON.parse(String(m.value)).type);

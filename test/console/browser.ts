@@ -11,14 +11,14 @@ import { expect } from "vitest";
 // Callbacks given to page.evaluate run in the page; this Node program's types have no DOM.
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
  * Without the background-networking flags Chromium reaches for Google's services at start,
  * and this closed network refuses its connections. Playwright gives each launch a fresh
  * profile directory of its own (it refuses a --user-data-dir argument).
  */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });

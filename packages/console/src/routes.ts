@@ -1,5 +1,5 @@
 /** The page's routes, all under /ui/. Ids in paths are ours; the token never is. */
-export const BASE = "/ui";
+const BASE = "/ui";
 
 export type Route =
   | { name: "home" }

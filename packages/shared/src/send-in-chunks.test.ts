@@ -4,7 +4,15 @@ import { sendInChunks } from "./send-in-chunks.js";
 
 function recordingProducer() {
   const requests: TopicMessages[][] = [];
-  return { requests, producer: { sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => (requests.push(topicMessages), []) } };
+  return {
+    requests,
+    producer: {
+      sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+        requests.push(topicMessages);
+        return [];
+      },
+    },
+  };
 }
 const message = (id: number, bytes: number): Message => ({ key: `k${id}`, value: Buffer.alloc(bytes, 120) });
 const keys = (request: TopicMessages[]) => request.flatMap((t) => t.messages.map((m) => `${t.topic}:${String(m.key)}`));
@@ -25,7 +33,10 @@ describe("sendInChunks", () => {
     const madeBeforeRequest: number[] = [];
     let made = 0;
     const original = producer.sendBatch;
-    producer.sendBatch = async (args) => (madeBeforeRequest.push(made), original(args));
+    producer.sendBatch = async (args) => {
+      madeBeforeRequest.push(made);
+      return original(args);
+    };
     function* lazily() {
       for (let i = 0; i < 10; i++) {
         made++;

@@ -30,7 +30,7 @@ describe("X-AgileTune-Signature", () => {
   it("is rejected for a changed body, a changed secret and a truncated signature", () => {
     const signature = agileTuneSignature(body, secret);
     expect(guideAccepts(body.replace("in_progress", "done"), signature, secret)).toBe(false);
-    expect(guideAccepts(body, signature, secret + "x")).toBe(false);
+    expect(guideAccepts(body, signature, `${secret}x`)).toBe(false);
     expect(guideAccepts(body, signature.slice(0, 63), secret)).toBe(false);
     expect(guideAccepts(body, signature.slice(0, 32), secret)).toBe(false);
   });

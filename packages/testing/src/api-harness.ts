@@ -21,13 +21,13 @@ import type { ResolveHost } from "../../../services/admin-api/src/url-guard.js";
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 /** Public names for tests; anything else does not resolve. */
-export const TEST_DNS: Record<string, string[]> = {
+const TEST_DNS: Record<string, string[]> = {
   "hooks.example.com": ["93.184.216.34"],
   "other.example.com": ["2606:2800:220:1:248:1893:25c8:1946"],
   "internal.example.com": ["10.0.0.5"],
   "rebind.example.com": ["93.184.216.34", "::ffff:127.0.0.1"],
 };
-export const testResolver: ResolveHost = async (host) => {
+const testResolver: ResolveHost = async (host) => {
   const found = TEST_DNS[host];
   if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
   return found;

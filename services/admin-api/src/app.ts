@@ -49,7 +49,7 @@ export function createRouter(deps: RouteDeps): AppRouter {
   return router;
 }
 
-export function routeDeps(deps: AppDeps): RouteDeps {
+function routeDeps(deps: AppDeps): RouteDeps {
   const { ADMIN_TOKEN, SECRETS_ENCRYPTION_KEY } = deps.config;
   if (!ADMIN_TOKEN) throw new Error("ADMIN_TOKEN is required");
   if (!SECRETS_ENCRYPTION_KEY) throw new Error("SECRETS_ENCRYPTION_KEY is required");

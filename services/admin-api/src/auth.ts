@@ -8,7 +8,7 @@ export type Principal = { kind: "operator" } | { kind: "organization"; organizat
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
 
-export const unauthorized = (message: string) => new ApiError("unauthorized", message);
+const unauthorized = (message: string) => new ApiError("unauthorized", message);
 
 /**
  * Resolves an `Authorization` header to a principal, or throws 401. The operator token is

@@ -3,7 +3,7 @@ import getRawBody from "raw-body";
 import { ApiError } from "./errors.js";
 
 /** CONTRACT §5: bodies over 1 MB are refused with 413. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Reads and parses a JSON request body: `undefined` when the request has none. Refuses

@@ -211,7 +211,7 @@ export function documentedStatuses(op: OperationSpec): number[] {
   if (op.auth !== "none") statuses.add(401);
   if (op.auth === "operator" || op.auth === "organization") statuses.add(403);
   if (op.path.includes(":orgId")) statuses.add(404);
-  if (op.body) [400, 413, 415, 422].forEach((s) => statuses.add(s));
+  if (op.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
   return [...statuses].sort((a, b) => a - b);
 }
 

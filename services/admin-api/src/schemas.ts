@@ -12,20 +12,21 @@ import { parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
  * in JSON Schema (a minimum length checked by `refine`, a description).
  */
 
-export const SECRET_MIN_LENGTH = 16;
-export const SECRET_MAX_LENGTH = 256;
-export const DESCRIPTION_MAX_LENGTH = 500;
-export const MAX_EVENTS_PER_WEBHOOK = 50;
-export const DEFAULT_PAGE_SIZE = 50;
+const SECRET_MIN_LENGTH = 16;
+const SECRET_MAX_LENGTH = 256;
+const DESCRIPTION_MAX_LENGTH = 500;
+const MAX_EVENTS_PER_WEBHOOK = 50;
+const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 /** CONTRACT §8: a webhook's rate limit, requests per second. */
 export const RATE_LIMIT_MIN = 1;
 export const RATE_LIMIT_MAX = 10_000;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A string without control characters or unpaired surrogates, at most `max` characters. */
-export function text(max: number) {
+function text(max: number) {
   return z
     .string()
     .max(max, `must be at most ${max} characters`)
@@ -93,7 +94,6 @@ export const createWebhookSchema = z
     rateLimitPerSecond: rateLimitField(rateLimitMessage).optional().meta({ description: "requests per second its URL may receive, on all dispatchers together; absent: no limit" }),
   })
   .meta({ id: "CreateWebhook" });
-export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
 
 export const updateWebhookSchema = z
   .strictObject({
@@ -116,7 +116,6 @@ export const updateWebhookSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond")
   .meta({ id: "UpdateWebhook", minProperties: 1 });
-export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
 /** Rotation may name the new secret; without a body one is generated. */
 export const rotateSecretSchema = z.strictObject({ secret: secretField.optional() }).meta({ id: "RotateSecret" });
@@ -155,7 +154,7 @@ const dlqFilterShape = {
 const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
 
 /** Dead-letter filters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
-export const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
+const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
 export type DlqFilter = z.infer<typeof dlqFilterSchema>;
 
 export const dlqReplaySchema = z
@@ -188,7 +187,7 @@ export const deliveriesQuerySchema = z.object({
 export const dlqQuerySchema = z.object({ limit: limitParam, cursor: cursorParam, ...dlqFilterShape }).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
 
 /** Zod issues as CONTRACT §5 `details`, each naming its field (`prefix.path`). */
-export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
+function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
   const name = (path: PropertyKey[]) => {
     const joined = [prefix, ...path.map(String)].filter((p) => p !== undefined && p !== "").join(".");
     return joined === "" ? "(body)" : joined;

@@ -8,7 +8,7 @@ export const MAX_URL_LENGTH = 2048;
 /** Resolves a host name to every address it has (A and AAAA). Injected in tests. */
 export type ResolveHost = (hostname: string) => Promise<string[]>;
 
-export const resolveWithDns: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+const resolveWithDns: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 export type UrlRefusalCode = "invalid_url" | "private_address" | "dns_failed";
 
@@ -29,6 +29,7 @@ export class UrlRefusedError extends Error {
 
 // C0 controls, space, DEL and C1 controls. The WHATWG parser silently drops tabs and
 // newlines ("http://exa\nmple.com" parses as example.com), so they are refused before parsing.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f]/;
 
 /** Syntax checks only (no DNS): length, http(s), a host, no credentials, no whitespace or control characters. */

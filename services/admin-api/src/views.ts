@@ -42,7 +42,7 @@ export const healthSchema = z.strictObject({ status: z.literal("ok") }).meta({ i
 export const readySchema = z.strictObject({ status: z.literal("ready"), checks: z.strictObject({ mongo: z.literal("ok"), kafka: z.literal("ok") }) }).meta({ id: "Ready" });
 export const openApiDocumentSchema = z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }).meta({ id: "OpenApiDocument" });
 
-export const eventTypeSchema = z.strictObject({ event: z.string(), description: z.string() }).meta({ id: "EventType" });
+const eventTypeSchema = z.strictObject({ event: z.string(), description: z.string() }).meta({ id: "EventType" });
 export const eventTypeListSchema = listOf(eventTypeSchema, "EventTypeList");
 export type EventTypeList = z.output<typeof eventTypeListSchema>;
 
@@ -89,7 +89,7 @@ export type Accepted = z.output<typeof acceptedSchema>;
 
 const headersSchema = z.record(z.string(), z.string());
 
-export const attemptSchema = z
+const attemptSchema = z
   .strictObject({
     attempt: count,
     source: z.enum(JOB_SOURCES),
@@ -102,7 +102,7 @@ export const attemptSchema = z
     retryAfter: z.string().nullable().meta({ description: "A 429's or 503's Retry-After header: the next attempt waited for it (CONTRACT §8)" }),
   })
   .meta({ id: "Attempt" });
-export type AttemptView = z.output<typeof attemptSchema>;
+type AttemptView = z.output<typeof attemptSchema>;
 
 /** What the list and the single view of a delivery both show. */
 const deliveryBaseShape = {
@@ -180,7 +180,7 @@ export function webhookView(doc: WebhookDoc): WebhookView {
   };
 }
 
-export function attemptView(a: AttemptRecord): AttemptView {
+function attemptView(a: AttemptRecord): AttemptView {
   return {
     attempt: a.attempt,
     source: a.source,

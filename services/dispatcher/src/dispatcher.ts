@@ -42,7 +42,7 @@ export type Dispatcher = { stop: () => Promise<void> };
 const GONE_OR_DISABLED = "the webhook was disabled";
 
 /** Time a stop gives deliveries in flight beyond the delivery timeout: their recording. */
-export const STOP_GRACE_BEYOND_TIMEOUT_MS = 2_000;
+const STOP_GRACE_BEYOND_TIMEOUT_MS = 2_000;
 
 /**
  * Wires the stages a delivery job walks through, in this order:
@@ -201,11 +201,13 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       .then((webhook) => {
         for (const job of jobs) {
           const decision = triage(job, webhook);
-          const sent =
-            decision.kind === "send"
-              ? send(decision.delivery, kind, () => keeper.owns(webhookId), true)
-              : // Deleted or deactivated meanwhile: cancelled like any job of such a webhook.
-                (keeper.notSent(job, kind), decision.kind === "cancel" ? recorder.cancel(job, decision.reason) : Promise.resolve());
+          let sent: Promise<void>;
+          if (decision.kind === "send") sent = send(decision.delivery, kind, () => keeper.owns(webhookId), true);
+          else {
+            keeper.notSent(job, kind);
+            // Deleted or deactivated meanwhile: cancelled like any job of such a webhook.
+            sent = decision.kind === "cancel" ? recorder.cancel(job, decision.reason) : Promise.resolve();
+          }
           sent.catch((err: unknown) => log.warn({ err, webhookId, deliveryId: job.deliveryId }, "releasing a parked delivery failed; it stays parked")).finally(settled(job));
         }
       })

@@ -6,10 +6,10 @@ import { afterAttempt, initialState, routeJob, type EndpointState, type HealthCh
 import type { DispatcherMetrics } from "./metrics.js";
 
 /** Parked deliveries sent per second while a circuit drains, for a webhook with no rate limit (CONTRACT §8). */
-export const DRAIN_RATE_PER_SECOND = 10;
+const DRAIN_RATE_PER_SECOND = 10;
 /** After a circuit closes, parked stragglers (parked while it was closing) are looked for this long. */
 const STRAGGLER_SWEEP_MS = 5_000;
-export const GONE_REASON = "the endpoint answered 410 Gone: the webhook was deactivated";
+const GONE_REASON = "the endpoint answered 410 Gone: the webhook was deactivated";
 
 type Owned = {
   state: EndpointState;
@@ -22,7 +22,7 @@ type Owned = {
   sweepUntil: number;
 };
 
-export type ReleaseKind = "probe" | "drain";
+type ReleaseKind = "probe" | "drain";
 /** Sends parked deliveries of one webhook, oldest first, in this order. */
 export type Release = (jobs: DeliveryJob[], kind: ReleaseKind) => void;
 /** How a request came to be sent: a job as it arrived, the circuit's probe, or a parked delivery released. */

@@ -78,9 +78,9 @@ describe("postDelivery", () => {
   });
 
   it("refuses private addresses unless allowed, for literal IPs and for names resolving to them", async () => {
-    const literal = await postDelivery({ agent: strictAgent, url: base + "/ok", headers: {}, body: "{}", timeoutMs: 2_000, allowPrivate: false });
+    const literal = await postDelivery({ agent: strictAgent, url: `${base}/ok`, headers: {}, body: "{}", timeoutMs: 2_000, allowPrivate: false });
     expect(literal.error).toMatchObject({ code: "private_address", retriable: false });
-    const byName = await postDelivery({ agent: strictAgent, url: base.replace("127.0.0.1", "localhost") + "/ok", headers: {}, body: "{}", timeoutMs: 2_000, allowPrivate: false });
+    const byName = await postDelivery({ agent: strictAgent, url: `${base.replace("127.0.0.1", "localhost")}/ok`, headers: {}, body: "{}", timeoutMs: 2_000, allowPrivate: false });
     expect(byName.error).toMatchObject({ code: "private_address", retriable: false });
     expect(byName.status).toBeNull();
   });

@@ -17,7 +17,7 @@ export type HttpAttempt = {
  * resolved to a public address when the webhook was created cannot later be pointed
  * at our own network (DNS rebinding).
  */
-export function guardedLookup(allowPrivate: boolean): LookupFunction {
+function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, "", 4);

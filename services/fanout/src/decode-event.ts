@@ -12,7 +12,7 @@ export class RegistryUnavailableError extends Error {
 }
 
 /** Confluent wire format: magic byte 0, then a 4-byte schema id, then the payload. */
-export function isRegistryWireFormat(bytes: Buffer): boolean {
+function isRegistryWireFormat(bytes: Buffer): boolean {
   return bytes.length >= 5 && bytes[0] === 0;
 }
 

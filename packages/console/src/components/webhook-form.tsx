@@ -5,7 +5,7 @@ import { fieldErrors, type FormField } from "../field-errors.js";
 import { Button, ErrorText } from "./feedback.js";
 
 /** A new secret from the browser's CSPRNG, in the form the API generates (`whsec_` + 256 bits). */
-export function generateSecret(): string {
+function generateSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const base64 = btoa(String.fromCharCode(...bytes));
   return `whsec_${base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;

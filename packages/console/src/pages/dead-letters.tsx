@@ -9,7 +9,7 @@ type FilterForm = { organizationId: string; webhookId: string; event: string; fr
 const EMPTY: FilterForm = { organizationId: "", webhookId: "", event: "", from: "", to: "" };
 
 /** The form's values as API filters; times are the reader's local time, sent as UTC. */
-export function toApiFilter(form: FilterForm): DlqFilter {
+function toApiFilter(form: FilterForm): DlqFilter {
   const iso = (local: string) => {
     if (!local) return undefined;
     const d = new Date(local);

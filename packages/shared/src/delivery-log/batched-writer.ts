@@ -75,7 +75,9 @@ export class LogWriter {
     queue.pending = [];
     const sending = this.send(queue.collection, batch)
       // bulkWrite reports every failure per operation; anything else must still settle the callers.
-      .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+      .catch((err: unknown) => {
+        for (const p of batch) p.reject(err);
+      })
       .finally(() => {
         this.sending.delete(lane);
         // What queued meanwhile goes out at once, as one larger batch.

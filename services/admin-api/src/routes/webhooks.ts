@@ -9,7 +9,7 @@ import { webhookView, type WebhookList, type WebhookWithSecretView } from "../vi
 import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 /** The previous secret keeps signing `webhook-signature` this long after a rotation (CONTRACT §5). */
-export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
+const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 
 const BASE = "/v1/organizations/:orgId/webhooks";
 
