@@ -37,18 +37,7 @@ export function buildPingJob(webhook: Pick<WebhookDoc, "_id" | "organizationId">
  * attempt, no retry ladder).
  */
 export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload, now: Date): DeliveryJob {
-  return {
-    deliveryId: delivery._id,
-    webhookId: delivery.webhookId,
-    organizationId: delivery.organizationId,
-    eventId: delivery.eventId,
-    event: payload.event,
-    timestamp: payload.timestamp,
-    data: payload.data,
-    attempt: attemptCountOf(delivery),
-    source: "redeliver",
-    enqueuedAt: now.getTime(),
-  };
+  return jobFromStoredDelivery(delivery, payload, attemptCountOf(delivery), "redeliver", now);
 }
 
 /** A dead letter back at attempt 0 with a fresh retry ladder: no due time, source `replay`. */
@@ -63,6 +52,17 @@ export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date
  * (the dispatcher treats it like a replayed dead letter).
  */
 export function buildRecoverJob(delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId">, payload: StoredPayload, now: Date): DeliveryJob {
+  return jobFromStoredDelivery(delivery, payload, 0, "replay", now);
+}
+
+/** A job that sends a logged delivery again from its stored payload, under the same delivery id. */
+function jobFromStoredDelivery(
+  delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId">,
+  payload: StoredPayload,
+  attempt: number,
+  source: DeliveryJob["source"],
+  now: Date,
+): DeliveryJob {
   return {
     deliveryId: delivery._id,
     webhookId: delivery.webhookId,
@@ -71,8 +71,8 @@ export function buildRecoverJob(delivery: Pick<DeliveryDoc, "_id" | "webhookId" 
     event: payload.event,
     timestamp: payload.timestamp,
     data: payload.data,
-    attempt: 0,
-    source: "replay",
+    attempt,
+    source,
     enqueuedAt: now.getTime(),
   };
 }

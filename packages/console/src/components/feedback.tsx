@@ -86,3 +86,19 @@ export function useTitle(title: string): void {
     document.title = `${title} · AgileTune Webhooks`;
   }, [title]);
 }
+
+/** "Load more" while the list has a next page, and why the last one failed to load. */
+export function LoadMore(props: { nextCursor: string | null; busy: boolean; error: unknown; onLoad: () => Promise<void>; errorPrefix: string }) {
+  return (
+    <>
+      {props.nextCursor ? (
+        <div class="actions">
+          <Button busy={props.busy} onClick={() => void props.onLoad()}>
+            {props.busy ? "Loading…" : "Load more"}
+          </Button>
+        </div>
+      ) : null}
+      <ErrorText error={props.error} prefix={props.errorPrefix} />
+    </>
+  );
+}

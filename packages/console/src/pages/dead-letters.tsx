@@ -1,9 +1,10 @@
 import { useEffect, useId, useState } from "preact/hooks";
-import { ApiError, type DeadLetter, type DlqFilter, type ReplayResult } from "../api.js";
-import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
+import { ApiError, type DlqFilter, type ReplayResult } from "../api.js";
+import { EventFilterField } from "../components/event-filter.js";
+import { ActionStatus, Button, ErrorText, LoadMore, useAction, useTitle } from "../components/feedback.js";
 import { useApp } from "../context.js";
 import { formatTime } from "../format.js";
-import { useLoad } from "../use-load.js";
+import { useLoad, usePagedLoad } from "../use-load.js";
 
 type FilterForm = { organizationId: string; webhookId: string; event: string; from: string; to: string };
 const EMPTY: FilterForm = { organizationId: "", webhookId: "", event: "", from: "", to: "" };
@@ -35,13 +36,8 @@ export function DeadLettersPage() {
   const id = useId();
   const [form, setForm] = useState<FilterForm>(EMPTY);
   const [applied, setApplied] = useState<DlqFilter>({});
-  const [more, setMore] = useState<{ items: DeadLetter[]; nextCursor: string | null; busy: boolean; error: unknown }>({ items: [], nextCursor: null, busy: false, error: null });
   const eventTypes = useLoad(() => client.eventTypes(), []);
-  const list = useLoad(async () => {
-    const page = await client.listDeadLetters(applied);
-    setMore({ items: [], nextCursor: page.nextCursor, busy: false, error: null });
-    return page;
-  }, [JSON.stringify(applied)]);
+  const { first: list, items, more, loadMore } = usePagedLoad((cursor) => client.listDeadLetters(applied, cursor), [JSON.stringify(applied)]);
   const replay = useAction();
   const [dryRun, setDryRun] = useState<{ filter: DlqFilter; result: ReplayResult } | null>(null);
   useEffect(() => setDryRun(null), [JSON.stringify(applied)]);
@@ -64,7 +60,6 @@ export function DeadLettersPage() {
       if (field in FIELD_LABELS) fieldErrors[field] = `${FIELD_LABELS[field]}: ${d.message}`;
     }
   }
-  const items = [...(list.data?.items ?? []), ...more.items];
   const input = (field: keyof FilterForm, label: string, type: "text" | "datetime-local", hint?: string) => (
     <div class="field">
       <label for={`${id}-${field}`}>{label}</label>
@@ -108,18 +103,7 @@ export function DeadLettersPage() {
       >
         {input("organizationId", "Organization", "text")}
         {input("webhookId", "Webhook", "text")}
-        <div class="field">
-          <label for={`${id}-event`}>Event</label>
-          <select id={`${id}-event`} value={form.event} onChange={(e) => setForm({ ...form, event: e.currentTarget.value })}>
-            <option value="">All events</option>
-            <option value="ping">ping (test event)</option>
-            {(eventTypes.data?.items ?? []).map((t) => (
-              <option key={t.event} value={t.event}>
-                {t.event}
-              </option>
-            ))}
-          </select>
-        </div>
+        <EventFilterField id={`${id}-event`} value={form.event} onChange={(event) => setForm({ ...form, event })} eventTypes={eventTypes.data?.items ?? []} />
         {input("from", "From", "datetime-local", "Dead-lettered at or after (your local time)")}
         {input("to", "To", "datetime-local", "Dead-lettered before (your local time)")}
         <div class="actions">
@@ -231,18 +215,12 @@ export function DeadLettersPage() {
                   <td data-label="Dead-lettered">
                     <time dateTime={dl.deadLetteredAt}>{formatTime(dl.deadLetteredAt)}</time>
                   </td>
-                  <td data-label="Organization" class="mono">
-                    {dl.organizationId}
-                  </td>
-                  <td data-label="Webhook" class="mono">
-                    {dl.webhookId}
-                  </td>
-                  <td data-label="Event" class="mono nowrap">
+                  <IdCell label="Organization">{dl.organizationId}</IdCell>
+                  <IdCell label="Webhook">{dl.webhookId}</IdCell>
+                  <IdCell label="Event" nowrap>
                     {dl.event}
-                  </td>
-                  <td data-label="Delivery" class="mono">
-                    {dl.deliveryId}
-                  </td>
+                  </IdCell>
+                  <IdCell label="Delivery">{dl.deliveryId}</IdCell>
                   <td data-label="Attempt">{dl.attempt}</td>
                   <td data-label="Last error">{dl.lastError}</td>
                   <td data-label="Replayed">{dl.replayedAt ? `${formatTime(dl.replayedAt)} (${dl.replayCount}×)` : dl.replayCount > 0 ? `not since (${dl.replayCount}× before)` : "no"}</td>
@@ -252,25 +230,16 @@ export function DeadLettersPage() {
           </table>
         </div>
       ) : null}
-      {more.nextCursor ? (
-        <div class="actions">
-          <Button
-            busy={more.busy}
-            onClick={async () => {
-              setMore((m) => ({ ...m, busy: true, error: null }));
-              try {
-                const page = await client.listDeadLetters(applied, more.nextCursor!);
-                setMore((m) => ({ items: [...m.items, ...page.items], nextCursor: page.nextCursor, busy: false, error: null }));
-              } catch (error) {
-                setMore((m) => ({ ...m, busy: false, error }));
-              }
-            }}
-          >
-            {more.busy ? "Loading…" : "Load more"}
-          </Button>
-        </div>
-      ) : null}
-      <ErrorText error={more.error} prefix="More dead letters could not be loaded." />
+      <LoadMore nextCursor={more.nextCursor} busy={more.busy} error={more.error} onLoad={loadMore} errorPrefix="More dead letters could not be loaded." />
     </>
+  );
+}
+
+/** A cell holding an id or event name, in monospace; `data-label` names it where the table stacks. */
+function IdCell(props: { label: string; nowrap?: boolean; children: string }) {
+  return (
+    <td data-label={props.label} class={props.nowrap ? "mono nowrap" : "mono"}>
+      {props.children}
+    </td>
   );
 }

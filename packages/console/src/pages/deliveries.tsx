@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { describeError, type DeliverySummary, type Webhook } from "../api.js";
 import { StatusBadge } from "../components/badges.js";
-import { Button, ErrorText } from "../components/feedback.js";
+import { EventFilterField } from "../components/event-filter.js";
+import { Button, ErrorText, LoadMore } from "../components/feedback.js";
 import { useApp } from "../context.js";
 import { DELIVERY_STATUSES, formatDuration, formatTime, isUnsettled, relativeTime } from "../format.js";
 import { Link } from "../router.js";
@@ -173,18 +174,7 @@ export function RecentDeliveries(props: {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for={`${id}-event`}>Event</label>
-          <select id={`${id}-event`} value={event} onChange={(e) => setEvent(e.currentTarget.value)}>
-            <option value="">All events</option>
-            <option value="ping">ping (test event)</option>
-            {(eventTypes.data?.items ?? []).map((t) => (
-              <option key={t.event} value={t.event}>
-                {t.event}
-              </option>
-            ))}
-          </select>
-        </div>
+        <EventFilterField id={`${id}-event`} value={event} onChange={setEvent} eventTypes={eventTypes.data?.items ?? []} />
       </div>
       <p role="status" class="message message-muted">
         {state.loading && items.length === 0 ? "Loading deliveries…" : inProgress ? "Refreshing every 2 seconds while deliveries are in progress." : ""}
@@ -256,14 +246,7 @@ export function RecentDeliveries(props: {
           </table>
         </div>
       ) : null}
-      {nextCursor ? (
-        <div class="actions">
-          <Button busy={state.moreBusy} onClick={() => void loadMore()}>
-            {state.moreBusy ? "Loading…" : "Load more"}
-          </Button>
-        </div>
-      ) : null}
-      <ErrorText error={state.moreError} prefix="More deliveries could not be loaded." />
+      <LoadMore nextCursor={nextCursor} busy={state.moreBusy} error={state.moreError} onLoad={loadMore} errorPrefix="More deliveries could not be loaded." />
     </section>
   );
 }

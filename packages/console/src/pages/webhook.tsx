@@ -1,13 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Webhook, type WebhookWithSecret } from "../api.js";
-import { ActiveBadge, HealthDetails } from "../components/badges.js";
 import { ConfirmDialog } from "../components/dialog.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
 import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
+import { StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
-import { contentTypeLabel, eventsLabel, formatTime, healthReasonText } from "../format.js";
+import { formatTime, healthReasonText } from "../format.js";
 import { Link, navigate } from "../router.js";
 import { paths } from "../routes.js";
 import { useLoad } from "../use-load.js";
@@ -97,26 +97,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
       {webhook.description ? <p class="description">{webhook.description}</p> : null}
 
       <dl class="facts facts-wide">
-        <div>
-          <dt>State</dt>
-          <dd>
-            <ActiveBadge active={webhook.active} />
-          </dd>
-        </div>
-        <div>
-          <dt>Health</dt>
-          <dd>
-            <HealthDetails webhook={webhook} />
-          </dd>
-        </div>
-        <div>
-          <dt>Events</dt>
-          <dd class="mono">{eventsLabel(webhook.events)}</dd>
-        </div>
-        <div>
-          <dt>Content type</dt>
-          <dd class="mono">{contentTypeLabel(webhook.contentType)}</dd>
-        </div>
+        <StateFacts webhook={webhook} />
+        <SubscriptionFacts webhook={webhook} />
         <div>
           <dt>Secret</dt>
           <dd>

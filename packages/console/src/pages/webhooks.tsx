@@ -1,14 +1,14 @@
-import { useState } from "preact/hooks";
 import type { Client, DeliverySummary, Webhook } from "../api.js";
-import { ActiveBadge, HealthDetails, StatusBadge } from "../components/badges.js";
+import { StatusBadge } from "../components/badges.js";
 import { DeliveryChart } from "../components/chart.js";
-import { Button, ErrorText, useTitle } from "../components/feedback.js";
+import { Button, ErrorText, LoadMore, useTitle } from "../components/feedback.js";
+import { StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { hourlyBuckets, lastDelivered } from "../chart.js";
 import { useApp } from "../context.js";
-import { contentTypeLabel, eventsLabel, formatTime, relativeTime } from "../format.js";
+import { formatTime, relativeTime } from "../format.js";
 import { Link, navigate } from "../router.js";
 import { paths } from "../routes.js";
-import { useLoad } from "../use-load.js";
+import { useLoad, usePagedLoad } from "../use-load.js";
 
 /** Pages of the delivery log read for one webhook's 24 h chart (100 deliveries each). */
 const ACTIVITY_PAGES = 5;
@@ -34,13 +34,7 @@ async function recentActivity(client: Client, org: string, webhookId: string): P
 export function WebhooksPage() {
   useTitle("Webhooks");
   const { client, organizationId } = useApp();
-  const [more, setMore] = useState<{ items: Webhook[]; nextCursor: string | null; busy: boolean; error: unknown }>({ items: [], nextCursor: null, busy: false, error: null });
-  const first = useLoad(async () => {
-    const page = await client.listWebhooks(organizationId);
-    setMore({ items: [], nextCursor: page.nextCursor, busy: false, error: null });
-    return page;
-  }, [organizationId]);
-  const items = [...(first.data?.items ?? []), ...more.items];
+  const { first, items, more, loadMore } = usePagedLoad((cursor) => client.listWebhooks(organizationId, cursor), [organizationId]);
 
   return (
     <>
@@ -72,25 +66,7 @@ export function WebhooksPage() {
           ))}
         </ul>
       ) : null}
-      {more.nextCursor ? (
-        <div class="actions">
-          <Button
-            busy={more.busy}
-            onClick={async () => {
-              setMore((m) => ({ ...m, busy: true, error: null }));
-              try {
-                const page = await client.listWebhooks(organizationId, more.nextCursor!);
-                setMore((m) => ({ items: [...m.items, ...page.items], nextCursor: page.nextCursor, busy: false, error: null }));
-              } catch (error) {
-                setMore((m) => ({ ...m, busy: false, error }));
-              }
-            }}
-          >
-            {more.busy ? "Loading…" : "Load more"}
-          </Button>
-        </div>
-      ) : null}
-      <ErrorText error={more.error} prefix="More webhooks could not be loaded." />
+      <LoadMore nextCursor={more.nextCursor} busy={more.busy} error={more.error} onLoad={loadMore} errorPrefix="More webhooks could not be loaded." />
     </>
   );
 }
@@ -127,27 +103,11 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
       </h2>
       {webhook.description ? <p class="description">{webhook.description}</p> : null}
       <dl class="facts">
-        <div>
-          <dt>Events</dt>
-          <dd class="mono">{eventsLabel(webhook.events)}</dd>
-        </div>
-        <div>
-          <dt>Content type</dt>
-          <dd class="mono">{contentTypeLabel(webhook.contentType)}</dd>
-        </div>
-        <div>
-          <dt>State</dt>
-          <dd>
-            <ActiveBadge active={webhook.active} />
-          </dd>
-        </div>
-        <div>
-          <dt>Health</dt>
-          <dd>
-            <HealthDetails webhook={webhook} />
-            {webhook.health === "disabled" ? <span class="health-line">Disabled by AgileTune: open the webhook and press Activate to re-enable it.</span> : null}
-          </dd>
-        </div>
+        <SubscriptionFacts webhook={webhook} />
+        <StateFacts
+          webhook={webhook}
+          healthNote={webhook.health === "disabled" ? <span class="health-line">Disabled by AgileTune: open the webhook and press Activate to re-enable it.</span> : null}
+        />
         <div>
           <dt>Last delivery</dt>
           <dd>
