@@ -70,11 +70,14 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
     await producer.disconnect();
     const downIds = events.map((e) => deliveryIdFor(e.id, down._id));
 
-    // Phase 1: the circuit opens and the deliveries park (the first burst's failures come back from tier 1 and park too).
+    // Phase 1: the circuit opens and the deliveries park. Killed at once, while the first
+    // burst's failures are still between tiers (they come back to the restarted dispatcher,
+    // which must park them too) and before probes have stretched the interval much: each
+    // failed probe doubles it, and phase 2 waits for the next one.
     const parkedAtKill = await waitFor(
       async () => {
         const s = await statuses();
-        return (await hookOf()).circuit?.state === "open" && onlyWaiting(s) && (s.parked ?? 0) >= EVENTS - 10 ? s : null;
+        return (await hookOf()).circuit?.state === "open" && onlyWaiting(s) && (s.parked ?? 0) >= EVENTS / 2 ? s : null;
       },
       { timeout: 30_000, message: async () => `circuit open and deliveries parked: ${await describe()}` },
     );
@@ -82,14 +85,14 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
     await dispatcher.kill();
     const killedAt = Date.now();
     mark("dispatcher killed (circuit open)");
-    logger.info({ parkedAtKill }, "killed while the circuit was open");
+    const circuitAtFirstKill = (await hookOf()).circuit ?? null;
+    logger.info({ parkedAtKill, circuitAtFirstKill }, "killed while the circuit was open");
     const restartLogFrom = dispatcher.output.length;
     await dispatcher.start();
     mark("dispatcher restarted (circuit open)");
 
     // Picked up: the new process read the open circuit, sends its probe (one request) and,
     // the endpoint still down, keeps the circuit open and the rest parked.
-    await waitFor(() => /"openCircuits":1,"msg":"endpoint health picked up for the assignment"/.test(dispatcher.output.slice(restartLogFrom)), { timeout: 30_000, message: "the restarted dispatcher picking up the open circuit" });
     await waitFor(
       async () => {
         const [probe] = requestsToDownSince(killedAt);
@@ -99,7 +102,14 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
       { timeout: 30_000, message: async () => `a failed probe from the restarted dispatcher: ${await describe()}` },
     );
     mark("restarted dispatcher's probe failed");
-    const afterFirstKill = await statuses();
+    // The first burst's failures, back from tier 1, reach the restarted dispatcher, which parks them too.
+    const afterFirstKill = await waitFor(
+      async () => {
+        const s = await statuses();
+        return (s.parked ?? 0) >= EVENTS - 10 || s.failed || !onlyWaiting(s) ? s : null;
+      },
+      { timeout: 15_000, message: async () => `the returning retries parked: ${await describe()}` },
+    );
     logger.info({ afterFirstKill }, "after the first restart");
     expect(afterFirstKill.failed ?? 0).toBe(0);
     expect(onlyWaiting(afterFirstKill)).toBe(true);
@@ -107,6 +117,8 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
     // One request at a time while open: only the probe went out, nothing parked was flushed at it.
     expect(requestsToDownSince(killedAt).length).toBeLessThanOrEqual(2);
     expect(await hookOf()).toMatchObject({ health: "failing", circuit: { state: "open" } });
+    // And it says so: the circuit was read from the database on its assignment.
+    expect(dispatcher.output.slice(restartLogFrom)).toMatch(/"openCircuits":1,"msg":"endpoint health picked up for the assignment"/);
 
     // Phase 2: the endpoint is back; the next probe succeeds and the parked deliveries drain.
     endpointUp = true;
@@ -141,6 +153,7 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
       downDelivered: okDown.size,
       downDuplicates: duplicatesIn(okDown),
       requestsToDownWhileDown: receiver.forPath("/down").filter((r) => r.receivedAt < upAt).length,
+      atFirstKill: { ...parkedAtKill, probeIntervalMs: circuitAtFirstKill?.probeIntervalMs },
       atSecondKill: { deliveredToEndpoint: deliveredAtKill, ...drainingAtKill },
       healthyDelivered: okHealthy.size,
       healthyDuplicates: duplicatesIn(okHealthy),
