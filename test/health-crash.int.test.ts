@@ -25,7 +25,14 @@ const duplicatesIn = (counts: Map<string, number>) => [...counts.values()].reduc
 
 // Each restart waits out the killed member's session (30 s) before the group rebalances,
 // so the two restarts take ~60 s of the run.
-test("SIGKILL of the dispatcher while a circuit is open, then while its parked deliveries drain: every delivery arrives and ends succeeded", { timeout: 150_000 }, async ({ kafka, mongo, topics, logger, startReceiver, serviceProcess }) => {
+test("SIGKILL of the dispatcher while a circuit is open, then while its parked deliveries drain: every delivery arrives and ends succeeded", { timeout: 150_000 }, async ({
+  kafka,
+  mongo,
+  topics,
+  logger,
+  startReceiver,
+  serviceProcess,
+}) => {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const mark = (what: string) => (timings[what] = Math.round((Date.now() - t0) / 100) / 10);
@@ -47,7 +54,15 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
   const requestsToDownSince = (at: number) => receiver.forPath("/down").filter((r) => r.receivedAt >= at);
   const hookOf = async () => (await webhooksCollection(mongo.db).findOne({ _id: down._id }))!;
   const statuses = () => statusesOf(mongo.db, down._id);
-  const describe = async () => JSON.stringify({ circuit: (await hookOf()).circuit ?? null, health: (await hookOf()).health, statuses: await statuses(), okDown: okDown.size, okHealthy: okHealthy.size, requestsToDown: receiver.forPath("/down").length });
+  const describe = async () =>
+    JSON.stringify({
+      circuit: (await hookOf()).circuit ?? null,
+      health: (await hookOf()).health,
+      statuses: await statuses(),
+      okDown: okDown.size,
+      okHealthy: okHealthy.size,
+      requestsToDown: receiver.forPath("/down").length,
+    });
 
   const env = {
     SECRETS_ENCRYPTION_KEY: encryptionKey,
@@ -145,7 +160,10 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
     await waitFor(async () => (await hookOf()).circuit == null, { timeout: 30_000, interval: 100, message: async () => `the circuit closed: ${await describe()}` });
     expect(await hookOf()).toMatchObject({ health: "healthy", healthReason: null, failingSince: null });
     await waitFor(() => events.every((e) => okHealthy.has(deliveryIdFor(e.id, healthy._id))), { timeout: 30_000, message: `all ${EVENTS} delivered to the healthy webhook (${okHealthy.size})` });
-    await waitFor(async () => (await statusesOf(mongo.db, healthy._id)).succeeded === EVENTS, { timeout: 30_000, message: async () => `healthy webhook's log: ${JSON.stringify(await statusesOf(mongo.db, healthy._id))}` });
+    await waitFor(async () => (await statusesOf(mongo.db, healthy._id)).succeeded === EVENTS, {
+      timeout: 30_000,
+      message: async () => `healthy webhook's log: ${JSON.stringify(await statusesOf(mongo.db, healthy._id))}`,
+    });
     mark("done");
 
     expect(new Set(okDown.keys())).toEqual(new Set(downIds));
