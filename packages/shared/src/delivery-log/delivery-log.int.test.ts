@@ -189,3 +189,16 @@ test("recover: failed and cancelled entries since a time, oldest first by positi
   await markRecovered(mongo.db, first, new Date(T0 + 120_000));
   expect((await deliveriesCollection(mongo.db).findOne({ _id: "dlv_3" }))!.updatedAt).toEqual(at);
 });
+
+test("a late recording of an older failed attempt does not undo a success (at-least-once duplicates)", async ({ mongo }) => {
+  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+  const job = jobOf(7);
+  await log.recordAttempt(job, { id: "s0", record: attemptAt(T0, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
+  await log.recordAttempt({ ...job, attempt: 1 }, { id: "s1", record: attemptAt(T0 + 1_000, 1, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  // A duplicate of attempt 0 (sent again by another dispatcher after a rebalance) lands last.
+  await log.recordAttempt(job, { id: "s0-dup", record: attemptAt(T0 + 1_500, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 2_500), statusReason: null });
+  const entry = await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId });
+  expect(entry).toMatchObject({ status: "succeeded", nextAttemptAt: null, lastAttempt: { responseStatus: 200 } });
+  // The duplicate is still in the log, as what happened.
+  expect(await loadAttempts(mongo.db, entry!)).toHaveLength(3);
+});

@@ -49,9 +49,8 @@ export class DeliveryLogWriter {
         if (!isDuplicateKey(err)) throw err;
       }
     }
-    // Fields an attempt does not decide start as a pending delivery's.
-    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at };
-    if (!change) onInsert.status = "pending";
+    // Fields an attempt does not decide start as a pending delivery's; the status follows below.
+    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at, status: "pending" };
     const attemptDoc: AttemptDoc = { _id: attempt.id, deliveryId: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, ...record };
     // A repeated recording finds its attempt already stored.
     await this.writes.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
@@ -60,10 +59,15 @@ export class DeliveryLogWriter {
     await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
       updateOne: {
         filter: { _id: job.deliveryId },
-        update: { $setOnInsert: onInsert, $set: { ...set, updatedAt: at, payload, lastAttempt }, $addToSet: { attemptIds: attempt.id } },
+        update: { $setOnInsert: onInsert, $set: { updatedAt: at, payload }, $addToSet: { attemptIds: attempt.id } },
         upsert: true,
       },
     });
+    // What the attempt decided, unless the delivery already succeeded: at-least-once means a
+    // duplicate of an older attempt can be recorded after the success, and must not undo it.
+    // A manual attempt (no change) still shows as the latest one.
+    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, status: { $ne: "succeeded" } } : { _id: job.deliveryId };
+    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { updateOne: { filter: decided, update: { $set: { ...set, lastAttempt } } } });
   }
 
   /**
