@@ -8,7 +8,18 @@ import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDel
 import { ensureTtlIndexes, serverHasTtlIndexes, startRetention } from "./retention.js";
 
 function job(id: string): DeliveryJob {
-  return { deliveryId: id, webhookId: "wh_1", organizationId: "org_1", eventId: `evt_${id}`, event: "task.created", timestamp: "2026-11-29T12:00:00Z", data: { id }, attempt: 0, source: "event", enqueuedAt: 0 };
+  return {
+    deliveryId: id,
+    webhookId: "wh_1",
+    organizationId: "org_1",
+    eventId: `evt_${id}`,
+    event: "task.created",
+    timestamp: "2026-11-29T12:00:00Z",
+    data: { id },
+    attempt: 0,
+    source: "event",
+    enqueuedAt: 0,
+  };
 }
 
 /** `n` deliveries created at `at`, each with one attempt stored apart and a dead letter. */
@@ -30,16 +41,39 @@ async function logAt(db: Db, prefix: string, n: number, at: Date, status: Delive
     error: null,
   });
   await attemptsCollection(db).insertMany(ids.map(attempt));
-  const deadLetter = (id: string): DeadLetterDoc => ({ _id: id, organizationId: "org_1", webhookId: "wh_1", event: "task.created", eventId: `evt_${id}`, job: job(id), lastError: "HTTP 500", deadLetteredAt: at, replayedAt: null, replayCount: 0 });
+  const deadLetter = (id: string): DeadLetterDoc => ({
+    _id: id,
+    organizationId: "org_1",
+    webhookId: "wh_1",
+    event: "task.created",
+    eventId: `evt_${id}`,
+    job: job(id),
+    lastError: "HTTP 500",
+    deadLetteredAt: at,
+    replayedAt: null,
+    replayCount: 0,
+  });
   await deadLettersCollection(db).insertMany(ids.map(deadLetter));
 }
 
 async function idsLeft(db: Db): Promise<{ deliveries: string[]; attempts: string[]; deadLetters: string[] }> {
   const ids = async (docs: { _id: string }[]) => docs.map((d) => d._id).sort();
   return {
-    deliveries: await ids(await deliveriesCollection(db).find({}, { projection: { _id: 1 } }).toArray()),
-    attempts: await ids(await attemptsCollection(db).find({}, { projection: { _id: 1 } }).toArray()),
-    deadLetters: await ids(await deadLettersCollection(db).find({}, { projection: { _id: 1 } }).toArray()),
+    deliveries: await ids(
+      await deliveriesCollection(db)
+        .find({}, { projection: { _id: 1 } })
+        .toArray(),
+    ),
+    attempts: await ids(
+      await attemptsCollection(db)
+        .find({}, { projection: { _id: 1 } })
+        .toArray(),
+    ),
+    deadLetters: await ids(
+      await deadLettersCollection(db)
+        .find({}, { projection: { _id: 1 } })
+        .toArray(),
+    ),
   };
 }
 
@@ -112,7 +146,9 @@ test("where the server has TTL indexes they are created and follow a changed per
   expect(retention.mode).toBe("ttl-index");
   await retention.stop();
   const ttl = async (collection: string, name: string) => (await db.collection(collection).listIndexes().toArray()).find((i) => i.name === name)?.expireAfterSeconds;
-  expect([await ttl("deliveries", "expire_created_at"), await ttl("delivery_attempts", "expire_started_at"), await ttl("dead_letters", "expire_dead_lettered_at")]).toEqual([2_592_000, 2_592_000, 7_776_000]);
+  expect([await ttl("deliveries", "expire_created_at"), await ttl("delivery_attempts", "expire_started_at"), await ttl("dead_letters", "expire_dead_lettered_at")]).toEqual([
+    2_592_000, 2_592_000, 7_776_000,
+  ]);
   await ensureTtlIndexes(db, { deliveriesMs: 7 * 86_400_000, deadLettersMs: 90 * 86_400_000 });
   expect(await ttl("deliveries", "expire_created_at")).toBe(604_800);
 });

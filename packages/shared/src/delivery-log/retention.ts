@@ -70,6 +70,13 @@ export async function ensureTtlIndexes(db: Db, periods: RetentionPeriods): Promi
   }
 }
 
+/**
+ * Documents per sweeper batch. On FerretDB (SQLite, one writer at a time) a delete holds
+ * up the dispatcher's log writes while it runs: measured with the machine loaded, a
+ * delete of 50 took 20-70 ms and of 200 took 120-400 ms (`pnpm bench:storage`, README).
+ */
+const SWEEP_BATCH_SIZE = 100;
+
 export type SweepOptions = {
   /** Documents per delete: one `deleteMany` statement by `_id` (FerretDB's limits are per statement count, see REPLAY_BATCH_SIZE). */
   batchSize?: number;
@@ -77,7 +84,8 @@ export type SweepOptions = {
   pauseMs?: number;
   now?: () => number;
   signal?: AbortSignal;
-  onBatch?: (collection: string, deleted: number) => void;
+  /** After each batch: what it deleted and how long its query and delete took. */
+  onBatch?: (collection: string, deleted: number, ms: number) => void;
 };
 
 export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number>;
@@ -90,8 +98,8 @@ export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number
  * a delivery parked meanwhile stays. Stops between batches when `signal` aborts.
  */
 export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: SweepOptions = {}): Promise<SweepCounts> {
-  const batchSize = opts.batchSize ?? 200;
-  const pauseMs = opts.pauseMs ?? 100;
+  const batchSize = opts.batchSize ?? SWEEP_BATCH_SIZE;
+  const pauseMs = opts.pauseMs ?? 200;
   const now = opts.now ?? Date.now;
   const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0 } as SweepCounts;
   for (const { collection } of EXPIRING) {
@@ -100,11 +108,16 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
     const docs = db.collection(collection);
     while (!opts.signal?.aborted) {
       const started = Date.now();
-      const ids = (await docs.find(filter, { projection: { _id: 1 } }).limit(batchSize).toArray()).map((d) => d._id);
+      const ids = (
+        await docs
+          .find(filter, { projection: { _id: 1 } })
+          .limit(batchSize)
+          .toArray()
+      ).map((d) => d._id);
       if (ids.length === 0) break;
       const { deletedCount } = await docs.deleteMany({ _id: { $in: ids }, ...filter });
       counts[collection] += deletedCount;
-      opts.onBatch?.(collection, deletedCount);
+      opts.onBatch?.(collection, deletedCount, Date.now() - started);
       // A short batch was the last; one that deleted nothing would repeat itself forever.
       if (ids.length < batchSize || deletedCount === 0) break;
       await pause(Math.max(pauseMs, Date.now() - started), opts.signal);
