@@ -1,4 +1,5 @@
 import type { Db, Document, Filter, IndexDescription } from "mongodb";
+import { Counter, Histogram, type Registry } from "prom-client";
 import type { Logger } from "../logger.js";
 import { COLLECTIONS } from "../mongo.js";
 
@@ -134,7 +135,12 @@ export type Retention = { mode: "ttl-index" | "sweeper"; stop: () => Promise<voi
  * `intervalMs`. Run by one service only (the admin API), so two sweepers never compete
  * and two configurations never rewrite each other's TTL indexes.
  */
-export async function startRetention(db: Db, periods: RetentionPeriods, logger: Logger, opts: SweepOptions & { intervalMs?: number; forceSweeper?: boolean } = {}): Promise<Retention> {
+export async function startRetention(
+  db: Db,
+  periods: RetentionPeriods,
+  logger: Logger,
+  opts: SweepOptions & { intervalMs?: number; forceSweeper?: boolean; registry?: Registry } = {},
+): Promise<Retention> {
   const log = logger.child({ component: "retention" });
   if (!opts.forceSweeper && (await serverHasTtlIndexes(db))) {
     try {
@@ -148,11 +154,12 @@ export async function startRetention(db: Db, periods: RetentionPeriods, logger: 
   }
   const stopping = new AbortController();
   const intervalMs = opts.intervalMs ?? 60_000;
+  const onBatch = sweeperMetrics(opts.registry, opts.onBatch);
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       const started = Date.now();
       try {
-        const counts = await sweepExpired(db, periods, { ...opts, signal: stopping.signal });
+        const counts = await sweepExpired(db, periods, { ...opts, onBatch, signal: stopping.signal });
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         if (total > 0) log.info({ deleted: counts, ms: Date.now() - started }, "expired delivery log entries deleted");
       } catch (err) {
@@ -169,6 +176,23 @@ export async function startRetention(db: Db, periods: RetentionPeriods, logger: 
       // At most one batch's query and delete left to finish.
       await loop;
     },
+  };
+}
+
+/** `webhook_log_expired_total{collection}`, and the batches' time: how long a log write may have waited behind one. */
+function sweeperMetrics(registry: Registry | undefined, onBatch: SweepOptions["onBatch"]): SweepOptions["onBatch"] {
+  if (!registry) return onBatch;
+  const expired = new Counter({ name: "webhook_log_expired_total", help: "Delivery log documents deleted by the retention sweeper", labelNames: ["collection"], registers: [registry] });
+  const batches = new Histogram({
+    name: "webhook_log_expiry_batch_seconds",
+    help: "Duration of one retention sweeper batch (its query and its delete)",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return (collection, deleted, ms) => {
+    expired.inc({ collection }, deleted);
+    batches.observe(ms / 1000);
+    onBatch?.(collection, deleted, ms);
   };
 }
 
