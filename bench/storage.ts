@@ -135,6 +135,37 @@ const sweepStarted = Date.now();
 const swept = await sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { onBatch: (_c, _n, ms) => batchMs.push(ms), now: () => Date.now() + 1_000 });
 const sweepMs = Date.now() - sweepStarted;
 const sorted = [...batchMs].sort((a, b) => a - b);
+
+// Does a sweep hold up the log's writers? A writer inserts 50 deliveries every 100 ms
+// (500/s), in windows of 5 s alone and 5 s while the sweeper deletes expired ones,
+// alternated three times so that other load on the machine falls on both alike.
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+let written = 2_000_000;
+async function writeFor(ms: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const t = Date.now();
+    await deliveriesCollection(mongo.db).insertMany(Array.from({ length: 50 }, () => deliveryOf(written++)));
+    latencies.push(Date.now() - t);
+    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t))));
+  }
+  return latencies;
+}
+const summary = (xs: number[]) => ({ inserts: xs.length, p50Ms: percentile(xs, 0.5), p99Ms: percentile(xs, 0.99), maxMs: Math.max(...xs) });
+for (let i = 0; i < 5_000; i += 500) await deliveriesCollection(mongo.db).insertMany(Array.from({ length: 500 }, (_, j) => deliveryOf(1_000_000 + i + j)));
+const expiredBy = Date.now() + 1;
+const alone: number[] = [];
+const beside: number[] = [];
+const sweptDuring = { deliveries: 0 };
+for (let round = 0; round < 3; round++) {
+  alone.push(...(await writeFor(5_000)));
+  const sweeping = new AbortController();
+  const sweepDuring = sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { now: () => expiredBy, signal: sweeping.signal });
+  beside.push(...(await writeFor(5_000)));
+  sweeping.abort();
+  sweptDuring.deliveries += (await sweepDuring).deliveries;
+}
 const deliveryBytes = collections[0]!.storageBytesPerDocument + collections[0]!.indexBytesPerDocument;
 const perDay = 1_000 * 86_400;
 console.log(
@@ -153,6 +184,7 @@ console.log(
         maxBatchMs: sorted.at(-1),
         deletedPerSecondWithPauses: Math.round((Object.values(swept).reduce((a, b) => a + b, 0) * 1000) / sweepMs),
       },
+      writerAt500PerSecond: { alone: summary(alone), besideTheSweeper: { ...summary(beside), sweeperDeleted: sweptDuring.deliveries } },
       loadAverage: (await import("node:os")).loadavg().map((l) => Math.round(l * 10) / 10),
     },
     null,

@@ -93,8 +93,8 @@ export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number
 
 /**
  * One pass: deletes every document past its period, collection by collection, in paced
- * batches. A batch is found without a sort, in the server's natural order (oldest first
- * on both servers for an insert-only log), so the query stops at the first `batchSize`
+ * batches. A batch is found without a sort, in the server's natural order (insertion
+ * order on FerretDB's SQLite, about that on MongoDB: oldest first), so the query stops at the first `batchSize`
  * expired documents instead of sorting the collection; the delete repeats the filter, so
  * a delivery parked meanwhile stays. Stops between batches when `signal` aborts.
  */
@@ -119,9 +119,9 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
       const { deletedCount } = await docs.deleteMany({ _id: { $in: ids }, ...filter });
       counts[collection] += deletedCount;
       opts.onBatch?.(collection, deletedCount, Date.now() - started);
+      await pause(Math.max(pauseMs, Date.now() - started), opts.signal);
       // A short batch was the last; one that deleted nothing would repeat itself forever.
       if (ids.length < batchSize || deletedCount === 0) break;
-      await pause(Math.max(pauseMs, Date.now() - started), opts.signal);
     }
   }
   return counts;
