@@ -63,6 +63,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig("dispatcher", { SECRETS_ENCRYPTION_KEY: key, DISABLE_AFTER: "five days" })).toThrow(/DISABLE_AFTER/);
   });
 
+  it("keeps the delivery log 30 days by default, and dead letters as long unless told apart", () => {
+    const defaults = loadConfig("admin-api", { ADMIN_TOKEN: "x".repeat(32), SECRETS_ENCRYPTION_KEY: key });
+    expect([defaults.DELIVERY_LOG_RETENTION, defaults.DEAD_LETTER_RETENTION]).toEqual([30 * 86_400_000, 30 * 86_400_000]);
+    expect(loadConfig("fanout", { DELIVERY_LOG_RETENTION: "7d" }).DEAD_LETTER_RETENTION).toBe(7 * 86_400_000);
+    const apart = loadConfig("fanout", { DELIVERY_LOG_RETENTION: "2s", DEAD_LETTER_RETENTION: "90d" });
+    expect([apart.DELIVERY_LOG_RETENTION, apart.DEAD_LETTER_RETENTION]).toEqual([2_000, 90 * 86_400_000]);
+    expect(() => loadConfig("fanout", { DELIVERY_LOG_RETENTION: "forever" })).toThrow(/^Invalid configuration: DELIVERY_LOG_RETENTION /);
+    expect(() => loadConfig("fanout", { DEAD_LETTER_RETENTION: "0d" })).toThrow(/^Invalid configuration: DEAD_LETTER_RETENTION .*greater than zero/);
+    expect(() => loadConfig("fanout", { DELIVERY_LOG_RETENTION: "30000d" })).toThrow(/DELIVERY_LOG_RETENTION must be at most 24855d/);
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig("fanout", { KAFKA_BROKERS: "" }).KAFKA_BROKERS).toEqual(["localhost:9092"]);
   });

@@ -16,6 +16,7 @@ const duration = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
 });
+const retention = duration.pipe(z.number().max(2_147_483_647_000, "must be at most 24855d"));
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const brokers = z
@@ -72,10 +73,14 @@ const envSchema = z.object({
   // Bounds the dispatcher's heap whatever the events' size (each job is held a few times
   // over: decoded, as a request body, in its log entry); 16 MiB is ~30 000 typical jobs.
   DISPATCH_MAX_IN_FLIGHT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  // The delivery log's retention (deliveries with their attempts; dead letters apart, by
+  // default as long). At most ~68 years: a TTL index's `expireAfterSeconds` is an int32.
+  DELIVERY_LOG_RETENTION: retention.default(30 * 86_400_000),
+  DEAD_LETTER_RETENTION: retention.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
-export type Config = Env & { service: ServiceName; metricsPort: number; retryDelaysMs: number[] };
+export type Config = Env & { service: ServiceName; metricsPort: number; retryDelaysMs: number[]; DEAD_LETTER_RETENTION: number };
 
 export class ConfigError extends Error {
   constructor(
@@ -119,5 +124,6 @@ export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = proces
     service,
     metricsPort: service === "admin-api" ? parsed.ADMIN_API_PORT : (parsed.METRICS_PORT ?? SERVICE_DEFAULT_PORTS[service]),
     retryDelaysMs: parsed.RETRY_DELAYS,
+    DEAD_LETTER_RETENTION: parsed.DEAD_LETTER_RETENTION ?? parsed.DELIVERY_LOG_RETENTION,
   };
 }

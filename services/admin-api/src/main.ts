@@ -1,6 +1,6 @@
 // The admin API process: wiring only. Logic lives in app.ts and the modules it uses.
 import type { AddressInfo } from "node:net";
-import { allTopics, connectMongo, createKafka, createProducer, ensureIndexes, ensureTopics, kafkaReachable, prefixedTopicNames, runService } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createRegistry, createProducer, ensureIndexes, ensureTopics, kafkaReachable, prefixedTopicNames, runService, startRetention } from "@agiletune/shared";
 import { createApp } from "./app.js";
 
 await runService("admin-api", async (config, logger) => {
@@ -15,7 +15,9 @@ await runService("admin-api", async (config, logger) => {
   const producer = createProducer(kafka);
   await producer.connect();
 
+  const registry = createRegistry("admin-api");
   const app = createApp({
+    registry,
     db: mongo.db,
     producer,
     topics,
@@ -32,6 +34,10 @@ await runService("admin-api", async (config, logger) => {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   logger.info({ port: (server.address() as AddressInfo).port, topicPrefix: config.TOPIC_PREFIX }, "admin API listening");
+  // The delivery log's retention runs here, in one service only: the admin API is off the
+  // delivery path, so its sweeps (FerretDB) never take a dispatcher's CPU, and one owner
+  // means no two sweepers and no two configurations of the TTL indexes.
+  const retention = await startRetention(mongo.db, { deliveriesMs: config.DELIVERY_LOG_RETENTION, deadLettersMs: config.DEAD_LETTER_RETENTION }, logger, { registry });
 
   return {
     stop: async () => {
@@ -40,6 +46,7 @@ await runService("admin-api", async (config, logger) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await retention.stop();
       await producer.disconnect();
       await admin.disconnect();
       await mongo.client.close();

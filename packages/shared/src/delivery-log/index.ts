@@ -21,3 +21,5 @@ export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";
 export type { LogCommand } from "./batched-writer.js";
+export { ensureTtlIndexes, expiredFilter, retentionCutoff, serverHasTtlIndexes, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
+export type { Retention, RetentionPeriods, SweepCounts, SweepOptions } from "./retention.js";

@@ -1,0 +1,210 @@
+import type { Db, Document, Filter, IndexDescription } from "mongodb";
+import { Counter, Histogram, type Registry } from "prom-client";
+import type { Logger } from "../logger.js";
+import { COLLECTIONS } from "../mongo.js";
+
+/** How long the log keeps a delivery (with its attempts) and a dead letter, in ms. */
+export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
+
+/**
+ * What expires, and by which date, in each collection of the log:
+ * - a delivery by `createdAt`, the time the API lists it by, so "kept 30 days" reads the
+ *   same on the list; a `parked` one never (CONTRACT §8: parked deliveries are never
+ *   dropped, and the entry is the only copy of a parked job);
+ * - an attempt stored apart by its `startedAt`, always after its delivery's `createdAt`,
+ *   so attempts outlive their entry at most by the time between the two;
+ * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and
+ *   kept from then.
+ */
+const EXPIRING = [
+  { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at", keep: { status: { $ne: "parked" } } },
+  { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at", keep: {} },
+  { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at", keep: {} },
+] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods; index: string; keep: Document }>;
+
+// What a TTL index's partial filter may say: equality, ranges, `$in`, no `$ne`.
+const NOT_PARKED_STATUSES = ["pending", "succeeded", "retrying", "failed", "cancelled"];
+
+/** Entries dated before this are past their period. */
+export function retentionCutoff(nowMs: number, periodMs: number): Date {
+  return new Date(nowMs - periodMs);
+}
+
+/** The TTL index of each collection (MongoDB): a single-field ascending index with `expireAfterSeconds`. */
+export function ttlIndexes(periods: RetentionPeriods): Array<{ collection: string; index: IndexDescription & { name: string; expireAfterSeconds: number } }> {
+  return EXPIRING.map((e) => ({
+    collection: e.collection,
+    index: {
+      key: { [e.field]: 1 },
+      name: e.index,
+      expireAfterSeconds: Math.ceil(periods[e.period] / 1000),
+      ...(e.collection === COLLECTIONS.deliveries && { partialFilterExpression: { status: { $in: NOT_PARKED_STATUSES } } }),
+    },
+  }));
+}
+
+/** The documents of one collection past their period at `nowMs` (the sweeper's query). */
+export function expiredFilter(collection: (typeof EXPIRING)[number]["collection"], periods: RetentionPeriods, nowMs: number): Filter<Document> {
+  const e = EXPIRING.find((x) => x.collection === collection)!;
+  return { [e.field]: { $lt: retentionCutoff(nowMs, periods[e.period]) }, ...e.keep };
+}
+
+/**
+ * FerretDB has no TTL indexes (FerretDB/FerretDB#2415: it refuses `expireAfterSeconds`);
+ * it says who it is in `buildInfo`, as `ferretdbVersion` (v1) or `ferretdb` (v2).
+ */
+export async function serverHasTtlIndexes(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return !("ferretdbVersion" in info || "ferretdb" in info);
+}
+
+/**
+ * Creates the TTL indexes, or changes their period when `DELIVERY_LOG_RETENTION` or
+ * `DEAD_LETTER_RETENTION` changed (`collMod`, no rebuild). Only what is missing or
+ * different is asked for (see `ensureIndexes` on re-creating indexes).
+ */
+export async function ensureTtlIndexes(db: Db, periods: RetentionPeriods): Promise<void> {
+  for (const { collection, index } of ttlIndexes(periods)) {
+    const existing = (await db.collection(collection).listIndexes().toArray()).find((i) => i.name === index.name);
+    if (!existing) await db.collection(collection).createIndexes([index]);
+    else if (existing.expireAfterSeconds !== index.expireAfterSeconds) await db.command({ collMod: collection, index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds } });
+  }
+}
+
+/**
+ * Documents per sweeper batch. On FerretDB (SQLite, one writer at a time) a delete holds
+ * up the dispatcher's log writes while it runs: measured with the machine loaded, a
+ * delete of 50 took 20-70 ms and of 200 took 120-400 ms (`pnpm bench:storage`, README).
+ */
+const SWEEP_BATCH_SIZE = 100;
+
+export type SweepOptions = {
+  /** Documents per delete: one `deleteMany` statement by `_id` (FerretDB's limits are per statement count, see REPLAY_BATCH_SIZE). */
+  batchSize?: number;
+  /** Least pause between two batches; each pause also lasts at least as long as the batch took, so the sweeper has the database at most half the time. */
+  pauseMs?: number;
+  now?: () => number;
+  signal?: AbortSignal;
+  /** After each batch: what it deleted and how long its query and delete took. */
+  onBatch?: (collection: string, deleted: number, ms: number) => void;
+};
+
+export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number>;
+
+/**
+ * One pass: deletes every document past its period, collection by collection, in paced
+ * batches. A batch is found without a sort, in the server's natural order (insertion
+ * order on FerretDB's SQLite, about that on MongoDB: oldest first), so the query stops at the first `batchSize`
+ * expired documents instead of sorting the collection; the delete repeats the filter, so
+ * a delivery parked meanwhile stays. Stops between batches when `signal` aborts.
+ */
+export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: SweepOptions = {}): Promise<SweepCounts> {
+  const batchSize = opts.batchSize ?? SWEEP_BATCH_SIZE;
+  const pauseMs = opts.pauseMs ?? 200;
+  const now = opts.now ?? Date.now;
+  const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0 } as SweepCounts;
+  for (const { collection } of EXPIRING) {
+    // One cutoff per collection and pass: documents expiring during the pass wait for the next.
+    const filter = expiredFilter(collection, periods, now());
+    const docs = db.collection(collection);
+    while (!opts.signal?.aborted) {
+      const started = Date.now();
+      const ids = (
+        await docs
+          .find(filter, { projection: { _id: 1 } })
+          .limit(batchSize)
+          .toArray()
+      ).map((d) => d._id);
+      if (ids.length === 0) break;
+      const { deletedCount } = await docs.deleteMany({ _id: { $in: ids }, ...filter });
+      counts[collection] += deletedCount;
+      opts.onBatch?.(collection, deletedCount, Date.now() - started);
+      await pause(Math.max(pauseMs, Date.now() - started), opts.signal);
+      // A short batch was the last; one that deleted nothing would repeat itself forever.
+      if (ids.length < batchSize || deletedCount === 0) break;
+    }
+  }
+  return counts;
+}
+
+export type Retention = { mode: "ttl-index" | "sweeper"; stop: () => Promise<void> };
+
+/**
+ * Keeps the delivery log within its retention periods: by TTL indexes where the server
+ * has them (MongoDB deletes in the background), otherwise (FerretDB) by a sweep every
+ * `intervalMs`. Run by one service only (the admin API), so two sweepers never compete
+ * and two configurations never rewrite each other's TTL indexes.
+ */
+export async function startRetention(
+  db: Db,
+  periods: RetentionPeriods,
+  logger: Logger,
+  opts: SweepOptions & { intervalMs?: number; forceSweeper?: boolean; registry?: Registry } = {},
+): Promise<Retention> {
+  const log = logger.child({ component: "retention" });
+  if (!opts.forceSweeper && (await serverHasTtlIndexes(db))) {
+    try {
+      await ensureTtlIndexes(db, periods);
+      log.info({ ...periods }, "delivery log retention by TTL indexes");
+      return { mode: "ttl-index", stop: async () => {} };
+    } catch (err) {
+      // A MongoDB-compatible server that refuses them (or a partial filter): sweep instead.
+      log.warn({ err }, "TTL indexes refused; sweeping expired log entries instead");
+    }
+  }
+  const stopping = new AbortController();
+  const intervalMs = opts.intervalMs ?? 60_000;
+  const onBatch = sweeperMetrics(opts.registry, opts.onBatch);
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      const started = Date.now();
+      try {
+        const counts = await sweepExpired(db, periods, { ...opts, onBatch, signal: stopping.signal });
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        if (total > 0) log.info({ deleted: counts, ms: Date.now() - started }, "expired delivery log entries deleted");
+      } catch (err) {
+        if (!stopping.signal.aborted) log.warn({ err }, "retention sweep failed; trying again at the next one");
+      }
+      await pause(intervalMs, stopping.signal);
+    }
+  })();
+  log.info({ ...periods, intervalMs }, "delivery log retention by a paced sweeper");
+  return {
+    mode: "sweeper",
+    stop: async () => {
+      stopping.abort();
+      // At most one batch's query and delete left to finish.
+      await loop;
+    },
+  };
+}
+
+/** `webhook_log_expired_total{collection}`, and the batches' time: how long a log write may have waited behind one. */
+function sweeperMetrics(registry: Registry | undefined, onBatch: SweepOptions["onBatch"]): SweepOptions["onBatch"] {
+  if (!registry) return onBatch;
+  const expired = new Counter({ name: "webhook_log_expired_total", help: "Delivery log documents deleted by the retention sweeper", labelNames: ["collection"], registers: [registry] });
+  const batches = new Histogram({
+    name: "webhook_log_expiry_batch_seconds",
+    help: "Duration of one retention sweeper batch (its query and its delete)",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return (collection, deleted, ms) => {
+    expired.inc({ collection }, deleted);
+    batches.observe(ms / 1000);
+    onBatch?.(collection, deleted, ms);
+  };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
