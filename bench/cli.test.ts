@@ -4,14 +4,14 @@ import { parseOptions } from "./cli.js";
 describe("parseOptions", () => {
   it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
     expect(parseOptions([])).toEqual({
-      options: { scenarios: ["healthy", "fanout", "slow", "failing", "paced"], ceilings: true, durationS: 20, rate: 4000, pacedRate: 500, failingRate: 300, eventBytes: 0, warmUpS: 10, profile: undefined, heapProfile: undefined },
+      options: { scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced"], ceilings: true, durationS: 20, rate: 4000, pacedRate: 500, failingRate: 300, deadRateLimit: 1000, eventBytes: 0, warmUpS: 10, profile: undefined, heapProfile: undefined },
     });
   });
 
   it("reads every option, after the `--` that `pnpm bench --` passes through", () => {
-    const parsed = parseOptions(["--", "--scenarios", "healthy, failing", "--duration", "5", "--rate", "100", "--paced-rate", "50", "--failing-rate", "30", "--event-bytes", "900", "--warm-up", "0", "--no-ceilings", "--profile", "dispatcher", "--heap-profile", "fanout"]);
+    const parsed = parseOptions(["--", "--scenarios", "healthy, failing", "--duration", "5", "--rate", "100", "--paced-rate", "50", "--failing-rate", "30", "--dead-rate-limit", "0", "--event-bytes", "900", "--warm-up", "0", "--no-ceilings", "--profile", "dispatcher", "--heap-profile", "fanout"]);
     expect(parsed).toEqual({
-      options: { scenarios: ["healthy", "failing"], ceilings: false, durationS: 5, rate: 100, pacedRate: 50, failingRate: 30, eventBytes: 900, warmUpS: 0, profile: "dispatcher", heapProfile: "fanout" },
+      options: { scenarios: ["healthy", "failing"], ceilings: false, durationS: 5, rate: 100, pacedRate: 50, failingRate: 30, deadRateLimit: 0, eventBytes: 900, warmUpS: 0, profile: "dispatcher", heapProfile: "fanout" },
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { healthyEndpointsKept, latencyBySecond, latencySummary, percentile, percentOfCeiling, retryLateness, scenarioLines, type Result } from "./report.js";
+import type { DeadStats } from "./receiver.js";
+import { deadLine, deadSummary, healthyEndpointsKept, latencyBySecond, latencySummary, percentile, percentOfCeiling, retryLateness, scenarioLines, type Result } from "./report.js";
 
 const result = (overrides: Partial<Result>): Result => ({
   scenario: "healthy",
@@ -69,12 +70,15 @@ describe("a scenario's summary", () => {
     expect(percentOfCeiling(1000, ceilings)).toEqual({ http: 12.5, kafkaProduce: 2.5, kafkaConsume: 0.5, databaseLogInserts: 40 });
   });
 
-  it("compares slow's healthy endpoints with healthy's of the same run, and nothing else", () => {
+  it("compares slow's and dead's healthy endpoints with healthy's of the same run, and nothing else", () => {
     const healthy = result({ perHealthyEndpointPerSecond: 22.7 });
     const slow = result({ scenario: "slow", perHealthyEndpointPerSecond: 20.7 });
+    const dead = result({ scenario: "dead", perHealthyEndpointPerSecond: 23.1 });
     expect(healthyEndpointsKept(slow, [healthy, slow])).toBe(91.2);
+    expect(healthyEndpointsKept(dead, [healthy, slow, dead])).toBe(101.8);
     expect(healthyEndpointsKept(slow, [slow])).toBeNull();
     expect(healthyEndpointsKept(healthy, [healthy])).toBeNull();
+    expect(healthyEndpointsKept(result({ scenario: "failing" }), [healthy])).toBeNull();
   });
 
   it("prints throughput, ceilings, latency and peak RSS on one line", () => {
@@ -89,5 +93,74 @@ describe("a scenario's summary", () => {
     const paced = scenarioLines(result({ scenario: "paced", latencyBySecond: [{ second: 0, deliveries: 500, p99Ms: 140, fanoutP99Ms: 40 }, { second: 1, deliveries: 500, p99Ms: 90, fanoutP99Ms: null }] }), null);
     expect(paced[0]).toContain("latency p50 30 ms, p99 120 ms (after the first 5 s: p99 90 ms); peak RSS");
     expect(paced[1]).toBe("  p99 ms by second produced, whole / produce-to-fanout: 0s 140/40, 1s 90/null");
+  });
+});
+
+describe("the dead scenario's account", () => {
+  // Load began at 1000; the endpoints came back at 11_000.
+  const began = 1_000;
+  const dead: DeadStats = {
+    revivedAt: 11_000,
+    endpoints: [
+      // Three deliveries, two of them parked; one arrived twice.
+      { path: "/dead/0", port: 40001, connectionsWhileDown: 12, requests: 4, duplicates: 1, firstArrivalAt: { d1: 14_000, d2: 15_500, d3: 13_000 } },
+      // One parked delivery never arrived, nor did its other one.
+      { path: "/dead/1", port: 40002, connectionsWhileDown: 9, requests: 1, duplicates: 0, firstArrivalAt: { e1: 16_000 } },
+    ],
+  };
+  const expected = { "/dead/0": 3, "/dead/1": 3 };
+  const parked = { "/dead/0": ["d1", "d2"], "/dead/1": ["e1", "e2"] };
+  const counts = { "parked:parked": 420, "parked:released": 410, "probes:failure": 4, "probes:success": 2, "attempts:failure": 21, circuitsOpen: 1, "notifications:webhook.failing": 2, "notifications:webhook.recovered": 1, succeeded: 5000 };
+
+  it("adds up each endpoint: connections while down, distinct deliveries, duplicates, parked, times from recovery", () => {
+    const summary = deadSummary(dead, expected, parked, counts, began);
+    expect(summary.perEndpoint).toEqual([
+      { path: "/dead/0", connectionsWhileDown: 12, delivered: 3, expected: 3, duplicates: 1, parked: 2, parkedDelivered: 2, firstDeliveryAfterRecoveryMs: 2_000, lastParkedDeliveryAfterRecoveryMs: 4_500 },
+      { path: "/dead/1", connectionsWhileDown: 9, delivered: 1, expected: 3, duplicates: 0, parked: 2, parkedDelivered: 1, firstDeliveryAfterRecoveryMs: 5_000, lastParkedDeliveryAfterRecoveryMs: 5_000 },
+    ]);
+  });
+
+  it("gives requests while down per parked delivery (the metric's count), and the slowest endpoint's times", () => {
+    const { perEndpoint: _, ...summary } = deadSummary(dead, expected, parked, counts, began);
+    expect(summary).toEqual({
+      endpoints: 2,
+      downForMs: 10_000,
+      requestsWhileDown: 21,
+      failedAttempts: 21,
+      probes: { failure: 4, success: 2 },
+      parked: 420,
+      released: 410,
+      requestsPerParked: 0.05,
+      parkedInLog: 4,
+      delivered: 4,
+      expected: 6,
+      duplicates: 1,
+      firstDeliveryAfterRecoveryMs: 5_000,
+      lastParkedDeliveryAfterRecoveryMs: 5_000,
+      circuitsOpenAtEnd: 1,
+      notifications: { "webhook.failing": 2, "webhook.recovered": 1 },
+    });
+  });
+
+  it("has no ratio without parked deliveries, and no times while the endpoints are still down", () => {
+    const stillDown = deadSummary({ ...dead, revivedAt: 0 }, expected, parked, {}, began);
+    expect(stillDown.requestsPerParked).toBeNull();
+    expect(stillDown.downForMs).toBe(0);
+    expect(stillDown.firstDeliveryAfterRecoveryMs).toBeNull();
+    expect(stillDown.lastParkedDeliveryAfterRecoveryMs).toBeNull();
+    const nothingArrived = deadSummary({ revivedAt: 11_000, endpoints: [{ ...dead.endpoints[1]!, requests: 0, firstArrivalAt: {} }] }, expected, parked, counts, began);
+    expect(nothingArrived.perEndpoint[0]).toMatchObject({ delivered: 0, parkedDelivered: 0, firstDeliveryAfterRecoveryMs: null, lastParkedDeliveryAfterRecoveryMs: null });
+  });
+
+  it("prints the cost, the deliveries and the recovery under dead's summary line", () => {
+    const summary = deadSummary(dead, expected, parked, counts, began);
+    const expectedLine =
+      "  dead endpoints (2, down 10.0 s): 21 requests while down (dispatcher: 21 failed attempts, probes 4 failed / 2 succeeded) for 420 parked deliveries = 0.05 per parked (target ≤ 0.05); " +
+      "4 of 6 delivered, 1 duplicates (4 had been parked, 410 releases); from recovery: first delivery 5.0 s (slowest endpoint), last parked delivery 5.0 s";
+    expect(deadLine(summary)).toBe(expectedLine);
+    const lines = scenarioLines(result({ scenario: "dead", dead: summary }), 97.5);
+    expect(lines[0]).toContain("dead: 1000 deliveries/s (healthy endpoints: 20/s each = 97.5% of their rate in healthy); latency");
+    expect(lines[1]).toBe(expectedLine);
+    expect(deadLine(deadSummary({ ...dead, revivedAt: 0 }, expected, parked, {}, began))).toContain("= n/a per parked (target ≤ 0.05); 4 of 6 delivered, 1 duplicates (4 had been parked, 0 releases); from recovery: first delivery never (slowest endpoint), last parked delivery never");
   });
 });
