@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeadStats } from "./receiver.js";
-import { deadLine, deadSummary, healthyEndpointsKept, latencyBySecond, latencySummary, percentile, percentOfCeiling, retryLateness, scenarioLines, type Result } from "./report.js";
+import { arrivalsPerInterval, deadLine, deadSummary, healthyEndpointsKept, latencyBySecond, latencySummary, percentile, percentOfCeiling, retryLateness, scenarioLines, type Result } from "./report.js";
 
 const result = (overrides: Partial<Result>): Result => ({
   scenario: "healthy",
@@ -43,6 +43,17 @@ describe("latency summaries", () => {
       { second: 1, deliveries: 1, p99Ms: 40, fanoutP99Ms: null },
       { second: 2, deliveries: 1, p99Ms: 50, fanoutP99Ms: null },
     ]);
+  });
+});
+
+describe("arrivalsPerInterval", () => {
+  it("counts deliveries by when they arrived (produced at + latency), from the start of the measured window", () => {
+    const began = 10_000;
+    // Arrivals at 9_999 (before the window: left out), 10_000 and 14_999 (first 5 s), 15_000 (next), none in 20-25 s, 27_000.
+    const producedAt = [9_000, 9_990, 12_000, 14_000, 25_000];
+    const latencies = [999, 10, 2_999, 1_000, 2_000];
+    expect(arrivalsPerInterval(producedAt, latencies, began, 5)).toEqual([2, 1, 0, 1]);
+    expect(arrivalsPerInterval([], [], began, 5)).toEqual([]);
   });
 });
 
@@ -158,9 +169,11 @@ describe("the dead scenario's account", () => {
       "  dead endpoints (2, down 10.0 s): 21 requests while down (dispatcher: 21 failed attempts, probes 4 failed / 2 succeeded) for 420 parked deliveries = 0.05 per parked (target ≤ 0.05); " +
       "4 of 6 delivered, 1 duplicates (4 had been parked, 410 releases); from recovery: first delivery 5.0 s (slowest endpoint), last parked delivery 5.0 s";
     expect(deadLine(summary)).toBe(expectedLine);
-    const lines = scenarioLines(result({ scenario: "dead", dead: summary }), 97.5);
+    const lines = scenarioLines(result({ scenario: "dead", dead: summary, healthyArrivalsPer5s: [5200, 4100, 0, 12] }), 97.5);
     expect(lines[0]).toContain("dead: 1000 deliveries/s (healthy endpoints: 20/s each = 97.5% of their rate in healthy); latency");
-    expect(lines[1]).toBe(expectedLine);
+    expect(lines.slice(1)).toEqual([expectedLine, "  healthy endpoints' deliveries per 5 s since the load began: 5200 4100 0 12"]);
+    // Only dead prints the series.
+    expect(scenarioLines(result({ healthyArrivalsPer5s: [5200] }), null)).toHaveLength(1);
     expect(deadLine(deadSummary({ ...dead, revivedAt: 0 }, expected, parked, {}, began))).toContain("= n/a per parked (target ≤ 0.05); 4 of 6 delivered, 1 duplicates (4 had been parked, 0 releases); from recovery: first delivery never (slowest endpoint), last parked delivery never");
   });
 });

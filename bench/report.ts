@@ -41,6 +41,8 @@ export type Result = {
    * job's `enqueuedAt` on the deliveries topic). The rest is the dispatcher's part.
    */
   latencyBySecond?: LatencyBySecond;
+  /** The healthy endpoints' deliveries in each 5 s since the load began, by arrival: where their rate fell, if it did. */
+  healthyArrivalsPer5s?: number[];
   retryLatenessMs?: RetryLateness;
   /** dead only: what the dead endpoints cost while down, and what reached them after. */
   dead?: DeadSummary;
@@ -132,6 +134,18 @@ export function latencyBySecond(producedAt: number[], latenciesMs: number[], beg
   }
   const p99 = (xs: number[] | undefined) => (xs ? percentile([...xs].sort((a, b) => a - b), 99) : null);
   return [...total.keys()].sort((a, b) => a - b).map((second) => ({ second, deliveries: total.get(second)!.length, p99Ms: p99(total.get(second)), fanoutP99Ms: p99(fanoutLags.get(second)) }));
+}
+
+/** Deliveries by the `intervalS`-second interval since `began` they arrived in (produced at + latency); none before it. */
+export function arrivalsPerInterval(producedAt: number[], latenciesMs: number[], began: number, intervalS: number): number[] {
+  const counts: number[] = [];
+  for (const [i, at] of producedAt.entries()) {
+    const interval = Math.floor((at + latenciesMs[i]! - began) / (intervalS * 1000));
+    if (interval < 0) continue;
+    while (counts.length <= interval) counts.push(0);
+    counts[interval]!++;
+  }
+  return counts;
 }
 
 /** How late each retry came: the gap since the attempt before it, less the delay configured for it. */
@@ -228,6 +242,7 @@ export function scenarioLines(result: Result, isolation: number | null): string[
         .join(", "),
   ];
   if (result.dead) lines.push(deadLine(result.dead));
+  if (result.dead && result.healthyArrivalsPer5s) lines.push(`  healthy endpoints' deliveries per 5 s since the load began: ${result.healthyArrivalsPer5s.join(" ")}`);
   if (result.latencyBySecond) {
     const seconds = result.latencyBySecond.slice(0, 10).map((b) => `${b.second}s ${b.p99Ms}/${b.fanoutP99Ms}`);
     lines.push(`  p99 ms by second produced, whole / produce-to-fanout: ${seconds.join(", ")}`);

@@ -9,7 +9,7 @@ import { allTopics, connectMongo, createKafka, createProducer, deliveriesCollect
 import { BUNDLE_NODE_FLAGS } from "../scripts/build.js";
 import type { Ceilings } from "./ceilings.js";
 import type { ReceiverProcess } from "./receiver-client.js";
-import { deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
+import { arrivalsPerInterval, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, infraPids, ProcessSampler, sinceWarmUp } from "./sampling.js";
 
 export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced"] as const;
@@ -257,6 +257,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   // dead: parked deliveries come back in pages, one webhook's at a time, each page a query
   // that takes FerretDB seconds (bench/README.md, "dead"); nothing may arrive in between.
   const stallLimitMs = deadHooks.length ? 120_000 : 15_000;
+  // And however it progresses, dead gives up 15 min after the load: a page per ~50 s at 10 or 100 a page would take hours.
+  const giveUpAt = Date.now() + (deadHooks.length ? 15 * 60_000 : Infinity);
   let last = -1;
   let stableSince = Date.now();
   for (;;) {
@@ -266,6 +268,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     const progressed = healthy + s.deadDelivered;
     if (progressed !== last) stableSince = Date.now();
     else if (Date.now() - stableSince >= stallLimitMs) break;
+    if (Date.now() > giveUpAt) break;
     last = progressed;
     await sleep(500);
   }
@@ -302,6 +305,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     const fanoutLags = await fanoutLagsBySecond(kafka, runId, topics.deliveries, began, produced * perDelivery);
     result.latencyBySecond = latencyBySecond(s.producedAt, s.latenciesMs, began, fanoutLags);
   }
+  result.healthyArrivalsPer5s = arrivalsPerInterval(s.producedAt, s.latenciesMs, began, 5);
   if (scenario === "failing") result.retryLatenessMs = retryLateness(s.failedAttemptTimes, retryDelays);
   if (deadHooks.length) result.dead = deadSummary(s.dead, expectedDead, await everParked(mongoUrl.toString(), deadHooks), dispatcherOutcomes, began);
 
