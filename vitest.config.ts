@@ -16,7 +16,7 @@ export default defineConfig({
           // Real HTTP (or TCP) servers and clients on 127.0.0.1, and nothing else: no broker,
           // no database, so no global setup, and they run beside the unit tests.
           name: "loopback",
-          include: ["packages/*/src/**/*.loopback.test.ts", "services/*/src/**/*.loopback.test.ts"],
+          include: ["packages/*/src/**/*.loopback.test.ts", "services/*/src/**/*.loopback.test.ts", "bench/**/*.loopback.test.ts"],
           sequence: { groupOrder: 0 },
         },
       },

@@ -5,12 +5,13 @@ describe("parseOptions", () => {
   it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
     expect(parseOptions([])).toEqual({
       options: {
-        scenarios: ["healthy", "fanout", "slow", "failing", "paced"],
+        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced"],
         ceilings: true,
         durationS: 20,
         rate: 4000,
         pacedRate: 500,
         failingRate: 300,
+        deadRateLimit: 1000,
         eventBytes: 0,
         warmUpS: 10,
         profile: undefined,
@@ -32,6 +33,8 @@ describe("parseOptions", () => {
       "50",
       "--failing-rate",
       "30",
+      "--dead-rate-limit",
+      "0",
       "--event-bytes",
       "900",
       "--warm-up",
@@ -50,6 +53,7 @@ describe("parseOptions", () => {
         rate: 100,
         pacedRate: 50,
         failingRate: 30,
+        deadRateLimit: 0,
         eventBytes: 900,
         warmUpS: 0,
         profile: "dispatcher",

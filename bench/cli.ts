@@ -30,6 +30,9 @@ rather than of its first seconds (when the services' code is not yet optimised).
                        fanout   one organization, 100 webhooks; each event fans out 100 times
                        slow     like healthy, 10% of endpoints never answer (timeout 2 s;
                                 the production retry schedule, so parked work returns after 1 min)
+                       dead     like healthy, 10% of endpoints refuse connections (each is reset) for
+                                the first half of --duration, then come back; their circuits open,
+                                are probed every --duration/10 s (min 1 s), then drain
                        failing  like healthy at --failing-rate, 10% answer 500; retries flow through the tiers
                        paced    a fixed --paced-rate events/s, for latency
   --duration S       seconds of producing per scenario (default 20; 600 for the soak)
@@ -37,6 +40,9 @@ rather than of its first seconds (when the services' code is not yet optimised).
   --paced-rate N     events/s for paced (default 500)
   --failing-rate N   events/s for failing (default 300: below capacity, so retries are
                      timed against their due time, not against a backlog ahead of them)
+  --dead-rate-limit N  the dead webhooks' rateLimitPerSecond, which paces the release of
+                     their parked deliveries and sizes each page of it (default 1000;
+                     0: none, and they drain at 10/s)
   --event-bytes N    pad each event's data with N bytes (default 0: ~250-byte events), to
                      see memory with large events
   --warm-up S        before measuring, S seconds of deliveries at --paced-rate to the healthy
@@ -62,6 +68,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         rate: { type: "string", default: "4000" },
         "paced-rate": { type: "string", default: "500" },
         "failing-rate": { type: "string", default: "300" },
+        "dead-rate-limit": { type: "string", default: "1000" },
         "event-bytes": { type: "string", default: "0" },
         "warm-up": { type: "string", default: "10" },
         "no-ceilings": { type: "boolean", default: false },
@@ -74,7 +81,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
     return { error: (err as Error).message };
   }
   if (args.help) return { help: true };
-  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "event-bytes", "warm-up"] as const) {
+  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
     if (!/^\d+$/.test(args[name])) return { error: `--${name} must be a whole number, not "${args[name]}"` };
   }
   const scenarios = args.scenarios.split(",").map((s) => s.trim());
@@ -91,6 +98,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
       rate: Number(args.rate),
       pacedRate: Number(args["paced-rate"]),
       failingRate: Number(args["failing-rate"]),
+      deadRateLimit: Number(args["dead-rate-limit"]),
       eventBytes: Number(args["event-bytes"]),
       warmUpS: Number(args["warm-up"]),
       profile: args.profile,

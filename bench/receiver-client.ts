@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { REPO_ROOT } from "@agiletune/local-infra";
 import type { Stats } from "./receiver.js";
 
-export type ReceiverCounts = Pick<Stats, "received" | "byPrefix">;
+/** `deadDelivered`: distinct deliveries that reached the dead endpoints. */
+export type ReceiverCounts = Pick<Stats, "received" | "byPrefix"> & { deadDelivered: number };
 export type ReceiverStats = Stats;
 
 export class ReceiverProcess {
@@ -37,7 +38,22 @@ export class ReceiverProcess {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
-  /** received and byPrefix only, cheap to poll. */
+  /** Opens `count` dead endpoints, each on its own port, down (connections reset); their URLs. */
+  async openDead(count: number): Promise<string[]> {
+    const endpoints = await this.request<Array<{ path: string; port: number }>>("openDead", { count });
+    return endpoints.map(({ path, port }) => `http://127.0.0.1:${port}${path}`);
+  }
+
+  /** Brings the dead endpoints up on the same ports; the receiver's time of it. */
+  reviveDead(): Promise<number> {
+    return this.request("reviveDead");
+  }
+
+  async closeDead(): Promise<void> {
+    await this.request("closeDead");
+  }
+
+  /** received, byPrefix and deadDelivered only, cheap to poll. */
   counts(): Promise<ReceiverCounts> {
     return this.request("counts");
   }
@@ -60,11 +76,11 @@ export class ReceiverProcess {
     this.child.kill();
   }
 
-  private request<T>(cmd: "stats" | "counts" | "reset"): Promise<T> {
+  private request<T>(cmd: "stats" | "counts" | "reset" | "openDead" | "reviveDead" | "closeDead", args: Record<string, unknown> = {}): Promise<T> {
     const id = ++this.requests;
     return new Promise((resolve) => {
       this.answers.set(id, resolve as (answer: unknown) => void);
-      this.child.send({ cmd, id });
+      this.child.send({ cmd, id, ...args });
     });
   }
 }

@@ -1,16 +1,48 @@
 // The benchmark's receiver, in a process of its own so that it does not share an event loop
 // with the measuring harness. Paths decide behaviour: /ok/* answers 200, /fail/* 500,
-// /slow/* never answers (the dispatcher's timeout ends it). Every body carries the
-// producer's clock (`data.producedAt`), so each receipt yields an end-to-end latency.
+// /slow/* never answers (the dispatcher's timeout ends it), /dead/* answers 200 once its
+// endpoint is up again (below). Every body carries the producer's clock
+// (`data.producedAt`), so each receipt yields an end-to-end latency.
 // Talks to its parent over IPC: {cmd:"stats"} → counts and latencies since the last reset,
-// {cmd:"counts"} → the counts alone.
+// {cmd:"counts"} → the counts alone; {cmd:"openDead"}, {cmd:"reviveDead"} and
+// {cmd:"closeDead"} run the dead endpoints.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 
-/** `producedAt[i]` is when the event behind `latenciesMs[i]` was produced. */
-export type Stats = { received: number; byPrefix: Record<string, number>; latenciesMs: number[]; producedAt: number[]; failedAttemptTimes: Record<string, number[]>; firstAt: number; lastAt: number };
-const fresh = (): Stats => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0 });
+/**
+ * One dead endpoint, on a port of its own so that every connection to it is its own.
+ * While down, each connection is counted and reset; once up, each delivery's first
+ * arrival is kept by delivery id, and a repeat counted as a duplicate.
+ */
+export type DeadEndpointStats = { path: string; port: number; connectionsWhileDown: number; requests: number; duplicates: number; firstArrivalAt: Record<string, number> };
+/** The dead endpoints: down from `openDead` until `reviveDead` (`revivedAt`; 0 while down). */
+export type DeadStats = { revivedAt: number; endpoints: DeadEndpointStats[] };
+
+/**
+ * `producedAt[i]` is when the event behind `latenciesMs[i]` was produced. The healthy
+ * endpoints' (/ok/, /fanout/) first and last receipts are kept apart from all receipts':
+ * other endpoints' deliveries may trail theirs by a long way (retries, parked deliveries).
+ */
+export type Stats = {
+  received: number;
+  byPrefix: Record<string, number>;
+  latenciesMs: number[];
+  producedAt: number[];
+  failedAttemptTimes: Record<string, number[]>;
+  firstAt: number;
+  lastAt: number;
+  healthyFirstAt: number;
+  healthyLastAt: number;
+  dead: DeadStats;
+};
+type Counts = Omit<Stats, "dead">;
+const fresh = (): Counts => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0, healthyFirstAt: 0, healthyLastAt: 0 });
 let stats = fresh();
+// Kept across resets: the dead endpoints are opened before the warm-up, whose end resets the counts.
+let dead: DeadStats = { revivedAt: 0, endpoints: [] };
+let deadServers: TcpServer[] = [];
+// Connections the dead listeners handed to the HTTP server, ended by closeDead (a listener's close waits for them).
+const deadSockets = new Set<Socket>();
 // Enough for a 10-minute soak at 1000 deliveries/s.
 const MAX_SAMPLES = 600_000;
 
@@ -26,6 +58,8 @@ const server = createServer((req, res) => {
     stats.firstAt ||= now;
     stats.lastAt = now;
     if (prefix === "ok" || prefix === "fanout") {
+      stats.healthyFirstAt ||= now;
+      stats.healthyLastAt = now;
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data?: { producedAt?: number } };
         if (body.data?.producedAt && stats.latenciesMs.length < MAX_SAMPLES) {
@@ -41,25 +75,80 @@ const server = createServer((req, res) => {
       const id = String(req.headers["x-agiletune-delivery"]);
       (stats.failedAttemptTimes[id] ??= []).push(now);
     }
+    if (prefix === "dead") {
+      const endpoint = dead.endpoints.find((e) => e.path === path);
+      if (endpoint) {
+        const id = String(req.headers["x-agiletune-delivery"]);
+        endpoint.requests++;
+        if (endpoint.firstArrivalAt[id] === undefined) endpoint.firstArrivalAt[id] = now;
+        else endpoint.duplicates++;
+      }
+    }
     if (prefix === "slow") return; // never answer
     res.writeHead(prefix === "fail" ? 500 : 200, { "content-type": "text/plain" });
     res.end("ok");
   });
 });
 server.keepAliveTimeout = 60_000;
+
+/**
+ * Opens `count` dead endpoints, down. Down, a listener accepts each connection and resets
+ * it at once (TCP RST): to the sender, as to one whose connection is refused, the request
+ * fails in well under a millisecond with a connection error, and nothing was delivered. A
+ * closed port would refuse it in the kernel, where no one could count the attempts;
+ * accepting first lets each be counted, and each attempt needs a connection of its own
+ * since none survives. Up, the same port hands its connections to the HTTP server.
+ */
+async function openDead(count: number): Promise<Array<{ path: string; port: number }>> {
+  await closeDead();
+  dead = { revivedAt: 0, endpoints: [] };
+  for (let i = 0; i < count; i++) {
+    const endpoint: DeadEndpointStats = { path: `/dead/${i}`, port: 0, connectionsWhileDown: 0, requests: 0, duplicates: 0, firstArrivalAt: {} };
+    const tcp = createTcpServer((socket) => {
+      if (dead.revivedAt === 0) {
+        endpoint.connectionsWhileDown++;
+        socket.resetAndDestroy();
+        return;
+      }
+      deadSockets.add(socket);
+      socket.once("close", () => deadSockets.delete(socket));
+      server.emit("connection", socket);
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+    endpoint.port = (tcp.address() as AddressInfo).port;
+    dead.endpoints.push(endpoint);
+    deadServers.push(tcp);
+  }
+  return dead.endpoints.map(({ path, port }) => ({ path, port }));
+}
+
+async function closeDead(): Promise<void> {
+  const closing = deadServers.map((tcp) => new Promise<void>((resolve) => tcp.close(() => resolve())));
+  deadServers = [];
+  for (const socket of deadSockets) socket.destroy();
+  await Promise.all(closing);
+}
+
 server.listen(0, "127.0.0.1", () => {
   process.send!({ port: (server.address() as AddressInfo).port });
 });
-process.on("message", (msg: { cmd: string; id?: number }) => {
+process.on("message", (msg: { cmd: string; id?: number; count?: number }) => {
   const answer = (value: unknown) => process.send!({ id: msg.id, answer: value });
-  if (msg.cmd === "stats") answer(stats);
+  if (msg.cmd === "stats") answer({ ...stats, dead });
   // Polled every few hundred ms while measuring: no latency arrays to serialise.
-  if (msg.cmd === "counts") answer({ received: stats.received, byPrefix: stats.byPrefix });
+  if (msg.cmd === "counts") answer({ received: stats.received, byPrefix: stats.byPrefix, deadDelivered: dead.endpoints.reduce((n, e) => n + e.requests - e.duplicates, 0) });
   if (msg.cmd === "reset") {
     stats = fresh();
     answer(true);
   }
+  if (msg.cmd === "openDead") void openDead(msg.count ?? 0).then(answer);
+  if (msg.cmd === "reviveDead") {
+    dead.revivedAt = Date.now();
+    answer(dead.revivedAt);
+  }
+  if (msg.cmd === "closeDead") void closeDead().then(() => answer(true));
   if (msg.cmd === "exit") {
+    void closeDead();
     server.closeAllConnections();
     server.close(() => process.exit(0));
   }

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drawChart } from "./chart.js";
 import type { Ceilings } from "./ceilings.js";
+import type { DeadStats } from "./receiver.js";
 import type { ServiceUsage } from "./sampling.js";
 import type { Scenario } from "./scenarios.js";
 
@@ -23,7 +24,7 @@ export type Result = {
    * their own rate, not the 50 endpoints' total.
    */
   perHealthyEndpointPerSecond: number;
-  /** slow only, when healthy ran first in the same run: its per-endpoint rate as a % of healthy's. */
+  /** slow and dead, when healthy ran first in the same run: their per-endpoint rate as a % of healthy's. */
   healthyEndpointsKeptPercent?: number;
   latencyMs: Latency;
   /**
@@ -40,7 +41,11 @@ export type Result = {
    * job's `enqueuedAt` on the deliveries topic). The rest is the dispatcher's part.
    */
   latencyBySecond?: LatencyBySecond;
+  /** The healthy endpoints' deliveries in each 5 s since the load began, by arrival: where their rate fell, if it did. */
+  healthyArrivalsPer5s?: number[];
   retryLatenessMs?: RetryLateness;
+  /** dead only: what the dead endpoints cost while down, and what reached them after. */
+  dead?: DeadSummary;
   services: Record<string, ServiceUsage>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
   percentOfCeiling?: { http: number; kafkaProduce: number; kafkaConsume: number; databaseLogInserts: number };
@@ -48,6 +53,49 @@ export type Result = {
 
 export type LatencyBySecond = Array<{ second: number; deliveries: number; p99Ms: number | null; fanoutP99Ms: number | null }>;
 export type RetryLateness = { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };
+
+/** One dead endpoint's account. Times are from the endpoints' recovery. */
+type DeadEndpointSummary = {
+  path: string;
+  connectionsWhileDown: number;
+  /** Distinct deliveries that arrived, of those its events called for. */
+  delivered: number;
+  expected: number;
+  duplicates: number;
+  /** Deliveries whose log entry says they were parked. */
+  parked: number;
+  parkedDelivered: number;
+  /** The first delivery after recovery: the probe that closed its circuit. */
+  firstDeliveryAfterRecoveryMs: number | null;
+  lastParkedDeliveryAfterRecoveryMs: number | null;
+};
+
+export type DeadSummary = {
+  endpoints: number;
+  downForMs: number;
+  /** Connections the dead endpoints accepted and reset while down: every request sent to them then. */
+  requestsWhileDown: number;
+  /** The dispatcher's own count of failed attempts (all to dead endpoints in this scenario), to check the one above. */
+  failedAttempts: number;
+  probes: { failure: number; success: number };
+  /** webhook_deliveries_parked_total: event=parked (a delivery parked twice counts twice) and event=released. */
+  parked: number;
+  released: number;
+  /** requestsWhileDown / parked: what a parked delivery cost the dead endpoints. Target ≤ 0.05. */
+  requestsPerParked: number | null;
+  /** Distinct deliveries the delivery log says were parked. */
+  parkedInLog: number;
+  delivered: number;
+  expected: number;
+  duplicates: number;
+  /** The slowest endpoint's first delivery after recovery (its successful probe). */
+  firstDeliveryAfterRecoveryMs: number | null;
+  /** The last delivery that had been parked to arrive, at any dead endpoint. */
+  lastParkedDeliveryAfterRecoveryMs: number | null;
+  circuitsOpenAtEnd: number;
+  notifications: Record<string, number>;
+  perEndpoint: DeadEndpointSummary[];
+};
 
 export type Run = {
   at: string;
@@ -99,6 +147,18 @@ export function latencyBySecond(producedAt: number[], latenciesMs: number[], beg
   return [...total.keys()].sort((a, b) => a - b).map((second) => ({ second, deliveries: total.get(second)!.length, p99Ms: p99(total.get(second)), fanoutP99Ms: p99(fanoutLags.get(second)) }));
 }
 
+/** Deliveries by the `intervalS`-second interval since `began` they arrived in (produced at + latency); none before it. */
+export function arrivalsPerInterval(producedAt: number[], latenciesMs: number[], began: number, intervalS: number): number[] {
+  const counts: number[] = [];
+  for (const [i, at] of producedAt.entries()) {
+    const interval = Math.floor((at + latenciesMs[i]! - began) / (intervalS * 1000));
+    if (interval < 0) continue;
+    while (counts.length <= interval) counts.push(0);
+    counts[interval]!++;
+  }
+  return counts;
+}
+
 /** How late each retry came: the gap since the attempt before it, less the delay configured for it. */
 export function retryLateness(failedAttemptTimes: Record<string, number[]>, retryDelays: number[]): RetryLateness {
   const lateness: number[] = [];
@@ -113,10 +173,70 @@ export function retryLateness(failedAttemptTimes: Record<string, number[]>, retr
   };
 }
 
-/** slow's healthy endpoints' rate as a % of theirs in healthy of the same run; null for other scenarios or without healthy. */
+/** slow's or dead's healthy endpoints' rate as a % of theirs in healthy of the same run; null for other scenarios or without healthy. */
 export function healthyEndpointsKept(result: Result, results: Result[]): number | null {
   const healthy = results.find((r) => r.scenario === "healthy");
-  return result.scenario === "slow" && healthy ? Math.round((result.perHealthyEndpointPerSecond / healthy.perHealthyEndpointPerSecond) * 1000) / 10 : null;
+  return (result.scenario === "slow" || result.scenario === "dead") && healthy ? Math.round((result.perHealthyEndpointPerSecond / healthy.perHealthyEndpointPerSecond) * 1000) / 10 : null;
+}
+
+/**
+ * The dead scenario's account: `dead` as the receiver saw it, `expected` deliveries per
+ * endpoint path (from what was produced), `parkedIds` per path (deliveries the log says
+ * were parked), `counts` the dispatcher's since the warm-up, `downSince` when the load began.
+ */
+export function deadSummary(dead: DeadStats, expected: Record<string, number>, parkedIds: Record<string, string[]>, counts: Record<string, number>, downSince: number): DeadSummary {
+  const after = (at: number | undefined) => (at === undefined || !dead.revivedAt ? null : at - dead.revivedAt);
+  const maxOf = (xs: Array<number | null>) => xs.reduce<number | null>((m, x) => (x === null ? m : m === null ? x : Math.max(m, x)), null);
+  const perEndpoint = dead.endpoints.map((e): DeadEndpointSummary => {
+    const arrivals = Object.values(e.firstArrivalAt);
+    const parked = parkedIds[e.path] ?? [];
+    const parkedArrivals = parked.flatMap((id) => e.firstArrivalAt[id] ?? []);
+    return {
+      path: e.path,
+      connectionsWhileDown: e.connectionsWhileDown,
+      delivered: arrivals.length,
+      expected: expected[e.path] ?? 0,
+      duplicates: e.duplicates,
+      parked: parked.length,
+      parkedDelivered: parkedArrivals.length,
+      firstDeliveryAfterRecoveryMs: arrivals.length ? after(Math.min(...arrivals)) : null,
+      lastParkedDeliveryAfterRecoveryMs: parkedArrivals.length ? after(Math.max(...parkedArrivals)) : null,
+    };
+  });
+  const sum = (f: (e: DeadEndpointSummary) => number) => perEndpoint.reduce((n, e) => n + f(e), 0);
+  const requestsWhileDown = sum((e) => e.connectionsWhileDown);
+  const parked = counts["parked:parked"] ?? 0;
+  return {
+    endpoints: perEndpoint.length,
+    downForMs: dead.revivedAt ? dead.revivedAt - downSince : 0,
+    requestsWhileDown,
+    failedAttempts: counts["attempts:failure"] ?? 0,
+    probes: { failure: counts["probes:failure"] ?? 0, success: counts["probes:success"] ?? 0 },
+    parked,
+    released: counts["parked:released"] ?? 0,
+    requestsPerParked: parked ? Math.round((requestsWhileDown / parked) * 1000) / 1000 : null,
+    parkedInLog: sum((e) => e.parked),
+    delivered: sum((e) => e.delivered),
+    expected: sum((e) => e.expected),
+    duplicates: sum((e) => e.duplicates),
+    firstDeliveryAfterRecoveryMs: maxOf(perEndpoint.map((e) => e.firstDeliveryAfterRecoveryMs)),
+    lastParkedDeliveryAfterRecoveryMs: maxOf(perEndpoint.map((e) => e.lastParkedDeliveryAfterRecoveryMs)),
+    circuitsOpenAtEnd: counts.circuitsOpen ?? 0,
+    notifications: Object.fromEntries(Object.entries(counts).flatMap(([k, v]) => (k.startsWith("notifications:") ? [[k.slice("notifications:".length), v]] : []))),
+    perEndpoint,
+  };
+}
+
+const inSeconds = (ms: number | null) => (ms === null ? "never" : `${(ms / 1000).toFixed(1)} s`);
+
+/** dead's second summary line: the cost of the dead endpoints while down, and their deliveries after. */
+export function deadLine(d: DeadSummary): string {
+  return (
+    `  dead endpoints (${d.endpoints}, down ${inSeconds(d.downForMs)}): ${d.requestsWhileDown} requests while down (dispatcher: ${d.failedAttempts} failed attempts, ` +
+    `probes ${d.probes.failure} failed / ${d.probes.success} succeeded) for ${d.parked} parked deliveries = ${d.requestsPerParked ?? "n/a"} per parked (target ≤ 0.05); ` +
+    `${d.delivered} of ${d.expected} delivered, ${d.duplicates} duplicates (${d.parkedInLog} had been parked, ${d.released} releases); ` +
+    `from recovery: first delivery ${inSeconds(d.firstDeliveryAfterRecoveryMs)} (slowest endpoint), last parked delivery ${inSeconds(d.lastParkedDeliveryAfterRecoveryMs)}`
+  );
 }
 
 export function ceilingsLine(ceilings: Ceilings): string {
@@ -138,6 +258,8 @@ export function scenarioLines(result: Result, isolation: number | null): string[
         .map(([n, v]) => `${n} ${v.peakRssMb} MB`)
         .join(", "),
   ];
+  if (result.dead) lines.push(deadLine(result.dead));
+  if (result.dead && result.healthyArrivalsPer5s) lines.push(`  healthy endpoints' deliveries per 5 s since the load began: ${result.healthyArrivalsPer5s.join(" ")}`);
   if (result.latencyBySecond) {
     const seconds = result.latencyBySecond.slice(0, 10).map((b) => `${b.second}s ${b.p99Ms}/${b.fanoutP99Ms}`);
     lines.push(`  p99 ms by second produced, whole / produce-to-fanout: ${seconds.join(", ")}`);

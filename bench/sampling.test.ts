@@ -67,6 +67,38 @@ describe("reading the dispatcher's /metrics", () => {
       nodejs_eventloop_lag_p99_seconds: 0.017940479,
       nodejs_eventloop_lag_max_seconds: 0.044859391,
       nodejs_gc_duration_seconds_sum: 0.2824074070001953,
+      "attempts:success": 6406,
+      "attempts:failure": 865,
+    });
+  });
+
+  it("reads endpoint health: open circuits, parked and released deliveries, probes, rate-limit waits, notifications", () => {
+    // The §8 families as the dispatcher writes them (this fixture predates them).
+    const health = [
+      "# TYPE webhook_circuits_open gauge",
+      'webhook_circuits_open{service="dispatcher"} 2',
+      "# TYPE webhook_deliveries_parked_total counter",
+      'webhook_deliveries_parked_total{event="parked",service="dispatcher"} 812',
+      'webhook_deliveries_parked_total{event="released",service="dispatcher"} 790',
+      "# TYPE webhook_circuit_probes_total counter",
+      'webhook_circuit_probes_total{result="failure",service="dispatcher"} 7',
+      'webhook_circuit_probes_total{result="success",service="dispatcher"} 3',
+      "# TYPE webhook_rate_limited_waits_total counter",
+      'webhook_rate_limited_waits_total{service="dispatcher"} 40',
+      "# TYPE webhook_notifications_total counter",
+      'webhook_notifications_total{type="webhook.failing",service="dispatcher"} 5',
+      'webhook_notifications_total{type="webhook.recovered",service="dispatcher"} 3',
+      "",
+    ].join("\n");
+    expect(dispatcherCounts(readMetrics(health))).toEqual({
+      circuitsOpen: 2,
+      "parked:parked": 812,
+      "parked:released": 790,
+      "probes:failure": 7,
+      "probes:success": 3,
+      rateLimitedWaits: 40,
+      "notifications:webhook.failing": 5,
+      "notifications:webhook.recovered": 3,
     });
   });
 
@@ -86,6 +118,10 @@ describe("sinceWarmUp", () => {
     const before = { succeeded: 5050, "log:deliveries/inserts:seconds": 10.1234, nodejs_eventloop_lag_p99_seconds: 0.5 };
     const after = { succeeded: 6406, retrying: 760, "log:deliveries/inserts:seconds": 15.351766714, nodejs_eventloop_lag_p99_seconds: 0.017940479 };
     expect(sinceWarmUp(after, before)).toEqual({ succeeded: 1356, retrying: 760, "log:deliveries/inserts:seconds": 5.228, nodejs_eventloop_lag_p99_seconds: 0.017940479 });
+  });
+
+  it("leaves the open circuits as read: a gauge, not a count since the warm-up", () => {
+    expect(sinceWarmUp({ circuitsOpen: 0, "parked:parked": 900 }, { circuitsOpen: 3, "parked:parked": 100 })).toEqual({ circuitsOpen: 0, "parked:parked": 800 });
   });
 });
 

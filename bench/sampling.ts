@@ -189,10 +189,31 @@ export function dispatcherCounts(metrics: MetricSample[]): Record<string, number
     const value = metricValue(metrics, name);
     if (value !== undefined) counts[name] = value;
   }
+  for (const m of metrics) {
+    if (m.name === "webhook_attempt_duration_seconds_count" && m.labels.result !== undefined) counts[`attempts:${m.labels.result}`] = m.value;
+  }
+  // Endpoint health (CONTRACT §8): circuits, parked and released deliveries, probes, rate-limit waits, notifications.
+  for (const m of metrics) {
+    const key = HEALTH_COUNTERS[m.name];
+    if (!key) continue;
+    const label = key.label ? m.labels[key.label] : "";
+    if (label !== undefined) counts[label ? `${key.as}:${label}` : key.as] = m.value;
+  }
   return counts;
 }
 
-/** Counters less their values before measuring; the event-loop lag gauges are as read. */
+const HEALTH_COUNTERS: Record<string, { as: string; label?: string }> = {
+  webhook_circuits_open: { as: "circuitsOpen" },
+  webhook_deliveries_parked_total: { as: "parked", label: "event" },
+  webhook_circuit_probes_total: { as: "probes", label: "result" },
+  webhook_rate_limited_waits_total: { as: "rateLimitedWaits" },
+  webhook_notifications_total: { as: "notifications", label: "type" },
+};
+
+/** Gauges, read as they are at the end rather than as a difference. */
+const isGauge = (name: string) => name.startsWith("nodejs_eventloop_lag") || name === "circuitsOpen";
+
+/** Counters less their values before measuring; the gauges (event-loop lag, open circuits) are as read. */
 export function sinceWarmUp(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([name, value]) => [name, name.startsWith("nodejs_eventloop_lag") ? value : Math.round((value - (before[name] ?? 0)) * 1000) / 1000]));
+  return Object.fromEntries(Object.entries(after).map(([name, value]) => [name, isGauge(name) ? value : Math.round((value - (before[name] ?? 0)) * 1000) / 1000]));
 }

@@ -5,15 +5,23 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, ServiceProcess, type Infra, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createProducer, generateEncryptionKey, prefixedTopicNames, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createProducer, deliveriesCollection, generateEncryptionKey, prefixedTopicNames, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS } from "../scripts/build.js";
 import type { Ceilings } from "./ceilings.js";
 import type { ReceiverProcess } from "./receiver-client.js";
-import { latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
+import { arrivalsPerInterval, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, infraPids, ProcessSampler, sinceWarmUp } from "./sampling.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "failing", "paced"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * dead: the probe interval for a run of `durationS`. The endpoints are down for the first
+ * half (5 intervals); probes go 1, 3 and 7 intervals after the circuit opens (the
+ * interval doubles), so the first after recovery comes ~2 intervals after it: short
+ * beside the run, as 30 s is beside the outages production sees.
+ */
+const deadProbeIntervalMs = (durationS: number) => Math.max(1000, durationS * 100);
 
 export type ScenarioOptions = {
   /** Seconds of producing per scenario. */
@@ -22,6 +30,8 @@ export type ScenarioOptions = {
   rate: number;
   pacedRate: number;
   failingRate: number;
+  /** dead: the dead webhooks' rateLimitPerSecond; 0 for none (parked deliveries then drain at 10/s). */
+  deadRateLimit: number;
   /** Padding added to each event's data. */
   eventBytes: number;
   warmUpS: number;
@@ -71,6 +81,25 @@ async function fanoutLagsBySecond(kafka: ReturnType<typeof createKafka>, runId: 
   return bySecond;
 }
 
+/**
+ * The deliveries of each dead webhook (by its path) that were ever parked: their log
+ * entries keep the `parkedJob` a release needs after they are sent.
+ */
+async function everParked(mongoUrl: string, deadHooks: Array<{ path: string; id?: string }>): Promise<Record<string, string[]>> {
+  const mongo = await connectMongo(mongoUrl);
+  try {
+    const docs = await deliveriesCollection(mongo.db)
+      .find({ webhookId: { $in: deadHooks.map((h) => h.id!) }, parkedJob: { $exists: true } }, { projection: { _id: 1, webhookId: 1 } })
+      .toArray();
+    const byId = new Map(deadHooks.map((h) => [h.id!, h.path]));
+    const parked: Record<string, string[]> = Object.fromEntries(deadHooks.map((h) => [h.path, []]));
+    for (const doc of docs) parked[byId.get(doc.webhookId)!]!.push(doc._id);
+    return parked;
+  } finally {
+    await mongo.client.close();
+  }
+}
+
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
   const { infra, runId, logger, receiver, liveServices, options } = ctx;
   const prefix = `${runId}-${scenario}.`;
@@ -86,7 +115,12 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     KAFKA_BROKERS: infra.kafkaBrokers,
     MONGO_URL: mongoUrl.toString(),
     TOPIC_PREFIX: prefix,
-    ...(scenario === "failing" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
+    // dead: the short tiers too. The ladder is not what dead measures: with the production
+    // one, the few attempts that fail before a circuit opens come back after a minute, and
+    // "recovery to the last parked delivery" would measure that minute. With 1 s tiers they
+    // come back while the circuit is open and are parked like the rest.
+    ...(scenario === "failing" || scenario === "dead" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
+    ...(scenario === "dead" ? { CIRCUIT_PROBE_INTERVAL: `${deadProbeIntervalMs(options.durationS)}ms` } : {}),
     DELIVERY_TIMEOUT_MS: scenario === "slow" ? "2000" : "5000",
     ADMIN_TOKEN: token,
     SECRETS_ENCRYPTION_KEY: generateEncryptionKey(),
@@ -111,23 +145,29 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   for (const svc of services) liveServices.add(svc);
   await Promise.all(services.map((s) => s.start()));
 
-  // Webhooks through the admin API, as a customer would create them.
-  const hooks: Array<{ org: string; path: string }> = [];
-  if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}` });
-  else
+  // Webhooks through the admin API, as a customer would create them. dead's dead endpoints
+  // are each on a port of their own (the receiver's), down until half the load is produced.
+  const hooks: Array<{ org: string; path: string; url: string; id?: string }> = [];
+  if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}`, url: receiver.url(`/fanout/${i}`) });
+  else {
+    const deadUrls = scenario === "dead" ? await receiver.openDead(5) : [];
     for (let i = 0; i < 50; i++) {
-      const kind = scenario === "slow" && i % 10 === 0 ? "slow" : scenario === "failing" && i % 10 === 0 ? "fail" : "ok";
-      hooks.push({ org: `org_${i}`, path: `/${kind}/${i}` });
+      const kind = scenario === "slow" && i % 10 === 0 ? "slow" : scenario === "failing" && i % 10 === 0 ? "fail" : scenario === "dead" && i % 10 === 0 ? "dead" : "ok";
+      const url = kind === "dead" ? deadUrls[i / 10]! : receiver.url(`/${kind}/${i}`);
+      hooks.push({ org: `org_${i}`, path: new URL(url).pathname, url });
     }
+  }
   for (const hook of hooks) {
     const res = await fetch(`http://127.0.0.1:${adminPort}/v1/organizations/${hook.org}/webhooks`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ url: receiver.url(hook.path), contentType: "json", events: ["*"] }),
+      body: JSON.stringify({ url: hook.url, contentType: "json", events: ["*"], ...(hook.path.startsWith("/dead/") && options.deadRateLimit ? { rateLimitPerSecond: options.deadRateLimit } : {}) }),
     });
     if (res.status !== 201) throw new Error(`webhook create: ${res.status} ${await res.text()}`);
+    hook.id = ((await res.json()) as { id: string }).id;
   }
   const orgs = [...new Set(hooks.map((h) => h.org))];
+  const deadHooks = hooks.filter((h) => h.path.startsWith("/dead/"));
 
   const kafka = createKafka({ brokers: infra.kafkaBrokers.split(","), clientId: `${runId}-producer`, logger });
   const producer = createProducer(kafka);
@@ -145,8 +185,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   });
 
   // Warm-up, not measured: one event per organization with healthy endpoints, so consumer
-  // groups, connections and caches are in the state a long-running pipeline is in. Slow and
-  // failing endpoints are left out: their retries would spill into the measured window.
+  // groups, connections and caches are in the state a long-running pipeline is in. Slow,
+  // dead and failing endpoints are left out: their retries would spill into the measured window.
   const healthyHooks = hooks.filter((h) => h.path.startsWith("/ok/") || h.path.startsWith("/fanout/"));
   const warmOrgs = [...new Set(healthyHooks.map((h) => h.org))];
   const warmDeliveries = hooks.filter((h) => warmOrgs.includes(h.org)).length;
@@ -184,14 +224,18 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
 
   const rate = scenario === "paced" ? options.pacedRate : scenario === "failing" ? options.failingRate : scenario === "fanout" ? Math.round(options.rate / 100) : options.rate;
   let produced = 0;
+  const producedPerOrg = new Map<string, number>();
   // The dispatcher's counters run from its start; the warm-up's share is taken off at the end.
   const dispatcherOpsPort = services.find((s) => s.name === "dispatcher")!.opsPort;
   const countsBefore = dispatcherCounts(await dispatcherMetrics(dispatcherOpsPort));
   const began = Date.now();
+  // dead: the endpoints come back after the first half of the load.
+  const revive = deadHooks.length ? setTimeout(() => void receiver.reviveDead(), (options.durationS * 1000) / 2) : undefined;
   const progress = setInterval(async () => {
     const s = await receiver.counts();
     const dispatcher = dispatcherProgress(await dispatcherMetrics(dispatcherOpsPort));
-    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received} dispatcher ${dispatcher}      `);
+    const dead = deadHooks.length ? ` dead=${s.deadDelivered}` : "";
+    process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received}${dead} dispatcher ${dispatcher}      `);
   }, 2_000);
   // Produce in 50 ms slices at the offered rate; a slow broker just lowers what is offered.
   const sliceMs = 50;
@@ -200,26 +244,41 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     if (due > Date.now()) await sleep(due - Date.now());
     const count = Math.max(1, Math.round((rate * sliceMs) / 1000));
     const now = Date.now();
-    const messages = Array.from({ length: count }, (_, i) => domainEvent(produced + i, orgs[(produced + i) % orgs.length]!, now));
+    const messages = Array.from({ length: count }, (_, i) => {
+      const org = orgs[(produced + i) % orgs.length]!;
+      producedPerOrg.set(org, (producedPerOrg.get(org) ?? 0) + 1);
+      return domainEvent(produced + i, org, now);
+    });
     // In size-bounded requests, whatever --event-bytes makes of the events.
     await sendInChunks(producer, [{ topic: topics.events, messages }]);
     produced += count;
   }
   const producedFor = (Date.now() - began) / 1000;
 
-  // Drain: wait until the healthy deliveries have all arrived, or stop growing.
-  const expectedHealthy = produced * perDelivery * (scenario === "slow" || scenario === "failing" ? 0.9 : 1);
+  // Drain: wait until the healthy deliveries have all arrived, and dead's dead endpoints'
+  // (each event to a dead organization is one delivery), or stop growing.
+  const expectedHealthy = produced * perDelivery * (scenario === "slow" || scenario === "failing" || scenario === "dead" ? 0.9 : 1);
+  const expectedDead = Object.fromEntries(deadHooks.map((h) => [h.path, producedPerOrg.get(h.org) ?? 0]));
+  const expectedDeadTotal = Object.values(expectedDead).reduce((a, b) => a + b, 0);
+  // dead: parked deliveries come back in pages, one webhook's at a time, each page a query
+  // that takes FerretDB seconds (bench/README.md, "dead"); nothing may arrive in between.
+  const stallLimitMs = deadHooks.length ? 120_000 : 15_000;
+  // And however it progresses, dead gives up 15 min after the load: a page per ~50 s at 10 or 100 a page would take hours.
+  const giveUpAt = Date.now() + (deadHooks.length ? 15 * 60_000 : Infinity);
   let last = -1;
-  let stable = 0;
+  let stableSince = Date.now();
   for (;;) {
     const s = await receiver.counts();
     const healthy = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
-    if (healthy >= expectedHealthy && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
-    stable = healthy === last ? stable + 1 : 0;
-    if (stable >= 30) break; // 15 s without progress
-    last = healthy;
+    if (healthy >= expectedHealthy && s.deadDelivered >= expectedDeadTotal && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
+    const progressed = healthy + s.deadDelivered;
+    if (progressed !== last) stableSince = Date.now();
+    else if (Date.now() - stableSince >= stallLimitMs) break;
+    if (Date.now() > giveUpAt) break;
+    last = progressed;
     await sleep(500);
   }
+  clearTimeout(revive);
   clearInterval(progress);
   sampler.stop();
   process.stdout.write("\n");
@@ -229,6 +288,9 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const usage = sampler.finish(() => (Date.now() - began) / 1000);
   const healthyCount = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
   const activeSeconds = Math.max(0.001, (s.lastAt - s.firstAt) / 1000);
+  // The healthy endpoints' rate over their own window: dead's parked deliveries, and failing's
+  // retries, may arrive well after the last healthy one.
+  const healthySeconds = Math.max(0.001, (s.healthyLastAt - s.healthyFirstAt) / 1000);
   const result: Result = {
     scenario,
     offeredEventsPerSecond: rate,
@@ -236,8 +298,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     produced,
     deliveries: s.received,
     deliveriesPerSecond: Math.round(s.received / activeSeconds),
-    healthyDeliveriesPerSecond: Math.round(healthyCount / activeSeconds),
-    perHealthyEndpointPerSecond: Math.round((healthyCount / activeSeconds / healthyHooks.length) * 10) / 10,
+    healthyDeliveriesPerSecond: Math.round(healthyCount / healthySeconds),
+    perHealthyEndpointPerSecond: Math.round((healthyCount / healthySeconds / healthyHooks.length) * 10) / 10,
     dispatcherOutcomes,
     latencyMs: latencySummary(s.latenciesMs),
     steadyLatencyMs: latencySummary(s.latenciesMs.filter((_, i) => s.producedAt[i]! >= began + 5_000)),
@@ -249,10 +311,13 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     const fanoutLags = await fanoutLagsBySecond(kafka, runId, topics.deliveries, began, produced * perDelivery);
     result.latencyBySecond = latencyBySecond(s.producedAt, s.latenciesMs, began, fanoutLags);
   }
+  result.healthyArrivalsPer5s = arrivalsPerInterval(s.producedAt, s.latenciesMs, began, 5);
   if (scenario === "failing") result.retryLatenessMs = retryLateness(s.failedAttemptTimes, retryDelays);
+  if (deadHooks.length) result.dead = deadSummary(s.dead, expectedDead, await everParked(mongoUrl.toString(), deadHooks), dispatcherOutcomes, began);
 
   await producer.disconnect();
   await Promise.all(services.map((svc) => svc.stop()));
+  if (deadHooks.length) await receiver.closeDead();
   const logDir = join(REPO_ROOT, "bench/results/logs");
   mkdirSync(logDir, { recursive: true });
   for (const svc of services) writeFileSync(join(logDir, `${runId}-${scenario}-${svc.name}.log`), svc.output);
