@@ -6,6 +6,8 @@ export const COLLECTIONS = {
   deliveries: "deliveries",
   attempts: "delivery_attempts",
   deadLetters: "dead_letters",
+  /** Which deliveries are parked, by webhook (see delivery-log/parked.ts). */
+  parked: "parked_deliveries",
   apiKeys: "api_keys",
 } as const;
 
@@ -40,6 +42,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { deadLetteredAt: -1, _id: -1 }, name: "dead_lettered_at" },
     { key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" },
   ],
+  [COLLECTIONS.parked]: [{ key: { webhookId: 1, createdAt: 1, _id: 1 }, name: "webhook_created" }],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
 };
 

@@ -3,8 +3,8 @@
 import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import type { DeliveryJob } from "../delivery-job.js";
-import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, type AttemptRecord } from "./documents.js";
-import { countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable } from "./reader.js";
+import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptRecord } from "./documents.js";
+import { countReplayable, findDelivery, jobOfParked, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable, oldestParked } from "./reader.js";
 import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 
 const T0 = Date.parse("2026-03-20T12:00:00Z");
@@ -201,4 +201,25 @@ test("a late recording of an older failed attempt does not undo a success (at-le
   expect(entry).toMatchObject({ status: "succeeded", nextAttemptAt: null, lastAttempt: { responseStatus: 200 } });
   // The duplicate is still in the log, as what happened.
   expect(await loadAttempts(mongo.db, entry!)).toHaveLength(3);
+});
+
+test("parked deliveries are found through the parked index, oldest first; entries that stopped being parked drop out of it", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  for (let n = 1; n <= 4; n++) {
+    clock = T0 + n * 1_000;
+    await log.park(jobOf(n), "circuit open");
+  }
+  await log.park(jobOf(5, { webhookId: "wh_other" }), "circuit open");
+  expect((await oldestParked(mongo.db, "wh_1", 10)).map((d) => d._id)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4"]);
+  expect((await oldestParked(mongo.db, "wh_1", 2, ["dlv_1"])).map((d) => d._id)).toEqual(["dlv_2", "dlv_3"]);
+  // Sent and succeeded: no longer parked, and gone from the index once found.
+  await log.recordAttempt(jobOf(1), { id: "p1", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  await log.recordAttempt(jobOf(2), { id: "p2", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  expect((await oldestParked(mongo.db, "wh_1", 2)).map((d) => d._id)).toEqual(["dlv_3", "dlv_4"]);
+  expect(await parkedCollection(mongo.db).countDocuments({ webhookId: "wh_1" })).toBe(2);
+  expect(jobOfParked((await oldestParked(mongo.db, "wh_1", 1))[0]!)).toMatchObject({ deliveryId: "dlv_3", attempt: 0, source: "event", data: { n: 3 } });
+  await log.failParked("wh_1", "disabled");
+  expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
+  expect((await oldestParked(mongo.db, "wh_other", 10)).map((d) => d._id)).toEqual(["dlv_5"]);
 });

@@ -119,3 +119,16 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
     ...fields,
   };
 }
+
+/**
+ * One parked delivery in the parked index (`parked_deliveries`): a small collection of its
+ * own because FerretDB uses no secondary index for queries, so finding a webhook's parked
+ * deliveries among all deliveries scanned and sorted the whole log (measured: ~6 s a page
+ * with 20 000 entries). Entries go stale once the delivery is no longer parked and are
+ * removed when found.
+ */
+export type ParkedRef = { _id: string; webhookId: string; createdAt: Date };
+
+export function parkedCollection(db: Db): Collection<ParkedRef> {
+  return db.collection<ParkedRef>(COLLECTIONS.parked);
+}

@@ -1,7 +1,18 @@
 import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
-import { attemptsCollection, deadLettersCollection, deliveriesCollection, idsStoredApart, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
+import {
+  attemptsCollection,
+  deadLettersCollection,
+  deliveriesCollection,
+  idsStoredApart,
+  parkedCollection,
+  type ParkedRef,
+  type AttemptRecord,
+  type DeadLetterDoc,
+  type DeliveryDoc,
+  type DeliveryStatus,
+} from "./documents.js";
 
 /** A page of a webhook's deliveries, newest first, without payloads (the list never shows them; a page of large events would be ~100 MB). */
 export function listDeliveries(
@@ -102,11 +113,29 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
   );
 }
 
-/** A webhook's parked deliveries, oldest first, but for `exclude` (already being sent). */
-export function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryDoc[]> {
-  const filter: Filter<DeliveryDoc> = { webhookId, status: "parked" };
-  if (exclude.length) filter._id = { $nin: exclude };
-  return deliveriesCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+/**
+ * A webhook's parked deliveries, oldest first, but for `exclude` (already being sent):
+ * found through the parked index, read by `_id`, and the index's stale entries (no longer
+ * parked) removed on the way.
+ */
+export async function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryDoc[]> {
+  for (;;) {
+    const filter: Filter<ParkedRef> = { webhookId };
+    if (exclude.length) filter._id = { $nin: exclude };
+    const refs = await parkedCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+    if (refs.length === 0) return [];
+    const docs = new Map(
+      (
+        await deliveriesCollection(db)
+          .find({ _id: { $in: refs.map((r) => r._id) } })
+          .toArray()
+      ).map((d) => [d._id, d]),
+    );
+    const parked = refs.flatMap((r) => (docs.get(r._id)?.status === "parked" ? [docs.get(r._id)!] : []));
+    const stale = refs.filter((r) => docs.get(r._id)?.status !== "parked").map((r) => r._id);
+    if (stale.length) await parkedCollection(db).deleteMany({ _id: { $in: stale } });
+    if (parked.length || stale.length === 0) return parked;
+  }
 }
 
 /** The job that sends a parked delivery again, where it left its ladder; null when the entry lacks what that takes. */

@@ -2,7 +2,7 @@ import type { Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
 import { LogWriter, type LogCommand } from "./batched-writer.js";
-import { deliveriesCollection, newDeliveryEntry, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
+import { deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
 
 /** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
 export type LoggedAttempt = { id: string; record: AttemptRecord };
@@ -83,7 +83,7 @@ export class DeliveryLogWriter {
    * payload and its place on the ladder, attempt count unchanged. Only a waiting entry is
    * parked; one that has ended stays as it is.
    */
-  park(job: DeliveryJob, reason: string): Promise<void> {
+  async park(job: DeliveryJob, reason: string): Promise<void> {
     const fields: Partial<DeliveryDoc> = {
       status: "parked",
       statusReason: reason,
@@ -91,7 +91,12 @@ export class DeliveryLogWriter {
       payload: payloadOf(job),
       parkedJob: { attempt: job.attempt, source: job.source, enqueuedAt: job.enqueuedAt },
     };
-    return this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
+    await this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
+    // Indexed under the entry's own createdAt, so releases go oldest first; an entry that
+    // did not take the parking (it had ended) is not indexed.
+    const entry = await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1, status: 1 } });
+    if (entry?.status !== "parked") return;
+    await parkedCollection(this.db).updateOne({ _id: job.deliveryId }, { $set: { webhookId: job.webhookId, createdAt: entry.createdAt } }, { upsert: true });
   }
 
   /**
@@ -132,6 +137,7 @@ export class DeliveryLogWriter {
   /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */
   async failParked(webhookId: string, reason: string): Promise<void> {
     await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
+    await parkedCollection(this.db).deleteMany({ webhookId });
   }
 
   /** Resolves when every write queued so far has settled. */
