@@ -1,12 +1,17 @@
 // `pnpm start`: the local infrastructure when KAFKA_BROKERS / MONGO_URL are unset, then the
 // four services in the foreground. Ctrl-C (or SIGTERM) stops the services cleanly, then
 // whatever infrastructure this command started.
+// `pnpm start -- --instances N` runs N instances each of fanout, dispatcher and retry, in
+// their consumer groups (the admin API stays one): instance i serves its ops endpoint on
+// the service's default METRICS_PORT + 10 × (i - 1), so fanout 9101, 9111, ..., dispatcher
+// 9102, 9112, ..., retry 9103, 9113, ...
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { infraUp, REPO_ROOT, type Infra } from "@agiletune/local-infra";
-import { generateEncryptionKey } from "@agiletune/shared";
+import { generateEncryptionKey, SERVICE_DEFAULT_PORTS } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS, buildServices, bundlePath, SERVICES } from "./build.js";
 import { lineFormatter, logFormat, type LogFormat } from "./log-format.js";
 
@@ -35,8 +40,21 @@ function localSecrets(): { ADMIN_TOKEN: string; SECRETS_ENCRYPTION_KEY: string }
   return secrets;
 }
 
+/** Instances per worker service; ports step by 10, so 9 keeps each one's ports apart from the others'. */
+const MAX_INSTANCES = 9;
+
+function instanceCount(): number {
+  // pnpm may pass on the `--` of `pnpm start -- --instances 2`.
+  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { instances: { type: "string", default: "1" } } });
+  const n = Number(values.instances);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_INSTANCES) throw new Error(`--instances must be a whole number from 1 to ${MAX_INSTANCES} (got "${values.instances}")`);
+  return n;
+}
+
 let format: LogFormat;
+let instances: number;
 try {
+  instances = instanceCount();
   format = logFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
 } catch (err) {
   console.error(`start: ${(err as Error).message}`);
@@ -53,10 +71,24 @@ console.log(`start: KAFKA_BROKERS=${env.KAFKA_BROKERS} MONGO_URL=${env.MONGO_URL
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-function launch(service: (typeof SERVICES)[number], restarts = 0): void {
-  const child = spawn(process.execPath, [...BUNDLE_NODE_FLAGS, bundlePath(service)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  children.set(service, child);
-  const prefix = `[${service}] `.padEnd(13);
+type Instance = { service: (typeof SERVICES)[number]; index: number };
+
+/** `dispatcher#2` when there are several; the service's name alone when there is one. */
+function instanceName({ service, index }: Instance): string {
+  return service === "admin-api" || instances === 1 ? service : `${service}#${index}`;
+}
+
+function instanceEnv({ service, index }: Instance): NodeJS.ProcessEnv {
+  // One instance keeps METRICS_PORT as the caller set it; several need a port each.
+  if (service === "admin-api" || instances === 1) return env;
+  return { ...env, METRICS_PORT: String(SERVICE_DEFAULT_PORTS[service] + 10 * (index - 1)) };
+}
+
+function launch(instance: Instance, restarts = 0): void {
+  const name = instanceName(instance);
+  const child = spawn(process.execPath, [...BUNDLE_NODE_FLAGS, bundlePath(instance.service)], { env: instanceEnv(instance), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  children.set(name, child);
+  const prefix = `[${name}] `.padEnd(instances === 1 ? 13 : 16);
   for (const stream of [child.stdout!, child.stderr!]) {
     let buffered = "";
     stream.on("data", (chunk: Buffer) => {
@@ -67,13 +99,13 @@ function launch(service: (typeof SERVICES)[number], restarts = 0): void {
     });
   }
   child.on("exit", (code, signal) => {
-    children.delete(service);
+    children.delete(name);
     if (stopping) return;
     // Own process group (detached): a terminal Ctrl-C reaches only this script, which then
     // stops each service once, cleanly. A crashed service comes back; at-least-once delivery makes that safe.
     const delay = Math.min(1_000 * 2 ** restarts, 30_000);
-    console.error(`start: ${service} exited (${signal ?? code}); restarting in ${delay / 1000}s`);
-    setTimeout(() => launch(service, restarts + 1), delay);
+    console.error(`start: ${name} exited (${signal ?? code}); restarting in ${delay / 1000}s`);
+    setTimeout(() => launch(instance, restarts + 1), delay);
   });
 }
 
@@ -101,4 +133,6 @@ async function shutdown(signal: string): Promise<void> {
 
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
-for (const service of SERVICES) launch(service);
+for (const service of SERVICES) {
+  for (let index = 1; index <= (service === "admin-api" ? 1 : instances); index++) launch({ service, index });
+}

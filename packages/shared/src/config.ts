@@ -62,7 +62,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   METRICS_PORT: port.optional(),
   // Beyond the contract: tuning knobs with safe defaults.
-  KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
+  // Partitions bound the instances of a consumer group that get work. 6 splits evenly over
+  // 1, 2, 3 or 6 instances; topics that exist already keep their count (README, "More than one instance").
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
   TOPIC_PREFIX: z
     .string()
