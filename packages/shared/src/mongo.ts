@@ -78,10 +78,12 @@ export async function ensureIndexes(db: Db): Promise<void> {
 export type ListPosition = { at: Date; id: string };
 
 /**
- * The filter for "after this position" in a (field desc, _id desc) order. Plain
- * `$or`/`$lt` comparisons: they behave the same on MongoDB and FerretDB.
+ * The filter for "after this position" in a (field, _id) order, newest first unless
+ * `order` says oldest first. Plain `$or`/`$lt`/`$gt` comparisons: they behave the same on
+ * MongoDB and FerretDB.
  */
-export function afterPosition(field: string, position: ListPosition | undefined): Record<string, unknown> {
+export function afterPosition(field: string, position: ListPosition | undefined, order: "desc" | "asc" = "desc"): Record<string, unknown> {
   if (!position) return {};
-  return { $or: [{ [field]: { $lt: position.at } }, { [field]: position.at, _id: { $lt: position.id } }] };
+  const beyond = order === "desc" ? "$lt" : "$gt";
+  return { $or: [{ [field]: { [beyond]: position.at } }, { [field]: position.at, _id: { [beyond]: position.id } }] };
 }

@@ -86,7 +86,7 @@ export function countReplayable(db: Db, filter: DeadLetterFilter): Promise<numbe
  * dead letter whose mark did not apply cannot be taken forever.
  */
 export function nextReplayable(db: Db, filter: DeadLetterFilter, after: ListPosition | undefined, limit: number): Promise<DeadLetterDoc[]> {
-  const position: Filter<DeadLetterDoc> = after ? { $or: [{ deadLetteredAt: { $gt: after.at } }, { deadLetteredAt: after.at, _id: { $gt: after.id } }] } : {};
+  const position: Filter<DeadLetterDoc> = afterPosition("deadLetteredAt", after, "asc");
   return deadLettersCollection(db)
     .find({ $and: [replayableQuery(filter), position] })
     .sort({ deadLetteredAt: 1, _id: 1 })
@@ -169,7 +169,7 @@ export type RecoverFilter = { organizationId: string; webhookId: string; since: 
  */
 export function nextRecoverable(db: Db, filter: RecoverFilter, after: ListPosition | undefined, limit: number): Promise<DeliveryDoc[]> {
   const query: Filter<DeliveryDoc> = { webhookId: filter.webhookId, organizationId: filter.organizationId, status: { $in: [...RECOVERABLE_STATUSES] }, createdAt: { $gte: filter.since } };
-  const position: Filter<DeliveryDoc> = after ? { $or: [{ createdAt: { $gt: after.at } }, { createdAt: after.at, _id: { $gt: after.id } }] } : {};
+  const position: Filter<DeliveryDoc> = afterPosition("createdAt", after, "asc");
   return deliveriesCollection(db)
     .find({ $and: [query, position] })
     .sort({ createdAt: 1, _id: 1 })
