@@ -39,4 +39,14 @@ describe("RateLimiter", () => {
     expect(clock.now()).toBe(1_050);
     expect(waits).toEqual([1_050]);
   });
+
+  it("forgets webhooks it has not sent to for a while, so it holds only those in use", async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ ...clock, marginMs: 0 });
+    for (let i = 0; i < 50; i++) await limiter.acquire(`wh_${i}`, 5);
+    expect(limiter.tracked).toBe(50);
+    await clock.sleep(61_000);
+    await limiter.acquire("wh_new", 5);
+    expect(limiter.tracked).toBe(1);
+  });
 });

@@ -5,9 +5,13 @@
  * so one dispatcher owns a webhook at a time; after a rebalance every webhook waits one
  * window (`holdAll`) so the previous owner's last second and ours never overlap.
  */
+/** How often the sends of webhooks no longer sent to are forgotten. */
+const PRUNE_EVERY_MS = 60_000;
+
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
   private notBefore = 0;
+  private prunedAt = 0;
 
   constructor(
     private readonly opts: {
@@ -23,11 +27,17 @@ export class RateLimiter {
     return 1_000 + (this.opts.marginMs ?? 50);
   }
 
+  /** Webhooks whose recent sends are held (for tests and gauges). */
+  get tracked(): number {
+    return this.sent.size;
+  }
+
   /** Resolves when one more request to `webhookId` fits `perSecond`, and counts it as sent. */
   async acquire(webhookId: string, perSecond: number | null): Promise<void> {
     const now = this.opts.now ?? Date.now;
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     if (perSecond === null) return;
+    if (now() - this.prunedAt > PRUNE_EVERY_MS) this.prune();
     for (;;) {
       const at = now();
       const times = (this.sent.get(webhookId) ?? []).filter((t) => t > at - this.windowMs);
@@ -48,8 +58,9 @@ export class RateLimiter {
   }
 
   /** Forgets webhooks not sent to for a window, so the map does not grow with every webhook ever seen. */
-  prune(): void {
+  private prune(): void {
     const at = (this.opts.now ?? Date.now)();
+    this.prunedAt = at;
     for (const [id, times] of this.sent) if (times.every((t) => t <= at - this.windowMs)) this.sent.delete(id);
   }
 }
