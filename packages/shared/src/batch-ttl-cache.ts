@@ -70,11 +70,6 @@ export class BatchTtlCache<V> {
     return new Map(list.map((key) => [key, this.entries.get(key)?.value]));
   }
 
-  /** The cached value, fresh or not, without loading. */
-  peek(key: string): V | undefined {
-    return this.entries.get(key)?.value;
-  }
-
   private age(key: string, now: number): number {
     const entry = this.entries.get(key);
     return entry === undefined ? Infinity : now - entry.loadedAt;

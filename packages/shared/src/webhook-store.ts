@@ -66,8 +66,3 @@ export async function findActiveWebhooks(db: Db, organizationIds: string[]): Pro
 export function subscribes(webhook: Pick<WebhookDoc, "organizationId" | "active" | "events">, organizationId: string, eventType: string): boolean {
   return webhook.active && webhook.organizationId === organizationId && (webhook.events.includes(eventType) || webhook.events.includes(ALL_EVENTS));
 }
-
-/** Records a webhook's health as the dispatcher last saw it (CONTRACT §4). */
-export async function setWebhookHealth(db: Db, webhookId: string, health: WebhookHealth, at: Date): Promise<void> {
-  await webhooksCollection(db).updateOne({ _id: webhookId }, { $set: { health, updatedAt: at } });
-}

@@ -1,5 +1,5 @@
 import { jobOfParked, oldestParked, webhooksCollection, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
-import { Partitioners, type Kafka } from "kafkajs";
+import { Partitioners, type Kafka, type PartitionMetadata } from "kafkajs";
 import type { Db } from "mongodb";
 import type { AttemptResult } from "./attempt.js";
 import { afterAttempt, initialState, routeJob, type EndpointState, type HealthChange, type HealthSettings, type Verdict } from "./health-policy.js";
@@ -53,7 +53,8 @@ export class HealthKeeper {
   private readonly log: Logger;
   private readonly partitionOf = Partitioners.DefaultPartitioner();
   private assigned = new Set<number>();
-  private partitionCount = 0;
+  /** The deliveries topic's partitions, as the partitioner wants them; empty until known. */
+  private partitionMetadata: PartitionMetadata[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** A tick still running: the next waits, or two would release the same parked deliveries. */
   private ticking = false;
@@ -72,9 +73,8 @@ export class HealthKeeper {
   /** Whether this dispatcher owns the webhook's jobs now (its partition is assigned here). */
   owns(webhookId: string): boolean {
     // Not known yet (metadata unreadable): assume so rather than stall; the cost is a rare duplicate.
-    if (this.partitionCount === 0) return true;
-    const partitionMetadata = Array.from({ length: this.partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-    return this.assigned.has(this.partitionOf({ topic: this.opts.deliveriesTopic, partitionMetadata, message: { key: webhookId, value: null } }));
+    if (this.partitionMetadata.length === 0) return true;
+    return this.assigned.has(this.partitionOf({ topic: this.opts.deliveriesTopic, partitionMetadata: this.partitionMetadata, message: { key: webhookId, value: null } }));
   }
 
   /**
@@ -87,7 +87,7 @@ export class HealthKeeper {
     await admin.connect();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [this.opts.deliveriesTopic] });
-      this.partitionCount = topics[0]?.partitions.length ?? 0;
+      this.partitionMetadata = topics[0]?.partitions ?? [];
     } finally {
       await admin.disconnect();
     }

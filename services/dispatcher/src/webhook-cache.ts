@@ -34,12 +34,6 @@ export class WebhookCache {
   async get(id: string): Promise<ResolvedWebhook | null> {
     return (await this.cache.get(id)) ?? null;
   }
-
-  /** Keeps the cached health in step with what we just wrote. */
-  noteHealth(id: string, health: WebhookDoc["health"]): void {
-    const webhook = this.cache.peek(id);
-    if (webhook) webhook.doc.health = health;
-  }
 }
 
 /**
