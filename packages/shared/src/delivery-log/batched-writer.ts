@@ -5,7 +5,9 @@ type Op = AnyBulkWriteOperation<Document>;
 /** One bulk write sent: which collection, whether it carried updates, its size and how long it took. */
 export type LogCommand = { collection: string; withUpdates: boolean; operations: number; seconds: number };
 
-type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: (err: unknown) => void };
+/** How a write applied: as given, or (an insert whose document existed) as its fallback update. */
+export type WriteApplied = "as-given" | "fallback";
+type Pending = { op: Op; fallback: Op | undefined; applied: WriteApplied; resolve: (applied: WriteApplied) => void; reject: (err: unknown) => void };
 
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
@@ -40,11 +42,11 @@ export class LogWriter {
     } = {},
   ) {}
 
-  write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
+  write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
     return new Promise((resolve, reject) => {
       const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.opts.lanes ?? 2)}`;
       const queue = this.queues.get(lane) ?? { collection, pending: [] };
-      queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, resolve, reject });
+      queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, applied: "as-given", resolve, reject });
       this.queues.set(lane, queue);
       if (queue.pending.length >= (this.opts.maxBatch ?? 1000)) this.flush(lane);
       else if (!this.timer) this.timer = setTimeout(() => this.flushAll(), this.opts.lingerMs ?? 5);
@@ -98,8 +100,8 @@ export class LogWriter {
     const retry: Pending[] = [];
     batch.forEach((p, index) => {
       const failure = failures.get(index);
-      if (!failure) p.resolve();
-      else if (isDuplicateKey(failure) && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined });
+      if (!failure) p.resolve(p.applied);
+      else if (isDuplicateKey(failure) && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined, applied: "fallback" });
       else p.reject(failure.error);
     });
     if (retry.length) await this.send(collection, retry);

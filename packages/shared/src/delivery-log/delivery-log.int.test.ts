@@ -203,6 +203,21 @@ test("a late recording of an older failed attempt does not undo a success (at-le
   expect(await loadAttempts(mongo.db, entry!)).toHaveLength(3);
 });
 
+test("a late recording of a failed attempt does not undo the parking of its retry; the parked delivery stays released by the index", async ({ mongo }) => {
+  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+  const job = jobOf(8);
+  // Attempt 0 failed; its retry job (attempt 1) came back while the circuit was open and was
+  // parked before attempt 0's log write landed (slow database, or the write repeated after a restart).
+  await log.park({ ...job, attempt: 1 }, "circuit open");
+  await log.recordAttempt(job, { id: "r0", record: attemptAt(T0, 0, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId })).toMatchObject({ status: "parked", parkedJob: { attempt: 1 } });
+  expect(jobOfParked((await oldestParked(mongo.db, "wh_1", 10))[0]!)).toMatchObject({ deliveryId: job.deliveryId, attempt: 1 });
+  // The parked attempt itself (released as a probe) failing does move it on: its retry is in a tier now.
+  await log.recordAttempt({ ...job, attempt: 1 }, { id: "r1", record: attemptAt(T0 + 1_000, 1, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 3_000), statusReason: null });
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId })).toMatchObject({ status: "retrying", nextAttemptAt: new Date(T0 + 3_000) });
+  expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
+});
+
 test("parked deliveries are found through the parked index, oldest first; entries that stopped being parked drop out of it", async ({ mongo }) => {
   let clock = T0;
   const log = new DeliveryLogWriter(mongo.db, { now: () => clock });

@@ -132,10 +132,28 @@ export async function oldestParked(db: Db, webhookId: string, limit: number, exc
       ).map((d) => [d._id, d]),
     );
     const parked = refs.flatMap((r) => (docs.get(r._id)?.status === "parked" ? [docs.get(r._id)!] : []));
-    const stale = refs.filter((r) => docs.get(r._id)?.status !== "parked").map((r) => r._id);
-    if (stale.length) await parkedCollection(db).deleteMany({ _id: { $in: stale } });
+    const stale = refs.filter((r) => docs.get(r._id)?.status !== "parked");
+    if (stale.length) await dropStale(db, stale);
     if (parked.length || stale.length === 0) return parked;
   }
+}
+
+/**
+ * Removes index entries whose delivery was not parked when read. A delivery can be parked
+ * again between that read and the delete (its retry job came back while its circuit was
+ * open), after its own index upsert: those found parked now are put back, or nothing would
+ * ever release them.
+ */
+async function dropStale(db: Db, stale: ParkedRef[]): Promise<void> {
+  await parkedCollection(db).deleteMany({ _id: { $in: stale.map((r) => r._id) } });
+  const parkedAgain = await deliveriesCollection(db)
+    .find({ _id: { $in: stale.map((r) => r._id) }, status: "parked" }, { projection: { _id: 1 } })
+    .toArray();
+  if (parkedAgain.length === 0) return;
+  const again = new Set(parkedAgain.map((d) => d._id));
+  await parkedCollection(db).bulkWrite(
+    stale.filter((r) => again.has(r._id)).map((r) => ({ updateOne: { filter: { _id: r._id }, update: { $set: { webhookId: r.webhookId, createdAt: r.createdAt } }, upsert: true } })),
+  );
 }
 
 /** The job that sends a parked delivery again, where it left its ladder; null when the entry lacks what that takes. */

@@ -1,8 +1,8 @@
 import type { Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
-import { LogWriter, type LogCommand } from "./batched-writer.js";
-import { deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus } from "./documents.js";
+import { LogWriter, type LogCommand, type WriteApplied } from "./batched-writer.js";
+import { deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus, type ParkedRef } from "./documents.js";
 
 /** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
 export type LoggedAttempt = { id: string; record: AttemptRecord };
@@ -42,7 +42,8 @@ export class DeliveryLogWriter {
     if (job.attempt === 0 && job.source === "event" && change) {
       const document = newDeliveryEntry(job, at, { ...set, attempts: [record], firstAttemptId: attempt.id, lastAttempt, payload });
       try {
-        return await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
+        await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
+        return;
       } catch (err) {
         // Logged before: a parked or repeated job, or a repeat of this very recording
         // (which readers recognise by `firstAttemptId`). The attempt goes apart, like a retry.
@@ -63,10 +64,8 @@ export class DeliveryLogWriter {
         upsert: true,
       },
     });
-    // What the attempt decided, unless the delivery already succeeded: at-least-once means a
-    // duplicate of an older attempt can be recorded after the success, and must not undo it.
     // A manual attempt (no change) still shows as the latest one.
-    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, status: { $ne: "succeeded" } } : { _id: job.deliveryId };
+    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, ...stillDecidedBy(job, change) } : { _id: job.deliveryId };
     await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { updateOne: { filter: decided, update: { $set: { ...set, lastAttempt } } } });
   }
 
@@ -74,8 +73,8 @@ export class DeliveryLogWriter {
    * The delivery will not be attempted: its webhook is gone or inactive. A succeeded entry
    * stays succeeded. The payload is kept, so a recover can send it later.
    */
-  cancel(job: DeliveryJob, reason: string): Promise<void> {
-    return this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null, payload: payloadOf(job) }, { status: { $ne: "succeeded" } });
+  async cancel(job: DeliveryJob, reason: string): Promise<void> {
+    await this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null, payload: payloadOf(job) }, { status: { $ne: "succeeded" } });
   }
 
   /**
@@ -91,12 +90,22 @@ export class DeliveryLogWriter {
       payload: payloadOf(job),
       parkedJob: { attempt: job.attempt, source: job.source, enqueuedAt: job.enqueuedAt },
     };
-    await this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
-    // Indexed under the entry's own createdAt, so releases go oldest first; an entry that
-    // did not take the parking (it had ended) is not indexed.
-    const entry = await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1, status: 1 } });
-    if (entry?.status !== "parked") return;
-    await parkedCollection(this.db).updateOne({ _id: job.deliveryId }, { $set: { webhookId: job.webhookId, createdAt: entry.createdAt } }, { upsert: true });
+    const written = await this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
+    // Indexed under the entry's own createdAt, so releases go oldest first. A new entry's is
+    // the time just written; an older one's is read back, and an entry that did not take the
+    // parking (it had ended) is not indexed. Both writes are batched inserts: parking costs
+    // about what a delivery does, not the extra query and upsert it cost per job before
+    // (bench/README.md, "dead"). Written after the entry: see `dropStale` in reader.ts.
+    let createdAt = written.at;
+    if (written.applied === "fallback") {
+      const entry = await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1, status: 1 } });
+      if (entry?.status !== "parked") return;
+      createdAt = entry.createdAt;
+    }
+    // Already indexed (parked again): the entry's createdAt has not changed.
+    await this.writes.write<ParkedRef>(COLLECTIONS.parked, { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt } } }).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
   }
 
   /**
@@ -105,12 +114,12 @@ export class DeliveryLogWriter {
    * `retrying`): written before the job is parked, so the attempt that follows always has
    * the last word.
    */
-  noteWaiting(job: DeliveryJob, until: Date, reason: string): Promise<void> {
-    return this.writeWithoutAttempt(job, "pending", { statusReason: reason, nextAttemptAt: until }, { status: { $in: ["pending", "retrying"] } });
+  async noteWaiting(job: DeliveryJob, until: Date, reason: string): Promise<void> {
+    await this.writeWithoutAttempt(job, "pending", { statusReason: reason, nextAttemptAt: until }, { status: { $in: ["pending", "retrying"] } });
   }
 
   /** The job exhausted its ladder: kept for the DLQ routes, replayable again even if it was replayed before. */
-  recordDeadLetter(job: DeliveryJob, reason: string): Promise<void> {
+  async recordDeadLetter(job: DeliveryJob, reason: string): Promise<void> {
     const fresh: Omit<DeadLetterDoc, "_id" | "replayCount"> = {
       organizationId: job.organizationId,
       webhookId: job.webhookId,
@@ -121,7 +130,7 @@ export class DeliveryLogWriter {
       deadLetteredAt: new Date(this.now()),
       replayedAt: null,
     };
-    return this.writes.write<DeadLetterDoc>(COLLECTIONS.deadLetters, {
+    await this.writes.write<DeadLetterDoc>(COLLECTIONS.deadLetters, {
       updateOne: { filter: { _id: job.deliveryId }, update: { $set: fresh, $setOnInsert: { replayCount: 0 } }, upsert: true },
     });
   }
@@ -149,17 +158,31 @@ export class DeliveryLogWriter {
    * A log entry with no attempt in it. Inserted whole when the delivery has no log yet,
    * because FerretDB v1 drops `[]` and `null` values from `$setOnInsert` (an upsert would
    * leave a partial document) with status `newStatus`; otherwise `fields` are set, only
-   * while the entry matches `applyIf`.
+   * while the entry matches `applyIf`. Says which happened, and when.
    */
-  private writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<void> {
+  private async writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<{ applied: WriteApplied; at: Date }> {
     const updatedAt = new Date(this.now());
     const document = newDeliveryEntry(job, updatedAt, { status: newStatus, ...fields });
-    return this.writes.write<DeliveryDoc>(
+    const applied = await this.writes.write<DeliveryDoc>(
       COLLECTIONS.deliveries,
       { insertOne: { document } },
       { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: { ...fields, updatedAt } } } },
     );
+    return { applied, at: updatedAt };
   }
+}
+
+/**
+ * When an attempt's decision still applies to the entry. Never over a success: at-least-once
+ * means a duplicate of an older attempt can be recorded after it. And a failure never over
+ * a parking of a later attempt: the retry job a failed attempt produced (before its log
+ * write) can come back and be parked before that log write lands, on a busy database or
+ * when the write is repeated after a restart; `retrying` would then hide the parked
+ * delivery from its release, with no job left anywhere to send it.
+ */
+function stillDecidedBy(job: DeliveryJob, change: StatusChange): Filter<DeliveryDoc> {
+  if (change.status === "succeeded") return { status: { $ne: "succeeded" } };
+  return { status: { $ne: "succeeded" }, $nor: [{ status: "parked", "parkedJob.attempt": { $gt: job.attempt } }] };
 }
 
 /** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
