@@ -2,7 +2,17 @@ import type { Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
 import { LogWriter, type LogCommand, type WriteApplied } from "./batched-writer.js";
-import { deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptDoc, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type DeliveryStatus, type ParkedRef } from "./documents.js";
+import {
+  deliveriesCollection,
+  newDeliveryEntry,
+  parkedCollection,
+  type AttemptDoc,
+  type AttemptRecord,
+  type DeadLetterDoc,
+  type DeliveryDoc,
+  type DeliveryStatus,
+  type ParkedRef,
+} from "./documents.js";
 
 /** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
 export type LoggedAttempt = { id: string; record: AttemptRecord };
