@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, ServiceProcess, type Infra, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createProducer, deliveriesCollection, generateEncryptionKey, prefixedTopicNames, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, createProducer, generateEncryptionKey, parkedDeliveryIds, prefixedTopicNames, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS } from "../scripts/build.js";
 import type { Ceilings } from "./ceilings.js";
 import type { ReceiverProcess } from "./receiver-client.js";
@@ -82,22 +82,36 @@ async function fanoutLagsBySecond(kafka: ReturnType<typeof createKafka>, runId: 
 }
 
 /**
- * The deliveries of each dead webhook (by its path) that were ever parked: their log
- * entries keep the `parkedJob` a release needs after they are sent.
+ * The deliveries of each dead webhook (by its path) that were ever parked, sampled from
+ * `parked_deliveries` every 2 s while the scenario runs (a parked document goes once its
+ * delivery is released and logged; one parked and released between two samples is missed).
+ * Each sample reads the ids of the dead webhooks' parked documents: a scan of that small
+ * collection, a load on FerretDB the healthy scenario does not carry.
  */
-async function everParked(mongoUrl: string, deadHooks: Array<{ path: string; id?: string }>): Promise<Record<string, string[]>> {
+async function sampleParked(mongoUrl: string, deadHooks: Array<{ path: string; id?: string }>): Promise<{ stop: () => Promise<Record<string, string[]>> }> {
   const mongo = await connectMongo(mongoUrl);
-  try {
-    const docs = await deliveriesCollection(mongo.db)
-      .find({ webhookId: { $in: deadHooks.map((h) => h.id!) }, parkedJob: { $exists: true } }, { projection: { _id: 1, webhookId: 1 } })
-      .toArray();
-    const byId = new Map(deadHooks.map((h) => [h.id!, h.path]));
-    const parked: Record<string, string[]> = Object.fromEntries(deadHooks.map((h) => [h.path, []]));
-    for (const doc of docs) parked[byId.get(doc.webhookId)!]!.push(doc._id);
-    return parked;
-  } finally {
-    await mongo.client.close();
-  }
+  const byId = new Map(deadHooks.map((h) => [h.id!, h.path]));
+  const seen: Record<string, Set<string>> = Object.fromEntries(deadHooks.map((h) => [h.path, new Set<string>()]));
+  const sample = async () => {
+    for (const ref of await parkedDeliveryIds(
+      mongo.db,
+      deadHooks.map((h) => h.id!),
+    ))
+      seen[byId.get(ref.webhookId)!]!.add(ref.deliveryId);
+  };
+  let sampling: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample).catch(() => undefined);
+  }, 2_000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      await sample();
+      await mongo.client.close();
+      return Object.fromEntries(Object.entries(seen).map(([path, ids]) => [path, [...ids]]));
+    },
+  };
 }
 
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
@@ -229,6 +243,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const dispatcherOpsPort = services.find((s) => s.name === "dispatcher")!.opsPort;
   const countsBefore = dispatcherCounts(await dispatcherMetrics(dispatcherOpsPort));
   const began = Date.now();
+  const parkedSampler = deadHooks.length ? await sampleParked(mongoUrl.toString(), deadHooks) : null;
   // dead: the endpoints come back after the first half of the load.
   const revive = deadHooks.length ? setTimeout(() => void receiver.reviveDead(), (options.durationS * 1000) / 2) : undefined;
   const progress = setInterval(async () => {
@@ -313,7 +328,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   }
   result.healthyArrivalsPer5s = arrivalsPerInterval(s.producedAt, s.latenciesMs, began, 5);
   if (scenario === "failing") result.retryLatenessMs = retryLateness(s.failedAttemptTimes, retryDelays);
-  if (deadHooks.length) result.dead = deadSummary(s.dead, expectedDead, await everParked(mongoUrl.toString(), deadHooks), dispatcherOutcomes, began);
+  const everParked = parkedSampler ? await parkedSampler.stop() : null;
+  if (deadHooks.length && everParked) result.dead = deadSummary(s.dead, expectedDead, everParked, dispatcherOutcomes, began);
 
   await producer.disconnect();
   await Promise.all(services.map((svc) => svc.stop()));

@@ -1,7 +1,7 @@
 // CONTRACT §4 and §8: a dispatcher killed with SIGKILL while a circuit is open, and again
 // while its parked deliveries drain, loses nothing. The services run as their own OS
 // processes, as in crash-recovery.int.test.ts; the endpoint is a real receiver on loopback.
-import { deliveriesCollection, deliveryIdFor, generateEncryptionKey, webhooksCollection } from "@agiletune/shared";
+import { countByStatus, deliveriesCollection, deliveryIdFor, generateEncryptionKey, webhooksCollection } from "@agiletune/shared";
 import { domainEvent, insertWebhook, integrationTest as test, waitFor } from "@agiletune/testing";
 import type { Db } from "mongodb";
 import { expect } from "vitest";
@@ -10,13 +10,8 @@ const EVENTS = 200;
 /** The down webhook's own limit, so that its 200 parked deliveries drain in ~4 s rather than 20 s at the default 10/s. */
 const DRAIN_RATE = 50;
 
-/** A webhook's deliveries by status, e.g. `{ parked: 197, retrying: 3 }`. */
-async function statusesOf(db: Db, webhookId: string): Promise<Record<string, number>> {
-  const groups = await deliveriesCollection(db)
-    .aggregate<{ _id: string; n: number }>([{ $match: { webhookId } }, { $group: { _id: "$status", n: { $sum: 1 } } }])
-    .toArray();
-  return Object.fromEntries(groups.map((g) => [g._id, g.n]));
-}
+/** A webhook's deliveries by status, as the log shows them, e.g. `{ parked: 197, retrying: 3 }`. */
+const statusesOf = (db: Db, webhookId: string): Promise<Record<string, number>> => countByStatus(db, webhookId);
 
 const total = (statuses: Record<string, number>) => Object.values(statuses).reduce((a, b) => a + b, 0);
 /** Every entry there, each waiting its turn: parked, or between retry tiers (the first burst's failures, a failed probe). */

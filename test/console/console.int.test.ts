@@ -2,7 +2,7 @@
 // Chromium, the admin API serving the built page, fanout, dispatcher and retry on the real
 // broker and database, and a receiver on loopback. One stack for the whole file; each test
 // is one person's browser (its own context, so its own sessionStorage).
-import { deliveriesCollection, deliveryIdFor, webhooksCollection } from "@agiletune/shared";
+import { countByStatus, deliveriesCollection, deliveryIdFor, webhooksCollection } from "@agiletune/shared";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { verifySignature } from "../../packages/shared/src/fixtures/user-guide-verify-signature.js";
@@ -728,8 +728,8 @@ describe("the webhook settings page", () => {
     // Two deliveries climb the ladder side by side: 12 attempts at most, and the circuit opens at the 10th failure (the stack's threshold).
     await stack.produceEvent("org_c", "comment.created", { id: "cmt_p1", body: "one" });
     await stack.produceEvent("org_c", "comment.created", { id: "cmt_p2", body: "two" });
-    await expect.poll(() => deliveriesCollection(stack.db).countDocuments({ webhookId: hookId, status: "parked" }), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
-    const parked = await deliveriesCollection(stack.db).countDocuments({ webhookId: hookId, status: "parked" });
+    await expect.poll(async () => (await countByStatus(stack.db, hookId)).parked ?? 0, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    const parked = (await countByStatus(stack.db, hookId)).parked ?? 0;
 
     const u = await user();
     const { page } = u;

@@ -1,4 +1,4 @@
-import { jobOfParked, oldestParked, webhooksCollection, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { oldestParked, webhooksCollection, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
 import { Partitioners, type Kafka, type PartitionMetadata } from "kafkajs";
 import type { Db } from "mongodb";
 import type { AttemptResult } from "./attempt.js";
@@ -241,8 +241,7 @@ export class HealthKeeper {
       try {
         const { state } = owned;
         if (state.circuit === "open" && !owned.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
-          const [oldest] = await oldestParked(this.opts.db, id, 1);
-          const job = oldest && jobOfParked(oldest);
+          const [job] = await oldestParked(this.opts.db, id, 1);
           if (job && owned.state.circuit === "open" && !owned.probeInFlight) {
             owned.probeInFlight = true;
             owned.releasing.add(job.deliveryId);
@@ -264,12 +263,11 @@ export class HealthKeeper {
     // About a second's worth at a time: the rate limiter paces them, this only bounds what waits.
     const room = Math.max(1, (this.rateOf(owned.doc) ?? DRAIN_RATE_PER_SECOND) - owned.releasing.size);
     if (owned.releasing.size >= room) return;
-    const page = await oldestParked(this.opts.db, id, room, [...owned.releasing]);
-    const jobs = page.flatMap((doc) => jobOfParked(doc) ?? []);
+    const jobs = await oldestParked(this.opts.db, id, room, [...owned.releasing]);
     for (const job of jobs) owned.releasing.add(job.deliveryId);
     this.opts.metrics.parked.inc({ event: "released" }, jobs.length);
     if (jobs.length) release(jobs, "drain");
-    if (page.length === 0 && owned.releasing.size === 0 && owned.state.circuit === "draining") {
+    if (jobs.length === 0 && owned.releasing.size === 0 && owned.state.circuit === "draining") {
       // Drained: new traffic flows as before. Jobs parked while this was decided are picked up by the sweep.
       owned.state = { ...owned.state, circuit: "closed" };
       owned.sweepUntil = this.opts.now() + STRAGGLER_SWEEP_MS;

@@ -23,7 +23,9 @@ type Pending = { op: Op; fallback: Op | undefined; applied: WriteApplied; resolv
  *
  * An insert may carry a `fallback` update, applied when the document already exists:
  * inserts are far cheaper than upserts (on FerretDB about 30 times), and most log
- * entries are written once (the dispatcher's entries without an attempt use this).
+ * entries are written once (the dispatcher's entries without an attempt use this). So may
+ * an upsert whose filter has conditions besides `_id`: when the document exists but does
+ * not match, its insert meets the `_id` and the fallback applies instead.
  */
 export class LogWriter {
   /** Keyed by collection and lane. */

@@ -4,7 +4,7 @@ import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import type { DeliveryJob } from "../delivery-job.js";
 import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, parkedCollection, type AttemptRecord } from "./documents.js";
-import { countReplayable, findDelivery, jobOfParked, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable, oldestParked } from "./reader.js";
+import { countByStatus, countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable, oldestParked } from "./reader.js";
 import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 
 const T0 = Date.parse("2026-03-20T12:00:00Z");
@@ -88,7 +88,11 @@ test("lists a webhook's deliveries newest first without payloads, filtered and p
   const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
   for (let n = 1; n <= 5; n++) {
     clock = T0 + n * 1_000;
-    await log.recordAttempt(jobOf(n), { id: `x${n}`, record: attemptAt(clock, 0, n === 3 ? 500 : 200) }, { status: n === 3 ? "failed" : "succeeded", nextAttemptAt: null, statusReason: null });
+    await log.recordAttempt(
+      jobOf(n, { enqueuedAt: clock }),
+      { id: `x${n}`, record: attemptAt(clock, 0, n === 3 ? 500 : 200) },
+      { status: n === 3 ? "failed" : "succeeded", nextAttemptAt: null, statusReason: null },
+    );
   }
   const all = await listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", limit: 10 });
   expect(all.map((d) => d._id)).toEqual(["dlv_5", "dlv_4", "dlv_3", "dlv_2", "dlv_1"]);
@@ -203,38 +207,90 @@ test("a late recording of an older failed attempt does not undo a success (at-le
   expect(await loadAttempts(mongo.db, entry!)).toHaveLength(3);
 });
 
-test("a late recording of a failed attempt does not undo the parking of its retry; the parked delivery stays released by the index", async ({ mongo }) => {
-  const log = new DeliveryLogWriter(mongo.db, { now: () => T0 });
+test("a late recording of a failed attempt does not undo the parking of its retry; the parked delivery stays released", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
   const job = jobOf(8);
-  // Attempt 0 failed; its retry job (attempt 1) came back while the circuit was open and was
-  // parked before attempt 0's log write landed (slow database, or the write repeated after a restart).
-  await log.park({ ...job, attempt: 1 }, "circuit open");
   await log.recordAttempt(job, { id: "r0", record: attemptAt(T0, 0, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 1_000), statusReason: null });
-  expect(await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId })).toMatchObject({ status: "parked", parkedJob: { attempt: 1 } });
-  expect(jobOfParked((await oldestParked(mongo.db, "wh_1", 10))[0]!)).toMatchObject({ deliveryId: job.deliveryId, attempt: 1 });
+  // Its retry (attempt 1) failed too, and the retry after it came back while the circuit was
+  // open and was parked (at T0 + 3 s) before attempt 1's log write (made at T0 + 2 s) landed:
+  // a slow database, or the write repeated after a restart.
+  clock = T0 + 3_000;
+  await log.park({ ...job, attempt: 2 }, "circuit open");
+  clock = T0 + 2_000;
+  await log.recordAttempt({ ...job, attempt: 1 }, { id: "r1", record: attemptAt(T0 + 2_000, 1, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 4_000), statusReason: null });
+  const key = { organizationId: "org_1", webhookId: "wh_1", deliveryId: job.deliveryId };
+  expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked", statusReason: "circuit open", nextAttemptAt: null });
+  expect(await oldestParked(mongo.db, "wh_1", 10)).toMatchObject([{ deliveryId: job.deliveryId, attempt: 2 }]);
   // The parked attempt itself (released as a probe) failing does move it on: its retry is in a tier now.
-  await log.recordAttempt({ ...job, attempt: 1 }, { id: "r1", record: attemptAt(T0 + 1_000, 1, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 3_000), statusReason: null });
-  expect(await deliveriesCollection(mongo.db).findOne({ _id: job.deliveryId })).toMatchObject({ status: "retrying", nextAttemptAt: new Date(T0 + 3_000) });
+  clock = T0 + 5_000;
+  await log.recordAttempt({ ...job, attempt: 2 }, { id: "r2", record: attemptAt(T0 + 5_000, 2, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 8_000), statusReason: null });
+  expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "retrying", nextAttemptAt: new Date(T0 + 8_000) });
   expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
+  expect(await parkedCollection(mongo.db).countDocuments()).toBe(0);
+  expect((await loadAttempts(mongo.db, (await findDelivery(mongo.db, key))!)).map((a) => a.attempt)).toEqual([0, 1, 2]);
 });
 
-test("parked deliveries are found through the parked index, oldest first; entries that stopped being parked drop out of it", async ({ mongo }) => {
+test("parked deliveries are released oldest first and shown parked until they are logged again; a disabled webhook's become failed with their payload", async ({ mongo }) => {
   let clock = T0;
   const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
   for (let n = 1; n <= 4; n++) {
     clock = T0 + n * 1_000;
-    await log.park(jobOf(n), "circuit open");
+    await log.park(jobOf(n, { enqueuedAt: clock }), "circuit open");
   }
-  await log.park(jobOf(5, { webhookId: "wh_other" }), "circuit open");
-  expect((await oldestParked(mongo.db, "wh_1", 10)).map((d) => d._id)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4"]);
-  expect((await oldestParked(mongo.db, "wh_1", 2, ["dlv_1"])).map((d) => d._id)).toEqual(["dlv_2", "dlv_3"]);
-  // Sent and succeeded: no longer parked, and gone from the index once found.
-  await log.recordAttempt(jobOf(1), { id: "p1", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
-  await log.recordAttempt(jobOf(2), { id: "p2", record: attemptAt(T0, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
-  expect((await oldestParked(mongo.db, "wh_1", 2)).map((d) => d._id)).toEqual(["dlv_3", "dlv_4"]);
-  expect(await parkedCollection(mongo.db).countDocuments({ webhookId: "wh_1" })).toBe(2);
-  expect(jobOfParked((await oldestParked(mongo.db, "wh_1", 1))[0]!)).toMatchObject({ deliveryId: "dlv_3", attempt: 0, source: "event", data: { n: 3 } });
+  await log.park(jobOf(5, { webhookId: "wh_other", enqueuedAt: clock }), "circuit open");
+  // dlv_4 had a failed attempt before it was parked: its entry is shown parked, with that attempt.
+  clock = T0 + 4_500;
+  await log.recordAttempt(jobOf(6, { enqueuedAt: T0 + 4_500 }), { id: "q6", record: attemptAt(clock, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 5_500), statusReason: null });
+  clock = T0 + 5_000;
+  await log.park({ ...jobOf(6, { enqueuedAt: T0 + 4_500 }), attempt: 1 }, "circuit open");
+  expect((await oldestParked(mongo.db, "wh_1", 10)).map((j) => j.deliveryId)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4", "dlv_6"]);
+  expect((await oldestParked(mongo.db, "wh_1", 2, ["dlv_1"])).map((j) => j.deliveryId)).toEqual(["dlv_2", "dlv_3"]);
+  expect((await oldestParked(mongo.db, "wh_1", 1))[0]).toMatchObject({ deliveryId: "dlv_1", attempt: 0, source: "event", data: { n: 1 } });
+
+  const list = (q: { status?: "parked" | "retrying" | "succeeded"; limit?: number; after?: { at: Date; id: string } } = {}) =>
+    listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", limit: 10, ...q }).then((ds) => ds.map((d) => [d._id, d.status, d.attemptIds?.length ?? 0, d.attempts?.length ?? 0]));
+  expect(await list()).toEqual([
+    ["dlv_6", "parked", 0, 1],
+    ["dlv_4", "parked", 0, 0],
+    ["dlv_3", "parked", 0, 0],
+    ["dlv_2", "parked", 0, 0],
+    ["dlv_1", "parked", 0, 0],
+  ]);
+  expect(await list({ status: "retrying" })).toEqual([]);
+  expect((await list({ limit: 2, after: { at: new Date(T0 + 3_000), id: "dlv_3" } })).map(([id]) => id)).toEqual(["dlv_2", "dlv_1"]);
+  expect(await findDelivery(mongo.db, { organizationId: "org_1", webhookId: "wh_1", deliveryId: "dlv_2" })).toMatchObject({
+    status: "parked",
+    statusReason: "circuit open",
+    payload: { data: { n: 2 } },
+  });
+  expect(await findDelivery(mongo.db, { organizationId: "org_2", webhookId: "wh_1", deliveryId: "dlv_2" })).toBeNull();
+
+  // dlv_1 and dlv_2 released and delivered: logged like any first attempt, in their place, and no longer parked.
+  clock = T0 + 10_000;
+  for (const n of [1, 2])
+    await log.recordAttempt(jobOf(n, { enqueuedAt: T0 + n * 1_000 }), { id: `p${n}`, record: attemptAt(clock, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  expect((await oldestParked(mongo.db, "wh_1", 2)).map((j) => j.deliveryId)).toEqual(["dlv_3", "dlv_4"]);
+  expect(await parkedCollection(mongo.db).countDocuments({ webhookId: "wh_1" })).toBe(3);
+  expect((await list()).map(([id, status]) => [id, status])).toEqual([
+    ["dlv_6", "parked"],
+    ["dlv_4", "parked"],
+    ["dlv_3", "parked"],
+    ["dlv_2", "succeeded"],
+    ["dlv_1", "succeeded"],
+  ]);
+  expect(await list({ status: "parked" })).toHaveLength(3);
+  expect(await countByStatus(mongo.db, "wh_1")).toEqual({ parked: 3, succeeded: 2 });
+
+  // Disabled: the parked ones end failed, each with an entry holding its payload (a recover sends them).
+  clock = T0 + 11_000;
   await log.failParked("wh_1", "disabled");
   expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
-  expect((await oldestParked(mongo.db, "wh_other", 10)).map((d) => d._id)).toEqual(["dlv_5"]);
+  expect(await countByStatus(mongo.db, "wh_1")).toEqual({ failed: 3, succeeded: 2 });
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_3" })).toMatchObject({ status: "failed", statusReason: "disabled", createdAt: new Date(T0 + 3_000), payload: { data: { n: 3 } } });
+  expect(await deliveriesCollection(mongo.db).findOne({ _id: "dlv_6" })).toMatchObject({ status: "failed", attempts: [{ attempt: 0 }] });
+  expect((await oldestParked(mongo.db, "wh_other", 10)).map((j) => j.deliveryId)).toEqual(["dlv_5"]);
+  // 410 Gone: the same, cancelled.
+  await log.cancelWaiting("wh_other", "gone");
+  expect(await countByStatus(mongo.db, "wh_other")).toEqual({ cancelled: 1 });
 });

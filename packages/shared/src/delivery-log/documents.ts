@@ -53,7 +53,7 @@ export type DeliveryDoc = {
   nextAttemptAt: Date | null;
   /** The body's content (`{event, timestamp, data}`), kept so a redelivery can resend it. */
   payload?: { event: string; timestamp: string; data: Record<string, unknown> };
-  /** While `parked`: what it takes to send it again, with `payload` (CONTRACT §8). */
+  /** Entries parked in the earlier layout: what it takes to send it again, with `payload`. Parking now lives in `parked_deliveries` (ParkedDoc). */
   parkedJob?: Pick<DeliveryJob, "attempt" | "source" | "enqueuedAt"> | null;
   /** Why the delivery ended `cancelled` or `failed`, or is `parked`, in words. */
   statusReason: string | null;
@@ -121,14 +121,40 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
 }
 
 /**
- * One parked delivery in the parked index (`parked_deliveries`): a small collection of its
- * own because FerretDB uses no secondary index for queries, so finding a webhook's parked
- * deliveries among all deliveries scanned and sorted the whole log (measured: ~6 s a page
- * with 20 000 entries). Entries go stale once the delivery is no longer parked and are
- * removed when found.
+ * A parked delivery (CONTRACT §8), in `parked_deliveries`: the job that sends it again and
+ * why it waits, keyed by delivery id. A collection of its own because FerretDB uses no
+ * secondary index for queries, so finding a webhook's parked deliveries among all entries
+ * scanned the whole log (measured: ~6 s a page with 20 000 entries); and because parking in
+ * the entry itself cost two updates per delivery (see parked.ts). It speaks for the delivery
+ * while it is newer than the entry (`speaksFor`), and is removed once found stale.
+ *
+ * Documents of the earlier layout are an index only ({_id, webhookId, createdAt}): their
+ * entry says `parked` and carries `parkedJob`.
  */
-export type ParkedRef = { _id: string; webhookId: string; createdAt: Date };
+export type ParkedDoc = {
+  _id: string;
+  webhookId: string;
+  /** The delivery's `createdAt`, the release order (oldest first). */
+  createdAt: Date;
+  organizationId?: string;
+  eventId?: string;
+  event?: string;
+  /** When it was last parked: an entry written after this has moved the delivery on. */
+  parkedAt?: Date;
+  reason?: string;
+  /** The DeliveryJob as JSON: one string field is far cheaper for FerretDB to store and read than the event's nested data. */
+  job?: string;
+};
 
-export function parkedCollection(db: Db): Collection<ParkedRef> {
-  return db.collection<ParkedRef>(COLLECTIONS.parked);
+export function parkedCollection(db: Db): Collection<ParkedDoc> {
+  return db.collection<ParkedDoc>(COLLECTIONS.parked);
+}
+
+/**
+ * When a delivery was created, for a new entry or a parking: when its job was enqueued, if
+ * that is earlier than `now`. A delivery parked before its first attempt gets its entry only
+ * when released, and must keep its place in the log's order.
+ */
+export function createdAtOf(job: Pick<DeliveryJob, "enqueuedAt">, now: Date): Date {
+  return job.enqueuedAt < now.getTime() ? new Date(job.enqueuedAt) : now;
 }

@@ -3,10 +3,10 @@
 export { attemptCountOf, attemptsCollection, deadLettersCollection, deliveriesCollection, DELIVERY_STATUSES, newDeliveryEntry, RESPONSE_BODY_LOG_LIMIT } from "./documents.js";
 export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus } from "./documents.js";
 export {
+  countByStatus,
   countReplayable,
   deadLetterQuery,
   findDelivery,
-  jobOfParked,
   listDeadLetters,
   listDeliveries,
   loadAttempts,
@@ -15,6 +15,7 @@ export {
   nextRecoverable,
   nextReplayable,
   oldestParked,
+  parkedDeliveryIds,
   REPLAY_BATCH_SIZE,
 } from "./reader.js";
 export type { DeadLetterFilter, RecoverFilter } from "./reader.js";

@@ -7,31 +7,96 @@ import {
   deliveriesCollection,
   idsStoredApart,
   parkedCollection,
-  type ParkedRef,
+  type ParkedDoc,
   type AttemptRecord,
   type DeadLetterDoc,
   type DeliveryDoc,
   type DeliveryStatus,
 } from "./documents.js";
+import { asParked, entriesById, jobOfParkedDoc, listParked, speaksFor, withParking } from "./parked.js";
 
-/** A page of a webhook's deliveries, newest first, without payloads (the list never shows them; a page of large events would be ~100 MB). */
-export function listDeliveries(
+/**
+ * A page of a webhook's deliveries, newest first, without payloads (the list never shows
+ * them; a page of large events would be ~100 MB), parked ones shown parked (see parked.ts).
+ */
+export async function listDeliveries(
   db: Db,
   query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number },
 ): Promise<Omit<DeliveryDoc, "payload">[]> {
-  const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", query.after) };
-  if (query.status !== undefined) filter.status = query.status;
-  if (query.event !== undefined) filter.event = query.event;
-  return deliveriesCollection(db)
-    .find(filter, { projection: { payload: 0 } })
-    .sort({ createdAt: -1, _id: -1 })
-    .limit(query.limit)
-    .toArray();
+  if (query.status === "parked") return (await listParked(db, query)).map(withoutPayload);
+  const entries = await listEntries(db, query);
+  if (query.status !== undefined) return entries;
+  // Deliveries parked before any attempt have no entry yet: merged in by position.
+  const notLogged = (await listParked(db, { ...query, withoutEntry: true })).map(withoutPayload);
+  if (notLogged.length === 0) return entries;
+  const seen = new Set(entries.map((e) => e._id));
+  return [...entries, ...notLogged.filter((p) => !seen.has(p._id))].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0)).slice(0, query.limit);
 }
 
-/** One delivery of a webhook, or null. */
-export function findDelivery(db: Db, key: { organizationId: string; webhookId: string; deliveryId: string }): Promise<DeliveryDoc | null> {
-  return deliveriesCollection(db).findOne({ _id: key.deliveryId, webhookId: key.webhookId, organizationId: key.organizationId });
+/** The entries' own list, with parking laid over; under a status filter, those now parked drop out and the page reads on. */
+async function listEntries(
+  db: Db,
+  query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number },
+): Promise<Omit<DeliveryDoc, "payload">[]> {
+  const found: Omit<DeliveryDoc, "payload">[] = [];
+  let after = query.after;
+  for (;;) {
+    const wanted = query.limit - found.length;
+    const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", after) };
+    if (query.status !== undefined) filter.status = query.status;
+    if (query.event !== undefined) filter.event = query.event;
+    const page = await deliveriesCollection(db)
+      .find(filter, { projection: { payload: 0 } })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(wanted)
+      .toArray();
+    const shown = await withParking(db, page);
+    found.push(...(query.status === undefined ? shown : shown.filter((d) => d.status === query.status)));
+    const last = page.at(-1);
+    if (!last || page.length < wanted || found.length >= query.limit) return found;
+    after = { at: last.createdAt, id: last._id };
+  }
+}
+
+function withoutPayload({ payload: _, ...rest }: DeliveryDoc): Omit<DeliveryDoc, "payload"> {
+  return rest;
+}
+
+/** One delivery of a webhook, or null; shown parked while it is. */
+export async function findDelivery(db: Db, key: { organizationId: string; webhookId: string; deliveryId: string }): Promise<DeliveryDoc | null> {
+  const [entry, parked] = await Promise.all([
+    deliveriesCollection(db).findOne({ _id: key.deliveryId, webhookId: key.webhookId, organizationId: key.organizationId }),
+    parkedCollection(db).findOne({ _id: key.deliveryId, webhookId: key.webhookId }),
+  ]);
+  if (!parked || !speaksFor(parked, entry ?? undefined)) return entry;
+  if (entry) return asParked(parked, entry);
+  return parked.organizationId === key.organizationId ? asParked(parked, undefined) : null;
+}
+
+/**
+ * How many of a webhook's deliveries are in each status, parked ones counted as parked.
+ * Reads every entry of the webhook: for tests and tools, not for a request path.
+ */
+export async function countByStatus(db: Db, webhookId: string): Promise<Partial<Record<DeliveryStatus, number>>> {
+  const counts: Partial<Record<DeliveryStatus, number>> = {};
+  const groups = await deliveriesCollection(db)
+    .aggregate<{ _id: DeliveryStatus; n: number }>([{ $match: { webhookId } }, { $group: { _id: "$status", n: { $sum: 1 } } }])
+    .toArray();
+  for (const g of groups) counts[g._id] = g.n;
+  const parked = await parkedCollection(db).find({ webhookId }).toArray();
+  const entries = await entriesById(
+    db,
+    parked.map((p) => p._id),
+    { _id: 1, status: 1, updatedAt: 1 },
+  );
+  for (const p of parked) {
+    const entry = entries.get(p._id);
+    if (!speaksFor(p, entry)) continue;
+    if (entry?.status === "parked") continue; // the earlier layout: counted as its entry says
+    if (entry) counts[entry.status] = (counts[entry.status] ?? 0) - 1;
+    counts.parked = (counts.parked ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
 /** Every attempt of a delivery, oldest first: the one inside the entry and those stored apart. */
@@ -114,50 +179,70 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
 }
 
 /**
- * A webhook's parked deliveries, oldest first, but for `exclude` (already being sent):
- * found through the parked index, read by `_id`, and the index's stale entries (no longer
- * parked) removed on the way.
+ * The jobs of a webhook's parked deliveries, oldest first, but for `exclude` (already
+ * being sent); documents that no longer speak for their delivery (released and logged,
+ * cancelled) are removed on the way.
  */
-export async function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryDoc[]> {
+export async function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryJob[]> {
   for (;;) {
-    const filter: Filter<ParkedRef> = { webhookId };
+    const filter: Filter<ParkedDoc> = { webhookId };
     if (exclude.length) filter._id = { $nin: exclude };
     const refs = await parkedCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
     if (refs.length === 0) return [];
-    const docs = new Map(
-      (
-        await deliveriesCollection(db)
-          .find({ _id: { $in: refs.map((r) => r._id) } })
-          .toArray()
-      ).map((d) => [d._id, d]),
+    // The earlier layout's entries hold the job themselves.
+    const legacy = refs.some((r) => r.job === undefined);
+    const entries = await entriesById(
+      db,
+      refs.map((r) => r._id),
+      legacy ? undefined : { _id: 1, status: 1, updatedAt: 1 },
     );
-    const parked = refs.flatMap((r) => (docs.get(r._id)?.status === "parked" ? [docs.get(r._id)!] : []));
-    const stale = refs.filter((r) => docs.get(r._id)?.status !== "parked");
+    const jobs: DeliveryJob[] = [];
+    const stale: ParkedDoc[] = [];
+    for (const ref of refs) {
+      const entry = entries.get(ref._id);
+      const job = speaksFor(ref, entry) ? (ref.job !== undefined ? jobOfParkedDoc(ref) : entry && jobOfLegacyParked(entry)) : null;
+      if (job) jobs.push(job);
+      else stale.push(ref);
+    }
     if (stale.length) await dropStale(db, stale);
-    if (parked.length || stale.length === 0) return parked;
+    if (jobs.length || stale.length === 0) return jobs;
   }
 }
 
 /**
- * Removes index entries whose delivery was not parked when read. A delivery can be parked
- * again between that read and the delete (its retry job came back while its circuit was
- * open), after its own index upsert: those found parked now are put back, or nothing would
- * ever release them.
+ * Removes parked documents found stale. One parked again since it was read has a later
+ * `parkedAt` than any read here, and stays. For the earlier layout, whose delivery can be
+ * parked again in its entry between the read and the delete, those found parked are put back.
  */
-async function dropStale(db: Db, stale: ParkedRef[]): Promise<void> {
-  await parkedCollection(db).deleteMany({ _id: { $in: stale.map((r) => r._id) } });
+async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
+  const current = stale.filter((r) => r.parkedAt !== undefined);
+  if (current.length) {
+    const newest = new Date(Math.max(...current.map((r) => r.parkedAt!.getTime())));
+    await parkedCollection(db).deleteMany({ _id: { $in: current.map((r) => r._id) }, parkedAt: { $lte: newest } });
+  }
+  const legacy = stale.filter((r) => r.parkedAt === undefined);
+  if (legacy.length === 0) return;
+  await parkedCollection(db).deleteMany({ _id: { $in: legacy.map((r) => r._id) }, parkedAt: { $exists: false } });
   const parkedAgain = await deliveriesCollection(db)
-    .find({ _id: { $in: stale.map((r) => r._id) }, status: "parked" }, { projection: { _id: 1 } })
+    .find({ _id: { $in: legacy.map((r) => r._id) }, status: "parked" }, { projection: { _id: 1 } })
     .toArray();
   if (parkedAgain.length === 0) return;
   const again = new Set(parkedAgain.map((d) => d._id));
   await parkedCollection(db).bulkWrite(
-    stale.filter((r) => again.has(r._id)).map((r) => ({ updateOne: { filter: { _id: r._id }, update: { $set: { webhookId: r.webhookId, createdAt: r.createdAt } }, upsert: true } })),
+    legacy.filter((r) => again.has(r._id)).map((r) => ({ updateOne: { filter: { _id: r._id }, update: { $setOnInsert: { webhookId: r.webhookId, createdAt: r.createdAt } }, upsert: true } })),
   );
 }
 
-/** The job that sends a parked delivery again, where it left its ladder; null when the entry lacks what that takes. */
-export function jobOfParked(doc: DeliveryDoc): DeliveryJob | null {
+/** The ids of these webhooks' parked documents, stale ones included: for tools that watch parking (the bench). */
+export async function parkedDeliveryIds(db: Db, webhookIds: string[]): Promise<Array<{ deliveryId: string; webhookId: string }>> {
+  const docs = await parkedCollection(db)
+    .find({ webhookId: { $in: webhookIds } }, { projection: { _id: 1, webhookId: 1 } })
+    .toArray();
+  return docs.map((d) => ({ deliveryId: d._id, webhookId: d.webhookId }));
+}
+
+/** The job that sends a delivery parked in the earlier layout again, where it left its ladder; null when the entry lacks what that takes. */
+function jobOfLegacyParked(doc: DeliveryDoc): DeliveryJob | null {
   if (!doc.payload || !doc.parkedJob) return null;
   return {
     deliveryId: doc._id,

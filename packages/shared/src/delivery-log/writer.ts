@@ -1,8 +1,9 @@
-import type { Db, Filter } from "mongodb";
-import type { DeliveryJob } from "../delivery-job.js";
+import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
+import { encodeDeliveryJob, type DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
 import { LogWriter, type LogCommand, type WriteApplied } from "./batched-writer.js";
 import {
+  createdAtOf,
   deliveriesCollection,
   newDeliveryEntry,
   parkedCollection,
@@ -11,8 +12,10 @@ import {
   type DeadLetterDoc,
   type DeliveryDoc,
   type DeliveryStatus,
-  type ParkedRef,
+  type ParkedDoc,
 } from "./documents.js";
+import { entriesById, jobOfParkedDoc, speaksFor } from "./parked.js";
+import { REPLAY_BATCH_SIZE } from "./reader.js";
 
 /** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
 export type LoggedAttempt = { id: string; record: AttemptRecord };
@@ -50,7 +53,7 @@ export class DeliveryLogWriter {
     const lastAttempt = { startedAt: record.startedAt, responseStatus: record.response?.status ?? null };
     const set: Partial<DeliveryDoc> = change ? { ...change } : {};
     if (job.attempt === 0 && job.source === "event" && change) {
-      const document = newDeliveryEntry(job, at, { ...set, attempts: [record], firstAttemptId: attempt.id, lastAttempt, payload });
+      const document = newDeliveryEntry(job, createdAtOf(job, at), { ...set, attempts: [record], firstAttemptId: attempt.id, lastAttempt, payload, updatedAt: at });
       try {
         await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
         return;
@@ -60,23 +63,33 @@ export class DeliveryLogWriter {
         if (!isDuplicateKey(err)) throw err;
       }
     }
-    // Fields an attempt does not decide start as a pending delivery's; the status follows below.
-    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt: at, status: "pending" };
     const attemptDoc: AttemptDoc = { _id: attempt.id, deliveryId: job.deliveryId, webhookId: job.webhookId, organizationId: job.organizationId, ...record };
     // A repeated recording finds its attempt already stored.
     await this.writes.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
       if (!isDuplicateKey(err)) throw err;
     });
-    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
-      updateOne: {
-        filter: { _id: job.deliveryId },
-        update: { $setOnInsert: onInsert, $set: { updatedAt: at, payload }, $addToSet: { attemptIds: attempt.id } },
-        upsert: true,
-      },
-    });
-    // A manual attempt (no change) still shows as the latest one.
-    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, ...stillDecidedBy(job, change) } : { _id: job.deliveryId };
-    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { updateOne: { filter: decided, update: { $set: { ...set, lastAttempt } } } });
+    // One update names the attempt and applies its decision: FerretDB commits each update
+    // statement on its own, at ~5 inserts' cost (bench/README.md, "dead"), and a retried or
+    // released delivery used to take two. The decision may not apply (see `stillDecidedBy`):
+    // the upsert's filter then fails on an existing entry, its insert meets the entry's
+    // _id, and the duplicate key sends the fallback, which only names the attempt.
+    // Fields an attempt does not decide start as a pending delivery's (an entry this creates
+    // lacked its first log write, which cannot happen unless the log was cleared).
+    const named = { $set: { updatedAt: at, payload }, $addToSet: { attemptIds: attempt.id } };
+    const onInsert: Partial<DeliveryDoc> = {
+      webhookId: job.webhookId,
+      organizationId: job.organizationId,
+      eventId: job.eventId,
+      event: job.event,
+      createdAt: createdAtOf(job, at),
+      ...(!change && { status: "pending" }),
+    };
+    const decided: Filter<DeliveryDoc> = { _id: job.deliveryId, ...(change && stillDecidedBy(job, change)) };
+    await this.writes.write<DeliveryDoc>(
+      COLLECTIONS.deliveries,
+      { updateOne: { filter: decided, update: { $setOnInsert: onInsert, $set: { ...named.$set, ...set, lastAttempt }, $addToSet: named.$addToSet }, upsert: true } },
+      { updateOne: { filter: { _id: job.deliveryId }, update: named } },
+    );
   }
 
   /**
@@ -89,33 +102,19 @@ export class DeliveryLogWriter {
 
   /**
    * Holds the delivery while its endpoint's circuit is open (CONTRACT §8): kept with its
-   * payload and its place on the ladder, attempt count unchanged. Only a waiting entry is
-   * parked; one that has ended stays as it is.
+   * payload and its place on the ladder, attempt count unchanged, in `parked_deliveries`
+   * (see parked.ts). One batched insert; its entry, if it has one, is left as it is, and
+   * readers show it parked while the parking is the newer of the two. Parked again (its
+   * retry came back while the circuit is still open): the document takes the newer job.
    */
   async park(job: DeliveryJob, reason: string): Promise<void> {
-    const fields: Partial<DeliveryDoc> = {
-      status: "parked",
-      statusReason: reason,
-      nextAttemptAt: null,
-      payload: payloadOf(job),
-      parkedJob: { attempt: job.attempt, source: job.source, enqueuedAt: job.enqueuedAt },
-    };
-    const written = await this.writeWithoutAttempt(job, "parked", fields, { status: { $in: ["pending", "retrying", "parked"] } });
-    // Indexed under the entry's own createdAt, so releases go oldest first. A new entry's is
-    // the time just written; an older one's is read back, and an entry that did not take the
-    // parking (it had ended) is not indexed. Both writes are batched inserts: parking costs
-    // about what a delivery does, not the extra query and upsert it cost per job before
-    // (bench/README.md, "dead"). Written after the entry: see `dropStale` in reader.ts.
-    let createdAt = written.at;
-    if (written.applied === "fallback") {
-      const entry = await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1, status: 1 } });
-      if (entry?.status !== "parked") return;
-      createdAt = entry.createdAt;
-    }
-    // Already indexed (parked again): the entry's createdAt has not changed.
-    await this.writes.write<ParkedRef>(COLLECTIONS.parked, { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt } } }).catch((err: unknown) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    const parkedAt = new Date(this.now());
+    const held = { organizationId: job.organizationId, eventId: job.eventId, event: job.event, parkedAt, reason, job: encodeDeliveryJob(job).toString() };
+    await this.writes.write<ParkedDoc>(
+      COLLECTIONS.parked,
+      { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt: createdAtOf(job, parkedAt), ...held } } },
+      { updateOne: { filter: { _id: job.deliveryId }, update: { $set: held } } },
+    );
   }
 
   /**
@@ -151,12 +150,49 @@ export class DeliveryLogWriter {
       { webhookId, status: { $in: ["pending", "retrying", "parked"] } },
       { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } },
     );
+    await this.endParked(webhookId, "cancelled", reason);
   }
 
   /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */
   async failParked(webhookId: string, reason: string): Promise<void> {
     await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
-    await parkedCollection(this.db).deleteMany({ webhookId });
+    await this.endParked(webhookId, "failed", reason);
+  }
+
+  /**
+   * Ends every delivery of the webhook that is parked: its entry (written now if it had
+   * none, with the payload, so a recover can send it) takes `status`, and the parked
+   * documents go.
+   */
+  private async endParked(webhookId: string, status: "cancelled" | "failed", reason: string): Promise<void> {
+    const at = new Date(this.now());
+    const parked = await parkedCollection(this.db).find({ webhookId }).toArray();
+    if (parked.length === 0) return;
+    const entries = await entriesById(
+      this.db,
+      parked.map((p) => p._id),
+      { _id: 1, status: 1, updatedAt: 1 },
+    );
+    const ended = { status, statusReason: reason, nextAttemptAt: null, updatedAt: at };
+    const writes = parked.flatMap((p): AnyBulkWriteOperation<DeliveryDoc>[] => {
+      const job = jobOfParkedDoc(p);
+      const entry = entries.get(p._id);
+      if (!job || !speaksFor(p, entry)) return [];
+      const payload = payloadOf(job);
+      if (entry) return [{ updateOne: { filter: { _id: p._id, status: { $ne: "succeeded" } }, update: { $set: { ...ended, payload } } } }];
+      return [{ insertOne: { document: newDeliveryEntry(job, p.createdAt, { ...ended, payload }) } }];
+    });
+    // Under 100 statements a command: see REPLAY_BATCH_SIZE.
+    for (let i = 0; i < writes.length; i += REPLAY_BATCH_SIZE) {
+      await deliveriesCollection(this.db)
+        .bulkWrite(writes.slice(i, i + REPLAY_BATCH_SIZE), { ordered: false })
+        .catch((err: unknown) => {
+          // Logged meanwhile (released a moment ago): that entry stands.
+          if (!isDuplicateKey(err)) throw err;
+        });
+    }
+    await parkedCollection(this.db).deleteMany({ webhookId, parkedAt: { $lte: at } });
+    await parkedCollection(this.db).deleteMany({ webhookId, parkedAt: { $exists: false } });
   }
 
   /** Resolves when every write queued so far has settled. */
@@ -172,7 +208,7 @@ export class DeliveryLogWriter {
    */
   private async writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<{ applied: WriteApplied; at: Date }> {
     const updatedAt = new Date(this.now());
-    const document = newDeliveryEntry(job, updatedAt, { status: newStatus, ...fields });
+    const document = newDeliveryEntry(job, createdAtOf(job, updatedAt), { status: newStatus, ...fields, updatedAt });
     const applied = await this.writes.write<DeliveryDoc>(
       COLLECTIONS.deliveries,
       { insertOne: { document } },

@@ -1,0 +1,117 @@
+import type { Db, Filter } from "mongodb";
+import { type DeliveryJob, decodeDeliveryJob } from "../delivery-job.js";
+import { afterPosition, type ListPosition } from "../mongo.js";
+import { deliveriesCollection, newDeliveryEntry, parkedCollection, type DeliveryDoc, type ParkedDoc } from "./documents.js";
+
+// Parked deliveries (CONTRACT §8) live in `parked_deliveries`, one document each holding the
+// job, so that parking costs one small insert and a release's first attempt is logged like
+// any other (one insert): FerretDB commits every update statement on its own, at the cost of
+// ~5 deliveries' inserts, and writing each parked delivery into its log entry and back out
+// again took two of them (bench/README.md, "dead"). A parked document speaks for its delivery
+// while it is newer than the delivery's log entry (see `speaksFor`); readers lay it over the
+// entry, or stand it in for an entry not written yet, so the log shows `parked` either way.
+
+/** Entries read by id at a time (FerretDB narrows `_id: {$in}` of up to 1000 through the index: infra/ferretdb/patches/0003). */
+const IDS_PER_READ = 1000;
+
+/**
+ * Whether a parked document still holds its delivery: no log entry yet, or an entry last
+ * written before the parking and not succeeded. An entry written later (the released
+ * attempt's recording, a cancel) has moved the delivery on; an older one (a failed attempt's
+ * recording that landed late, after its retry was parked) has not. Parked documents of the
+ * earlier layout (no job; the entry itself said `parked`) follow the entry.
+ */
+export function speaksFor(parked: ParkedDoc, entry: Pick<DeliveryDoc, "status" | "updatedAt"> | undefined): boolean {
+  if (parked.job === undefined || parked.parkedAt === undefined) return entry?.status === "parked";
+  if (!entry) return true;
+  return entry.status !== "succeeded" && entry.updatedAt.getTime() < parked.parkedAt.getTime();
+}
+
+/** The parked delivery's job, as it was when parked; null if it cannot be read back. */
+export function jobOfParkedDoc(parked: ParkedDoc): DeliveryJob | null {
+  if (parked.job === undefined) return null;
+  const decoded = decodeDeliveryJob(Buffer.from(parked.job));
+  return decoded.ok ? decoded.value : null;
+}
+
+/** The entry as the log shows it while parked: the entry's own attempts, or a fresh entry from the job. */
+export function asParked(parked: ParkedDoc, entry: DeliveryDoc | undefined): DeliveryDoc {
+  const fields = { status: "parked" as const, statusReason: parked.reason ?? entry?.statusReason ?? null, nextAttemptAt: null };
+  if (entry) return { ...entry, ...fields };
+  const job = jobOfParkedDoc(parked);
+  return newDeliveryEntry(
+    { deliveryId: parked._id, webhookId: parked.webhookId, organizationId: parked.organizationId ?? "", eventId: parked.eventId ?? "", event: parked.event ?? "" },
+    parked.createdAt,
+    { ...fields, updatedAt: parked.parkedAt ?? parked.createdAt, ...(job && { payload: { event: job.event, timestamp: job.timestamp, data: job.data } }) },
+  );
+}
+
+/** The log entries of these deliveries, by id. */
+export async function entriesById(db: Db, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, DeliveryDoc>> {
+  const found = new Map<string, DeliveryDoc>();
+  for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+    const docs = await deliveriesCollection(db)
+      .find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } }, projection ? { projection } : {})
+      .toArray();
+    for (const d of docs) found.set(d._id, d);
+  }
+  return found;
+}
+
+/** The parked documents of these deliveries, by id. */
+async function parkedById(db: Db, ids: string[]): Promise<Map<string, ParkedDoc>> {
+  const found = new Map<string, ParkedDoc>();
+  for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+    for (const p of await parkedCollection(db)
+      .find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } })
+      .toArray())
+      found.set(p._id, p);
+  }
+  return found;
+}
+
+/** Lays each parked document that still speaks for its delivery over the entry. */
+export async function withParking(db: Db, entries: DeliveryDoc[]): Promise<DeliveryDoc[]> {
+  if (entries.length === 0) return entries;
+  const parked = await parkedById(
+    db,
+    entries.map((e) => e._id),
+  );
+  if (parked.size === 0) return entries;
+  return entries.map((e) => {
+    const p = parked.get(e._id);
+    return p && speaksFor(p, e) ? asParked(p, e) : e;
+  });
+}
+
+type ListQuery = { organizationId: string; webhookId: string; event?: string | undefined; after?: ListPosition | undefined; limit: number };
+
+/**
+ * A webhook's parked deliveries newest first, as the log shows them, from `after`: the
+ * parked documents in (createdAt, _id) order, each laid over its entry or standing in for
+ * it. With `withoutEntry`, only deliveries not logged yet (the rest are in the entries'
+ * own list). Documents that no longer speak for their delivery are skipped, reading on.
+ */
+export async function listParked(db: Db, query: ListQuery & { withoutEntry?: boolean }): Promise<DeliveryDoc[]> {
+  const found: DeliveryDoc[] = [];
+  let after = query.after;
+  for (;;) {
+    const wanted = query.limit - found.length;
+    const filter: Filter<ParkedDoc> = { webhookId: query.webhookId, ...afterPosition("createdAt", after) };
+    if (query.event !== undefined) filter.event = query.event;
+    const page = await parkedCollection(db).find(filter).sort({ createdAt: -1, _id: -1 }).limit(wanted).toArray();
+    const entries = await entriesById(
+      db,
+      page.map((p) => p._id),
+      { payload: 0 },
+    );
+    for (const p of page) {
+      const entry = entries.get(p._id);
+      if (query.withoutEntry && entry) continue;
+      if (speaksFor(p, entry) && (entry?.organizationId ?? p.organizationId) === query.organizationId) found.push(asParked(p, entry));
+    }
+    const last = page.at(-1);
+    if (!last || page.length < wanted || found.length >= query.limit) return found;
+    after = { at: last.createdAt, id: last._id };
+  }
+}
