@@ -43,3 +43,19 @@ test("applies two writes to one document in the order they were made, even when 
   await Promise.all([first, second]);
   expect(await log.findOne({ _id: "dlv_1" })).toEqual({ _id: "dlv_1", status: "succeeded", attempts: 2 });
 });
+
+test("written() resolves once the writes queued before it have landed, and does not wait for a write queued after it", async ({ mongo }) => {
+  const writer = new LogWriter(mongo.db, { lingerMs: 20 });
+  const items = mongo.db.collection<{ _id: string }>("barrier");
+  const before = Array.from({ length: 50 }, (_, i) => writer.write<{ _id: string }>(items.collectionName, { insertOne: { document: { _id: `b${i}` } } }));
+  const barrier = writer.written();
+  // A write queued only after the barrier resolves: were it waited for, the barrier would never resolve (as `drain` would not under constant load).
+  let releaseLater: () => void = () => {};
+  const held = new Promise<void>((r) => (releaseLater = r));
+  const after = held.then(() => writer.write<{ _id: string }>(items.collectionName, { insertOne: { document: { _id: "after" } } }));
+  await barrier;
+  expect(await items.countDocuments({ _id: { $regex: "^b" } })).toBe(50);
+  expect(await items.countDocuments({ _id: "after" })).toBe(0);
+  releaseLater();
+  await Promise.all([...before, after]);
+});

@@ -44,7 +44,22 @@ export class LogWriter {
     } = {},
   ) {}
 
+  /** Writes not yet settled (see `written`). */
+  private readonly unsettled = new Set<Promise<unknown>>();
+
   write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
+    const written = this.enqueue(collection, op, fallback);
+    const tracked = written.catch(() => undefined).finally(() => this.unsettled.delete(tracked));
+    this.unsettled.add(tracked);
+    return written;
+  }
+
+  /** Resolves when every write queued before the call has settled, whatever was queued since (unlike `drain`). */
+  async written(): Promise<void> {
+    await Promise.all([...this.unsettled]);
+  }
+
+  private enqueue<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
     return new Promise((resolve, reject) => {
       const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.opts.lanes ?? 2)}`;
       const queue = this.queues.get(lane) ?? { collection, pending: [] };

@@ -235,10 +235,15 @@ async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
 
 /** The ids of these webhooks' parked documents, stale ones included: for tools that watch parking (the bench). */
 export async function parkedDeliveryIds(db: Db, webhookIds: string[]): Promise<Array<{ deliveryId: string; webhookId: string }>> {
-  const docs = await parkedCollection(db)
-    .find({ webhookId: { $in: webhookIds } }, { projection: { _id: 1, webhookId: 1 } })
-    .toArray();
-  return docs.map((d) => ({ deliveryId: d._id, webhookId: d.webhookId }));
+  const refs: Array<{ deliveryId: string; webhookId: string }> = [];
+  // One webhook at a time: an equality the webhookId index can narrow, where `$in` would scan.
+  for (const webhookId of webhookIds) {
+    for (const d of await parkedCollection(db)
+      .find({ webhookId }, { projection: { _id: 1 } })
+      .toArray())
+      refs.push({ deliveryId: d._id, webhookId });
+  }
+  return refs;
 }
 
 /** The job that sends a delivery parked in the earlier layout again, where it left its ladder; null when the entry lacks what that takes. */

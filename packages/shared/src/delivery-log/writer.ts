@@ -165,6 +165,9 @@ export class DeliveryLogWriter {
    * documents go.
    */
   private async endParked(webhookId: string, status: "cancelled" | "failed", reason: string): Promise<void> {
+    // Parkings decided before the webhook was disabled may still be on their way (no new
+    // ones are decided after): let them land first, or they would stay parked for good.
+    await this.writes.written();
     const at = new Date(this.now());
     const parked = await parkedCollection(this.db).find({ webhookId }).toArray();
     if (parked.length === 0) return;
