@@ -59,3 +59,18 @@ test("written() resolves once the writes queued before it have landed, and does 
   releaseLater();
   await Promise.all([...before, after]);
 });
+
+test("a collection with a longer linger gathers writes spread over it into one command, in its one lane", async ({ mongo }) => {
+  const commands: Array<{ collection: string; operations: number }> = [];
+  const writer = new LogWriter(mongo.db, { collections: { gathered: { lanes: 1, lingerMs: 300 } }, onCommand: (c) => commands.push(c) });
+  const writes: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 20; i++) {
+    writes.push(writer.write<{ _id: string }>("gathered", { insertOne: { document: { _id: `g${i}` } } }));
+    writes.push(writer.write<{ _id: string }>("prompt", { insertOne: { document: { _id: `p${i}` } } }));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(writes);
+  expect(commands.filter((c) => c.collection === "gathered").map((c) => c.operations)).toEqual([20]);
+  // The default (5 ms) sends as writes come.
+  expect(commands.filter((c) => c.collection === "prompt").length).toBeGreaterThan(1);
+});

@@ -31,7 +31,8 @@ export class LogWriter {
   /** Keyed by collection and lane. */
   private readonly queues = new Map<string, { collection: string; pending: Pending[] }>();
   private readonly sending = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
+  /** One linger timer per collection. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly db: Db,
@@ -39,10 +40,17 @@ export class LogWriter {
       lingerMs?: number;
       maxBatch?: number;
       lanes?: number;
+      /** Collections written otherwise: fewer lanes, a longer linger (their writes wait for company, and go out in fewer commands). */
+      collections?: Record<string, { lanes?: number; lingerMs?: number }>;
       /** Told of every command sent. */
       onCommand?: ((command: LogCommand) => void) | undefined;
     } = {},
   ) {}
+
+  private settingsOf(collection: string): { lanes: number; lingerMs: number } {
+    const own = this.opts.collections?.[collection];
+    return { lanes: own?.lanes ?? this.opts.lanes ?? 2, lingerMs: own?.lingerMs ?? this.opts.lingerMs ?? 5 };
+  }
 
   /** Writes not yet settled (see `written`). */
   private readonly unsettled = new Set<Promise<unknown>>();
@@ -61,13 +69,25 @@ export class LogWriter {
 
   private enqueue<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
     return new Promise((resolve, reject) => {
-      const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.opts.lanes ?? 2)}`;
+      const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.settingsOf(collection).lanes)}`;
       const queue = this.queues.get(lane) ?? { collection, pending: [] };
       queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, applied: "as-given", resolve, reject });
       this.queues.set(lane, queue);
       if (queue.pending.length >= (this.opts.maxBatch ?? 1000)) this.flush(lane);
-      else if (!this.timer) this.timer = setTimeout(() => this.flushAll(), this.opts.lingerMs ?? 5);
+      else this.lingerOn(collection);
     });
+  }
+
+  /** Flushes the collection's lanes once its linger has passed, unless already due. */
+  private lingerOn(collection: string): void {
+    if (this.timers.has(collection)) return;
+    this.timers.set(
+      collection,
+      setTimeout(() => {
+        this.timers.delete(collection);
+        for (const [lane, queue] of this.queues) if (queue.collection === collection) this.flush(lane);
+      }, this.settingsOf(collection).lingerMs),
+    );
   }
 
   /** Resolves when every write queued so far has settled. */
@@ -79,10 +99,8 @@ export class LogWriter {
   }
 
   private flushAll(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
     for (const lane of this.queues.keys()) this.flush(lane);
   }
 
@@ -99,8 +117,11 @@ export class LogWriter {
       })
       .finally(() => {
         this.sending.delete(lane);
-        // What queued meanwhile goes out at once, as one larger batch.
-        if (queue.pending.length) this.flush(lane);
+        // What queued meanwhile goes out at once, as one larger batch; a collection that
+        // lingers longer than the default waits for more company first.
+        if (queue.pending.length === 0) return;
+        if (this.settingsOf(queue.collection).lingerMs > (this.opts.lingerMs ?? 5)) this.lingerOn(queue.collection);
+        else this.flush(lane);
       });
     this.sending.set(lane, sending);
   }
