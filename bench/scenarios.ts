@@ -83,8 +83,9 @@ async function fanoutLagsBySecond(kafka: ReturnType<typeof createKafka>, runId: 
 
 /**
  * The deliveries of each dead webhook (by its path) that were ever parked, sampled from
- * `parked_deliveries` every 2 s while the scenario runs (a parked document goes once its
- * delivery is released and logged; one parked and released between two samples is missed).
+ * `parked_deliveries` every 5 s while the scenario runs (a parked document goes once its
+ * delivery is released and logged, at least one probe interval and a drain page after its
+ * parking; one parked and released between two samples would be missed).
  * Each sample reads the ids of the dead webhooks' parked documents: a scan of that small
  * collection, a load on FerretDB the healthy scenario does not carry.
  */
@@ -102,7 +103,7 @@ async function sampleParked(mongoUrl: string, deadHooks: Array<{ path: string; i
   let sampling: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     sampling = sampling.then(sample).catch(() => undefined);
-  }, 2_000);
+  }, 5_000);
   return {
     async stop() {
       clearInterval(timer);
