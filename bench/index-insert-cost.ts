@@ -18,7 +18,7 @@ url.pathname = `/index_cost_${Date.now().toString(36)}`;
 const mongo = await connectMongo(url.toString());
 
 const NEW_DELIVERY_INDEXES = ["webhook_status_created", "webhook_event_created"];
-const NEW_DEAD_LETTER_INDEXES = ["webhook_time"];
+const NEW_DEAD_LETTER_INDEXES = ["webhook_time", "event_time"];
 const sets = (collection: string, added: string[]): Record<string, IndexDescription[]> => ({
   "_id only": [],
   before: INDEXES[collection]!.filter((i) => !added.includes(i.name!)),

@@ -46,8 +46,10 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.deadLetters]: [
     { key: { deadLetteredAt: -1, _id: -1 }, name: "dead_lettered_at" },
     { key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" },
-    // The DLQ filtered by webhook alone (the operator's `?webhookId=` without the organisation).
+    // The DLQ filtered by webhook alone (the operator's `?webhookId=` without the
+    // organisation), and by event: each reads its page instead of every dead letter.
     { key: { webhookId: 1, deadLetteredAt: -1, _id: -1 }, name: "webhook_time" },
+    { key: { event: 1, deadLetteredAt: -1, _id: -1 }, name: "event_time" },
   ],
   [COLLECTIONS.parked]: [{ key: { webhookId: 1, createdAt: 1, _id: 1 }, name: "webhook_created" }],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
