@@ -32,15 +32,24 @@ export async function connectMongo(url: string, opts: { dbName?: string; appName
   return { client, db };
 }
 
-const INDEXES: Record<string, IndexDescription[]> = {
+/** Every index of ours, by collection (exported for `bench/index-insert-cost.ts`). */
+export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.webhooks]: [{ key: { organizationId: 1, createdAt: -1, _id: -1 }, name: "org_created" }],
   [COLLECTIONS.deliveries]: [
     { key: { webhookId: 1, createdAt: -1, _id: -1 }, name: "webhook_created" },
     { key: { organizationId: 1, webhookId: 1 }, name: "org_webhook" },
+    // The delivery log's `?status=` and `?event=` pages, newest first: each reads its own
+    // page instead of a webhook's whole log (bench/README.md, "Big delivery log").
+    { key: { webhookId: 1, status: 1, createdAt: -1, _id: -1 }, name: "webhook_status_created" },
+    { key: { webhookId: 1, event: 1, createdAt: -1, _id: -1 }, name: "webhook_event_created" },
   ],
   [COLLECTIONS.deadLetters]: [
     { key: { deadLetteredAt: -1, _id: -1 }, name: "dead_lettered_at" },
     { key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" },
+    // The DLQ filtered by webhook alone (the operator's `?webhookId=` without the
+    // organisation), and by event: each reads its page instead of every dead letter.
+    { key: { webhookId: 1, deadLetteredAt: -1, _id: -1 }, name: "webhook_time" },
+    { key: { event: 1, deadLetteredAt: -1, _id: -1 }, name: "event_time" },
   ],
   [COLLECTIONS.parked]: [{ key: { webhookId: 1, createdAt: 1, _id: 1 }, name: "webhook_created" }],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
@@ -80,10 +89,14 @@ export type ListPosition = { at: Date; id: string };
 /**
  * The filter for "after this position" in a (field, _id) order, newest first unless
  * `order` says oldest first. Plain `$or`/`$lt`/`$gt` comparisons: they behave the same on
- * MongoDB and FerretDB.
+ * MongoDB and FerretDB. The `$or` implies the range on `field` beside it, which matches
+ * nothing more or less; it is spelled out because FerretDB reads through an index only by
+ * top-level conditions (infra/ferretdb/patches/0005): without it, the tenth page of a list
+ * reads the nine pages before it.
  */
 export function afterPosition(field: string, position: ListPosition | undefined, order: "desc" | "asc" = "desc"): Record<string, unknown> {
   if (!position) return {};
   const beyond = order === "desc" ? "$lt" : "$gt";
-  return { $or: [{ [field]: { [beyond]: position.at } }, { [field]: position.at, _id: { [beyond]: position.id } }] };
+  const upTo = order === "desc" ? "$lte" : "$gte";
+  return { [field]: { [upTo]: position.at }, $or: [{ [field]: { [beyond]: position.at } }, { [field]: position.at, _id: { [beyond]: position.id } }] };
 }

@@ -112,3 +112,84 @@ test("an _id list finds exactly the listed documents that meet the filter's othe
   expect(await ids({ _id: { $in: ["b", 7] } })).toEqual([7, "b"]);
   expect(await ids({ _id: { $in: [] } })).toEqual([]);
 });
+
+// infra/ferretdb/patches/0005 narrows queries through secondary indexes (string
+// equalities on an index's leading fields) and, for a sort newest first with a limit,
+// reads in the index's order and stops early. Results must be MongoDB's, also where the
+// data defeats the index: arrays, missing or non-date sort keys, dates before 2001.
+test("indexed finds, sorted newest first with a limit, return what a full scan returns", async ({ mongo }) => {
+  type Doc = { _id: string; k: string | string[]; s?: string; at?: Date | string };
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
+  const ids = (docs: Array<{ _id: string }>) => docs.map((d) => d._id);
+  const collection = async (name: string, docs: Doc[]) => {
+    const c = mongo.db.collection<Doc>(name);
+    await c.createIndexes([{ key: { k: 1, at: -1, _id: -1 }, name: "k_at" }]);
+    await c.insertMany(docs);
+    return c;
+  };
+  const newest = { at: -1, _id: -1 } as const;
+
+  // Clean: every key a string, every date of this century; ties on `at` ordered by _id.
+  const clean = await collection(
+    "clean",
+    Array.from({ length: 60 }, (_, i) => ({ _id: `d${String(i).padStart(2, "0")}`, k: i % 3 === 0 ? "b" : "a", s: i % 2 ? "odd" : "even", at: at(Math.floor(i / 4)) })),
+  );
+  const everyA = (await clean.find({}).toArray()).filter((d) => d.k === "a").sort((x, y) => (y.at as Date).getTime() - (x.at as Date).getTime() || (x._id < y._id ? 1 : -1));
+  expect(ids(await clean.find({ k: "a" }).sort(newest).limit(7).toArray())).toEqual(ids(everyA.slice(0, 7)));
+  expect(ids(await clean.find({ k: "a", s: "odd" }).sort(newest).limit(5).toArray())).toEqual(ids(everyA.filter((d) => d.s === "odd").slice(0, 5)));
+  const seventh = everyA[6]!;
+  const after = { at: { $lte: seventh.at as Date }, $or: [{ at: { $lt: seventh.at as Date } }, { at: seventh.at as Date, _id: { $lt: seventh._id } }] };
+  expect(
+    ids(
+      await clean
+        .find({ k: "a", ...after })
+        .sort(newest)
+        .limit(7)
+        .toArray(),
+    ),
+  ).toEqual(ids(everyA.slice(7, 14)));
+  expect(
+    ids(
+      await clean
+        .find({ $and: [{ k: "a" }, { at: { $gte: at(5), $lt: at(8) } }] })
+        .sort(newest)
+        .limit(100)
+        .toArray(),
+    ),
+  ).toEqual(ids(everyA.filter((d) => (d.at as Date) >= at(5) && (d.at as Date) < at(8))));
+  expect(ids(await clean.find({}).sort(newest).limit(3).toArray())).toEqual(["d59", "d58", "d57"]);
+
+  // An array holding the value matches the equality.
+  const arrays = await collection("arrays", [
+    { _id: "x1", k: "a", at: at(3) },
+    { _id: "x2", k: ["b", "a"], at: at(5) },
+    { _id: "x3", k: "b", at: at(9) },
+  ]);
+  expect(ids(await arrays.find({ k: "a" }).sort(newest).limit(2).toArray())).toEqual(["x2", "x1"]);
+
+  // Sort keys of other types, missing, and a date before 2001, in the same equality range.
+  const mixed = await collection("mixed", [
+    { _id: "m1", k: "a", at: at(3) },
+    { _id: "m2", k: "a", at: at(5) },
+    { _id: "m3", k: "a" },
+    { _id: "m4", k: "a", at: "2026-01-01" },
+    { _id: "m5", k: "a", at: new Date("1999-01-01T00:00:00Z") },
+    { _id: "m6", k: "b", at: at(9) },
+  ]);
+  expect(ids(await mixed.find({ k: "a" }).sort(newest).limit(4).toArray())).toEqual(["m2", "m1", "m5", "m4"]);
+  const old = await collection("old", [
+    { _id: "o1", k: "a", at: at(3) },
+    { _id: "o2", k: "a", at: new Date("1999-01-01T00:00:00Z") },
+    { _id: "o3", k: "a", at: at(5) },
+  ]);
+  expect(ids(await old.find({ k: "a" }).sort(newest).limit(1).toArray())).toEqual(["o3"]);
+  expect(
+    ids(
+      await old
+        .find({ k: "a", at: { $lte: at(4) } })
+        .sort(newest)
+        .limit(2)
+        .toArray(),
+    ),
+  ).toEqual(["o1", "o2"]);
+});

@@ -34,7 +34,7 @@ describe("cursor", () => {
   it("builds the strictly-after filter for a newest-first order", () => {
     const at = new Date(5);
     expect(afterCursor("createdAt", undefined)).toEqual({});
-    expect(afterCursor("createdAt", { at, id: "b" })).toEqual({ $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: "b" } }] });
+    expect(afterCursor("createdAt", { at, id: "b" })).toEqual({ createdAt: { $lte: at }, $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: "b" } }] });
   });
 
   it("pages a limit+1 fetch", () => {
