@@ -112,6 +112,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     metrics,
     logger: opts.logger,
     now,
+    maxReleasing: Math.max(16, Math.floor(opts.maxInFlight / 8)),
   });
   const recorder = new Recorder({ deliveryLog, producer: batching, topics: opts.topics, retryDelaysMs: opts.retryDelaysMs, metrics, logger: opts.logger, now, abandoned: abandon.signal });
   // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.

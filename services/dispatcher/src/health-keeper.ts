@@ -44,6 +44,13 @@ export type HealthKeeperOptions = {
   metrics: DispatcherMetrics;
   logger: Logger;
   now: () => number;
+  /**
+   * Released deliveries sent and not yet recorded, across all webhooks, at most. A
+   * recovering endpoint's backlog then takes a share of the dispatcher that shrinks as the
+   * dispatcher gets busier (each one holds its place until its log write is acknowledged),
+   * so it never starves other webhooks' fresh traffic.
+   */
+  maxReleasing: number;
 };
 
 /**
@@ -266,8 +273,10 @@ export class HealthKeeper {
 
   private async drain(id: string, owned: Owned, release: Release): Promise<void> {
     // About a second's worth at a time: the rate limiter paces them, this only bounds what waits.
-    const room = Math.max(1, (this.rateOf(owned.doc) ?? DRAIN_RATE_PER_SECOND) - owned.releasing.size);
-    if (owned.releasing.size >= room) return;
+    let releasingInAll = 0;
+    for (const o of this.owned.values()) releasingInAll += o.releasing.size;
+    const room = Math.min(Math.max(1, (this.rateOf(owned.doc) ?? DRAIN_RATE_PER_SECOND) - owned.releasing.size), this.opts.maxReleasing - releasingInAll);
+    if (room <= 0 || owned.releasing.size >= room) return;
     // Read ahead: on FerretDB each read of a webhook's oldest parked deliveries reads all of
     // them (it sorts in memory), so one read a second at 10/s costs as much as one per page of 1000.
     if (owned.buffered.length === 0) owned.buffered = withinBytes(await oldestParked(this.opts.db, id, Math.max(room, READ_AHEAD_JOBS), [...owned.releasing]), READ_AHEAD_BYTES);
