@@ -173,6 +173,8 @@ export class HealthKeeper {
     if (owned.state.health === "disabled") return null;
     const { state, changes } = afterAttempt(owned.state, verdictOf(result, kind === "probe"), this.opts.now(), this.opts.settings);
     owned.state = state;
+    // Read ahead for a drain only: reopened or disabled, what it read may be sent otherwise meanwhile.
+    if (state.circuit !== "draining") owned.buffered = [];
     if (!changes.length) return null;
     if (state.health === "disabled") owned.disabledAt = this.opts.now();
     const snapshot = { ...owned, state };
@@ -186,7 +188,7 @@ export class HealthKeeper {
   }
 
   /**
-   * A released delivery is settled: recorded (its log entry no longer says parked) or left
+   * A released delivery is settled: recorded (its entry now newer than its parking) or left
    * parked. Until then it is not released again, which would send it twice.
    */
   releaseSettled(job: DeliveryJob): void {
@@ -212,6 +214,13 @@ export class HealthKeeper {
     const disabled = changes.find((c) => c.kind === "disabled");
     const circuit =
       state.circuit === "closed" ? null : { state: state.circuit, openedAt: at, nextProbeAt: state.nextProbeAt === null ? null : new Date(state.nextProbeAt), probeIntervalMs: state.probeIntervalMs };
+    // Its waiting deliveries are ended before the webhook says disabled: a crash in between
+    // leaves it active, and the next owner, meeting the same failure, disables it again;
+    // the other way round, its parked deliveries would stay parked for good.
+    if (disabled?.kind === "disabled") {
+      if (disabled.reason === "gone") await this.opts.deliveryLog.cancelWaiting(doc._id, GONE_REASON);
+      else await this.opts.deliveryLog.failParked(doc._id, "the webhook failed for longer than DISABLE_AFTER and was disabled; recover them once it is fixed");
+    }
     await webhooksCollection(this.opts.db).updateOne(
       { _id: doc._id },
       {
@@ -230,10 +239,6 @@ export class HealthKeeper {
         { webhookId: doc._id, organizationId: doc.organizationId, change: change.kind, ...("reason" in change && { reason: change.reason }), health: state.health },
         "webhook health changed",
       );
-    if (disabled?.kind === "disabled") {
-      if (disabled.reason === "gone") await this.opts.deliveryLog.cancelWaiting(doc._id, GONE_REASON);
-      else await this.opts.deliveryLog.failParked(doc._id, "the webhook failed for longer than DISABLE_AFTER and was disabled; recover them once it is fixed");
-    }
     for (const change of changes) {
       if (change.kind !== "failing" && change.kind !== "recovered" && change.kind !== "disabled") continue;
       const type = `webhook.${change.kind}`;
@@ -253,7 +258,7 @@ export class HealthKeeper {
       try {
         const { state } = owned;
         if (state.circuit === "open" && !owned.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
-          const [job] = await oldestParked(this.opts.db, id, 1);
+          const [job] = await oldestParked(this.opts.db, id, 1, [], (stale) => this.opts.deliveryLog.dropStaleParked(stale));
           if (job && owned.state.circuit === "open" && !owned.probeInFlight) {
             owned.probeInFlight = true;
             owned.releasing.add(job.deliveryId);
@@ -279,7 +284,11 @@ export class HealthKeeper {
     if (room <= 0 || owned.releasing.size >= room) return;
     // Read ahead: on FerretDB each read of a webhook's oldest parked deliveries reads all of
     // them (it sorts in memory), so one read a second at 10/s costs as much as one per page of 1000.
-    if (owned.buffered.length === 0) owned.buffered = withinBytes(await oldestParked(this.opts.db, id, Math.max(room, READ_AHEAD_JOBS), [...owned.releasing]), READ_AHEAD_BYTES);
+    if (owned.buffered.length === 0)
+      owned.buffered = withinBytes(
+        await oldestParked(this.opts.db, id, Math.max(room, READ_AHEAD_JOBS), [...owned.releasing], (stale) => this.opts.deliveryLog.dropStaleParked(stale)),
+        READ_AHEAD_BYTES,
+      );
     const jobs = owned.buffered.splice(0, room);
     for (const job of jobs) owned.releasing.add(job.deliveryId);
     this.opts.metrics.parked.inc({ event: "released" }, jobs.length);

@@ -155,6 +155,13 @@ function documentId(op: Op): unknown {
   return op.deleteMany.filter._id;
 }
 
+/** Every document an operation may touch, by id: a filter `_id: {$in: [...]}` names several. */
+function documentIds(op: Op): string[] {
+  const id = documentId(op);
+  if (id !== null && typeof id === "object" && Array.isArray((id as { $in?: unknown }).$in)) return (id as { $in: unknown[] }).$in.map(String);
+  return [String(id)];
+}
+
 function laneOf(id: unknown, lanes: number): number {
   const key = String(id);
   let hash = 0;
@@ -173,14 +180,14 @@ function chunksOfDistinctDocuments(batch: Pending[]): Pending[][] {
   let chunk: Pending[] = [];
   let ids = new Set<string>();
   for (const p of batch) {
-    const id = String(documentId(p.op));
-    if (ids.has(id)) {
+    const touched = documentIds(p.op);
+    if (touched.some((id) => ids.has(id))) {
       chunks.push(chunk);
       chunk = [];
       ids = new Set();
     }
     chunk.push(p);
-    ids.add(id);
+    for (const id of touched) ids.add(id);
   }
   if (chunk.length) chunks.push(chunk);
   return chunks;

@@ -294,3 +294,26 @@ test("parked deliveries are released oldest first and shown parked until they ar
   await log.cancelWaiting("wh_other", "gone");
   expect(await countByStatus(mongo.db, "wh_other")).toEqual({ cancelled: 1 });
 });
+
+test("a failed redelivery of a parked delivery is logged but leaves it parked; a parking made meanwhile survives the stale sweep", async ({ mongo }) => {
+  let clock = T0 + 1_000;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  const job = jobOf(30, { enqueuedAt: T0 });
+  await log.park(job, "circuit open");
+  // An operator redelivers it while the endpoint is still down: one attempt, no decision.
+  clock = T0 + 2_000;
+  await log.recordAttempt({ ...job, source: "redeliver" }, { id: "m1", record: attemptAt(clock, 0, 503) }, null);
+  const key = { organizationId: "org_1", webhookId: "wh_1", deliveryId: job.deliveryId };
+  expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked", lastAttempt: { responseStatus: 503 } });
+  expect((await oldestParked(mongo.db, "wh_1", 10)).map((j) => j.deliveryId)).toEqual([job.deliveryId]);
+
+  // Released, failed (retrying), and parked again before the sweep that found the first parking stale deletes it.
+  clock = T0 + 3_000;
+  await log.recordAttempt(job, { id: "m2", record: attemptAt(clock, 0, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 4_000), statusReason: null });
+  const staleRead = await parkedCollection(mongo.db).find({ webhookId: "wh_1" }).toArray();
+  clock = T0 + 4_000;
+  await log.park({ ...job, attempt: 1 }, "circuit open");
+  await log.dropStaleParked(staleRead);
+  expect(await oldestParked(mongo.db, "wh_1", 10)).toMatchObject([{ deliveryId: job.deliveryId, attempt: 1 }]);
+  expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked" });
+});

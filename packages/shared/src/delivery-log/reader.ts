@@ -183,8 +183,15 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
  * being sent); documents that no longer speak for their delivery (released and logged,
  * cancelled) are removed on the way.
  */
-export async function oldestParked(db: Db, webhookId: string, limit: number, exclude: string[] = []): Promise<DeliveryJob[]> {
-  for (;;) {
+export async function oldestParked(
+  db: Db,
+  webhookId: string,
+  limit: number,
+  exclude: string[] = [],
+  drop: (stale: ParkedDoc[]) => Promise<void> = (stale) => dropStale(db, stale),
+): Promise<DeliveryJob[]> {
+  // Bounded: an entry of the earlier layout that cannot be released is put back each time.
+  for (let read = 0; read < 20; read++) {
     const filter: Filter<ParkedDoc> = { webhookId };
     if (exclude.length) filter._id = { $nin: exclude };
     const refs = await parkedCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
@@ -204,17 +211,19 @@ export async function oldestParked(db: Db, webhookId: string, limit: number, exc
       if (job) jobs.push(job);
       else stale.push(ref);
     }
-    if (stale.length) await dropStale(db, stale);
+    if (stale.length) await drop(stale);
     if (jobs.length || stale.length === 0) return jobs;
   }
+  return [];
 }
 
 /**
- * Removes parked documents found stale. One parked again since it was read has a later
+ * Removes parked documents found stale, straight away (the dispatcher goes through its
+ * writer instead: `DeliveryLogWriter.dropStaleParked`). One parked again since it was read has a later
  * `parkedAt` than any read here, and stays. For the earlier layout, whose delivery can be
  * parked again in its entry between the read and the delete, those found parked are put back.
  */
-async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
+export async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
   const current = stale.filter((r) => r.parkedAt !== undefined);
   if (current.length) {
     const newest = new Date(Math.max(...current.map((r) => r.parkedAt!.getTime())));

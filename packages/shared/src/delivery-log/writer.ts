@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import { encodeDeliveryJob, type DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
-import { LogWriter, type LogCommand, type WriteApplied } from "./batched-writer.js";
+import { LogWriter, type LogCommand } from "./batched-writer.js";
 import {
   createdAtOf,
   deliveriesCollection,
@@ -15,7 +15,11 @@ import {
   type ParkedDoc,
 } from "./documents.js";
 import { entriesById, jobOfParkedDoc, speaksFor } from "./parked.js";
-import { REPLAY_BATCH_SIZE } from "./reader.js";
+import { dropStale } from "./reader.js";
+
+/** Parked documents ended (cancelled or failed) per read (a command of fewer than 100 updates: see REPLAY_BATCH_SIZE), and reads at most per call. */
+const END_PARKED_PAGE = 50;
+const END_PARKED_MAX_PAGES = 10_000;
 
 /** One attempt as logged: `id` is fixed before the recording, which may be repeated. */
 export type LoggedAttempt = { id: string; record: AttemptRecord };
@@ -71,28 +75,29 @@ export class DeliveryLogWriter {
     await this.writes.write<AttemptDoc>(COLLECTIONS.attempts, { insertOne: { document: attemptDoc } }).catch((err: unknown) => {
       if (!isDuplicateKey(err)) throw err;
     });
-    // One update names the attempt and applies its decision: FerretDB commits each update
-    // statement on its own, at ~5 inserts' cost (bench/README.md, "dead"), and a retried or
-    // released delivery used to take two. The decision may not apply (see `stillDecidedBy`):
-    // the upsert's filter then fails on an existing entry, its insert meets the entry's
-    // _id, and the duplicate key sends the fallback, which only names the attempt.
-    // Fields an attempt does not decide start as a pending delivery's (an entry this creates
-    // lacked its first log write, which cannot happen unless the log was cleared).
-    const named = { $set: { updatedAt: at, payload }, $addToSet: { attemptIds: attempt.id } };
+    // Fields an attempt does not decide start as a pending delivery's, dated at its creation
+    // (an entry made here by a manual attempt of a delivery parked before any must not outrank
+    // the parking); the status follows below.
     const onInsert: Partial<DeliveryDoc> = {
       webhookId: job.webhookId,
       organizationId: job.organizationId,
       eventId: job.eventId,
       event: job.event,
       createdAt: createdAtOf(job, at),
-      ...(!change && { status: "pending" }),
+      status: "pending",
+      updatedAt: createdAtOf(job, at),
     };
-    const decided: Filter<DeliveryDoc> = { _id: job.deliveryId, ...(change && stillDecidedBy(job, change)) };
-    await this.writes.write<DeliveryDoc>(
-      COLLECTIONS.deliveries,
-      { updateOne: { filter: decided, update: { $setOnInsert: onInsert, $set: { ...named.$set, ...set, lastAttempt }, $addToSet: named.$addToSet }, upsert: true } },
-      { updateOne: { filter: { _id: job.deliveryId }, update: named } },
-    );
+    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
+      updateOne: { filter: { _id: job.deliveryId }, update: { $setOnInsert: onInsert, $set: { payload }, $addToSet: { attemptIds: attempt.id } }, upsert: true },
+    });
+    // What the attempt decided, where it still applies (see `stillDecidedBy`); a plain update,
+    // never an error: FerretDB 1.24 stops an update command at its first failing statement,
+    // whatever `ordered` says, and the other deliveries' updates in it would be lost. Only a
+    // decision moves `updatedAt`: a parking is shown while it is newer (parked.ts), and a
+    // manual attempt (no decision, e.g. a failed redelivery of a parked delivery) must not
+    // end it. A manual attempt still shows as the latest one.
+    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, ...stillDecidedBy(job, change) } : { _id: job.deliveryId };
+    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { updateOne: { filter: decided, update: { $set: { ...set, lastAttempt, ...(change && { updatedAt: at }) } } } });
   }
 
   /**
@@ -113,11 +118,30 @@ export class DeliveryLogWriter {
   async park(job: DeliveryJob, reason: string): Promise<void> {
     const parkedAt = new Date(this.now());
     const held = { organizationId: job.organizationId, eventId: job.eventId, event: job.event, parkedAt, reason, job: encodeDeliveryJob(job).toString() };
+    // Sorted and paged by the delivery's createdAt. A first attempt's is its enqueue time
+    // (createdAtOf); a retry, replay or recover has an entry whose createdAt may be older
+    // than its job's enqueue time, so that one is read (rare: a retry parked, a replay).
+    const logged = job.attempt > 0 || job.source !== "event" ? await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1 } }) : null;
     await this.writes.write<ParkedDoc>(
       COLLECTIONS.parked,
-      { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt: createdAtOf(job, parkedAt), ...held } } },
+      { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt: logged?.createdAt ?? createdAtOf(job, parkedAt), ...held } } },
       { updateOne: { filter: { _id: job.deliveryId }, update: { $set: held } } },
     );
+  }
+
+  /**
+   * Removes parked documents found stale (see `oldestParked`), through the parked lane:
+   * after any parking of the same delivery this dispatcher queued first, so a delivery
+   * parked again meanwhile (a later `parkedAt` than any read) keeps its document.
+   */
+  async dropStaleParked(stale: ParkedDoc[]): Promise<void> {
+    const current = stale.filter((r) => r.parkedAt !== undefined);
+    if (current.length) {
+      const newest = new Date(Math.max(...current.map((r) => r.parkedAt!.getTime())));
+      await this.writes.write<ParkedDoc>(COLLECTIONS.parked, { deleteMany: { filter: { _id: { $in: current.map((r) => r._id) }, parkedAt: { $lte: newest } } } });
+    }
+    const legacy = stale.filter((r) => r.parkedAt === undefined);
+    if (legacy.length) await dropStale(this.db, legacy);
   }
 
   /**
@@ -149,56 +173,61 @@ export class DeliveryLogWriter {
 
   /** Every waiting delivery of a webhook ends `cancelled` (410 Gone deactivated it). Jobs still in Kafka are cancelled when they arrive. */
   async cancelWaiting(webhookId: string, reason: string): Promise<void> {
+    // Parked ones first: cancelling their entries first would make the parkings look stale.
+    await this.endParked(webhookId, "cancelled", reason);
     await deliveriesCollection(this.db).updateMany(
       { webhookId, status: { $in: ["pending", "retrying", "parked"] } },
       { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } },
     );
-    await this.endParked(webhookId, "cancelled", reason);
   }
 
   /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */
   async failParked(webhookId: string, reason: string): Promise<void> {
-    await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
     await this.endParked(webhookId, "failed", reason);
+    await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
   }
 
   /**
    * Ends every delivery of the webhook that is parked: its entry (written now if it had
    * none, with the payload, so a recover can send it) takes `status`, and the parked
-   * documents go.
+   * documents go, a page at a time (a webhook disabled after days down has many). Each
+   * document is deleted only as it was read, so one parked again meanwhile is read again.
    */
   private async endParked(webhookId: string, status: "cancelled" | "failed", reason: string): Promise<void> {
     // Parkings decided before the webhook was disabled may still be on their way (no new
     // ones are decided after): let them land first, or they would stay parked for good.
     await this.writes.written();
-    const at = new Date(this.now());
-    const parked = await parkedCollection(this.db).find({ webhookId }).toArray();
-    if (parked.length === 0) return;
-    const entries = await entriesById(
-      this.db,
-      parked.map((p) => p._id),
-      { _id: 1, status: 1, updatedAt: 1 },
-    );
-    const ended = { status, statusReason: reason, nextAttemptAt: null, updatedAt: at };
-    const writes = parked.flatMap((p): AnyBulkWriteOperation<DeliveryDoc>[] => {
-      const job = jobOfParkedDoc(p);
-      const entry = entries.get(p._id);
-      if (!job || !speaksFor(p, entry)) return [];
-      const payload = payloadOf(job);
-      if (entry) return [{ updateOne: { filter: { _id: p._id, status: { $ne: "succeeded" } }, update: { $set: { ...ended, payload } } } }];
-      return [{ insertOne: { document: newDeliveryEntry(job, p.createdAt, { ...ended, payload }) } }];
-    });
-    // Under 100 statements a command: see REPLAY_BATCH_SIZE.
-    for (let i = 0; i < writes.length; i += REPLAY_BATCH_SIZE) {
-      await deliveriesCollection(this.db)
-        .bulkWrite(writes.slice(i, i + REPLAY_BATCH_SIZE), { ordered: false })
-        .catch((err: unknown) => {
-          // Logged meanwhile (released a moment ago): that entry stands.
-          if (!isDuplicateKey(err)) throw err;
-        });
+    for (let pass = 0; pass < END_PARKED_MAX_PAGES; pass++) {
+      const page = await parkedCollection(this.db).find({ webhookId }).sort({ createdAt: 1, _id: 1 }).limit(END_PARKED_PAGE).toArray();
+      if (page.length === 0) return;
+      const entries = await entriesById(
+        this.db,
+        page.map((p) => p._id),
+        { _id: 1, status: 1, updatedAt: 1 },
+      );
+      const ended = { status, statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) };
+      const writes = page.flatMap((p): AnyBulkWriteOperation<DeliveryDoc>[] => {
+        const job = jobOfParkedDoc(p);
+        const entry = entries.get(p._id);
+        if (!job || !speaksFor(p, entry)) return [];
+        const payload = payloadOf(job);
+        if (entry) return [{ updateOne: { filter: { _id: p._id, status: { $ne: "succeeded" } }, update: { $set: { ...ended, payload } } } }];
+        return [{ insertOne: { document: newDeliveryEntry(job, p.createdAt, { ...ended, payload }) } }];
+      });
+      if (writes.length) {
+        await deliveriesCollection(this.db)
+          .bulkWrite(writes, { ordered: false })
+          .catch((err: unknown) => {
+            // Logged meanwhile (released a moment ago): that entry stands. Anything else is an error.
+            const errors = (err as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+            if (!Array.isArray(errors) || errors.some((e) => e.code !== 11000)) throw err;
+          });
+      }
+      await parkedCollection(this.db).bulkWrite(
+        page.map((p) => ({ deleteOne: { filter: { _id: p._id, parkedAt: p.parkedAt ?? { $exists: false } } } })),
+        { ordered: false },
+      );
     }
-    await parkedCollection(this.db).deleteMany({ webhookId, parkedAt: { $lte: at } });
-    await parkedCollection(this.db).deleteMany({ webhookId, parkedAt: { $exists: false } });
   }
 
   /** Resolves when every write queued so far has settled. */
@@ -210,27 +239,25 @@ export class DeliveryLogWriter {
    * A log entry with no attempt in it. Inserted whole when the delivery has no log yet,
    * because FerretDB v1 drops `[]` and `null` values from `$setOnInsert` (an upsert would
    * leave a partial document) with status `newStatus`; otherwise `fields` are set, only
-   * while the entry matches `applyIf`. Says which happened, and when.
+   * while the entry matches `applyIf`.
    */
-  private async writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<{ applied: WriteApplied; at: Date }> {
+  private async writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<void> {
     const updatedAt = new Date(this.now());
     const document = newDeliveryEntry(job, createdAtOf(job, updatedAt), { status: newStatus, ...fields, updatedAt });
-    const applied = await this.writes.write<DeliveryDoc>(
+    await this.writes.write<DeliveryDoc>(
       COLLECTIONS.deliveries,
       { insertOne: { document } },
       { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: { ...fields, updatedAt } } } },
     );
-    return { applied, at: updatedAt };
   }
 }
 
 /**
  * When an attempt's decision still applies to the entry. Never over a success: at-least-once
- * means a duplicate of an older attempt can be recorded after it. And a failure never over
- * a parking of a later attempt: the retry job a failed attempt produced (before its log
- * write) can come back and be parked before that log write lands, on a busy database or
- * when the write is repeated after a restart; `retrying` would then hide the parked
- * delivery from its release, with no job left anywhere to send it.
+ * means a duplicate of an older attempt can be recorded after it. The second clause guards
+ * entries parked in the earlier layout (status `parked` in the entry), where a failure's log
+ * write landing after its retry was parked would have hidden the parked delivery; parkings
+ * now live in `parked_deliveries` and are guarded by time instead (`speaksFor` in parked.ts).
  */
 function stillDecidedBy(job: DeliveryJob, change: StatusChange): Filter<DeliveryDoc> {
   if (change.status === "succeeded") return { status: { $ne: "succeeded" } };
