@@ -1,13 +1,13 @@
 import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
-import { LogWriter, type WriteApplied } from "./batched-writer.js";
+import { LogWriter } from "./batched-writer.js";
 
 test("writes a large mix of inserts and updates in batches the server accepts, falling back to the update on duplicates", async ({ mongo }) => {
   const writer = new LogWriter(mongo.db, { lingerMs: 20, maxBatch: 1000 });
   type Item = { _id: string; n: number; via?: string };
   const items = mongo.db.collection<Item>("items");
   await items.insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: `old${i}`, n: 0 })));
-  const writes: Array<Promise<WriteApplied>> = [];
+  const writes: Array<Promise<void>> = [];
   // 150 updates, 150 fresh inserts, 150 inserts colliding with existing documents.
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { updateOne: { filter: { _id: `old${i}` }, update: { $inc: { n: 1 } } } }));
   for (let i = 0; i < 150; i++) writes.push(writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `new${i}`, n: 1 } } }));
@@ -16,11 +16,7 @@ test("writes a large mix of inserts and updates in batches the server accepts, f
       writer.write<Item>(items.collectionName, { insertOne: { document: { _id: `old${i}`, n: 100 } } }, { updateOne: { filter: { _id: `old${i}` }, update: { $set: { via: "fallback" } } } }),
     );
   }
-  // Each caller is told how its write applied: the colliding inserts as their fallback.
-  expect((await Promise.all(writes)).map((applied, i) => [Math.floor(i / 150), applied])).toEqual([
-    ...Array.from({ length: 300 }, (_, i) => [Math.floor(i / 150), "as-given"]),
-    ...Array.from({ length: 150 }, () => [2, "fallback"]),
-  ]);
+  await Promise.all(writes);
   await writer.drain();
   expect(await items.countDocuments({ n: 1, _id: { $regex: "^old" } })).toBe(150);
   expect(await items.countDocuments({ via: "fallback" })).toBe(150);

@@ -5,9 +5,7 @@ type Op = AnyBulkWriteOperation<Document>;
 /** One bulk write sent: which collection, whether it carried updates, its size and how long it took. */
 export type LogCommand = { collection: string; withUpdates: boolean; operations: number; seconds: number };
 
-/** How a write applied: as given, or (an insert whose document existed) as its fallback update. */
-export type WriteApplied = "as-given" | "fallback";
-type Pending = { op: Op; fallback: Op | undefined; applied: WriteApplied; resolve: (applied: WriteApplied) => void; reject: (err: unknown) => void };
+type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: (err: unknown) => void };
 
 /**
  * Batches the delivery log's writes: many concurrent attempts become one unordered
@@ -23,9 +21,9 @@ type Pending = { op: Op; fallback: Op | undefined; applied: WriteApplied; resolv
  *
  * An insert may carry a `fallback` update, applied when the document already exists:
  * inserts are far cheaper than upserts (on FerretDB about 30 times), and most log
- * entries are written once (the dispatcher's entries without an attempt use this). So may
- * an upsert whose filter has conditions besides `_id`: when the document exists but does
- * not match, its insert meets the `_id` and the fallback applies instead.
+ * entries are written once (the dispatcher's entries without an attempt use this). Only
+ * inserts: FerretDB 1.24 stops an update command at its first failing statement, whatever
+ * `ordered` says, so an update that may fail would drop the others batched with it.
  */
 export class LogWriter {
   /** Keyed by collection and lane. */
@@ -55,7 +53,7 @@ export class LogWriter {
   /** Writes not yet settled (see `written`). */
   private readonly unsettled = new Set<Promise<unknown>>();
 
-  write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
+  write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
     const written = this.enqueue(collection, op, fallback);
     const tracked = written.catch(() => undefined).finally(() => this.unsettled.delete(tracked));
     this.unsettled.add(tracked);
@@ -67,11 +65,11 @@ export class LogWriter {
     await Promise.all([...this.unsettled]);
   }
 
-  private enqueue<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<WriteApplied> {
+  private enqueue<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
     return new Promise((resolve, reject) => {
       const lane = `${collection}\u0000${laneOf(documentId(op as Op), this.settingsOf(collection).lanes)}`;
       const queue = this.queues.get(lane) ?? { collection, pending: [] };
-      queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, applied: "as-given", resolve, reject });
+      queue.pending.push({ op: op as Op, fallback: fallback as Op | undefined, resolve, reject });
       this.queues.set(lane, queue);
       if (queue.pending.length >= (this.opts.maxBatch ?? 1000)) this.flush(lane);
       else this.lingerOn(collection);
@@ -138,8 +136,8 @@ export class LogWriter {
     const retry: Pending[] = [];
     batch.forEach((p, index) => {
       const failure = failures.get(index);
-      if (!failure) p.resolve(p.applied);
-      else if (isDuplicateKey(failure) && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined, applied: "fallback" });
+      if (!failure) p.resolve();
+      else if (isDuplicateKey(failure) && p.fallback) retry.push({ ...p, op: p.fallback, fallback: undefined });
       else p.reject(failure.error);
     });
     if (retry.length) await this.send(collection, retry);

@@ -150,6 +150,11 @@ export function parkedCollection(db: Db): Collection<ParkedDoc> {
   return db.collection<ParkedDoc>(COLLECTIONS.parked);
 }
 
+/** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
+export function payloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data">): NonNullable<DeliveryDoc["payload"]> {
+  return { event: job.event, timestamp: job.timestamp, data: job.data };
+}
+
 /**
  * When a delivery was created, for a new entry or a parking: when its job was enqueued, if
  * that is earlier than `now`. A delivery parked before its first attempt gets its entry only

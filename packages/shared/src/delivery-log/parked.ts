@@ -1,7 +1,7 @@
-import type { Db, Filter } from "mongodb";
+import type { Collection, Db, Filter } from "mongodb";
 import { type DeliveryJob, decodeDeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
-import { deliveriesCollection, newDeliveryEntry, parkedCollection, type DeliveryDoc, type ParkedDoc } from "./documents.js";
+import { deliveriesCollection, newDeliveryEntry, parkedCollection, payloadOf, type DeliveryDoc, type ParkedDoc } from "./documents.js";
 
 // Parked deliveries (CONTRACT §8) live in `parked_deliveries`, one document each holding the
 // job, so that parking costs one small insert and a release's first attempt is logged like
@@ -42,39 +42,39 @@ export function asParked(parked: ParkedDoc, entry: DeliveryDoc | undefined): Del
   return newDeliveryEntry(
     { deliveryId: parked._id, webhookId: parked.webhookId, organizationId: parked.organizationId ?? "", eventId: parked.eventId ?? "", event: parked.event ?? "" },
     parked.createdAt,
-    { ...fields, updatedAt: parked.parkedAt ?? parked.createdAt, ...(job && { payload: { event: job.event, timestamp: job.timestamp, data: job.data } }) },
+    { ...fields, updatedAt: parked.parkedAt ?? parked.createdAt, ...(job && { payload: payloadOf(job) }) },
   );
 }
 
-/** The log entries of these deliveries, by id. */
-export async function entriesById(db: Db, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, DeliveryDoc>> {
-  const found = new Map<string, DeliveryDoc>();
+/** Documents of a collection keyed by delivery id, by id. */
+async function byIds<T extends { _id: string }>(collection: Collection<T>, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
   for (let i = 0; i < ids.length; i += IDS_PER_READ) {
-    const docs = await deliveriesCollection(db)
-      .find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } }, projection ? { projection } : {})
-      .toArray();
+    const docs = (await collection.find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } } as Filter<T>, projection ? { projection } : {}).toArray()) as T[];
     for (const d of docs) found.set(d._id, d);
   }
   return found;
 }
 
-/** The parked documents of these deliveries, by id. */
-async function parkedById(db: Db, ids: string[]): Promise<Map<string, ParkedDoc>> {
-  const found = new Map<string, ParkedDoc>();
-  for (let i = 0; i < ids.length; i += IDS_PER_READ) {
-    for (const p of await parkedCollection(db)
-      .find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } })
-      .toArray())
-      found.set(p._id, p);
-  }
-  return found;
+/** The log entries of these deliveries, by id. */
+export function entriesById(db: Db, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, DeliveryDoc>> {
+  return byIds(deliveriesCollection(db), ids, projection);
+}
+
+/**
+ * What removes these parked documents found stale, unless parked again since they were
+ * read: a parking made since has a later `parkedAt` than any read here.
+ */
+export function staleParkedFilter(stale: Array<Pick<ParkedDoc, "_id" | "parkedAt">>): Filter<ParkedDoc> {
+  const newest = new Date(Math.max(...stale.map((r) => r.parkedAt!.getTime())));
+  return { _id: { $in: stale.map((r) => r._id) }, parkedAt: { $lte: newest } };
 }
 
 /** Lays each parked document that still speaks for its delivery over the entry. */
 export async function withParking(db: Db, entries: DeliveryDoc[]): Promise<DeliveryDoc[]> {
   if (entries.length === 0) return entries;
-  const parked = await parkedById(
-    db,
+  const parked = await byIds(
+    parkedCollection(db),
     entries.map((e) => e._id),
   );
   if (parked.size === 0) return entries;

@@ -13,7 +13,7 @@ import {
   type DeliveryDoc,
   type DeliveryStatus,
 } from "./documents.js";
-import { asParked, entriesById, jobOfParkedDoc, listParked, speaksFor, withParking } from "./parked.js";
+import { asParked, entriesById, jobOfParkedDoc, listParked, speaksFor, staleParkedFilter, withParking } from "./parked.js";
 
 /**
  * A page of a webhook's deliveries, newest first, without payloads (the list never shows
@@ -225,10 +225,7 @@ export async function oldestParked(
  */
 export async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
   const current = stale.filter((r) => r.parkedAt !== undefined);
-  if (current.length) {
-    const newest = new Date(Math.max(...current.map((r) => r.parkedAt!.getTime())));
-    await parkedCollection(db).deleteMany({ _id: { $in: current.map((r) => r._id) }, parkedAt: { $lte: newest } });
-  }
+  if (current.length) await parkedCollection(db).deleteMany(staleParkedFilter(current));
   const legacy = stale.filter((r) => r.parkedAt === undefined);
   if (legacy.length === 0) return;
   await parkedCollection(db).deleteMany({ _id: { $in: legacy.map((r) => r._id) }, parkedAt: { $exists: false } });

@@ -7,6 +7,7 @@ import {
   deliveriesCollection,
   newDeliveryEntry,
   parkedCollection,
+  payloadOf,
   type AttemptDoc,
   type AttemptRecord,
   type DeadLetterDoc,
@@ -14,7 +15,7 @@ import {
   type DeliveryStatus,
   type ParkedDoc,
 } from "./documents.js";
-import { entriesById, jobOfParkedDoc, speaksFor } from "./parked.js";
+import { entriesById, jobOfParkedDoc, speaksFor, staleParkedFilter } from "./parked.js";
 import { dropStale } from "./reader.js";
 
 /** Parked documents ended (cancelled or failed) per read (a command of fewer than 100 updates: see REPLAY_BATCH_SIZE), and reads at most per call. */
@@ -78,15 +79,8 @@ export class DeliveryLogWriter {
     // Fields an attempt does not decide start as a pending delivery's, dated at its creation
     // (an entry made here by a manual attempt of a delivery parked before any must not outrank
     // the parking); the status follows below.
-    const onInsert: Partial<DeliveryDoc> = {
-      webhookId: job.webhookId,
-      organizationId: job.organizationId,
-      eventId: job.eventId,
-      event: job.event,
-      createdAt: createdAtOf(job, at),
-      status: "pending",
-      updatedAt: createdAtOf(job, at),
-    };
+    const createdAt = createdAtOf(job, at);
+    const onInsert: Partial<DeliveryDoc> = { webhookId: job.webhookId, organizationId: job.organizationId, eventId: job.eventId, event: job.event, createdAt, status: "pending", updatedAt: createdAt };
     await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
       updateOne: { filter: { _id: job.deliveryId }, update: { $setOnInsert: onInsert, $set: { payload }, $addToSet: { attemptIds: attempt.id } }, upsert: true },
     });
@@ -136,10 +130,7 @@ export class DeliveryLogWriter {
    */
   async dropStaleParked(stale: ParkedDoc[]): Promise<void> {
     const current = stale.filter((r) => r.parkedAt !== undefined);
-    if (current.length) {
-      const newest = new Date(Math.max(...current.map((r) => r.parkedAt!.getTime())));
-      await this.writes.write<ParkedDoc>(COLLECTIONS.parked, { deleteMany: { filter: { _id: { $in: current.map((r) => r._id) }, parkedAt: { $lte: newest } } } });
-    }
+    if (current.length) await this.writes.write<ParkedDoc>(COLLECTIONS.parked, { deleteMany: { filter: staleParkedFilter(current) } });
     const legacy = stale.filter((r) => r.parkedAt === undefined);
     if (legacy.length) await dropStale(this.db, legacy);
   }
@@ -262,11 +253,6 @@ export class DeliveryLogWriter {
 function stillDecidedBy(job: DeliveryJob, change: StatusChange): Filter<DeliveryDoc> {
   if (change.status === "succeeded") return { status: { $ne: "succeeded" } };
   return { status: { $ne: "succeeded" }, $nor: [{ status: "parked", "parkedJob.attempt": { $gt: job.attempt } }] };
-}
-
-/** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
-function payloadOf(job: DeliveryJob): NonNullable<DeliveryDoc["payload"]> {
-  return { event: job.event, timestamp: job.timestamp, data: job.data };
 }
 
 /**
