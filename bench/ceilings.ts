@@ -1,8 +1,9 @@
 // The machine's own ceilings, measured before the scenarios on the same receiver, broker
 // and database: what the pipeline's figures are percentages of.
 import type { Infra } from "@agiletune/local-infra";
-import { connectMongo, createKafka, createProducer, ensureIndexes, newDeliveryEntry, signatureHeaders, type Logger } from "@agiletune/shared";
+import { connectMongo, createKafka, createProducer, ensureIndexes, newDeliveryEntry, type Logger } from "@agiletune/shared";
 import { Agent, request } from "undici";
+import { insertedPerSecond, signedRequestHeaders } from "./log-documents.js";
 import type { ReceiverProcess } from "./receiver-client.js";
 
 export type Ceilings = { httpRequestsPerSecond: number; kafka: { produce: number; consume: number }; databaseLogInsertsPerSecond: number };
@@ -83,13 +84,7 @@ async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Prom
   const document = (i: number) => {
     const deliveryId = `dlv_${runId}_${i}`;
     const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: `obj_${i}`, title: "Implement login page", producedAt: Date.now() } });
-    const headers = {
-      "content-type": "application/json",
-      "user-agent": "AgileTune-Webhooks/0.1.0",
-      "x-agiletune-event": "task.updated",
-      "x-agiletune-delivery": deliveryId,
-      ...signatureHeaders({ deliveryId, body, secret, nowSeconds: Math.floor(Date.now() / 1000) }),
-    };
+    const headers = signedRequestHeaders({ deliveryId, event: "task.updated", body }, secret, new Date());
     const at = new Date();
     // The dispatcher's shape for a first attempt that succeeded.
     return newDeliveryEntry({ deliveryId, webhookId: `wh_${i % 50}`, organizationId: `org_${i % 50}`, eventId: `evt_${i}`, event: "task.updated" }, at, {
@@ -111,19 +106,7 @@ async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Prom
       payload: JSON.parse(body),
     });
   };
-  // Two writers side by side, as the dispatcher's two log lanes write.
-  const total = 8_000;
-  const t = Date.now();
-  let next = 0;
-  const writer = async () => {
-    while (next < total) {
-      const from = next;
-      next += 400;
-      await deliveries.insertMany(Array.from({ length: 400 }, (_, j) => document(from + j)) as never[], { ordered: false });
-    }
-  };
-  await Promise.all([writer(), writer()]);
-  const perSecond = Math.round(total / ((Date.now() - t) / 1000));
+  const perSecond = await insertedPerSecond(deliveries, 8_000, document);
   await mongo.db.dropDatabase();
   await mongo.client.close();
   return perSecond;

@@ -8,8 +8,9 @@
 // same for dead letters. Uses MONGO_URL (default the big log's server), drops its database.
 import { parseArgs } from "node:util";
 import type { IndexDescription } from "mongodb";
-import { COLLECTIONS, connectMongo, INDEXES, newDeliveryEntry, signatureHeaders, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
+import { COLLECTIONS, connectMongo, INDEXES, newDeliveryEntry, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
 import { bigLogUrl } from "./big-log.js";
+import { deadLetterOf, insertedPerSecond, signedRequestHeaders } from "./log-documents.js";
 
 const { values: args } = parseArgs({ options: { documents: { type: "string", default: "10000" }, rounds: { type: "string", default: "3" } } });
 const total = Number(args.documents);
@@ -53,13 +54,7 @@ function deliveryOf(i: number) {
   const job = jobOf(i);
   const at = new Date();
   const body = JSON.stringify({ event: job.event, timestamp: job.timestamp, data: job.data });
-  const headers = {
-    "content-type": "application/json",
-    "user-agent": "AgileTune-Webhooks/0.1.0",
-    "x-agiletune-event": job.event,
-    "x-agiletune-delivery": job.deliveryId,
-    ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: "whsec_index_cost_0123456789", nowSeconds: Math.floor(at.getTime() / 1000) }),
-  };
+  const headers = signedRequestHeaders({ deliveryId: job.deliveryId, event: job.event, body }, "whsec_index_cost_0123456789", at);
   const attempt = {
     attempt: 0,
     source: "event" as const,
@@ -72,44 +67,20 @@ function deliveryOf(i: number) {
   };
   return newDeliveryEntry(job, at, { status: "succeeded", attempts: [attempt], firstAttemptId: `${job.deliveryId}.0`, lastAttempt: { startedAt: at, responseStatus: 200 }, payload: JSON.parse(body) });
 }
-function deadLetterOf(i: number): DeadLetterDoc {
-  const job = jobOf(i);
-  return {
-    _id: job.deliveryId,
-    organizationId: job.organizationId,
-    webhookId: job.webhookId,
-    event: job.event,
-    eventId: job.eventId,
-    job,
-    lastError: "retries exhausted; last: http_500: HTTP 500",
-    deadLetteredAt: new Date(),
-    replayedAt: null,
-    replayCount: 0,
-  };
-}
+const deadLetterNumber = (i: number): DeadLetterDoc => deadLetterOf(jobOf(i), "retries exhausted; last: http_500: HTTP 500");
 
 async function insertRate(collection: string, indexes: IndexDescription[], document: (i: number) => object): Promise<number> {
   const c = mongo.db.collection(collection);
   await c.drop().catch(() => {});
   if (indexes.length) await c.createIndexes(indexes);
   else await mongo.db.createCollection(collection);
-  const t = Date.now();
-  let next = 0;
-  const writer = async () => {
-    while (next < total) {
-      const from = next;
-      next += 400;
-      await c.insertMany(Array.from({ length: Math.min(400, total - from) }, (_, j) => document(from + j)) as never[], { ordered: false });
-    }
-  };
-  await Promise.all([writer(), writer()]);
-  return Math.round(total / ((Date.now() - t) / 1000));
+  return insertedPerSecond(c, total, document);
 }
 
 const result: Record<string, Record<string, number[]>> = {};
 for (const [collection, added, document] of [
   [COLLECTIONS.deliveries, NEW_DELIVERY_INDEXES, deliveryOf],
-  [COLLECTIONS.deadLetters, NEW_DEAD_LETTER_INDEXES, deadLetterOf],
+  [COLLECTIONS.deadLetters, NEW_DEAD_LETTER_INDEXES, deadLetterNumber],
 ] as const) {
   const variants = sets(collection, added);
   result[collection] = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]]));

@@ -23,7 +23,6 @@ import {
   ensureIndexes,
   generateEncryptionKey,
   newDeliveryEntry,
-  signatureHeaders,
   type AttemptDoc,
   type AttemptRecord,
   type DeadLetterDoc,
@@ -32,6 +31,7 @@ import {
   type WebhookDoc,
 } from "@agiletune/shared";
 import { bigLogUrl, MANIFEST_PATH, seededRandom, type Manifest, type SeededWebhook } from "./big-log.js";
+import { signedRequestHeaders } from "./log-documents.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -140,13 +140,7 @@ const data = (i: number, at: Date) => ({
 const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000];
 function attemptOf(job: DeliveryJob, attempt: number, at: Date, status: number | "timeout", webhook: WebhookDoc): AttemptRecord {
   const body = JSON.stringify({ event: job.event, timestamp: job.timestamp, data: job.data });
-  const headers = {
-    "content-type": "application/json",
-    "user-agent": "AgileTune-Webhooks/0.1.0",
-    "x-agiletune-event": job.event,
-    "x-agiletune-delivery": job.deliveryId,
-    ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: `whsec_seed_${webhook._id}`, nowSeconds: Math.floor(at.getTime() / 1000) }),
-  };
+  const headers = signedRequestHeaders({ deliveryId: job.deliveryId, event: job.event, body }, `whsec_seed_${webhook._id}`, at);
   const ok = status !== "timeout" && status < 300;
   return {
     attempt,

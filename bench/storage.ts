@@ -3,18 +3,8 @@
 // own sizes (dbStats, collStats), times the retention sweeper's batches over them, and
 // drops the database. Uses MONGO_URL (default the local FerretDB).
 import { BSON } from "mongodb";
-import {
-  attemptsCollection,
-  connectMongo,
-  deadLettersCollection,
-  deliveriesCollection,
-  ensureIndexes,
-  newDeliveryEntry,
-  signatureHeaders,
-  sweepExpired,
-  type AttemptRecord,
-  type DeliveryJob,
-} from "@agiletune/shared";
+import { attemptsCollection, connectMongo, deadLettersCollection, deliveriesCollection, ensureIndexes, newDeliveryEntry, sweepExpired, type AttemptRecord, type DeliveryJob } from "@agiletune/shared";
+import { deadLetterOf, signedRequestHeaders } from "./log-documents.js";
 
 const count = Number(process.argv[2] ?? 10_000);
 const url = new URL(process.env.MONGO_URL ?? "mongodb://127.0.0.1:27017/agiletune");
@@ -51,13 +41,7 @@ function jobOf(i: number): DeliveryJob {
 function attemptOf(job: DeliveryJob, attempt: number, status: number): AttemptRecord {
   const body = JSON.stringify({ event: job.event, timestamp: job.timestamp, data: job.data });
   const at = new Date();
-  const headers = {
-    "content-type": "application/json",
-    "user-agent": "AgileTune-Webhooks/0.1.0",
-    "x-agiletune-event": job.event,
-    "x-agiletune-delivery": job.deliveryId,
-    ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: "whsec_storage_0123456789", nowSeconds: Math.floor(at.getTime() / 1000) }),
-  };
+  const headers = signedRequestHeaders({ deliveryId: job.deliveryId, event: job.event, body }, "whsec_storage_0123456789", at);
   return {
     attempt,
     source: "event",
@@ -94,23 +78,7 @@ await attemptsCollection(mongo.db).insertMany(
     ...attemptOf(jobOf(i), 1, 500),
   })),
 );
-await deadLettersCollection(mongo.db).insertMany(
-  Array.from({ length: extra }, (_, i) => {
-    const job = jobOf(i);
-    return {
-      _id: job.deliveryId,
-      organizationId: job.organizationId,
-      webhookId: job.webhookId,
-      event: job.event,
-      eventId: job.eventId,
-      job,
-      lastError: "HTTP 500",
-      deadLetteredAt: new Date(),
-      replayedAt: null,
-      replayCount: 0,
-    };
-  }),
-);
+await deadLettersCollection(mongo.db).insertMany(Array.from({ length: extra }, (_, i) => deadLetterOf(jobOf(i), "HTTP 500")));
 
 const build = await mongo.db.admin().command({ buildInfo: 1 });
 const server = "ferretdbVersion" in build || "ferretdb" in build ? `FerretDB (MongoDB ${build.version} compatible)` : `MongoDB ${build.version}`;
