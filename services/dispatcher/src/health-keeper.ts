@@ -258,7 +258,7 @@ export class HealthKeeper {
       try {
         const { state } = owned;
         if (state.circuit === "open" && !owned.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
-          const [job] = await oldestParked(this.opts.db, id, 1, [], (stale) => this.opts.deliveryLog.dropStaleParked(stale));
+          const [job] = await this.oldestParked(id, 1, []);
           if (job && owned.state.circuit === "open" && !owned.probeInFlight) {
             owned.probeInFlight = true;
             owned.releasing.add(job.deliveryId);
@@ -276,6 +276,11 @@ export class HealthKeeper {
     }
   }
 
+  /** A webhook's oldest parked deliveries; stale parked documents go through the writer, after parkings it has queued (see `dropStaleParked`). */
+  private oldestParked(webhookId: string, limit: number, exclude: string[]): Promise<DeliveryJob[]> {
+    return oldestParked(this.opts.db, webhookId, limit, exclude, (stale) => this.opts.deliveryLog.dropStaleParked(stale));
+  }
+
   private async drain(id: string, owned: Owned, release: Release): Promise<void> {
     // About a second's worth at a time: the rate limiter paces them, this only bounds what waits.
     let releasingInAll = 0;
@@ -284,11 +289,7 @@ export class HealthKeeper {
     if (room <= 0 || owned.releasing.size >= room) return;
     // Read ahead: on FerretDB each read of a webhook's oldest parked deliveries reads all of
     // them (it sorts in memory), so one read a second at 10/s costs as much as one per page of 1000.
-    if (owned.buffered.length === 0)
-      owned.buffered = withinBytes(
-        await oldestParked(this.opts.db, id, Math.max(room, READ_AHEAD_JOBS), [...owned.releasing], (stale) => this.opts.deliveryLog.dropStaleParked(stale)),
-        READ_AHEAD_BYTES,
-      );
+    if (owned.buffered.length === 0) owned.buffered = withinBytes(await this.oldestParked(id, Math.max(room, READ_AHEAD_JOBS), [...owned.releasing]), READ_AHEAD_BYTES);
     const jobs = owned.buffered.splice(0, room);
     for (const job of jobs) owned.releasing.add(job.deliveryId);
     this.opts.metrics.parked.inc({ event: "released" }, jobs.length);

@@ -92,24 +92,45 @@ type ListQuery = { organizationId: string; webhookId: string; event?: string | u
  * it. With `withoutEntry`, only deliveries not logged yet (the rest are in the entries'
  * own list). Documents that no longer speak for their delivery are skipped, reading on.
  */
-export async function listParked(db: Db, query: ListQuery & { withoutEntry?: boolean }): Promise<DeliveryDoc[]> {
-  const found: DeliveryDoc[] = [];
+export function listParked(db: Db, query: ListQuery & { withoutEntry?: boolean }): Promise<DeliveryDoc[]> {
+  return readUntilFull(
+    query,
+    (after, wanted) => {
+      const filter: Filter<ParkedDoc> = { webhookId: query.webhookId, ...afterPosition("createdAt", after) };
+      if (query.event !== undefined) filter.event = query.event;
+      return parkedCollection(db).find(filter).sort({ createdAt: -1, _id: -1 }).limit(wanted).toArray();
+    },
+    async (page) => {
+      const entries = await entriesById(
+        db,
+        page.map((p) => p._id),
+        { payload: 0 },
+      );
+      return page.flatMap((p) => {
+        const entry = entries.get(p._id);
+        if (query.withoutEntry && entry) return [];
+        return speaksFor(p, entry) && (entry?.organizationId ?? p.organizationId) === query.organizationId ? [asParked(p, entry)] : [];
+      });
+    },
+  );
+}
+
+/**
+ * Reads pages newest first from `query.after` until `query.limit` items are kept or the
+ * source runs out: `keep` may drop some of a page (a stale parking, an entry now shown
+ * parked), and the next page starts after the last document read, not the last kept.
+ */
+export async function readUntilFull<D extends { _id: string; createdAt: Date }, K>(
+  query: { after?: ListPosition | undefined; limit: number },
+  readPage: (after: ListPosition | undefined, wanted: number) => Promise<D[]>,
+  keep: (page: D[]) => Promise<K[]>,
+): Promise<K[]> {
+  const found: K[] = [];
   let after = query.after;
   for (;;) {
     const wanted = query.limit - found.length;
-    const filter: Filter<ParkedDoc> = { webhookId: query.webhookId, ...afterPosition("createdAt", after) };
-    if (query.event !== undefined) filter.event = query.event;
-    const page = await parkedCollection(db).find(filter).sort({ createdAt: -1, _id: -1 }).limit(wanted).toArray();
-    const entries = await entriesById(
-      db,
-      page.map((p) => p._id),
-      { payload: 0 },
-    );
-    for (const p of page) {
-      const entry = entries.get(p._id);
-      if (query.withoutEntry && entry) continue;
-      if (speaksFor(p, entry) && (entry?.organizationId ?? p.organizationId) === query.organizationId) found.push(asParked(p, entry));
-    }
+    const page = await readPage(after, wanted);
+    found.push(...(await keep(page)));
     const last = page.at(-1);
     if (!last || page.length < wanted || found.length >= query.limit) return found;
     after = { at: last.createdAt, id: last._id };

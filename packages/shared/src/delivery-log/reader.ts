@@ -13,7 +13,7 @@ import {
   type DeliveryDoc,
   type DeliveryStatus,
 } from "./documents.js";
-import { asParked, entriesById, jobOfParkedDoc, listParked, speaksFor, staleParkedFilter, withParking } from "./parked.js";
+import { asParked, entriesById, jobOfParkedDoc, listParked, readUntilFull, speaksFor, staleParkedFilter, withParking } from "./parked.js";
 
 /**
  * A page of a webhook's deliveries, newest first, without payloads (the list never shows
@@ -38,24 +38,23 @@ async function listEntries(
   db: Db,
   query: { organizationId: string; webhookId: string; status?: DeliveryStatus | undefined; event?: string | undefined; after?: ListPosition | undefined; limit: number },
 ): Promise<Omit<DeliveryDoc, "payload">[]> {
-  const found: Omit<DeliveryDoc, "payload">[] = [];
-  let after = query.after;
-  for (;;) {
-    const wanted = query.limit - found.length;
-    const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", after) };
-    if (query.status !== undefined) filter.status = query.status;
-    if (query.event !== undefined) filter.event = query.event;
-    const page = await deliveriesCollection(db)
-      .find(filter, { projection: { payload: 0 } })
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(wanted)
-      .toArray();
-    const shown = await withParking(db, page);
-    found.push(...(query.status === undefined ? shown : shown.filter((d) => d.status === query.status)));
-    const last = page.at(-1);
-    if (!last || page.length < wanted || found.length >= query.limit) return found;
-    after = { at: last.createdAt, id: last._id };
-  }
+  return readUntilFull(
+    query,
+    (after, wanted) => {
+      const filter: Filter<DeliveryDoc> = { webhookId: query.webhookId, organizationId: query.organizationId, ...afterPosition("createdAt", after) };
+      if (query.status !== undefined) filter.status = query.status;
+      if (query.event !== undefined) filter.event = query.event;
+      return deliveriesCollection(db)
+        .find(filter, { projection: { payload: 0 } })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(wanted)
+        .toArray();
+    },
+    async (page) => {
+      const shown = await withParking(db, page);
+      return query.status === undefined ? shown : shown.filter((d) => d.status === query.status);
+    },
+  );
 }
 
 function withoutPayload({ payload: _, ...rest }: DeliveryDoc): Omit<DeliveryDoc, "payload"> {
