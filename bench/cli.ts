@@ -35,6 +35,8 @@ rather than of its first seconds (when the services' code is not yet optimised).
                                 are probed every --duration/10 s (min 1 s), then drain
                        failing  like healthy at --failing-rate, 10% answer 500; retries flow through the tiers
                        paced    a fixed --paced-rate events/s, for latency
+                       instances  healthy's load on two dispatcher instances in one group: the
+                                CPU per delivery coordination costs (two cores show no speed-up)
   --duration S       seconds of producing per scenario (default 20; 600 for the soak)
   --rate N           offered events/s for healthy, slow and failing (default 4000)
   --paced-rate N     events/s for paced (default 500)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DeadStats } from "./receiver.js";
 import {
   arrivalsPerInterval,
+  cpuPerDelivery,
   deadLine,
   deadSummary,
   healthyEndpointsKept,
@@ -27,8 +28,8 @@ const result = (overrides: Partial<Result>): Result => ({
   latencyMs: { p50: 30, p95: 80, p99: 120, max: 200, count: 20_000 },
   steadyLatencyMs: { p50: 25, p95: 60, p99: 90, max: 150, count: 15_000 },
   services: {
-    dispatcher: { peakRssMb: 180, rssEvery10sMb: [170], avgCpuPercent: 60, rssStartMb: 120, rssEndMb: 175 },
-    fanout: { peakRssMb: 140, rssEvery10sMb: [130], avgCpuPercent: 20, rssStartMb: 110, rssEndMb: 135 },
+    dispatcher: { peakRssMb: 180, rssEvery10sMb: [170], avgCpuPercent: 60, cpuSeconds: 12, rssStartMb: 120, rssEndMb: 175 },
+    fanout: { peakRssMb: 140, rssEvery10sMb: [130], avgCpuPercent: 20, cpuSeconds: 4, rssStartMb: 110, rssEndMb: 135 },
   },
   ...overrides,
 });
@@ -58,6 +59,16 @@ describe("latency summaries", () => {
       { second: 1, deliveries: 1, p99Ms: 40, fanoutP99Ms: null },
       { second: 2, deliveries: 1, p99Ms: 50, fanoutP99Ms: null },
     ]);
+  });
+});
+
+describe("cpuPerDelivery", () => {
+  const usage = (cpuSeconds: number) => ({ peakRssMb: 0, rssEvery10sMb: [], avgCpuPercent: 0, cpuSeconds, rssStartMb: 0, rssEndMb: 0 });
+  it("divides each process's CPU time by the deliveries, in ms", () => {
+    expect(cpuPerDelivery({ dispatcher: usage(12), ferretdb: usage(8) }, 20_000)).toEqual({ dispatcher: 0.6, ferretdb: 0.4 });
+  });
+  it("adds up the dispatcher instances when there are several", () => {
+    expect(cpuPerDelivery({ dispatcher: usage(7), "dispatcher#2": usage(6), fanout: usage(2) }, 20_000)).toEqual({ dispatcher: 0.35, "dispatcher#2": 0.3, fanout: 0.1, dispatchers: 0.65 });
   });
 });
 

@@ -47,6 +47,8 @@ export type Result = {
   /** dead only: what the dead endpoints cost while down, and what reached them after. */
   dead?: DeadSummary;
   services: Record<string, ServiceUsage>;
+  /** Each process's CPU time over the measured window divided by the deliveries in it, in ms; `dispatchers` adds up every dispatcher instance. */
+  cpuMsPerDelivery?: Record<string, number>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
   percentOfCeiling?: { http: number; kafkaProduce: number; kafkaConsume: number; databaseLogInserts: number };
 };
@@ -239,6 +241,15 @@ export function deadLine(d: DeadSummary): string {
   );
 }
 
+/** CPU ms per delivery of each process, and of all dispatcher instances together. */
+export function cpuPerDelivery(services: Record<string, ServiceUsage>, deliveries: number): Record<string, number> {
+  const perDelivery = (cpuSeconds: number) => Math.round(((cpuSeconds * 1000) / Math.max(1, deliveries)) * 1000) / 1000;
+  const result = Object.fromEntries(Object.entries(services).map(([name, usage]) => [name, perDelivery(usage.cpuSeconds)]));
+  const dispatchers = Object.entries(services).filter(([name]) => name === "dispatcher" || name.startsWith("dispatcher#"));
+  if (dispatchers.length > 1) result.dispatchers = perDelivery(dispatchers.reduce((sum, [, usage]) => sum + usage.cpuSeconds, 0));
+  return result;
+}
+
 export function ceilingsLine(ceilings: Ceilings): string {
   return (
     `ceilings: raw HTTP ${ceilings.httpRequestsPerSecond} req/s, raw Kafka produce ${ceilings.kafka.produce} msg/s, consume ${ceilings.kafka.consume} msg/s, ` +
@@ -253,6 +264,11 @@ export function scenarioLines(result: Result, isolation: number | null): string[
     `${result.scenario}: ${result.deliveriesPerSecond} deliveries/s` +
       (isolation === null ? "" : ` (healthy endpoints: ${result.perHealthyEndpointPerSecond}/s each = ${isolation}% of their rate in healthy)`) +
       (ratio ? ` = ${ratio.http}% of raw HTTP, ${ratio.databaseLogInserts}% of log inserts, ${ratio.kafkaProduce}% of Kafka produce, ${ratio.kafkaConsume}% of consume` : "") +
+      (result.cpuMsPerDelivery
+        ? `; CPU ms/delivery ${Object.entries(result.cpuMsPerDelivery)
+            .map(([n, ms]) => `${n} ${ms}`)
+            .join(", ")}`
+        : "") +
       `; latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${result.scenario === "paced" || result.scenario === "failing" ? ` (after the first 5 s: p99 ${result.steadyLatencyMs.p99} ms)` : ""}; peak RSS ` +
       Object.entries(result.services)
         .map(([n, v]) => `${n} ${v.peakRssMb} MB`)

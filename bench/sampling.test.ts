@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dispatcherCounts, dispatcherProgress, metricValue, readMetrics, sinceWarmUp, usageSummary } from "./sampling.js";
+import { dispatcherCounts, dispatcherProgress, mergeCounts, metricValue, readMetrics, sinceWarmUp, usageSummary } from "./sampling.js";
 
 // A real scrape of the dispatcher's /metrics, taken 2 s after the load of a `failing` run
 // (`--duration 5`): outcomes, labelled histograms, delivery-log writes, GC by kind.
@@ -125,11 +125,22 @@ describe("sinceWarmUp", () => {
   });
 });
 
+describe("mergeCounts", () => {
+  it("adds up two dispatchers' counters and keeps the higher of their gauges", () => {
+    expect(
+      mergeCounts([
+        { succeeded: 100, nodejs_eventloop_lag_p99_seconds: 0.02, circuitsOpen: 1 },
+        { succeeded: 50, retrying: 3, nodejs_eventloop_lag_p99_seconds: 0.05, circuitsOpen: 0 },
+      ]),
+    ).toEqual({ succeeded: 150, retrying: 3, nodejs_eventloop_lag_p99_seconds: 0.05, circuitsOpen: 1 });
+  });
+});
+
 describe("usageSummary", () => {
   it("turns clock ticks over the wall time into CPU percent, and rounds RSS to MB", () => {
     // 1500 ticks of 10 ms in 20 s: 75 % of one core.
     expect(usageSummary({ dispatcher: { cpuTicks: 1000, rssMb: 120.4 } }, { dispatcher: { cpuTicks: 2500, rssMb: 175.6 } }, { dispatcher: 181.2 }, { dispatcher: [150, 170] }, 20)).toEqual({
-      dispatcher: { peakRssMb: 181, rssEvery10sMb: [150, 170], rssStartMb: 120, rssEndMb: 176, avgCpuPercent: 75 },
+      dispatcher: { peakRssMb: 181, rssEvery10sMb: [150, 170], rssStartMb: 120, rssEndMb: 176, avgCpuPercent: 75, cpuSeconds: 15 },
     });
   });
 });

@@ -37,7 +37,7 @@ export function infraPids(): Record<string, number> {
   return found;
 }
 
-export type ServiceUsage = { peakRssMb: number; rssEvery10sMb: number[]; avgCpuPercent: number; rssStartMb: number; rssEndMb: number };
+export type ServiceUsage = { peakRssMb: number; rssEvery10sMb: number[]; avgCpuPercent: number; cpuSeconds: number; rssStartMb: number; rssEndMb: number };
 
 /** Per process: RSS at the start, at the end, its peak and every 10 s, and the CPU it used over `wallS`. */
 export function usageSummary(
@@ -56,6 +56,7 @@ export function usageSummary(
         rssStartMb: Math.round(start[n]!.rssMb),
         rssEndMb: Math.round(end[n]?.rssMb ?? 0),
         avgCpuPercent: Math.round((((end[n]?.cpuTicks ?? 0) - start[n]!.cpuTicks) / CLOCK_TICKS / wallS) * 100),
+        cpuSeconds: ((end[n]?.cpuTicks ?? 0) - start[n]!.cpuTicks) / CLOCK_TICKS,
       },
     ]),
   );
@@ -212,6 +213,13 @@ const HEALTH_COUNTERS: Record<string, { as: string; label?: string }> = {
 
 /** Gauges, read as they are at the end rather than as a difference. */
 const isGauge = (name: string) => name.startsWith("nodejs_eventloop_lag") || name === "circuitsOpen";
+
+/** Several processes' counts as one: counters added up, gauges the highest. */
+export function mergeCounts(each: Array<Record<string, number>>): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const counts of each) for (const [name, value] of Object.entries(counts)) merged[name] = name in merged ? (isGauge(name) ? Math.max(merged[name]!, value) : merged[name]! + value) : value;
+  return merged;
+}
 
 /** Counters less their values before measuring; the gauges (event-loop lag, open circuits) are as read. */
 export function sinceWarmUp(after: Record<string, number>, before: Record<string, number>): Record<string, number> {

@@ -1,19 +1,21 @@
 // The scenarios: each starts the four services on fresh topics and a fresh database,
 // creates its webhooks, warms the pipeline up, offers its load, waits for it to drain and
 // measures at the receiver.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT, ServiceProcess, type Infra, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, createProducer, generateEncryptionKey, parkedDeliveryIds, prefixedTopicNames, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
-import { BUNDLE_NODE_FLAGS } from "../scripts/build.js";
+import type { Infra, ServiceProcess } from "@agiletune/local-infra";
+import { connectMongo, createKafka, createProducer, parkedDeliveryIds, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
 import type { Ceilings } from "./ceilings.js";
 import type { ReceiverProcess } from "./receiver-client.js";
-import { arrivalsPerInterval, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
-import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, infraPids, ProcessSampler, sinceWarmUp } from "./sampling.js";
+import { arrivalsPerInterval, cpuPerDelivery, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
+import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp } from "./sampling.js";
+import { startBenchPipeline } from "./pipeline.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** The dispatchers' counts added up (gauges: the highest), for a scenario that runs more than one. */
+async function dispatchersCounts(ports: Array<number | undefined>): Promise<Record<string, number>> {
+  return mergeCounts(await Promise.all(ports.map(async (port) => dispatcherCounts(await dispatcherMetrics(port)))));
+}
 
 /**
  * dead: the probe interval for a run of `durationS`. The endpoints are down for the first
@@ -116,71 +118,40 @@ async function sampleParked(mongoUrl: string, deadHooks: Array<{ path: string; i
 }
 
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
-  const { infra, runId, logger, receiver, liveServices, options } = ctx;
-  const prefix = `${runId}-${scenario}.`;
+  const { infra, runId, logger, receiver, options } = ctx;
   // Short tiers only where retries are what is measured. Elsewhere the services' own
   // schedule (1m, 5m, ...): with 1 s tiers, a slow endpoint's parked overflow would come
   // back, and be parked again, sixty times as often as it does in production.
   const retryDelays = [1000, 2000, 3000, 4000, 5000];
-  const adminPort = 18_000 + Math.floor(Math.random() * 1000);
-  const token = `bench_${randomBytes(16).toString("hex")}`;
-  const mongoUrl = new URL(infra.mongoUrl);
-  mongoUrl.pathname = `/${runId}_${scenario}`;
-  const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers,
-    MONGO_URL: mongoUrl.toString(),
-    TOPIC_PREFIX: prefix,
-    // dead: the short tiers too. The ladder is not what dead measures: with the production
-    // one, the few attempts that fail before a circuit opens come back after a minute, and
-    // "recovery to the last parked delivery" would measure that minute. With 1 s tiers they
-    // come back while the circuit is open and are parked like the rest.
-    ...(scenario === "failing" || scenario === "dead" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
-    ...(scenario === "dead" ? { CIRCUIT_PROBE_INTERVAL: `${deadProbeIntervalMs(options.durationS)}ms` } : {}),
-    DELIVERY_TIMEOUT_MS: scenario === "slow" ? "2000" : "5000",
-    ADMIN_TOKEN: token,
-    SECRETS_ENCRYPTION_KEY: generateEncryptionKey(),
-    ALLOW_PRIVATE_URLS: "true",
-    ADMIN_API_PORT: String(adminPort),
-    METRICS_PORT: "0",
-    LOG_LEVEL: "info",
-  };
-  const names: ServiceName[] = ["retry", "dispatcher", "fanout", "admin-api"];
-  const profileDir = join(REPO_ROOT, "bench/results/profiles");
-  const services = names.map(
-    (name) =>
-      new ServiceProcess(name, env, {
-        bundled: true,
-        nodeArgs: [
-          ...BUNDLE_NODE_FLAGS,
-          ...(name === options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-          ...(name === options.heapProfile ? ["--heap-prof", `--heap-prof-dir=${profileDir}`] : []),
-        ],
-      }),
-  );
-  for (const svc of services) liveServices.add(svc);
-  await Promise.all(services.map((s) => s.start()));
+  const pipeline = await startBenchPipeline({ ...ctx, profile: options.profile, heapProfile: options.heapProfile }, scenario, {
+    env: {
+      // dead: the short tiers too. The ladder is not what dead measures: with the production
+      // one, the few attempts that fail before a circuit opens come back after a minute, and
+      // "recovery to the last parked delivery" would measure that minute. With 1 s tiers they
+      // come back while the circuit is open and are parked like the rest.
+      ...(scenario === "failing" || scenario === "dead" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
+      ...(scenario === "dead" ? { CIRCUIT_PROBE_INTERVAL: `${deadProbeIntervalMs(options.durationS)}ms` } : {}),
+      ...(scenario === "slow" ? { DELIVERY_TIMEOUT_MS: "2000" } : {}),
+    },
+    // instances: the healthy load on two dispatchers in one group.
+    instances: scenario === "instances" ? { dispatcher: 2 } : {},
+  });
+  const mongoUrl = pipeline.mongoUrl;
 
   // Webhooks through the admin API, as a customer would create them. dead's dead endpoints
   // are each on a port of their own (the receiver's), down until half the load is produced.
-  const hooks: Array<{ org: string; path: string; url: string; id?: string }> = [];
+  const hooks: Array<{ org: string; path: string; url: string; id?: string; rateLimitPerSecond?: number }> = [];
   if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}`, url: receiver.url(`/fanout/${i}`) });
   else {
     const deadUrls = scenario === "dead" ? await receiver.openDead(5) : [];
     for (let i = 0; i < 50; i++) {
       const kind = scenario === "slow" && i % 10 === 0 ? "slow" : scenario === "failing" && i % 10 === 0 ? "fail" : scenario === "dead" && i % 10 === 0 ? "dead" : "ok";
       const url = kind === "dead" ? deadUrls[i / 10]! : receiver.url(`/${kind}/${i}`);
-      hooks.push({ org: `org_${i}`, path: new URL(url).pathname, url });
+      hooks.push({ org: `org_${i}`, path: new URL(url).pathname, url, ...(kind === "dead" && options.deadRateLimit ? { rateLimitPerSecond: options.deadRateLimit } : {}) });
     }
   }
-  for (const hook of hooks) {
-    const res = await fetch(`http://127.0.0.1:${adminPort}/v1/organizations/${hook.org}/webhooks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ url: hook.url, contentType: "json", events: ["*"], ...(hook.path.startsWith("/dead/") && options.deadRateLimit ? { rateLimitPerSecond: options.deadRateLimit } : {}) }),
-    });
-    if (res.status !== 201) throw new Error(`webhook create: ${res.status} ${await res.text()}`);
-    hook.id = ((await res.json()) as { id: string }).id;
-  }
+  const ids = await pipeline.createWebhooks(hooks);
+  for (const [i, hook] of hooks.entries()) hook.id = ids[i];
   const orgs = [...new Set(hooks.map((h) => h.org))];
   const deadHooks = hooks.filter((h) => h.path.startsWith("/dead/"));
 
@@ -205,7 +176,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const healthyHooks = hooks.filter((h) => h.path.startsWith("/ok/") || h.path.startsWith("/fanout/"));
   const warmOrgs = [...new Set(healthyHooks.map((h) => h.org))];
   const warmDeliveries = hooks.filter((h) => warmOrgs.includes(h.org)).length;
-  const topics = prefixedTopicNames(prefix);
+  const { topics } = pipeline;
   await receiver.reset();
   await sendInChunks(producer, [{ topic: topics.events, messages: warmOrgs.map((org, i) => domainEvent(i, org, Date.now(), "warmup_")) }]);
   const waitForWarmUp = async (expected: number, timeoutMs: number) => {
@@ -233,23 +204,22 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   await receiver.reset();
 
   // The infrastructure and the receiver too: on one machine, any of them can be the limit.
-  const pids: Record<string, number> = { ...Object.fromEntries(services.map((s) => [s.name, s.pid!])), receiver: receiver.pid, ...infraPids() };
-  const sampler = new ProcessSampler(pids);
+  const sampler = new ProcessSampler(pipeline.pids({ receiver: receiver.pid }));
   sampler.start();
 
   const rate = scenario === "paced" ? options.pacedRate : scenario === "failing" ? options.failingRate : scenario === "fanout" ? Math.round(options.rate / 100) : options.rate;
   let produced = 0;
   const producedPerOrg = new Map<string, number>();
   // The dispatcher's counters run from its start; the warm-up's share is taken off at the end.
-  const dispatcherOpsPort = services.find((s) => s.name === "dispatcher")!.opsPort;
-  const countsBefore = dispatcherCounts(await dispatcherMetrics(dispatcherOpsPort));
+  const dispatcherOpsPorts = pipeline.services.filter((s) => s.name === "dispatcher").map((s) => s.opsPort);
+  const countsBefore = await dispatchersCounts(dispatcherOpsPorts);
   const began = Date.now();
-  const parkedSampler = deadHooks.length ? await sampleParked(mongoUrl.toString(), deadHooks) : null;
+  const parkedSampler = deadHooks.length ? await sampleParked(mongoUrl, deadHooks) : null;
   // dead: the endpoints come back after the first half of the load.
   const revive = deadHooks.length ? setTimeout(() => void receiver.reviveDead(), (options.durationS * 1000) / 2) : undefined;
   const progress = setInterval(async () => {
     const s = await receiver.counts();
-    const dispatcher = dispatcherProgress(await dispatcherMetrics(dispatcherOpsPort));
+    const dispatcher = dispatcherProgress(await dispatcherMetrics(dispatcherOpsPorts[0]));
     const dead = deadHooks.length ? ` dead=${s.deadDelivered}` : "";
     process.stdout.write(`\r${scenario.padEnd(8)} t=${Math.round((Date.now() - began) / 1000)}s produced=${produced} delivered=${s.received}${dead} dispatcher ${dispatcher}      `);
   }, 2_000);
@@ -300,7 +270,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   process.stdout.write("\n");
 
   const s = await receiver.stats();
-  const dispatcherOutcomes = sinceWarmUp(dispatcherCounts(await dispatcherMetrics(dispatcherOpsPort)), countsBefore);
+  const dispatcherOutcomes = sinceWarmUp(await dispatchersCounts(dispatcherOpsPorts), countsBefore);
   const usage = sampler.finish(() => (Date.now() - began) / 1000);
   const healthyCount = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
   const activeSeconds = Math.max(0.001, (s.lastAt - s.firstAt) / 1000);
@@ -320,6 +290,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     latencyMs: latencySummary(s.latenciesMs),
     steadyLatencyMs: latencySummary(s.latenciesMs.filter((_, i) => s.producedAt[i]! >= began + 5_000)),
     services: usage,
+    cpuMsPerDelivery: cpuPerDelivery(usage, s.received),
   };
   if (ceilings) result.percentOfCeiling = percentOfCeiling(result.deliveriesPerSecond, ceilings);
   if (scenario === "paced") {
@@ -333,18 +304,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   if (deadHooks.length && everParked) result.dead = deadSummary(s.dead, expectedDead, everParked, dispatcherOutcomes, began);
 
   await producer.disconnect();
-  await Promise.all(services.map((svc) => svc.stop()));
+  await pipeline.stop();
   if (deadHooks.length) await receiver.closeDead();
-  const logDir = join(REPO_ROOT, "bench/results/logs");
-  mkdirSync(logDir, { recursive: true });
-  for (const svc of services) writeFileSync(join(logDir, `${runId}-${scenario}-${svc.name}.log`), svc.output);
-  for (const svc of services) liveServices.delete(svc);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: allTopics(topics) }).catch(() => undefined);
-  await admin.disconnect();
-  const mongo = await connectMongo(mongoUrl.toString());
-  await mongo.db.dropDatabase();
-  await mongo.client.close();
   return result;
 }
