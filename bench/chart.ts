@@ -57,6 +57,11 @@ export async function drawChart(run: Run, outFile: string): Promise<string> {
     ],
     resolve: { scale: { color: "independent" } },
   };
+  return renderPng(spec, outFile);
+}
+
+/** A Vega-Lite spec drawn to a PNG at twice its size. */
+export async function renderPng(spec: TopLevelSpec, outFile: string): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   const svg = await view.toSVG();
   const png = new Resvg(svg, { fitTo: { mode: "zoom", value: 2 }, font: { loadSystemFonts: true } }).render().asPng();

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, ServiceProcess, type Infra, type ServiceName } from "@agiletune/local-infra";
-import { allTopics, connectMongo, createKafka, generateEncryptionKey, prefixedTopicNames, type Logger, type TopicNames } from "@agiletune/shared";
+import { allTopics, connectMongo, createKafka, EVENT_TYPES, generateEncryptionKey, prefixedTopicNames, type Logger, type TopicNames } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS } from "../scripts/build.js";
 import { infraPids } from "./sampling.js";
 
@@ -124,5 +124,23 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
       await mongo.db.dropDatabase();
       await mongo.client.close();
     },
+  };
+}
+
+/**
+ * A domain event as upstream produces it, keyed by its organization, stamped with its
+ * produce time in `data.producedAt` (the receiver's latency) and padded to size.
+ */
+export function benchEvent(runId: string, n: number, org: string, now: number, opts: { idPrefix?: string; padding?: string } = {}): { key: string; value: string } {
+  const idPrefix = opts.idPrefix ?? "";
+  return {
+    key: org,
+    value: JSON.stringify({
+      id: `evt_${runId}_${idPrefix}${n}`,
+      event: EVENT_TYPES[n % EVENT_TYPES.length],
+      timestamp: new Date(now).toISOString(),
+      organizationId: org,
+      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(opts.padding ? { notes: opts.padding } : {}) },
+    }),
   };
 }

@@ -2,12 +2,12 @@
 // creates its webhooks, warms the pipeline up, offers its load, waits for it to drain and
 // measures at the receiver.
 import type { Infra, ServiceProcess } from "@agiletune/local-infra";
-import { connectMongo, createKafka, createProducer, parkedDeliveryIds, sendInChunks, EVENT_TYPES, type Logger } from "@agiletune/shared";
+import { connectMongo, createKafka, createProducer, parkedDeliveryIds, sendInChunks, type Logger } from "@agiletune/shared";
 import type { Ceilings } from "./ceilings.js";
 import type { ReceiverProcess } from "./receiver-client.js";
 import { arrivalsPerInterval, cpuPerDelivery, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp } from "./sampling.js";
-import { startBenchPipeline } from "./pipeline.js";
+import { benchEvent, startBenchPipeline } from "./pipeline.js";
 
 export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -159,16 +159,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const producer = createProducer(kafka);
   await producer.connect();
   const padding = "x".repeat(options.eventBytes);
-  const domainEvent = (n: number, org: string, now: number, idPrefix = "") => ({
-    key: org,
-    value: JSON.stringify({
-      id: `evt_${runId}_${idPrefix}${n}`,
-      event: EVENT_TYPES[n % EVENT_TYPES.length],
-      timestamp: new Date(now).toISOString(),
-      organizationId: org,
-      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(padding ? { notes: padding } : {}) },
-    }),
-  });
+  const domainEvent = (n: number, org: string, now: number, idPrefix = "") => benchEvent(runId, n, org, now, { idPrefix, padding });
 
   // Warm-up, not measured: one event per organization with healthy endpoints, so consumer
   // groups, connections and caches are in the state a long-running pipeline is in. Slow,
