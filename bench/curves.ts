@@ -29,6 +29,8 @@ const HELP = `pnpm bench:curves [-- options]
   --curves LIST   comma-separated, of: ${CURVES.join(", ")} (default: all)
   --scale F       multiply every point's size and load by F (e.g. 0.01 for a smoke run; default 1)
   --no-ceilings   skip the raw HTTP, Kafka and log-insert ceilings
+  --points LIST   only these points of the curves (e.g. 10000)
+  --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --chart FILE    only redraw the charts of an earlier run's results/curves-*.json
   --help          this text`;
 
@@ -86,6 +88,11 @@ async function webhooksPoint(ctx: CurveContext, subscriptions: number): Promise<
   const rate = 100;
   const events = Math.max(10, Math.round(3000 * ctx.scale));
   const fanoutRssBefore = (await sampleOnce(pipeline)).fanout ?? 0;
+  // What fanout spends with no events (polling, heartbeats, metrics), to take off the per-event figure.
+  const idle = new ProcessSampler(pipeline.pids());
+  idle.start();
+  await sleep(10_000);
+  const idleCpuPerSecond = idle.finish(() => 10).fanout!.cpuSeconds / 10;
   const sampler = new ProcessSampler(pipeline.pids({ receiver: ctx.receiver.pid }));
   sampler.start();
   const began = Date.now();
@@ -103,7 +110,8 @@ async function webhooksPoint(ctx: CurveContext, subscriptions: number): Promise<
   }
   await untilReceived(ctx.receiver, expected, `webhooks ${subscriptions}`);
   sampler.stop();
-  const usage = sampler.finish(() => (Date.now() - began) / 1000);
+  const wallS = (Date.now() - began) / 1000;
+  const usage = sampler.finish(() => wallS);
   const s = await ctx.receiver.stats();
   await producer.disconnect();
   await pipeline.stop();
@@ -114,6 +122,8 @@ async function webhooksPoint(ctx: CurveContext, subscriptions: number): Promise<
     events,
     deliveries: s.received,
     fanoutCpuMsPerEvent: round((usage.fanout!.cpuSeconds * 1000) / events, 3),
+    fanoutIdleCpuMsPerSecond: round(idleCpuPerSecond * 1000, 1),
+    fanoutCpuMsPerEventLessIdle: round(((usage.fanout!.cpuSeconds - idleCpuPerSecond * wallS) * 1000) / events, 3),
     fanoutRssBeforeMb: fanoutRssBefore,
     fanoutPeakRssMb: usage.fanout!.peakRssMb,
     deliveryLatencyP99Ms:
@@ -317,7 +327,10 @@ function curveChart(curve: Curve, points: Point[], title: string): TopLevelSpec 
   const panels: Record<Curve, () => Panels> = {
     webhooks: () => ({
       xTitle: "subscriptions (1,000 organizations)",
-      left: points.map((p) => ({ series: "fanout CPU ms per event", x: num(p, "subscriptions"), y: num(p, "fanoutCpuMsPerEvent") })),
+      left: points.flatMap((p) => [
+        { series: "fanout CPU ms per event", x: num(p, "subscriptions"), y: num(p, "fanoutCpuMsPerEvent") },
+        { series: "less its idle CPU", x: num(p, "subscriptions"), y: num(p, "fanoutCpuMsPerEventLessIdle") },
+      ]),
       leftTitle: "fanout CPU ms per event",
       right: points.flatMap((p) => [
         { series: "fanout peak RSS", x: num(p, "subscriptions"), y: num(p, "fanoutPeakRssMb") },
@@ -389,6 +402,8 @@ async function main(argv: string[]): Promise<void> {
     args: argv.filter((a) => a !== "--"),
     options: {
       chart: { type: "string" },
+      points: { type: "string" },
+      profile: { type: "string" },
       curves: { type: "string", default: CURVES.join(",") },
       scale: { type: "string", default: "1" },
       "no-ceilings": { type: "boolean", default: false },
@@ -418,11 +433,12 @@ async function main(argv: string[]): Promise<void> {
   const ceilings: Ceilings | null = args["no-ceilings"] ? null : await measureCeilings({ infra, runId, logger, receiver });
   if (ceilings) console.log(ceilingsLine(ceilings));
 
-  const ctx: CurveContext = { infra, runId, logger, liveServices, receiver, scale };
+  const ctx: CurveContext = { infra, runId, logger, liveServices, receiver, scale, profile: args.profile };
+  const only = args.points?.split(",").map(Number);
   const results: Partial<Record<Curve, Point[]>> = {};
   for (const curve of curves) {
     const points: Point[] = [];
-    for (const value of POINTS[curve].values) {
+    for (const value of POINTS[curve].values.filter((v) => !only || only.includes(v))) {
       process.stdout.write(`${curve} ${value} ... `);
       const point = await POINTS[curve].run(ctx, value);
       console.log(JSON.stringify(point));
