@@ -1,7 +1,7 @@
 // The machine's own ceilings, measured before the scenarios on the same receiver, broker
 // and database: what the pipeline's figures are percentages of.
 import type { Infra } from "@agiletune/local-infra";
-import { connectMongo, createKafka, createProducer, ensureIndexes, newDeliveryEntry, type Logger } from "@agiletune/shared";
+import { connectMongo, createKafka, createProducer, ensureIndexes, newDeliveryEntry, storedAttempts, type Logger } from "@agiletune/shared";
 import { Agent, request } from "undici";
 import { insertedPerSecond, signedRequestHeaders } from "./log-documents.js";
 import type { ReceiverProcess } from "./receiver-client.js";
@@ -71,7 +71,7 @@ async function kafkaCeiling({ infra, runId, logger }: CeilingContext): Promise<{
 
 /**
  * (c) The database: delivery-log documents of the dispatcher's shape (one attempt with
- * its request and response headers, and the payload), inserted in batches of 400 by two
+ * its request and response headers, and the payload, each as JSON text), inserted in batches of 400 by two
  * writers, as the dispatcher's LogWriter lanes do. Every delivery costs one of these.
  */
 async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Promise<number> {
@@ -89,7 +89,7 @@ async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Prom
     // The dispatcher's shape for a first attempt that succeeded.
     return newDeliveryEntry({ deliveryId, webhookId: `wh_${i % 50}`, organizationId: `org_${i % 50}`, eventId: `evt_${i}`, event: "task.updated" }, at, {
       status: "succeeded",
-      attempts: [
+      attempts: storedAttempts([
         {
           attempt: 0,
           source: "event",
@@ -100,10 +100,10 @@ async function databaseCeiling({ infra, runId, receiver }: CeilingContext): Prom
           response: { status: 200, headers: { "content-length": "2", date: at.toUTCString(), "keep-alive": "timeout=5" }, body: "ok", bodyTruncated: false },
           error: null,
         },
-      ],
+      ]),
       firstAttemptId: `${deliveryId}.0.ceiling`,
       lastAttempt: { startedAt: at, responseStatus: 200 },
-      payload: JSON.parse(body),
+      payload: body,
     });
   };
   const perSecond = await insertedPerSecond(deliveries, 8_000, document);

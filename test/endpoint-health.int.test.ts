@@ -1,7 +1,7 @@
 // CONTRACT §8: what a receiver's trouble does. Real broker, real database, real receivers on loopback.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { attemptsCollection, countByStatus, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";
+import { attemptsCollection, attemptsInside, countByStatus, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";
 import { domainEvent, pipelineTest as test, readTopic } from "@agiletune/testing";
 import { afterEach, expect } from "vitest";
 import { recoverDeliveries } from "../services/admin-api/src/recover.js";
@@ -139,7 +139,7 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   expect(Object.keys(await countByStatus(mongo.db, hook._id)).every((s) => s === "parked" || s === "retrying")).toBe(true);
   // Attempts are counted before probes: a probe is counted when made, before its attempt is logged.
   const requestsWhileDown =
-    (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, "attempts.0": { $exists: true } }));
+    (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, firstAttemptId: { $exists: true } }));
   const probes = await metric(pipeline.registry, "webhook_circuit_probes_total");
   logger.info({ requestsWhileDown, probes }, "dead endpoint");
   // Requests already started when the threshold was reached finish too: at most perEndpoint - 1 of them.
@@ -163,7 +163,13 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   // left out: each continues its own ladder, and may be between tiers when the drain starts.
   const attemptedWhileDown = new Set(
     (await attemptsCollection(mongo.db).distinct("deliveryId", { webhookId: hook._id, outcome: "failed" })).concat(
-      await deliveriesCollection(mongo.db).distinct("_id", { webhookId: hook._id, "attempts.0.outcome": "failed" }),
+      (
+        await deliveriesCollection(mongo.db)
+          .find({ webhookId: hook._id, firstAttemptId: { $exists: true } })
+          .toArray()
+      )
+        .filter((d) => attemptsInside(d)[0]?.outcome === "failed")
+        .map((d) => d._id),
     ),
   );
   const created = (await deliveriesCollection(mongo.db).find({ webhookId: hook._id }).sort({ createdAt: 1, _id: 1 }).toArray()).map((d) => d._id).filter((id) => !attemptedWhileDown.has(id));

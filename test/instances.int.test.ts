@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ServiceProcess } from "@agiletune/local-infra";
-import { allTopics, attemptsCollection, deliveriesCollection, generateEncryptionKey, type AttemptRecord } from "@agiletune/shared";
+import { allTopics, attemptsCollection, attemptsInside, deliveriesCollection, generateEncryptionKey, type AttemptRecord } from "@agiletune/shared";
 import { domainEvent, insertWebhook, integrationTest as test, sleep, waitFor } from "@agiletune/testing";
 import { expect } from "vitest";
 
@@ -175,7 +175,7 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
     const docs = await deliveriesCollection(mongo.db).find({}).toArray();
     const later = await attemptsCollection(mongo.db).find({}).toArray();
     const attemptsOf = new Map<string, AttemptRecord[]>();
-    for (const d of docs) attemptsOf.set(d._id, [...(d.attempts ?? [])]);
+    for (const d of docs) attemptsOf.set(d._id, attemptsInside(d));
     for (const a of later) attemptsOf.set(a.deliveryId, [...(attemptsOf.get(a.deliveryId) ?? []), a]);
     const earliest = (records: AttemptRecord[]) => records.sort((a, b) => +a.startedAt - +b.startedAt)[0];
     // A retry due while its partition had no live owner (from the kill to the survivors'

@@ -1,3 +1,4 @@
+import type { Filter } from "mongodb";
 import { expect } from "vitest";
 import { integrationTest as test } from "./fixtures.js";
 
@@ -211,8 +212,9 @@ test("indexed finds, sorted newest first with a limit, return what a full scan r
   // Lists of other values are not narrowed, and still answered.
   expect(
     ids(
-      await clean
-        .find({ k: { $in: ["b", null] } })
+      await mongo.db
+        .collection<Doc>("clean")
+        .find({ k: { $in: ["b", null] } } as Filter<Doc>)
         .sort({ _id: 1 })
         .toArray(),
     ),

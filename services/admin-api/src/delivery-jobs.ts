@@ -1,4 +1,4 @@
-import { attemptCountOf, deliveryIdFor, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
+import { attemptCountOf, deliveryIdFor, payloadFrom, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type Payload, type WebhookDoc } from "@agiletune/shared";
 import { newId } from "./credentials.js";
 
 /**
@@ -7,10 +7,10 @@ import { newId } from "./credentials.js";
  */
 
 /** What the dispatcher records on a delivery so it can be redelivered (it has no `data` field of its own). */
-export type StoredPayload = { event: string; timestamp: string; data: Record<string, unknown> };
+export type StoredPayload = Payload;
 
 export function storedPayload(doc: DeliveryDoc): StoredPayload | undefined {
-  const payload = (doc as DeliveryDoc & { payload?: StoredPayload }).payload;
+  const payload = payloadFrom(doc);
   return payload && typeof payload.timestamp === "string" && typeof payload.data === "object" && payload.data !== null ? payload : undefined;
 }
 

@@ -1,7 +1,19 @@
 // The delivery log (collections `deliveries`, `delivery_attempts`, `dead_letters`): its
 // shapes, and every workaround the database needs, live in this folder only.
-export { attemptCountOf, attemptsCollection, deadLettersCollection, deliveriesCollection, DELIVERY_STATUSES, newDeliveryEntry, RESPONSE_BODY_LOG_LIMIT } from "./documents.js";
-export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus } from "./documents.js";
+export {
+  attemptCountOf,
+  attemptsCollection,
+  attemptsInside,
+  payloadFrom,
+  storedAttempts,
+  storedPayloadOf,
+  deadLettersCollection,
+  deliveriesCollection,
+  DELIVERY_STATUSES,
+  newDeliveryEntry,
+  RESPONSE_BODY_LOG_LIMIT,
+} from "./documents.js";
+export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus, Payload } from "./documents.js";
 export {
   countByStatus,
   countReplayable,

@@ -3,10 +3,12 @@ import type { DeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
 import {
   attemptsCollection,
+  attemptsInside,
   deadLettersCollection,
   deliveriesCollection,
   idsStoredApart,
   parkedCollection,
+  payloadFrom,
   type ParkedDoc,
   type AttemptRecord,
   type DeadLetterDoc,
@@ -108,7 +110,7 @@ export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "
         .toArray()
     : [];
   const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
-  return [...(doc.attempts ?? []), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
+  return [...attemptsInside(doc), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
 }
 
 /** Which dead letters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
@@ -253,15 +255,16 @@ export async function parkedDeliveryIds(db: Db, webhookIds: string[]): Promise<A
 
 /** The job that sends a delivery parked in the earlier layout again, where it left its ladder; null when the entry lacks what that takes. */
 function jobOfLegacyParked(doc: DeliveryDoc): DeliveryJob | null {
-  if (!doc.payload || !doc.parkedJob) return null;
+  const payload = payloadFrom(doc);
+  if (!payload || !doc.parkedJob) return null;
   return {
     deliveryId: doc._id,
     webhookId: doc.webhookId,
     organizationId: doc.organizationId,
     eventId: doc.eventId,
     event: doc.event,
-    timestamp: doc.payload.timestamp,
-    data: doc.payload.data,
+    timestamp: payload.timestamp,
+    data: payload.data,
     ...doc.parkedJob,
   };
 }

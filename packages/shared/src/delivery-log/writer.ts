@@ -7,7 +7,8 @@ import {
   deliveriesCollection,
   newDeliveryEntry,
   parkedCollection,
-  payloadOf,
+  storedAttempts,
+  storedPayloadOf,
   type AttemptDoc,
   type AttemptRecord,
   type DeadLetterDoc,
@@ -57,11 +58,11 @@ export class DeliveryLogWriter {
   async recordAttempt(job: DeliveryJob, attempt: LoggedAttempt, change: StatusChange | null): Promise<void> {
     const at = new Date(this.now());
     const { record } = attempt;
-    const payload = payloadOf(job);
+    const payload = storedPayloadOf(job);
     const lastAttempt = { startedAt: record.startedAt, responseStatus: record.response?.status ?? null };
     const set: Partial<DeliveryDoc> = change ? { ...change } : {};
     if (job.attempt === 0 && job.source === "event" && change) {
-      const document = newDeliveryEntry(job, createdAtOf(job, at), { ...set, attempts: [record], firstAttemptId: attempt.id, lastAttempt, payload, updatedAt: at });
+      const document = newDeliveryEntry(job, createdAtOf(job, at), { ...set, attempts: storedAttempts([record]), firstAttemptId: attempt.id, lastAttempt, payload, updatedAt: at });
       try {
         await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { insertOne: { document } });
         return;
@@ -99,7 +100,7 @@ export class DeliveryLogWriter {
    * stays succeeded. The payload is kept, so a recover can send it later.
    */
   async cancel(job: DeliveryJob, reason: string): Promise<void> {
-    await this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null, payload: payloadOf(job) }, { status: { $ne: "succeeded" } });
+    await this.writeWithoutAttempt(job, "cancelled", { status: "cancelled", statusReason: reason, nextAttemptAt: null, payload: storedPayloadOf(job) }, { status: { $ne: "succeeded" } });
   }
 
   /**
@@ -201,7 +202,7 @@ export class DeliveryLogWriter {
         const job = jobOfParkedDoc(p);
         const entry = entries.get(p._id);
         if (!job || !speaksFor(p, entry)) return [];
-        const payload = payloadOf(job);
+        const payload = storedPayloadOf(job);
         if (entry) return [{ updateOne: { filter: { _id: p._id, status: { $ne: "succeeded" } }, update: { $set: { ...ended, payload } } } }];
         return [{ insertOne: { document: newDeliveryEntry(job, p.createdAt, { ...ended, payload }) } }];
       });

@@ -1,6 +1,6 @@
 // CONTRACT §8 "Recover": the route and `pnpm dlq -- recover` against the real broker and
 // database, reading back what lands on the deliveries topic.
-import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
+import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, payloadFrom, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
 import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { expect } from "vitest";
@@ -137,8 +137,8 @@ test("recover resends exactly the failed and cancelled deliveries since a time, 
       organizationId: "org_a",
       eventId: d.eventId,
       event: "task.updated",
-      timestamp: d.payload!.timestamp,
-      data: d.payload!.data,
+      timestamp: payloadFrom(d)!.timestamp,
+      data: payloadFrom(d)!.data,
       attempt: 0,
       source: "replay",
       enqueuedAt: enqueuedAt.getTime(),
