@@ -109,7 +109,7 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
       );
       return ids;
     },
-    pids: (extra = {}) => ({ ...Object.fromEntries(services.map((s, i) => [keys[i]!, s.pid!])), ...extra, ...infraPids() }),
+    pids: (extra = {}) => ({ ...Object.fromEntries(services.map((s, i) => [keys[i]!, s.pid!])), ...extra, ...infraPids(ctx.infra.mongoUrl) }),
     async stop() {
       await Promise.all(services.map((svc) => svc.stop()));
       const logDir = join(REPO_ROOT, "bench/results/logs");

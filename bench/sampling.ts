@@ -20,8 +20,8 @@ function sample(pid: number): ProcessSample | null {
   }
 }
 
-/** The broker's and the database's pids, where they run on this machine. */
-export function infraPids(): Record<string, number> {
+/** The broker's and the database's pids, where they run on this machine: the FerretDB that listens on `mongoUrl`'s port. */
+export function infraPids(mongoUrl?: string): Record<string, number> {
   const find = (pattern: string) => {
     try {
       return Number(execFileSync("pgrep", ["-f", "-o", pattern]).toString().trim()) || undefined;
@@ -31,7 +31,8 @@ export function infraPids(): Record<string, number> {
   };
   const found: Record<string, number> = {};
   const kafka = find("kafka\\.Kafka ");
-  const ferretdb = find("bin/ferretdb ");
+  const port = mongoUrl ? new URL(mongoUrl).port || "27017" : undefined;
+  const ferretdb = find(port ? `ferretdb .*--listen-addr [^ ]*:${port}( |$)` : "bin/ferretdb ");
   if (kafka) found.kafka = kafka;
   if (ferretdb) found.ferretdb = ferretdb;
   return found;
