@@ -57,7 +57,8 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     // The first attempt inside the entry, a later one apart (as the dispatcher logs them):
     // evt_2 as JSON text, as the dispatcher stores it now; the others as entries logged
     // before 2026-12-02 hold it. The API answers the same for both.
-    attempts: i === 1 ? [attempt(0, new Date(t0.getTime() - 3000), 200)] : i === 2 ? storedAttempts([attempt(0, new Date(t0.getTime() - 9000), 500)]) : [attempt(0, new Date(t0.getTime() - 9000), 500)],
+    attempts:
+      i === 1 ? [attempt(0, new Date(t0.getTime() - 3000), 200)] : i === 2 ? storedAttempts([attempt(0, new Date(t0.getTime() - 9000), 500)]) : [attempt(0, new Date(t0.getTime() - 9000), 500)],
     attemptIds: i === 1 ? [] : [`${deliveryIdFor(`evt_${i}`, webhook.id)}.1.x`],
     lastAttempt: i === 1 ? { startedAt: new Date(t0.getTime() - 3000), responseStatus: 200 } : { startedAt: new Date(t0.getTime() - 8000), responseStatus: 503 },
     nextAttemptAt: null,
