@@ -50,18 +50,36 @@ describe("BatchTtlCache", () => {
     expect(h.calls).toHaveLength(3);
   });
 
-  it("refreshes every entry past half its life along with a stale one, in the same call", async () => {
+  it("refreshes every entry past half its life and wanted since its load along with a stale one, in the same call", async () => {
     const h = harness();
     await h.cache.get("a");
     h.advance(400);
     await h.cache.get("bb");
-    h.advance(700);
+    h.advance(500);
+    await h.cache.get("bb"); // half its life: served as it is, and wanted
+    h.advance(200);
     // a is stale, bb is past half its life: both in one call; nothing more for a while.
     expect(await h.cache.get("a")).toBe(1_101);
     expect(h.calls.at(-1)).toEqual(["a", "bb"]);
     h.advance(400);
     expect(await h.cache.get("bb")).toBe(1_102);
     expect(h.calls).toHaveLength(3);
+  });
+
+  it("leaves an entry nobody wanted since its load to expire, rather than reloading it with others", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    await h.cache.get("bb");
+    h.advance(1_100);
+    await h.cache.get("a");
+    expect(h.calls.at(-1)).toEqual(["a"]);
+  });
+
+  it("loads more than a thousand keys a thousand at a time", async () => {
+    const h = harness();
+    const keys = Array.from({ length: 2_500 }, (_, i) => `k${i}`);
+    await h.cache.prefetch(keys);
+    expect(h.calls.map((c) => c.length)).toEqual([1_000, 1_000, 500]);
   });
 
   it("a failed load rejects its callers and is tried again by the next", async () => {
