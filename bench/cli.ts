@@ -1,15 +1,11 @@
 // `pnpm bench`: deliveries per second, end-to-end latency, isolation and retry timing of
 // the whole pipeline on this machine, next to the machine's own ceilings. See --help.
 // This is the entry point: importing it (or any bench module) starts nothing; main() does.
-import { execFileSync } from "node:child_process";
-import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { infraUp, REPO_ROOT, type ServiceProcess, type ServiceName } from "@agiletune/local-infra";
-import { createLogger } from "@agiletune/shared";
-import { buildServices } from "../scripts/build.js";
+import { REPO_ROOT, type ServiceName } from "@agiletune/local-infra";
 import { measureCeilings } from "./ceilings.js";
-import { ReceiverProcess } from "./receiver-client.js";
+import { startHarness } from "./harness.js";
 import { ceilingsLine, drawRunChart, healthyEndpointsKept, scenarioLines, writeRun, type Result, type Run } from "./report.js";
 import { runScenario, SCENARIOS, type Scenario, type ScenarioOptions } from "./scenarios.js";
 
@@ -109,14 +105,6 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
   };
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
-  } catch {
-    return "unknown";
-  }
-}
-
 export async function main(argv: string[]): Promise<void> {
   const parsed = parseOptions(argv);
   if ("help" in parsed) {
@@ -129,22 +117,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const { options } = parsed;
 
-  const logger = createLogger("bench", "warn");
-  const infra = await infraUp();
-  // The services run as production runs them: bundled, under plain node.
-  await buildServices();
-  const runId = `bench${Date.now().toString(36)}`;
-  const receiver = new ReceiverProcess();
-  // A crashed run must not leave services and the receiver behind, holding ports and CPU.
-  const liveServices = new Set<ServiceProcess>();
-  process.on("exit", () => {
-    receiver.kill();
-    for (const svc of liveServices) void svc.kill();
-  });
-  await receiver.ready();
-
-  const commit = gitCommit();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg()[0] };
+  const { logger, infra, runId, receiver, liveServices, commit, machine } = await startHarness("bench");
   const ceilings = options.ceilings ? await measureCeilings({ infra, runId, logger, receiver }) : null;
   if (ceilings) console.log(ceilingsLine(ceilings));
 

@@ -5,19 +5,17 @@
 //   size      events of 1 KB, 100 KB, 1 MB to 50 webhooks: deliveries/s and every process's memory
 //   backlog   1,000, 10,000, 100,000 jobs waiting in the retry tiers, all due at once: the retry service's memory and lateness
 // Writes results/curves-<time>-<commit>.json and a chart per curve next to it.
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { infraUp, REPO_ROOT, type ServiceProcess } from "@agiletune/local-infra";
-import { createKafka, createLogger, createProducer, deliveryIdFor, encodeDeliveryJob, sendInChunks, type DeliveryJob, type Logger } from "@agiletune/shared";
-import { buildServices } from "../scripts/build.js";
+import { REPO_ROOT } from "@agiletune/local-infra";
+import { createKafka, createProducer, deliveryIdFor, encodeDeliveryJob, sendInChunks, type DeliveryJob } from "@agiletune/shared";
 import { measureCeilings, type Ceilings } from "./ceilings.js";
 import { renderPng } from "./chart.js";
 import { benchEvent, startBenchPipeline, type BenchPipeline, type PipelineContext } from "./pipeline.js";
-import { ReceiverProcess } from "./receiver-client.js";
-import { ceilingsLine, percentile } from "./report.js";
+import type { ReceiverProcess } from "./receiver-client.js";
+import { ceilingsLine, cpuPerDelivery, percentile } from "./report.js";
+import { startHarness } from "./harness.js";
 import { ProcessSampler, type ServiceUsage } from "./sampling.js";
 import type { TopLevelSpec } from "vega-lite";
 
@@ -70,6 +68,17 @@ async function warmUp(ctx: CurveContext, pipeline: BenchPipeline, producer: Prod
   await ctx.receiver.reset();
 }
 
+/** Ends a point's measured window (since `began`) and tears it down: each process's usage, the receiver's stats, the window's length. */
+async function endPoint(ctx: CurveContext, sampler: ProcessSampler, began: number, producer: Producer, pipeline: BenchPipeline) {
+  sampler.stop();
+  const wallS = (Date.now() - began) / 1000;
+  const usage = sampler.finish(() => wallS);
+  const stats = await ctx.receiver.stats();
+  await producer.disconnect();
+  await pipeline.stop();
+  return { usage, stats, wallS };
+}
+
 /** Webhooks: `subscriptions` spread over 1,000 organizations, events to all 1,000 in turn at a fixed rate. */
 async function webhooksPoint(ctx: CurveContext, subscriptions: number): Promise<Point> {
   const pipeline = await startBenchPipeline(ctx, `webhooks${subscriptions}`);
@@ -109,12 +118,7 @@ async function webhooksPoint(ctx: CurveContext, subscriptions: number): Promise<
     await sleep(20);
   }
   await untilReceived(ctx.receiver, expected, `webhooks ${subscriptions}`);
-  sampler.stop();
-  const wallS = (Date.now() - began) / 1000;
-  const usage = sampler.finish(() => wallS);
-  const s = await ctx.receiver.stats();
-  await producer.disconnect();
-  await pipeline.stop();
+  const { usage, stats: s, wallS } = await endPoint(ctx, sampler, began, producer, pipeline);
   return {
     subscriptions: hooks.length,
     organizations: orgCount,
@@ -166,11 +170,7 @@ async function fanoutPoint(ctx: CurveContext, width: number): Promise<Point> {
   const began = Date.now();
   await sendInChunks(producer, [{ topic: pipeline.topics.events, messages: Array.from({ length: events }, (_, i) => benchEvent(ctx.runId, i, "org_wide", began, { idPrefix: "burst_" })) }]);
   await untilReceived(ctx.receiver, events * width, `fanout ${width} burst`);
-  sampler.stop();
-  const usage = sampler.finish(() => (Date.now() - began) / 1000);
-  const s = await ctx.receiver.stats();
-  await producer.disconnect();
-  await pipeline.stop();
+  const { usage, stats: s } = await endPoint(ctx, sampler, began, producer, pipeline);
   return {
     width,
     singleEventToLastDeliveryMs: { median: [...singles].sort((a, b) => a - b)[2]!, min: Math.min(...singles), max: Math.max(...singles) },
@@ -178,7 +178,7 @@ async function fanoutPoint(ctx: CurveContext, width: number): Promise<Point> {
     burstDeliveries: s.received,
     deliveriesPerSecond: Math.round(s.received / Math.max(0.001, (s.lastAt - began) / 1000)),
     burstToLastDeliveryMs: s.lastAt - began,
-    cpuMsPerDelivery: Object.fromEntries(Object.entries(usage).map(([n, u]) => [n, round((u.cpuSeconds * 1000) / s.received, 3)])),
+    cpuMsPerDelivery: cpuPerDelivery(usage, s.received),
     peakRssMb: peakRss(usage),
   };
 }
@@ -204,11 +204,7 @@ async function sizePoint(ctx: CurveContext, bytes: number): Promise<Point> {
   await sendInChunks(producer, [{ topic: pipeline.topics.events, messages }]);
   const producedS = (Date.now() - began) / 1000;
   await untilReceived(ctx.receiver, events, `size ${bytes}`, 60_000);
-  sampler.stop();
-  const usage = sampler.finish(() => (Date.now() - began) / 1000);
-  const s = await ctx.receiver.stats();
-  await producer.disconnect();
-  await pipeline.stop();
+  const { usage, stats: s } = await endPoint(ctx, sampler, began, producer, pipeline);
   return {
     eventBytes: sample,
     events,
@@ -221,7 +217,7 @@ async function sizePoint(ctx: CurveContext, bytes: number): Promise<Point> {
         [...s.latenciesMs].sort((a, b) => a - b),
         99,
       ) ?? 0,
-    cpuMsPerDelivery: Object.fromEntries(Object.entries(usage).map(([n, u]) => [n, round((u.cpuSeconds * 1000) / s.received, 3)])),
+    cpuMsPerDelivery: cpuPerDelivery(usage, s.received),
     peakRssMb: peakRss(usage),
   };
 }
@@ -417,19 +413,7 @@ async function main(argv: string[]): Promise<void> {
   const scale = Number(args.scale);
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, not "${args.scale}"`);
 
-  const logger: Logger = createLogger("bench", "warn");
-  const infra = await infraUp();
-  await buildServices();
-  const runId = `curves${Date.now().toString(36)}`;
-  const receiver = new ReceiverProcess();
-  const liveServices = new Set<ServiceProcess>();
-  process.on("exit", () => {
-    receiver.kill();
-    for (const svc of liveServices) void svc.kill();
-  });
-  await receiver.ready();
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg()[0] };
+  const { logger, infra, runId, receiver, liveServices, commit, machine } = await startHarness("curves");
   const ceilings: Ceilings | null = args["no-ceilings"] ? null : await measureCeilings({ infra, runId, logger, receiver });
   if (ceilings) console.log(ceilingsLine(ceilings));
 
