@@ -57,6 +57,15 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   let abandoned = false;
 
   let assignmentHandled: Promise<void> = Promise.resolve();
+  // A rebalance takes every partition away until the new assignment says otherwise. Jobs
+  // taken and not yet sent are "moved" from here on, not only once this member has joined
+  // again: until then a busy process would keep sending while the next owner, assigned at
+  // the same moment, already counts its rate-limit window (seen: 14 and 20 requests in one
+  // second to a webhook limited to 10). kafkajs emits this before rejoining, so before any
+  // other member can be given these partitions.
+  consumer.on(consumer.events.REBALANCING, () => {
+    windows = new Map();
+  });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     windows = new Map();
     log.info({ assignment: event.payload.memberAssignment }, "partitions assigned");
