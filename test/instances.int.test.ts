@@ -46,6 +46,7 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
     );
 
     const successes = new Map<string, number[]>();
+    const pathOf = new Map<string, string>();
     const requests = new Map<string, number>();
     const receiver = await startReceiver((req) => {
       const id = String(req.headers["x-agiletune-delivery"]);
@@ -53,6 +54,7 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
       requests.set(id, n);
       if (n <= failingAttempts(id)) return { status: 500 };
       successes.set(id, [...(successes.get(id) ?? []), req.receivedAt]);
+      pathOf.set(id, req.path);
       return { status: 200 };
     });
     const encryptionKey = generateEncryptionKey();
@@ -145,6 +147,29 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
     const totalDuplicates = Object.values(duplicates).reduce((a, b) => a + b, 0);
     const extraRequests = [...requests.entries()].reduce((sum, [id, n]) => sum + n - failingAttempts(id) - 1, 0);
 
+    // Where a rebalance's repeats come from: when the first copy arrived (before or after the
+    // kill, relative to it) and which endpoint (its webhook's partition) they belong to.
+    const repeats = [...successes.entries()].flatMap(([id, times]) => times.slice(1).map((at) => ({ first: times[0]!, at, path: pathOf.get(id) ?? "?" })));
+    const countBy = <T>(xs: T[], key: (x: T) => string) => {
+      const counts = new Map<string, number>();
+      for (const x of xs) counts.set(key(x), (counts.get(key(x)) ?? 0) + 1);
+      return [...counts].map(([k, n]) => `${k}: ${n}`).join(", ");
+    };
+    const secondsAfterKill = (at: number) => `${Math.floor((at - killedAt) / 1000)} s`;
+    for (const phase of ["kill (rebalance 1)", "join (rebalance 2)"] as const) {
+      const these = repeats.filter((r) => phaseOf(r.at) === phase);
+      if (these.length === 0) continue;
+      process.stdout.write(
+        `instances: ${phase} repeats by endpoint {${countBy(these, (r) => r.path)}}; first copy, seconds after the kill {${countBy(these, (r) => secondsAfterKill(r.first))}}; repeat {${countBy(these, (r) => secondsAfterKill(r.at))}}\n`,
+      );
+    }
+    if (duplicates["kill (rebalance 1)"] > 50) {
+      // Enough to find the cause: what the survivors said about assignments and commits.
+      for (const p of [instances.fanout[1]!, instances.dispatcher[1]!, instances.retry[1]!]) {
+        const said = p.output.split("\n").filter((line) => /"level":(4|5)0|partitions assigned|rebalanc/i.test(line));
+        process.stdout.write(`instances: ${p.name} survivor said (${said.length} lines):\n${said.slice(-40).join("\n")}\n`);
+      }
+    }
     process.stdout.write(
       `instances: ${delivered()}/${expected} deliveries of ${events.length} events; duplicate successful deliveries ${totalDuplicates} (${((100 * totalDuplicates) / expected).toFixed(2)} %): ` +
         `${Object.entries(duplicates)
@@ -221,6 +246,19 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
       }
     }
 
+    // A retry made twice: by the same dispatcher or by two, and how far apart (the attempt
+    // id carries the process's tag, then its attempt counter).
+    const retryCopies = new Map<string, Array<{ tag: string; counter: number; at: number }>>();
+    for (const a of later) {
+      const [tag, counter] = a._id.split(".").slice(-2);
+      const key = `${a.deliveryId}/${a.attempt}`;
+      retryCopies.set(key, [...(retryCopies.get(key) ?? []), { tag: tag!, counter: parseInt(counter!, 36), at: +a.startedAt }]);
+    }
+    const twice = [...retryCopies.values()].filter((c) => c.length > 1).map((c) => c.sort((x, y) => x.at - y.at));
+    if (twice.length)
+      process.stdout.write(
+        `instances: retries made twice: ${twice.filter((c) => c[0]!.tag === c[1]!.tag).length} by one dispatcher, ${twice.filter((c) => c[0]!.tag !== c[1]!.tag).length} by two; first copy, seconds after the kill {${countBy(twice, (c) => secondsAfterKill(c[0]!.at))}}; apart {${countBy(twice, (c) => `${Math.round((c[1]!.at - c[0]!.at) / 500) / 2} s`)}}\n`,
+      );
     process.stdout.write(
       `instances: rebalance 1 took ${((rebalance1At - killedAt) / 1000).toFixed(1)} s after the kill, rebalance 2 ${((rebalance2At - joinedAt) / 1000).toFixed(1)} s after the third instances started\n` +
         `instances: ${onTime.length} retries due outside the rebalances, latest ${worst(onTime)} ms after due, ${onTime.filter((ms) => ms > 1_000).length} more than 1 s (the latest due ${latestOnTime ? `${((latestOnTime.due - rebalance1At) / 1000).toFixed(1)} s after rebalance 1, ${((latestOnTime.due - rebalance2At) / 1000).toFixed(1)} s after rebalance 2` : "-"}); ${duringRebalance.length} due during one, latest ${worst(duringRebalance)} ms after due and ${worst(afterRebalance)} ms after the rebalance ended; attempts logged twice: ${repeatedFirst} first attempts, ${repeatedRetries} retries\n`,

@@ -133,7 +133,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     return read.ok ? read : undefined;
   }
 
-  async function take({ job, bytes, stillOurs }: TakenJob, ctx: IntakeContext): Promise<{ settled: Promise<void> } | null> {
+  async function take({ job, bytes, claim }: TakenJob, ctx: IntakeContext): Promise<{ settled: Promise<void> } | null> {
     const found = await webhookOf(job, ctx);
     // Shutting down or lost the partition: left unfinished, so it is redelivered.
     if (!found || ctx.giveUp()) return null;
@@ -150,7 +150,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         const route = keeper.route(job, decision.delivery.webhook.doc);
         if (route === "cancel") return { settled: budget.hold(bytes, recorder.cancel(job, GONE_OR_DISABLED)) };
         if (route === "park") return { settled: budget.hold(bytes, recorder.holdForCircuit(job)) };
-        return { settled: budget.hold(bytes, send(decision.delivery, route === "probe" ? "probe" : "job", stillOurs)) };
+        return { settled: budget.hold(bytes, send(decision.delivery, route === "probe" ? "probe" : "job", claim)) };
       }
     }
   }
@@ -162,13 +162,13 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
    * partition was taken by a rebalance meanwhile is left for the partition's next owner
    * (sending it here too would be a duplicate, and could pass the rate limit).
    */
-  function send(delivery: PendingDelivery, kind: SendKind, stillOurs: () => boolean, fromLog = false): Promise<void> {
+  function send(delivery: PendingDelivery, kind: SendKind, claim: () => boolean, fromLog = false): Promise<void> {
     const { job, webhook } = delivery;
     const attempted = gate.submit(job.webhookId, async () => {
       const still = keeper.stillSendable(job, kind);
       if (still !== "send") return still;
       await limiter.acquire(job.webhookId, keeper.rateOf(webhook.doc));
-      if (!stillOurs()) return "moved" as const;
+      if (!claim()) return "moved" as const;
       const result = await attemptDelivery(delivery, attemptOptions);
       // Learnt before the slot frees, so the next request waiting for this endpoint already
       // sees a circuit this attempt opened.
@@ -182,8 +182,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       if (!slot.admitted) return recorder.deferBusy(job);
       if (slot.value === "cancel") return recorder.cancel(job, GONE_OR_DISABLED);
       if (slot.value === "park") return recorder.holdForCircuit(job);
-      // Moved: its offset is not ours to commit any more; the new owner takes it.
-      log.info({ webhookId: job.webhookId, deliveryId: job.deliveryId }, "partition moved: left to its new owner");
+      // Handed back at a rebalance: the partition's owner after it (perhaps this process) sends it.
+      log.info({ webhookId: job.webhookId, deliveryId: job.deliveryId }, "rebalancing: left to the partition's next owner");
       return undefined;
     });
   }

@@ -1,16 +1,18 @@
 import { decodeDeliveryJob, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload } from "kafkajs";
-import { InFlightWindow } from "./in-flight-window.js";
+import { InFlightWindow, type Taking } from "./in-flight-window.js";
 
 /** How long taking jobs may hold the event loop before letting I/O (responses, log writes) run. */
 const MAX_INTAKE_SLICE_MS = 10;
 
 /**
- * A decoded job, as intake hands it on. `stillOurs` turns false once a rebalance took its
- * partition's generation away: sending it then could duplicate what the partition's next
- * owner sends (its offset was not committed, so that owner reads it again).
+ * A decoded job, as intake hands it on. `claim` is asked right before the job is sent:
+ * false once a rebalance has begun (or took its partition), and the job is then handed
+ * back unfinished. Sending it could duplicate what the partition's next owner sends (its
+ * offset was not committed, so that owner reads it again); if that owner is this member
+ * again, it takes the job again.
  */
-export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number; stillOurs: () => boolean };
+export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number; claim: () => boolean };
 
 /** What a stage may need while intake waits on it: keep the group membership, and whether to stop. */
 export type IntakeContext = { heartbeat: () => Promise<void>; giveUp: () => boolean };
@@ -49,27 +51,35 @@ export type Intake = {
 export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   const { consumer, topic } = opts;
   const log = opts.logger.child({ component: "intake" });
-  // One window per partition of the current group generation; a rebalance starts afresh,
-  // and completions from the previous generation no longer move any commit.
+  // One window per partition this member owns. A rebalance keeps the windows of the
+  // partitions it leaves here; completions in the windows of the others no longer move
+  // any commit.
   let windows = new Map<number, InFlightWindow>();
+  /** From the start of a rebalance until the new assignment: no job is claimed. */
+  let revoking = false;
   let stopping = false;
   /** Set when shutdown gives up waiting: unfinished jobs stay uncommitted, for a redelivery. */
   let abandoned = false;
 
   let assignmentHandled: Promise<void> = Promise.resolve();
-  // A rebalance takes every partition away until the new assignment says otherwise. Jobs
-  // taken and not yet sent are "moved" from here on, not only once this member has joined
-  // again: until then a busy process would keep sending while the next owner, assigned at
-  // the same moment, already counts its rate-limit window (seen: 14 and 20 requests in one
-  // second to a webhook limited to 10). kafkajs emits this before rejoining, so before any
-  // other member can be given these partitions.
+  // A rebalance may take any partition away, so from its start jobs taken and not yet sent
+  // are handed back, not only once this member has joined again: until then a busy process
+  // would keep sending while the next owner, assigned at the same moment, already counts
+  // its rate-limit window (seen: 14 and 20 requests in one second to a webhook limited to
+  // 10). kafkajs emits this before rejoining, so before any other member can be given
+  // these partitions. What finished meanwhile is still committed (the group accepts the old
+  // generation's commits until every member has rejoined).
   consumer.on(consumer.events.REBALANCING, () => {
-    windows = new Map();
+    revoking = true;
   });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    windows = new Map();
-    log.info({ assignment: event.payload.memberAssignment }, "partitions assigned");
     const partitions = event.payload.memberAssignment[topic] ?? [];
+    // A partition kept is read again from its committed offset; its window knows what was
+    // taken since, so sent but uncommitted jobs are not sent again (each rebalance used to
+    // repeat them: up to 223 deliveries when a burst had just been taken, bench/README.md).
+    windows = new Map(partitions.flatMap((p) => (windows.has(p) ? [[p, windows.get(p)!] as const] : [])));
+    revoking = false;
+    log.info({ assignment: event.payload.memberAssignment, kept: [...windows.keys()] }, "partitions assigned");
     assignmentHandled = retryUntil(() => opts.onAssignment(partitions), {
       initialDelayMs: 200,
       maxDelayMs: 5_000,
@@ -92,14 +102,14 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     }
   }
 
-  function finishWhenSettled(window: InFlightWindow, partition: number, offset: string, settled: Promise<void>): void {
+  function finishWhenSettled(window: InFlightWindow, taking: Taking, partition: number, settled: Promise<void>): void {
     settled.then(
-      () => window.finish(offset),
+      () => window.finish(taking),
       (err: unknown) => {
         // Abandoned at shutdown: left unfinished, so no commit passes it and it is redelivered.
         if (abandoned) return;
-        log.error({ err, partition, offset }, "delivery handling failed");
-        window.finish(offset);
+        log.error({ err, partition, offset: taking.offset.toString() }, "delivery handling failed");
+        window.finish(taking);
       },
     );
   }
@@ -131,22 +141,38 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
         sliceStartedAt = performance.now();
       }
       if (giveUp()) break;
+      const { offset } = message;
+      // Read again after a rebalance that left us the partition: already in hand.
+      if (window.took(offset)) {
+        resolveOffset(offset);
+        continue;
+      }
       await waitForRoom(heartbeat);
       // The wait can outlast the assignment: a job of a partition now elsewhere would be sent twice.
       if (giveUp()) break;
-      const { offset } = message;
-      window.start(offset);
+      // Null when a batch of the previous generation, still running, took it meanwhile.
+      const taking = window.take(offset);
+      if (!taking) {
+        resolveOffset(offset);
+        continue;
+      }
       const result = decoded[i]!;
       if (!result.ok) {
         // Only our own services write this topic, so this is a bug, not user input: say so loudly.
         opts.onInvalid();
         log.error({ topic, partition, offset, reason: result.reason }, "undecodable delivery job skipped");
-        window.finish(offset);
+        window.finish(taking);
       } else {
-        const generation = window;
-        const stillOurs = () => windows.get(partition) === generation;
-        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0, stillOurs }, ctx);
-        if (taken) finishWhenSettled(window, partition, offset, taken.settled);
+        const ours = window;
+        const claim = () => {
+          if (!revoking && windows.get(partition) === ours) return true;
+          ours.handBack(taking);
+          return false;
+        };
+        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0, claim }, ctx);
+        // Left unfinished (shutting down): taken again when read again.
+        if (taken) finishWhenSettled(window, taking, partition, taken.settled);
+        else window.handBack(taking);
       }
       // Resolving moves the fetch position only; the commit follows the window.
       resolveOffset(offset);
