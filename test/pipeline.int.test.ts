@@ -244,6 +244,31 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
   expect(invalid.filter((m) => m.key?.toString().startsWith("bad-") && Number(m.key.toString().slice(4)) >= 6).every((m) => m.headers["x-upstream"] === "svc-a")).toBe(true);
 });
 
+test("an event too large for its delivery jobs is set aside on the invalid topic, unchanged and saying why, while the events after it are delivered", async ({
+  kafka,
+  topics,
+  startPipeline,
+  startReceiver,
+}) => {
+  const receiver = await startReceiver();
+  const pipeline = await startPipeline();
+  await pipeline.createWebhook({ url: receiver.url("/after-big") });
+  // Just under the events topic's 8 MiB: accepted there, while a job (the event and its
+  // ids) or the event with the set-aside headers would not be, uncompressed.
+  const big = domainEvent({ organizationId: "org_1", data: { id: "big", text: "" } });
+  const padding = 8 * 1024 * 1024 - 400 - Buffer.byteLength(JSON.stringify(big));
+  const value = Buffer.from(JSON.stringify({ ...big, data: { id: "big", text: "x".repeat(padding) } }));
+  const after = domainEvent({ organizationId: "org_1" });
+  await pipeline.producer.send({ topic: topics.events, messages: [{ key: "org_1", value }] });
+  await pipeline.producer.send({ topic: topics.events, messages: [{ key: "org_1", value: JSON.stringify(after) }] });
+
+  const [setAside] = await readTopic(kafka, topics.eventsInvalid, 1, 60_000);
+  expect(Buffer.compare(setAside!.value ?? Buffer.alloc(0), value)).toBe(0);
+  expect(setAside!.headers["x-error"]).toMatch(/^event too large: its delivery jobs would be up to \d+ bytes, over the \d+ a delivery job may have$/);
+  await receiver.waitFor((all) => all.length >= 1);
+  expect(receiver.forPath("/after-big").map((r) => JSON.parse(r.body).data.id)).toEqual([after.data.id]);
+});
+
 test("one endpoint hanging until timeout does not hold back deliveries to twenty healthy endpoints", async ({ mongo, logger, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((req) => (req.path === "/hanging" ? "hang" : { status: 200 }));
   const pipeline = await startPipeline({ deliveryTimeoutMs: 6_000, retryDelaysMs: [60_000, 60_000, 60_000, 60_000, 60_000], maxInFlightPerEndpoint: 4, maxInFlight: 128 });

@@ -1,6 +1,9 @@
 import type { Admin } from "kafkajs";
 import { retryUntil } from "./retry-until.js";
 
+/** max.message.bytes of the topics the services create: room for large events. */
+export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** Topic names of CONTRACT §1. Fixed: operators and upstream services rely on them. */
 export const TOPICS = {
   events: "agiletune.events",
@@ -55,7 +58,7 @@ export async function ensureTopics(admin: Admin, topics: string[], opts: { numPa
       waitForLeaders: false,
       // Room for large events: a job carries its event, plus headers, so it is a little
       // larger than the event upstream produced.
-      topics: missing.map((topic) => ({ topic, ...opts, configEntries: [{ name: "max.message.bytes", value: String(8 * 1024 * 1024) }] })),
+      topics: missing.map((topic) => ({ topic, ...opts, configEntries: [{ name: "max.message.bytes", value: String(TOPIC_MAX_MESSAGE_BYTES) }] })),
     });
   } catch (err) {
     // Another service may have created them between list and create; that is fine.

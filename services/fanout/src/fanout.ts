@@ -1,9 +1,9 @@
 import { BatchTtlCache, createProducer, encodeDeliveryJob, findActiveWebhooks, retryUntil, sendInChunks, type DomainEvent, type Logger, type TopicNames, type WebhookRoute } from "@agiletune/shared";
-import type { EachBatchPayload, Kafka, KafkaMessage, Message } from "kafkajs";
+import { CompressionTypes, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from "kafkajs";
 import type { Db } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { decodeEvent, type RegistryDecoder } from "./decode-event.js";
-import { planDeliveries } from "./plan-deliveries.js";
+import { planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
 
 export type FanoutOptions = {
   kafka: Kafka;
@@ -59,26 +59,32 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
   async function processChunk(messages: KafkaMessage[], partition: number): Promise<void> {
     const timer = metrics.chunkSeconds.startTimer();
     const invalid: Message[] = [];
+    const tooLarge: Message[] = [];
     const events: DomainEvent[] = [];
-    for (const message of messages) {
-      const result = await decodeEvent(message.value, opts.schemaRegistry);
-      if (result.ok) {
-        events.push(result.value);
-        continue;
-      }
-      log.warn({ partition, offset: message.offset, reason: result.reason }, "invalid event set aside");
-      invalid.push({
+    const setAside = (message: KafkaMessage, reason: string): Message => {
+      log.warn({ partition, offset: message.offset, reason }, "invalid event set aside");
+      return {
         key: message.key,
         value: message.value,
         headers: {
           ...message.headers,
-          "x-error": result.reason,
+          "x-error": reason,
           "x-original-topic": opts.topics.events,
           "x-original-partition": String(partition),
           "x-original-offset": message.offset,
           "x-original-timestamp": message.timestamp,
         },
-      });
+      };
+    };
+    for (const message of messages) {
+      const result = await decodeEvent(message.value, opts.schemaRegistry);
+      if (!result.ok) {
+        invalid.push(setAside(message, result.reason));
+        continue;
+      }
+      const oversize = tooLargeForJobs(result.value, message.value?.length ?? 0);
+      if (oversize) tooLarge.push(setAside(message, oversize));
+      else events.push(result.value);
     }
     const byOrganization = await routes.getMany(new Set(events.map((e) => e.organizationId)));
     const webhooks = [...byOrganization.values()].flatMap((list) => list ?? []);
@@ -94,8 +100,11 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
       },
       { topic: opts.topics.eventsInvalid, messages: invalid },
     ]);
+    // One at a time and compressed: such an event may be within a few hundred bytes of the
+    // topic's limit, which the headers above would pass uncompressed.
+    for (const message of tooLarge) await producer.sendBatch({ topicMessages: [{ topic: opts.topics.eventsInvalid, messages: [message] }], compression: CompressionTypes.GZIP });
     metrics.events.inc({ result: "valid" }, events.length);
-    metrics.events.inc({ result: "invalid" }, invalid.length);
+    metrics.events.inc({ result: "invalid" }, invalid.length + tooLarge.length);
     metrics.jobs.inc(jobs.length);
     timer();
   }

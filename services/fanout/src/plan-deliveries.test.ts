@@ -1,6 +1,7 @@
 import { deliveryIdFor, type DomainEvent } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
-import { planDeliveries } from "./plan-deliveries.js";
+import { encodeDeliveryJob } from "@agiletune/shared";
+import { MAX_JOB_BYTES, planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
 
 const event = (id: string, organizationId: string, type: DomainEvent["event"]): DomainEvent => ({ id, event: type, organizationId, timestamp: "2026-03-20T12:00:00Z", data: { id } });
 const webhook = (id: string, organizationId: string, events: string[], active = true) => ({ _id: id, organizationId, events, active });
@@ -37,5 +38,26 @@ describe("planDeliveries", () => {
       source: "event",
       enqueuedAt: 42,
     });
+  });
+});
+
+describe("tooLargeForJobs", () => {
+  const sized = (textBytes: number): DomainEvent => ({ ...event("evt_big", "org_a", "task.created"), data: { id: "evt_big", text: "x".repeat(textBytes) } });
+  const bytesOf = (e: DomainEvent) => Buffer.byteLength(JSON.stringify(e));
+
+  it("passes ordinary and large events whose jobs fit, and measures only those of half the limit or more", () => {
+    expect(tooLargeForJobs(event("evt_1", "org_a", "task.created"), 200)).toBeNull();
+    const large = sized(MAX_JOB_BYTES - 10_000);
+    expect(tooLargeForJobs(large, bytesOf(large))).toBeNull();
+    // The job as fanout encodes it is smaller than the limit it was measured against.
+    const [job] = planDeliveries([large], [webhook("wh_all", "org_a", ["*"])], 0);
+    expect(encodeDeliveryJob(job!).length).toBeLessThan(MAX_JOB_BYTES);
+    // Below half the limit nothing is measured: the claimed size decides.
+    expect(tooLargeForJobs(sized(MAX_JOB_BYTES), 1_000)).toBeNull();
+  });
+
+  it("refuses an event whose jobs would pass the limit, saying by how much", () => {
+    const tooBig = sized(MAX_JOB_BYTES);
+    expect(tooLargeForJobs(tooBig, bytesOf(tooBig))).toMatch(new RegExp(`^event too large: its delivery jobs would be up to \\d+ bytes, over the ${MAX_JOB_BYTES} a delivery job may have$`));
   });
 });

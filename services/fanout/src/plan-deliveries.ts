@@ -1,4 +1,21 @@
-import { deliveryIdFor, subscribes, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
+import { deliveryIdFor, subscribes, TOPIC_MAX_MESSAGE_BYTES, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
+
+/** The largest delivery job fanout produces: the topic's limit less room for the record batch and its headers. */
+export const MAX_JOB_BYTES = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
+/** What a job adds to its event's own fields, at most: ids, attempt, source, times and keys. */
+const JOB_ENVELOPE_BYTES = 1024;
+
+/**
+ * Why an event cannot become delivery jobs, or null. A job carries its event, so an event
+ * near the topic's limit makes jobs the broker refuses; producing them would be retried
+ * for ever and hold up the partition. Only events of at least half the limit are measured.
+ */
+export function tooLargeForJobs(event: DomainEvent, eventBytes: number): string | null {
+  if (eventBytes + JOB_ENVELOPE_BYTES <= MAX_JOB_BYTES / 2) return null;
+  const jobBytes = Buffer.byteLength(JSON.stringify(event)) + JOB_ENVELOPE_BYTES;
+  if (jobBytes <= MAX_JOB_BYTES) return null;
+  return `event too large: its delivery jobs would be up to ${jobBytes} bytes, over the ${MAX_JOB_BYTES} a delivery job may have`;
+}
 
 /**
  * One delivery job per (event, subscribed webhook), in event order. Pure: the webhooks
