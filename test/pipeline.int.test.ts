@@ -9,6 +9,7 @@ import {
   generateEncryptionKey,
   loadAttempts,
   standardWebhookSignature,
+  TOPIC_MAX_MESSAGE_BYTES,
   webhooksCollection,
   type AttemptRecord,
 } from "@agiletune/shared";
@@ -256,7 +257,7 @@ test("an event too large for its delivery jobs is set aside on the invalid topic
   // Just under the events topic's 8 MiB: accepted there, while a job (the event and its
   // ids) or the event with the set-aside headers would not be, uncompressed.
   const big = domainEvent({ organizationId: "org_1", data: { id: "big", text: "" } });
-  const padding = 8 * 1024 * 1024 - 400 - Buffer.byteLength(JSON.stringify(big));
+  const padding = TOPIC_MAX_MESSAGE_BYTES - 400 - Buffer.byteLength(JSON.stringify(big));
   const value = Buffer.from(JSON.stringify({ ...big, data: { id: "big", text: "x".repeat(padding) } }));
   const after = domainEvent({ organizationId: "org_1" });
   await pipeline.producer.send({ topic: topics.events, messages: [{ key: "org_1", value }] });

@@ -1,6 +1,8 @@
 /** One taking of one offset: finishing or handing back a superseded taking changes nothing. */
 export type Taking = { readonly offset: bigint };
 
+const HANDED_BACK = Symbol("handed back");
+
 /**
  * The offsets of one partition that have been taken but not finished. Deliveries finish
  * out of order; the committable offset is the lowest unfinished one (Kafka commits "the
@@ -12,18 +14,19 @@ export type Taking = { readonly offset: bigint };
  * took, so work sent but not yet committed is not sent a second time by its own sender.
  */
 export class InFlightWindow {
-  /** Offsets taken and not finished, in ascending order of first taking (Kafka order). */
-  private readonly open = new Map<bigint, Taking>();
-  /** Open offsets handed back unsent: the next read of them takes them again. */
-  private readonly handedBack = new Set<bigint>();
+  /**
+   * Offsets taken and not finished, in ascending order of first taking (Kafka order), each
+   * with its current taking, or HANDED_BACK when it was handed back unsent: the next read of
+   * it takes it again.
+   */
+  private readonly open = new Map<bigint, Taking | typeof HANDED_BACK>();
   private highestTaken: bigint | null = null;
   private lastCommitted: bigint | null = null;
 
   /** Takes an offset; null when this window already took it (in flight, or finished). */
   take(offset: string): Taking | null {
-    if (this.took(offset)) return null;
     const value = BigInt(offset);
-    this.handedBack.delete(value);
+    if (this.tookValue(value)) return null;
     const taking: Taking = { offset: value };
     // Setting an open key again keeps its place: a handed-back offset stays in order.
     this.open.set(value, taking);
@@ -33,17 +36,20 @@ export class InFlightWindow {
 
   /** Whether `take` would refuse this offset. */
   took(offset: string): boolean {
-    const value = BigInt(offset);
-    return this.highestTaken !== null && value <= this.highestTaken && !this.handedBack.has(value);
+    return this.tookValue(BigInt(offset));
+  }
+
+  private tookValue(value: bigint): boolean {
+    return this.highestTaken !== null && value <= this.highestTaken && this.open.get(value) !== HANDED_BACK;
   }
 
   finish(taking: Taking): void {
-    if (this.open.get(taking.offset) === taking && !this.handedBack.has(taking.offset)) this.open.delete(taking.offset);
+    if (this.open.get(taking.offset) === taking) this.open.delete(taking.offset);
   }
 
   /** Not sent after all: stays unfinished, so no commit passes it, and is taken again when read again. */
   handBack(taking: Taking): void {
-    if (this.open.get(taking.offset) === taking) this.handedBack.add(taking.offset);
+    if (this.open.get(taking.offset) === taking) this.open.set(taking.offset, HANDED_BACK);
   }
 
   get size(): number {
