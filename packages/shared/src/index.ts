@@ -20,3 +20,4 @@ export * from "./send-in-chunks.js";
 export * from "./retry-until.js";
 export * from "./worker-bootstrap.js";
 export * from "./batch-ttl-cache.js";
+export * from "./clock.js";
