@@ -5,7 +5,7 @@ import { Registry } from "prom-client";
 // The services expose no entry point for running them in-process, so their modules are
 // imported by path.
 import { startDispatcher } from "../../../services/dispatcher/src/dispatcher.js";
-import type { HealthSettings } from "../../../services/dispatcher/src/health-policy.js";
+import type { HealthSettings } from "../../../services/dispatcher/src/health/health-policy.js";
 import { startFanout } from "../../../services/fanout/src/fanout.js";
 import type { RegistryDecoder } from "../../../services/fanout/src/decode-event.js";
 import { startRetryService } from "../../../services/retry/src/retry-service.js";

@@ -1,4 +1,4 @@
-import { agileTuneSignature, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
+import { agileTuneSignature, ManualClock, type DeliveryJob, type WebhookDoc } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
 import { deliveryHeaders, unsignableAttempt, USER_AGENT } from "./attempt.js";
 import type { ResolvedWebhook } from "./webhook-cache.js";
@@ -10,7 +10,7 @@ const webhook: ResolvedWebhook = { doc: { _id: "wh_1", url: "https://example.com
 describe("deliveryHeaders", () => {
   it("carries the contract's headers, signed with the webhook's secret", () => {
     const body = '{"event":"task.created"}';
-    const headers = deliveryHeaders(job("event"), { ...webhook, secret: "s3cret-s3cret-s3cret" }, "application/json", body, 1_700_000_000_000);
+    const headers = deliveryHeaders({ job: job("event"), webhook: { ...webhook, secret: "s3cret-s3cret-s3cret" }, contentTypeHeader: "application/json", body, nowMs: 1_700_000_000_000 });
     expect(headers).toMatchObject({
       "content-type": "application/json",
       "user-agent": USER_AGENT,
@@ -24,7 +24,7 @@ describe("deliveryHeaders", () => {
 });
 
 describe("unsignableAttempt", () => {
-  const opts = { now: () => 1_000, retryDelaysMs: delays };
+  const opts = { clock: new ManualClock(1_000), retryDelaysMs: delays };
 
   it("dead-letters an event's job: no retry can fix the key", () => {
     expect(unsignableAttempt(job("event"), webhook, "bad key", opts).outcome).toEqual({ kind: "dead-letter", reason: "unsignable: bad key" });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type DeliveryJob } from "@agiletune/shared";
+import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type Clock, type DeliveryJob } from "@agiletune/shared";
 import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
 import { decideOutcome, type Outcome } from "./delivery-outcome.js";
@@ -35,7 +35,19 @@ export function retryAfterHeader(http: Pick<HttpAttempt, "status" | "headers">):
 }
 
 /** The headers of CONTRACT §3, signatures included. */
-export function deliveryHeaders(job: DeliveryJob, webhook: PendingDelivery["webhook"], contentTypeHeader: string, body: string, nowMs: number): Record<string, string> {
+export function deliveryHeaders({
+  job,
+  webhook,
+  contentTypeHeader,
+  body,
+  nowMs,
+}: {
+  job: DeliveryJob;
+  webhook: PendingDelivery["webhook"];
+  contentTypeHeader: string;
+  body: string;
+  nowMs: number;
+}): Record<string, string> {
   return {
     "content-type": contentTypeHeader,
     "user-agent": USER_AGENT,
@@ -50,17 +62,17 @@ export type AttemptOptions = {
   timeoutMs: number;
   allowPrivateUrls: boolean;
   retryDelaysMs: readonly number[];
-  now: () => number;
+  clock: Clock;
 };
 
 /** One POST of a delivery, and the outcome it leads to. Never throws: a failure is an outcome. */
 export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: AttemptOptions): Promise<AttemptResult> {
   const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
-  const startedAt = opts.now();
-  const headers = deliveryHeaders(job, webhook, contentTypeHeader, body, startedAt);
+  const startedAt = opts.clock.now();
+  const headers = deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt });
   const http = await postDelivery({ agent: opts.agent, url: webhook.doc.url, headers, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
-  const failedAt = opts.now();
-  const outcome = decideOutcome(job, http.error, failedAt, opts.retryDelaysMs, parseRetryAfter(retryAfterHeader(http), failedAt));
+  const failedAt = opts.clock.now();
+  const outcome = decideOutcome({ job, error: http.error, failedAt, delaysMs: opts.retryDelaysMs, retryAfterMs: parseRetryAfter(retryAfterHeader(http), failedAt) });
   return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url: webhook.doc.url, headers }, http, outcome };
 }
 
@@ -69,9 +81,17 @@ export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: A
  * same outcome rules as any attempt: an event's job is dead-lettered (no retry can fix a
  * key), while a ping or redelivery leaves the delivery's ladder and dead letter alone.
  */
-export function unsignableAttempt(job: DeliveryJob, webhook: ResolvedWebhook, reason: string, opts: Pick<AttemptOptions, "now" | "retryDelaysMs">): AttemptResult {
-  const startedAt = opts.now();
+export function unsignableAttempt(job: DeliveryJob, webhook: ResolvedWebhook, reason: string, opts: Pick<AttemptOptions, "clock" | "retryDelaysMs">): AttemptResult {
+  const startedAt = opts.clock.now();
   const error = new DeliveryError("unsignable", reason);
   const http: HttpAttempt = { status: null, headers: {}, body: "", bodyTruncated: false, durationMs: 0, error };
-  return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url: webhook.doc.url, headers: {} }, http, outcome: decideOutcome(job, error, startedAt, opts.retryDelaysMs) };
+  return {
+    job,
+    webhook,
+    attemptId: newAttemptId(job, startedAt),
+    startedAt,
+    request: { url: webhook.doc.url, headers: {} },
+    http,
+    outcome: decideOutcome({ job, error, failedAt: startedAt, delaysMs: opts.retryDelaysMs }),
+  };
 }

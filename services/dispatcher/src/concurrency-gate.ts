@@ -1,18 +1,19 @@
+/** A place at an endpoint: admitted (call `leave` once the request is done), or turned away. */
+export type GateEntry = { kind: "admitted"; leave: () => void } | { kind: "turned-away" };
+
+type Waiting = (entry: GateEntry) => void;
+
 /**
  * Bounds deliveries in flight, in total and per endpoint, so a slow endpoint only slows
- * itself. Work for a busy endpoint waits in that endpoint's own queue. Once an endpoint
- * is slow (its oldest running request is older than `slowAfterMs`) and the gate is at
- * least half full (or `shortOfRoom` says so), its queue is cut to `maxQueuedWhenSlow` and the excess is
- * turned away (`{admitted: false}`: the dispatcher parks it on the first retry tier), so a hanging endpoint
- * cannot fill the shared capacity while a fast one may queue a burst of any size the
- * total allows. Below half full nobody is short of room, so nothing is parked: a merely
- * sluggish endpoint (or a busy machine) must not turn into minutes of delay.
+ * itself. Work for a busy endpoint waits in that endpoint's own queue, in the order it
+ * entered. Once an endpoint is slow (its oldest running request is older than
+ * `slowAfterMs`) and the gate is at least half full (or `shortOfRoom` says so), its queue
+ * is cut to `maxQueuedWhenSlow` and the excess is turned away (the dispatcher defers it to
+ * the first retry tier), so a hanging endpoint cannot fill the shared capacity while a
+ * fast one may queue a burst of any size the total allows. Below half full nobody is
+ * short of room, so nothing is turned away: a merely sluggish endpoint (or a busy
+ * machine) must not turn into minutes of delay.
  */
-/** How a submitted task ended: run (with its value), or turned away without running. */
-export type GateSlot<R> = { admitted: true; value: R } | { admitted: false };
-
-type Waiting = { run: () => Promise<unknown>; settle: (slot: GateSlot<unknown>) => void; fail: (err: unknown) => void };
-
 export class ConcurrencyGate {
   private readonly running = new Map<string, number[]>();
   private readonly queued = new Map<string, Waiting[]>();
@@ -31,17 +32,22 @@ export class ConcurrencyGate {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Accepted tasks (running or queued). */
+  /** Accepted entries (running or queued). */
   get size(): number {
     return this.accepted;
   }
 
-  /** Resolves once another task can be accepted. */
-  async waitForCapacity(): Promise<void> {
-    while (this.accepted >= this.limits.maxTotal) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+  /** Whether another entry would wait for capacity. */
+  get isFull(): boolean {
+    return this.accepted >= this.limits.maxTotal;
   }
 
-  /** Resolves when every accepted task has finished. */
+  /** Resolves once another entry can be accepted. */
+  async waitForCapacity(): Promise<void> {
+    while (this.isFull) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /** Resolves when every accepted entry has left. */
   async drain(): Promise<void> {
     while (this.accepted > 0) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
@@ -52,16 +58,15 @@ export class ConcurrencyGate {
   }
 
   /**
-   * Runs `run` when `key` has a free slot, and settles once it has finished (the slot is
-   * free again by then), or as soon as the task is turned away. Rejects only if `run` does.
+   * Takes a place at `key` now, in order behind those already waiting there; resolves when
+   * a slot is free, or as soon as the entry is turned away.
    */
-  submit<R>(key: string, run: () => Promise<R>): Promise<GateSlot<R>> {
-    return new Promise<GateSlot<R>>((resolve, reject) => {
-      const item: Waiting = { run, settle: resolve as (slot: GateSlot<unknown>) => void, fail: reject };
+  enter(key: string): Promise<GateEntry> {
+    return new Promise<GateEntry>((resolve) => {
       const starts = this.running.get(key) ?? [];
       if (starts.length < this.limits.maxPerKey) {
         this.accepted++;
-        this.start(key, item);
+        resolve(this.admit(key));
         return;
       }
       const queue = this.queued.get(key) ?? [];
@@ -69,39 +74,39 @@ export class ConcurrencyGate {
         // Shed what a slow endpoint would otherwise sit on, oldest kept first.
         while (queue.length > this.limits.maxQueuedWhenSlow) this.shed(queue.pop()!);
         if (queue.length >= this.limits.maxQueuedWhenSlow) {
-          item.settle({ admitted: false });
+          resolve({ kind: "turned-away" });
           return;
         }
       }
-      queue.push(item);
+      queue.push(resolve);
       this.queued.set(key, queue);
       this.accepted++;
     });
   }
 
-  private shed(item: Waiting): void {
+  private shed(waiting: Waiting): void {
     this.accepted--;
-    item.settle({ admitted: false });
+    waiting({ kind: "turned-away" });
     this.wakeWaiters();
   }
 
-  private start(key: string, item: Waiting): void {
+  private admit(key: string): GateEntry {
     const startedAt = this.now();
     const starts = this.running.get(key) ?? [];
     starts.push(startedAt);
     this.running.set(key, starts);
-    item.run().then(
-      (value) => {
-        this.finished(key, startedAt);
-        item.settle({ admitted: true, value });
+    let left = false;
+    return {
+      kind: "admitted",
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.left(key, startedAt);
       },
-      (err: unknown) => {
-        this.finished(key, startedAt);
-        item.fail(err);
-      },
-    );
+    };
   }
-  private finished(key: string, startedAt: number): void {
+
+  private left(key: string, startedAt: number): void {
     this.accepted--;
     const starts = this.running.get(key)!;
     starts.splice(starts.indexOf(startedAt), 1);
@@ -109,7 +114,7 @@ export class ConcurrencyGate {
     const queue = this.queued.get(key);
     const next = queue?.shift();
     if (queue?.length === 0) this.queued.delete(key);
-    if (next !== undefined) this.start(key, next);
+    if (next !== undefined) next(this.admit(key));
     this.wakeWaiters();
   }
 

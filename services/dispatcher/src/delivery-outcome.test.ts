@@ -6,22 +6,25 @@ const http500 = new DeliveryError("http_status", "the endpoint answered 500");
 
 describe("decideOutcome", () => {
   it("succeeds without an error", () => {
-    expect(decideOutcome({ attempt: 3, source: "event" }, null, 0, DEFAULT_RETRY_DELAYS_MS)).toEqual({ kind: "succeeded" });
+    expect(decideOutcome({ job: { attempt: 3, source: "event" }, error: null, failedAt: 0, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toEqual({ kind: "succeeded" });
   });
 
   it("climbs the ladder for events and replays, then dead-letters", () => {
-    expect(decideOutcome({ attempt: 0, source: "event" }, http500, 1000, DEFAULT_RETRY_DELAYS_MS)).toEqual({ kind: "retry", tier: 0, retry: 1, dueAt: 61_000 });
-    expect(decideOutcome({ attempt: 2, source: "replay" }, http500, 0, DEFAULT_RETRY_DELAYS_MS)).toEqual({ kind: "retry", tier: 2, retry: 3, dueAt: 1_800_000 });
-    expect(decideOutcome({ attempt: 5, source: "event" }, http500, 0, DEFAULT_RETRY_DELAYS_MS)).toMatchObject({ kind: "dead-letter", reason: expect.stringContaining("retries exhausted") });
+    expect(decideOutcome({ job: { attempt: 0, source: "event" }, error: http500, failedAt: 1000, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toEqual({ kind: "retry", tier: 0, retry: 1, dueAt: 61_000 });
+    expect(decideOutcome({ job: { attempt: 2, source: "replay" }, error: http500, failedAt: 0, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toEqual({ kind: "retry", tier: 2, retry: 3, dueAt: 1_800_000 });
+    expect(decideOutcome({ job: { attempt: 5, source: "event" }, error: http500, failedAt: 0, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toMatchObject({
+      kind: "dead-letter",
+      reason: expect.stringContaining("retries exhausted"),
+    });
   });
 
   it("dead-letters at once when no retry can help", () => {
     const refused = new DeliveryError("private_address", "10.0.0.1 is a private address");
-    expect(decideOutcome({ attempt: 0, source: "event" }, refused, 0, DEFAULT_RETRY_DELAYS_MS)).toMatchObject({ kind: "dead-letter" });
+    expect(decideOutcome({ job: { attempt: 0, source: "event" }, error: refused, failedAt: 0, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toMatchObject({ kind: "dead-letter" });
   });
 
   it("gives manual attempts no ladder", () => {
-    expect(decideOutcome({ attempt: 0, source: "redeliver" }, http500, 0, DEFAULT_RETRY_DELAYS_MS)).toEqual({ kind: "manual-failed" });
+    expect(decideOutcome({ job: { attempt: 0, source: "redeliver" }, error: http500, failedAt: 0, delaysMs: DEFAULT_RETRY_DELAYS_MS })).toEqual({ kind: "manual-failed" });
     expect(statusAfter({ kind: "manual-failed" }, "redeliver")).toBeNull();
     expect(statusAfter({ kind: "manual-failed" }, "ping")).toBe("failed");
   });

@@ -15,7 +15,19 @@ export type Outcome =
  * Event and replay jobs climb the retry ladder, no sooner than a `Retry-After` asked
  * (`retryAfterMs`); an error that no retry can fix goes straight to the dead-letter topic. Redeliveries and pings are one attempt each.
  */
-export function decideOutcome(job: Pick<DeliveryJob, "attempt" | "source">, error: DeliveryError | null, failedAt: number, delaysMs: readonly number[], retryAfterMs: number | null = null): Outcome {
+export function decideOutcome({
+  job,
+  error,
+  failedAt,
+  delaysMs,
+  retryAfterMs = null,
+}: {
+  job: Pick<DeliveryJob, "attempt" | "source">;
+  error: DeliveryError | null;
+  failedAt: number;
+  delaysMs: readonly number[];
+  retryAfterMs?: number | null;
+}): Outcome {
   if (!error) return { kind: "succeeded" };
   if (error.code === "gone") return { kind: "gone" };
   if (job.source === "redeliver" || job.source === "ping") return { kind: "manual-failed" };

@@ -1,46 +1,55 @@
 import { decodeDeliveryJob, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload } from "kafkajs";
+import type { InFlightBudget } from "./in-flight-budget.js";
 import { InFlightWindow, type Taking } from "./in-flight-window.js";
+import type { DispatcherMetrics } from "./metrics.js";
 
 /** How long taking jobs may hold the event loop before letting I/O (responses, log writes) run. */
 const MAX_INTAKE_SLICE_MS = 10;
 
-/**
- * A decoded job, as intake hands it on. `claim` is asked right before the job is sent:
- * false once a rebalance has begun (or took its partition), and the job is then handed
- * back unfinished. Sending it could duplicate what the partition's next owner sends (its
- * offset was not committed, so that owner reads it again); if that owner is this member
- * again, it takes the job again.
- */
-export type TakenJob = { job: DeliveryJob; partition: number; offset: string; bytes: number; claim: () => boolean };
-
-/** What a stage may need while intake waits on it: keep the group membership, and whether to stop. */
-export type IntakeContext = { heartbeat: () => Promise<void>; giveUp: () => boolean };
+/** A job taken from Kafka, and what its holder may do with its place in the partition. */
+export type JobLease = {
+  readonly job: DeliveryJob;
+  /** Its serialized size, counted against DISPATCH_MAX_IN_FLIGHT_BYTES until it finishes. */
+  readonly bytes: number;
+  /** Keeps the group membership while its holder waits (a database outage). */
+  heartbeat(): Promise<void>;
+  /** The batch it came in has ended (shutting down, or the partition is gone): stop waiting for it. */
+  batchEnded(): boolean;
+  /**
+   * Whether it may be sent now: false from the start of a rebalance, which may give its
+   * partition to another member. That member reads it again from the committed offset, so
+   * sending it here too could be a duplicate (and could pass the rate limit).
+   */
+  stillOwned(): boolean;
+  /** It holds its place (in its endpoint's queue, or its fate is decided): intake takes the next job. */
+  handedOn(): void;
+  /** Its effects are durable: the commit may pass its offset. */
+  finish(): void;
+  /** Not sent after all: left uncommitted, and taken again when read again (by whichever member owns it then). */
+  handBack(): void;
+};
 
 export type IntakeOptions = {
   consumer: Consumer;
   topic: string;
   logger: Logger;
-  /** Readies what taking a batch's jobs needs (webhooks cached). Retried while it fails. */
-  prepare: (jobs: DeliveryJob[]) => Promise<void>;
+  metrics: DispatcherMetrics;
+  /** Jobs taken and not finished, by count and bytes: intake waits while it is full. */
+  budget: InFlightBudget;
   /** null when another job may be taken now; otherwise resolves when something was freed. */
-  room: () => Promise<void> | null;
-  /**
-   * Takes one job. Resolves, once the job is handed on, with `settled`: a promise that
-   * settles when the job's effects are durable (its offset may then be committed); or
-   * with null to leave it unfinished (shutting down: it is redelivered after restart).
-   * Wrapped in an object because a promise resolved with a promise waits for it.
-   */
-  take: (taken: TakenJob, ctx: IntakeContext) => Promise<{ settled: Promise<void> } | null>;
-  /** A message that is not a delivery job: skipped. */
-  onInvalid: () => void;
+  untilRoom: () => Promise<void> | null;
+  /** Readies what delivering a batch's jobs needs (webhooks cached). Retried while it fails. */
+  prefetch: (jobs: DeliveryJob[]) => Promise<void>;
+  /** Delivers one job: it finishes or hands back its lease. */
+  deliver: (lease: JobLease) => Promise<void>;
   /** Told of each new assignment (this topic's partitions); no job is taken until it has resolved. */
   onAssignment: (partitions: number[]) => Promise<void>;
 };
 
 export type Intake = {
-  /** Stops fetching, waits up to `graceMs` for `settled`, commits what finished. Resolves true if everything finished. */
-  stop: (settled: () => Promise<void>, graceMs: number) => Promise<boolean>;
+  /** Stops fetching, waits up to `graceMs` for the jobs taken, commits what finished. Resolves true if everything finished. */
+  stop: (graceMs: number) => Promise<boolean>;
 };
 
 /**
@@ -93,7 +102,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     for (;;) {
       // Wait only on what is actually full: racing a wait that resolves at once made this
       // a busy loop that starved the process.
-      const full = opts.room();
+      const full = opts.untilRoom();
       if (!full) return;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([full, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
@@ -102,16 +111,36 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     }
   }
 
-  function finishWhenSettled(window: InFlightWindow, taking: Taking, partition: number, settled: Promise<void>): void {
-    settled.then(
-      () => window.finish(taking),
-      (err: unknown) => {
-        // Abandoned at shutdown: left unfinished, so no commit passes it and it is redelivered.
-        if (abandoned) return;
-        log.error({ err, partition, offset: taking.offset.toString() }, "delivery handling failed");
-        window.finish(taking);
-      },
-    );
+  function leaseOf(
+    job: DeliveryJob,
+    bytes: number,
+    place: { window: InFlightWindow; taking: Taking; partition: number; ctx: Pick<JobLease, "heartbeat" | "batchEnded"> },
+  ): JobLease & { whenHandedOn: Promise<void> } {
+    const { window, taking, partition } = place;
+    let handedOn!: () => void;
+    const whenHandedOn = new Promise<void>((resolve) => (handedOn = resolve));
+    return {
+      job,
+      bytes,
+      ...place.ctx,
+      stillOwned: () => !revoking && windows.get(partition) === window,
+      handedOn,
+      finish: () => window.finish(taking),
+      handBack: () => window.handBack(taking),
+      whenHandedOn,
+    };
+  }
+
+  /** Hands a job on, and waits until it holds its place: jobs of one endpoint reach it in Kafka order. */
+  async function handOn(lease: ReturnType<typeof leaseOf>, partition: number): Promise<void> {
+    const delivering = opts.budget.hold(lease.bytes, opts.deliver(lease));
+    delivering.catch((err: unknown) => {
+      // Abandoned at shutdown: left unfinished, so no commit passes it and it is redelivered.
+      if (abandoned) return;
+      log.error({ err, partition, webhookId: lease.job.webhookId, deliveryId: lease.job.deliveryId }, "delivery handling failed");
+      lease.finish();
+    });
+    await Promise.race([lease.whenHandedOn, delivering.catch(() => undefined)]);
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -121,9 +150,9 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     if (!window) windows.set(partition, (window = new InFlightWindow()));
     const decoded = batch.messages.map((m) => decodeDeliveryJob(m.value));
     const giveUp = () => !isRunning() || isStale() || stopping;
-    const ctx: IntakeContext = { heartbeat, giveUp };
+    const ctx = { heartbeat, batchEnded: giveUp };
     // Throwing instead would fail the batch and crash the consumer.
-    const prepared = await retryUntil(() => opts.prepare(decoded.flatMap((r) => (r.ok ? [r.value] : []))), {
+    const prepared = await retryUntil(() => opts.prefetch(decoded.flatMap((r) => (r.ok ? [r.value] : []))), {
       initialDelayMs: 200,
       maxDelayMs: 5_000,
       giveUp: () => !isRunning() || stopping,
@@ -159,20 +188,11 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
       const result = decoded[i]!;
       if (!result.ok) {
         // Only our own services write this topic, so this is a bug, not user input: say so loudly.
-        opts.onInvalid();
+        opts.metrics.deliveries.inc({ outcome: "invalid_job" });
         log.error({ topic, partition, offset, reason: result.reason }, "undecodable delivery job skipped");
         window.finish(taking);
       } else {
-        const ours = window;
-        const claim = () => {
-          if (!revoking && windows.get(partition) === ours) return true;
-          ours.handBack(taking);
-          return false;
-        };
-        const taken = await opts.take({ job: result.value, partition, offset, bytes: message.value?.length ?? 0, claim }, ctx);
-        // Left unfinished (shutting down): taken again when read again.
-        if (taken) finishWhenSettled(window, taking, partition, taken.settled);
-        else window.handBack(taking);
+        await handOn(leaseOf(result.value, message.value?.length ?? 0, { window, taking, partition, ctx }), partition);
       }
       // Resolving moves the fetch position only; the commit follows the window.
       resolveOffset(offset);
@@ -200,11 +220,11 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch });
 
   return {
-    async stop(settled, graceMs) {
+    async stop(graceMs) {
       stopping = true;
       consumer.pause([{ topic }]);
       let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([settled().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+      const drained = await Promise.race([opts.budget.drain().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
       clearTimeout(timer);
       abandoned = !drained;
       clearInterval(commitTimer);

@@ -1,15 +1,17 @@
+import type { Clock } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "./rate-limiter.js";
 
-function virtualClock() {
+/** A clock whose sleeps pass at once: what the limiter decides, not how long it takes. */
+function virtualClock(): Clock {
   let now = 0;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  return { now: () => now, sleep: async (ms: number) => void (now += ms), every: () => () => undefined };
 }
 
 describe("RateLimiter", () => {
   it("never lets more than the limit through in any window of one second", async () => {
     const clock = virtualClock();
-    const limiter = new RateLimiter({ ...clock, marginMs: 0 });
+    const limiter = new RateLimiter({ clock, marginMs: 0 });
     const sentAt: number[] = [];
     for (let i = 0; i < 23; i++) {
       await limiter.acquire("wh_1", 5);
@@ -22,7 +24,7 @@ describe("RateLimiter", () => {
 
   it("limits each webhook on its own and lets an unlimited one through at once", async () => {
     const clock = virtualClock();
-    const limiter = new RateLimiter({ ...clock, marginMs: 0 });
+    const limiter = new RateLimiter({ clock, marginMs: 0 });
     for (let i = 0; i < 3; i++) await limiter.acquire("slow", 1);
     expect(clock.now()).toBe(2_000);
     const before = clock.now();
@@ -33,7 +35,7 @@ describe("RateLimiter", () => {
   it("holds every limited webhook for one window after holdAll (a rebalance)", async () => {
     const clock = virtualClock();
     const waits: number[] = [];
-    const limiter = new RateLimiter({ ...clock, marginMs: 50, onWait: (_id, ms) => waits.push(ms) });
+    const limiter = new RateLimiter({ clock, marginMs: 50, onWait: (_id, ms) => waits.push(ms) });
     limiter.holdAll();
     await limiter.acquire("wh_1", 100);
     expect(clock.now()).toBe(1_050);
@@ -42,7 +44,7 @@ describe("RateLimiter", () => {
 
   it("forgets webhooks it has not sent to for a while, so it holds only those in use", async () => {
     const clock = virtualClock();
-    const limiter = new RateLimiter({ ...clock, marginMs: 0 });
+    const limiter = new RateLimiter({ clock, marginMs: 0 });
     for (let i = 0; i < 50; i++) await limiter.acquire(`wh_${i}`, 5);
     expect(limiter.tracked).toBe(50);
     await clock.sleep(61_000);

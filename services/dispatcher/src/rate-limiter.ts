@@ -1,3 +1,8 @@
+import type { Clock } from "@agiletune/shared";
+
+/** How often the sends of webhooks no longer sent to are forgotten. */
+const PRUNE_EVERY_MS = 60_000;
+
 /**
  * Requests per second per webhook (CONTRACT §8 `rateLimitPerSecond`): a sliding window of
  * the last sends, so no window of one second ever holds more than the limit — a token
@@ -5,9 +10,6 @@
  * so one dispatcher owns a webhook at a time; after a rebalance every webhook waits one
  * window (`holdAll`) so the previous owner's last second and ours never overlap.
  */
-/** How often the sends of webhooks no longer sent to are forgotten. */
-const PRUNE_EVERY_MS = 60_000;
-
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
   private notBefore = 0;
@@ -15,12 +17,11 @@ export class RateLimiter {
 
   constructor(
     private readonly opts: {
-      now?: () => number;
-      sleep?: (ms: number) => Promise<void>;
+      clock: Clock;
       /** Added to the window: requests sent a second apart may arrive a little closer. */
       marginMs?: number;
       onWait?: (webhookId: string, ms: number) => void;
-    } = {},
+    },
   ) {}
 
   private get windowMs(): number {
@@ -34,12 +35,11 @@ export class RateLimiter {
 
   /** Resolves when one more request to `webhookId` fits `perSecond`, and counts it as sent. */
   async acquire(webhookId: string, perSecond: number | null): Promise<void> {
-    const now = this.opts.now ?? Date.now;
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const { clock } = this.opts;
     if (perSecond === null) return;
-    if (now() - this.prunedAt > PRUNE_EVERY_MS) this.prune();
+    if (clock.now() - this.prunedAt > PRUNE_EVERY_MS) this.prune();
     for (;;) {
-      const at = now();
+      const at = clock.now();
       const times = (this.sent.get(webhookId) ?? []).filter((t) => t > at - this.windowMs);
       this.sent.set(webhookId, times);
       const wait = Math.max(this.notBefore - at, times.length < perSecond ? 0 : times[0]! + this.windowMs - at);
@@ -48,18 +48,18 @@ export class RateLimiter {
         return;
       }
       this.opts.onWait?.(webhookId, wait);
-      await sleep(wait);
+      await clock.sleep(wait);
     }
   }
 
   /** After a rebalance: nothing is sent to a rate-limited webhook for one window. */
   holdAll(): void {
-    this.notBefore = (this.opts.now ?? Date.now)() + this.windowMs;
+    this.notBefore = this.opts.clock.now() + this.windowMs;
   }
 
   /** Forgets webhooks not sent to for a window, so the map does not grow with every webhook ever seen. */
   private prune(): void {
-    const at = (this.opts.now ?? Date.now)();
+    const at = this.opts.clock.now();
     this.prunedAt = at;
     for (const [id, times] of this.sent) if (times.every((t) => t <= at - this.windowMs)) this.sent.delete(id);
   }

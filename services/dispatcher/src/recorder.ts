@@ -1,16 +1,19 @@
-import { encodeDeliveryJob, retryUntil, type AttemptRecord, type BatchingProducer, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames } from "@agiletune/shared";
+import { encodeDeliveryJob, retryUntil, type AttemptRecord, type BatchingProducer, type Clock, type DeliveryJob, type DeliveryLogWriter, type Logger, type TopicNames } from "@agiletune/shared";
 import { retryAfterHeader, type AttemptResult } from "./attempt.js";
 import { statusChangeAfter } from "./delivery-outcome.js";
+import type { HealthUpdate } from "./health/circuit-book.js";
+import type { HealthWriter } from "./health/health-writer.js";
 import type { DispatcherMetrics } from "./metrics.js";
 
 export type RecorderOptions = {
   deliveryLog: DeliveryLogWriter;
   producer: BatchingProducer;
+  health: HealthWriter;
   topics: TopicNames;
   retryDelaysMs: readonly number[];
   metrics: DispatcherMetrics;
   logger: Logger;
-  now: () => number;
+  clock: Clock;
   /** Aborted when shutdown gives up waiting: unfinished recordings stop retrying and are redelivered after restart. */
   abandoned: AbortSignal;
 };
@@ -29,21 +32,21 @@ export class Recorder {
 
   /**
    * Produce what follows first, then the log: a crash in between repeats, never loses.
-   * Then `healthChange` (what the HealthKeeper learnt from this attempt) is written.
+   * Then what the attempt changed about the webhook's health is written.
    */
-  async record(result: AttemptResult, healthChange: (() => Promise<void>) | null = null): Promise<void> {
+  async record({ result, healthUpdate }: { result: AttemptResult; healthUpdate: HealthUpdate | null }): Promise<void> {
     const { job, outcome, http } = result;
     const { metrics } = this.opts;
     metrics.attemptSeconds.observe({ result: http.error ? "failure" : "success" }, http.durationMs / 1000);
-    if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((this.opts.now() - job.enqueuedAt) / 1000);
+    if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((this.opts.clock.now() - job.enqueuedAt) / 1000);
     metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
     this.log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: http.status, outcome: outcome.kind }, "attempt done");
     await this.durably("attempt outcome", () => this.recordOnce(result));
-    if (healthChange) await this.durably("health change", healthChange);
+    if (healthUpdate) await this.durably("health change", () => this.opts.health.write(healthUpdate));
   }
 
   /** Held while the webhook's circuit is open: parked in the log, which is what keeps it (CONTRACT §8). */
-  holdForCircuit(job: DeliveryJob): Promise<void> {
+  park(job: DeliveryJob): Promise<void> {
     this.opts.metrics.deliveries.inc({ outcome: "parked" });
     this.opts.metrics.parked.inc({ event: "parked" });
     return this.durably("park", () => this.opts.deliveryLog.park(job, "the endpoint's circuit is open: held until a probe succeeds, then sent oldest first"));
@@ -55,11 +58,11 @@ export class Recorder {
     return this.durably("cancel", () => this.opts.deliveryLog.cancel(job, reason));
   }
 
-  /** A busy endpoint's overflow waits one tier-1 delay instead of filling shared capacity (see ConcurrencyGate). */
-  async deferBusy(job: DeliveryJob): Promise<void> {
+  /** A busy endpoint's overflow is deferred to the first retry tier instead of filling shared capacity (see ConcurrencyGate). */
+  async defer(job: DeliveryJob): Promise<void> {
     this.opts.metrics.deliveries.inc({ outcome: "deferred" });
-    const dueAt = this.opts.now() + this.opts.retryDelaysMs[0]!;
-    await this.durably("defer log", () => this.opts.deliveryLog.noteWaiting(job, new Date(dueAt), "endpoint busy: parked until the first retry delay has passed"));
+    const dueAt = this.opts.clock.now() + this.opts.retryDelaysMs[0]!;
+    await this.durably("defer log", () => this.opts.deliveryLog.noteWaiting(job, new Date(dueAt), "endpoint busy: deferred to the first retry tier"));
     await this.durably("defer", () => this.opts.producer.send(this.opts.topics.retries[0]!, { key: job.webhookId, value: encodeDeliveryJob({ ...job, dueAt }) }));
   }
 
