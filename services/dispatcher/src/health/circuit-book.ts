@@ -1,9 +1,6 @@
 import type { Clock, DeliveryJob, WebhookDoc } from "@agiletune/shared";
 import type { AttemptResult } from "../attempt.js";
-import { afterAttempt, initialState, routeJob, type EndpointState, type HealthChange, type HealthSettings, type Verdict } from "./health-policy.js";
-
-/** Parked deliveries sent per second while a circuit drains, for a webhook with no rate limit (CONTRACT §8). */
-export const DRAIN_RATE_PER_SECOND = 10;
+import { afterAttempt, DRAIN_MAX_PER_SECOND, initialState, routeJob, type EndpointState, type HealthChange, type HealthSettings, type Verdict } from "./health-policy.js";
 
 /** How a request came to be sent: a job as it arrived, the circuit's probe, or a parked delivery drained. */
 export type SendKind = "job" | "probe" | "drain";
@@ -77,10 +74,15 @@ export class CircuitBook {
     return { kind: "park" };
   }
 
-  /** The rate a request to this webhook may go at: its own limit, else the drain rate while draining, else none. */
+  /**
+   * The rate a request to this webhook may go at: its own limit, else while draining the
+   * drain's rate (from 10/s, doubling each second while attempts succeed), else none.
+   */
   rateOf(doc: WebhookDoc): number | null {
-    const draining = this.circuits.get(doc._id)?.state.circuit === "draining";
-    return doc.rateLimitPerSecond ?? (draining ? DRAIN_RATE_PER_SECOND : null);
+    if (doc.rateLimitPerSecond != null) return doc.rateLimitPerSecond;
+    const state = this.circuits.get(doc._id)?.state;
+    if (state?.circuit !== "draining" || state.drainPerSecond >= DRAIN_MAX_PER_SECOND) return null;
+    return state.drainPerSecond;
   }
 
   /** Learns from an attempt; what changed, to be stored, or null when nothing did. */
@@ -163,5 +165,5 @@ function verdictOf(result: AttemptResult, probe: boolean): Verdict {
   const deadLettered = outcome.kind === "dead-letter";
   // Not the endpoint's doing (a key we cannot open, an address we refuse): no circuit, but a dead letter still makes it failing.
   if (!http.error.retriable && !deadLettered) return { kind: "neutral" };
-  return { kind: "failure", reason: `${http.error.code}: ${http.error.message}`, probe, deadLettered };
+  return { kind: "failure", reason: `${http.error.code}: ${http.error.message}`, probe, firstAttempt: result.job.attempt === 0, deadLettered };
 }

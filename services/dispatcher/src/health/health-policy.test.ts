@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { afterAttempt, initialState, MAX_PROBE_INTERVAL_MS, routeJob, type EndpointState, type Verdict } from "./health-policy.js";
+import { afterAttempt, ALIVE_FOR_MS, DRAIN_MAX_PER_SECOND, DRAIN_START_PER_SECOND, initialState, MAX_PROBE_INTERVAL_MS, routeJob, type EndpointState, type Verdict } from "./health-policy.js";
 
 const settings = { failureThreshold: 3, probeIntervalMs: 1_000, disableAfterMs: 60_000 };
 const healthy = initialState({ health: "healthy" }, settings);
-const fail = (probe = false, deadLettered = false): Verdict => ({ kind: "failure", reason: "http_status: 500", probe, deadLettered });
+const fail = (probe = false, deadLettered = false, firstAttempt = false): Verdict => ({ kind: "failure", reason: "http_status: 500", probe, firstAttempt, deadLettered });
+const success: Verdict = { kind: "success" };
 
 function run(state: EndpointState, verdicts: Array<[Verdict, number]>) {
   const changes: string[] = [];
@@ -20,13 +21,13 @@ describe("endpoint health", () => {
     const { state, changes } = run(healthy, [
       [fail(), 0],
       [{ kind: "success" }, 1],
-      [fail(), 2],
-      [fail(), 3],
-      [fail(), 4],
-      [fail(), 5],
+      [fail(), 2_000],
+      [fail(), 2_001],
+      [fail(), 2_002],
+      [fail(), 2_003],
     ]);
     expect(changes).toEqual(["circuit-opened", "failing"]);
-    expect(state).toMatchObject({ circuit: "open", health: "failing", failingSince: 2, consecutiveFailures: 4, nextProbeAt: 4 + 1_000 });
+    expect(state).toMatchObject({ circuit: "open", health: "failing", failingSince: 2_000, consecutiveFailures: 4, nextProbeAt: 2_002 + 1_000 });
     expect(state.healthReason).toMatch(/3 failed attempts in a row; last: http_status: 500/);
   });
 
@@ -85,5 +86,49 @@ describe("endpoint health", () => {
     ).toMatchObject({ health: "disabled", healthReason: "failing-too-long" });
     expect(run(healthy, [[{ kind: "gone" }, 0]])).toMatchObject({ changes: ["disabled"], state: { health: "disabled", healthReason: "gone" } });
     expect(run(healthy, [[{ kind: "neutral" }, 0]]).state).toBe(healthy);
+  });
+
+  it("keeps the circuit of an endpoint that accepted an attempt within the last second closed, however many fail in a row", () => {
+    const steps: Array<[Verdict, number]> = [[success, 10_000]];
+    // Every first attempt refused, every retry accepted: runs of failures between successes.
+    for (let t = 10_001; t < 10_000 + ALIVE_FOR_MS; t += 10) steps.push([fail(false, false, true), t]);
+    const { state, changes } = run(healthy, steps);
+    expect(state.consecutiveFailures).toBeGreaterThan(settings.failureThreshold);
+    expect(state.circuit).toBe("closed");
+    expect(changes).toEqual([]);
+    // A second after its last acceptance, the next failure opens it.
+    expect(afterAttempt(state, fail(), 10_000 + ALIVE_FOR_MS, settings).state.circuit).toBe("open");
+  });
+
+  it("after a probe that failed as a first attempt, asks for a delivery that has failed before as the next probe", () => {
+    let { state } = run(healthy, [
+      [fail(), 0],
+      [fail(), 0],
+      [fail(), 0],
+    ]);
+    state = afterAttempt(state, fail(true, false, true), 1_000, settings).state;
+    expect(state.probeFailedBefore).toBe(true);
+    state = afterAttempt(state, fail(true, false, false), 3_000, settings).state;
+    expect(state.probeFailedBefore).toBe(false);
+    state = afterAttempt(state, fail(true, false, true), 7_000, settings).state;
+    expect(afterAttempt(state, success, 15_000, settings).state).toMatchObject({ probeFailedBefore: false, circuit: "draining" });
+  });
+
+  it("starts a drain at 10/s and doubles it at most once a second, only on a success, up to the most", () => {
+    let { state } = run(healthy, [
+      [fail(), 0],
+      [fail(), 0],
+      [fail(), 0],
+      [success, 1_000],
+    ]);
+    expect(state).toMatchObject({ circuit: "draining", drainPerSecond: DRAIN_START_PER_SECOND });
+    state = afterAttempt(state, success, 1_500, settings).state;
+    expect(state.drainPerSecond).toBe(DRAIN_START_PER_SECOND);
+    state = afterAttempt(state, fail(false, false, true), 2_100, settings).state;
+    expect(state.drainPerSecond).toBe(DRAIN_START_PER_SECOND);
+    state = afterAttempt(state, success, 2_200, settings).state;
+    expect(state.drainPerSecond).toBe(2 * DRAIN_START_PER_SECOND);
+    for (let t = 3_200; t < 30_000; t += 1_000) state = afterAttempt(state, success, t, settings).state;
+    expect(state.drainPerSecond).toBe(DRAIN_MAX_PER_SECOND);
   });
 });

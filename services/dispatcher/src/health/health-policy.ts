@@ -6,6 +6,20 @@ export type HealthSettings = { failureThreshold: number; probeIntervalMs: number
 /** The probe interval doubles after each failed probe, up to this. */
 export const MAX_PROBE_INTERVAL_MS = 10 * 60_000;
 
+/**
+ * An endpoint that accepted an attempt this recently is alive: failures in a row do not
+ * open its circuit (a breaker is for endpoints that accept nothing). An endpoint that
+ * refuses every first attempt and accepts every retry has long runs of failures between
+ * its successes; parking its retries behind first-attempt probes starved it.
+ */
+export const ALIVE_FOR_MS = 1_000;
+
+/** Parked deliveries released per second when a drain starts, for a webhook with no rate limit. */
+export const DRAIN_START_PER_SECOND = 10;
+/** A drain's rate stops doubling here: past it only the endpoint's concurrency bounds it. */
+export const DRAIN_MAX_PER_SECOND = 10_000;
+const DRAIN_STEP_MS = 1_000;
+
 /** One webhook's health as its owning dispatcher keeps it. Times in epoch ms. */
 export type EndpointState = {
   health: WebhookHealth;
@@ -17,10 +31,17 @@ export type EndpointState = {
   circuit: "closed" | "open" | "draining";
   probeIntervalMs: number;
   nextProbeAt: number | null;
+  /** The last attempt the endpoint accepted (2xx), seen by this dispatcher. */
+  lastAcceptedAt: number | null;
+  /** The last probe failed as a first attempt: the next is a delivery that has failed before, where there is one. */
+  probeFailedBefore: boolean;
+  /** While draining: parked deliveries released per second, doubling each second while attempts succeed. */
+  drainPerSecond: number;
+  drainStepAt: number;
 };
 
 /** What an attempt says about its endpoint. Errors that are not the endpoint's (a bad key, a refused address) are `neutral`. */
-export type Verdict = { kind: "success" } | { kind: "failure"; reason: string; probe: boolean; deadLettered: boolean } | { kind: "gone" } | { kind: "neutral" };
+export type Verdict = { kind: "success" } | { kind: "failure"; reason: string; probe: boolean; firstAttempt: boolean; deadLettered: boolean } | { kind: "gone" } | { kind: "neutral" };
 
 /** A change worth persisting; the first four are also told to the organization (notifications) and logged. */
 export type HealthChange =
@@ -40,6 +61,10 @@ export function initialState(doc: Pick<WebhookDoc, "health" | "healthReason" | "
     circuit: doc.circuit?.state ?? "closed",
     probeIntervalMs: doc.circuit?.probeIntervalMs ?? settings.probeIntervalMs,
     nextProbeAt: doc.circuit?.nextProbeAt ? doc.circuit.nextProbeAt.getTime() : null,
+    lastAcceptedAt: null,
+    probeFailedBefore: false,
+    drainPerSecond: DRAIN_START_PER_SECOND,
+    drainStepAt: 0,
   };
 }
 
@@ -62,6 +87,8 @@ export function afterAttempt(state: EndpointState, verdict: Verdict, now: number
     case "success":
       next.consecutiveFailures = 0;
       next.failingSince = null;
+      next.lastAcceptedAt = now;
+      next.probeFailedBefore = false;
       next.probeIntervalMs = settings.probeIntervalMs;
       next.nextProbeAt = null;
       if (state.health !== "healthy") {
@@ -71,7 +98,12 @@ export function afterAttempt(state: EndpointState, verdict: Verdict, now: number
       }
       if (state.circuit === "open") {
         next.circuit = "draining";
+        next.drainPerSecond = DRAIN_START_PER_SECOND;
+        next.drainStepAt = now;
         changes.push({ kind: "circuit-draining" });
+      } else if (state.circuit === "draining" && now - state.drainStepAt >= DRAIN_STEP_MS) {
+        next.drainPerSecond = Math.min(state.drainPerSecond * 2, DRAIN_MAX_PER_SECOND);
+        next.drainStepAt = now;
       }
       return { state: next, changes };
     case "failure": {
@@ -95,11 +127,14 @@ export function afterAttempt(state: EndpointState, verdict: Verdict, now: number
         if (verdict.probe) {
           next.probeIntervalMs = Math.min(state.probeIntervalMs * 2, MAX_PROBE_INTERVAL_MS);
           next.nextProbeAt = now + next.probeIntervalMs;
+          // A first attempt failing says less about the endpoint than a retry failing again.
+          next.probeFailedBefore = verdict.firstAttempt;
           changes.push({ kind: "probe-failed" });
         }
-      } else if (next.consecutiveFailures >= settings.failureThreshold) {
+      } else if (next.consecutiveFailures >= settings.failureThreshold && !(state.lastAcceptedAt !== null && now - state.lastAcceptedAt < ALIVE_FOR_MS)) {
         const reason = `circuit open after ${next.consecutiveFailures} failed attempts in a row; last: ${verdict.reason}`;
         next.circuit = "open";
+        next.probeFailedBefore = false;
         next.probeIntervalMs = settings.probeIntervalMs;
         next.nextProbeAt = now + settings.probeIntervalMs;
         changes.push({ kind: "circuit-opened", reason });

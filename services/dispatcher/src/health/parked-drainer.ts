@@ -1,12 +1,15 @@
 import { oldestParked, type Clock, type DeliveryJob, type DeliveryLogWriter, type Logger } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { DispatcherMetrics } from "../metrics.js";
-import { DRAIN_RATE_PER_SECOND, type CircuitBook } from "./circuit-book.js";
+import type { CircuitBook } from "./circuit-book.js";
+import { DRAIN_MAX_PER_SECOND } from "./health-policy.js";
 import type { HealthWriter } from "./health-writer.js";
 
 /** Parked deliveries read at once while draining, at most, and at most this many bytes of event data. */
 const READ_AHEAD_JOBS = 1_000;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/** Parked deliveries looked through for a probe that has failed before. */
+const PROBE_CANDIDATES = 100;
 /** After a circuit closes, parked stragglers (parked while it was closing) are looked for this long. */
 const STRAGGLER_SWEEP_MS = 5_000;
 const ROUND_EVERY_MS = 250;
@@ -43,7 +46,8 @@ type Draining = {
 
 /**
  * Probes open circuits when due, and once a probe succeeded releases the webhook's parked
- * deliveries oldest first, at its rate limit (or 10/s), then closes the circuit.
+ * deliveries oldest first, at its rate limit (or from 10/s, doubling each second while
+ * attempts succeed), then closes the circuit.
  */
 export class ParkedDrainer {
   private readonly log: Logger;
@@ -76,7 +80,7 @@ export class ParkedDrainer {
         const { state } = circuit;
         const draining = this.drainingOf(id);
         if (state.circuit === "open" && !circuit.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
-          const [job] = await this.oldestParked(id, 1, []);
+          const job = await this.nextProbe(id, circuit.state.probeFailedBefore);
           if (job && circuit.state.circuit === "open" && !circuit.probeInFlight) {
             this.opts.book.probing(id);
             this.send(job, "probe", draining);
@@ -109,6 +113,12 @@ export class ParkedDrainer {
       .finally(() => draining.releasing.delete(job.deliveryId));
   }
 
+  /** The oldest parked delivery, or after a first attempt failed as the probe the oldest that has failed before, where there is one. */
+  private async nextProbe(webhookId: string, failedBefore: boolean): Promise<DeliveryJob | undefined> {
+    const oldest = await this.oldestParked(webhookId, failedBefore ? PROBE_CANDIDATES : 1, []);
+    return (failedBefore ? oldest.find((job) => job.attempt > 0) : undefined) ?? oldest[0];
+  }
+
   /** A webhook's oldest parked deliveries; stale parked documents go through the writer, after parkings it has queued. */
   private oldestParked(webhookId: string, limit: number, exclude: string[]): Promise<DeliveryJob[]> {
     return oldestParked(this.opts.db, webhookId, limit, exclude, (stale) => this.opts.deliveryLog.dropStaleParked(stale));
@@ -119,7 +129,7 @@ export class ParkedDrainer {
     // About a second's worth at a time: the rate limiter paces them, this only bounds what waits.
     let releasingInAll = 0;
     for (const d of this.draining.values()) releasingInAll += d.releasing.size;
-    const rate = this.opts.book.rateOf(circuit.doc) ?? DRAIN_RATE_PER_SECOND;
+    const rate = this.opts.book.rateOf(circuit.doc) ?? DRAIN_MAX_PER_SECOND;
     const room = Math.min(Math.max(1, rate - draining.releasing.size), this.opts.maxReleasing - releasingInAll);
     if (room <= 0 || draining.releasing.size >= room) return;
     if (draining.bufferedGeneration !== circuit.drainGeneration) draining.buffered = [];
