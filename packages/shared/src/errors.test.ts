@@ -7,8 +7,9 @@ import { DeliveryError, describeFailure, failureCodeOf, InvalidInputError, isRet
 function protocolError(type: string, code: number, retriable: boolean): KafkaJSProtocolError {
   return new KafkaJSProtocolError(Object.assign(new Error(`broker answered ${type}`), { type, code, retriable }));
 }
-/** How kafkajs's retrier throws what it did not retry. */
-const givenUp = (cause: Error) => new KafkaJSNonRetriableError(cause, { cause });
+/** How kafkajs's retrier throws what it did not retry (its types leave out the metadata argument). */
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, metadata: { cause: Error }) => KafkaJSNonRetriableError;
+const givenUp = (cause: Error) => new NonRetriable(cause, { cause });
 
 /** The driver's description of a deployment with no server reachable (only its class is exported as a type). */
 const noServers = { type: "Unknown", servers: new Map() } as unknown as TopologyDescription;
@@ -27,7 +28,10 @@ function bsonError(): unknown {
 describe("isRetryable", () => {
   it.each([
     ["a lost connection to the broker", new KafkaJSConnectionError("Connection error: ECONNREFUSED", { broker: "127.0.0.1:9092" })],
-    ["a broker request timeout", new KafkaJSRequestTimeoutError("Request Produce(key: 0, version: 7) timed out", { broker: "b", correlationId: 1, createdAt: 0, sentAt: 0, pendingDuration: 0 })],
+    [
+      "a broker request timeout",
+      new KafkaJSRequestTimeoutError("Request Produce(key: 0, version: 7) timed out", { broker: "b", clientId: "fanout", correlationId: 1, createdAt: 0, sentAt: 0, pendingDuration: 0 }),
+    ],
     ["a retriable protocol error", protocolError("NOT_LEADER_FOR_PARTITION", 6, true)],
     ["retries exhausted on a leader change", new KafkaJSNumberOfRetriesExceeded(protocolError("LEADER_NOT_AVAILABLE", 5, true), { retryCount: 5, retryTime: 1000 })],
     ["a producer disconnecting", new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")],
