@@ -3,7 +3,7 @@
 // file's own topics, consumer groups and database, and a receiver on loopback.
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { allTopics, connectMongo, createKafka, createProducer, ensureIndexes, ensureTopics, prefixedTopicNames } from "@agiletune/shared";
+import { allTopics, CONFIG_DEFAULTS, connectMongo, createKafka, createProducer, endpointHealthSettings, ensureIndexes, ensureTopics, prefixedTopicNames } from "@agiletune/shared";
 import { startReceiver, type ReceivedRequest } from "@agiletune/local-infra/receiver";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -60,8 +60,8 @@ export async function startConsoleStack(opts: { retryDelaysMs: number[] }) {
     allowPrivateUrls: true,
     maxInFlight: 64,
     maxInFlightPerEndpoint: 8,
-    maxInFlightBytes: 16 * 1024 * 1024,
-    health: { failureThreshold: 10, probeIntervalMs: 30_000, disableAfterMs: 5 * 86_400_000 },
+    maxInFlightBytes: CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
+    health: endpointHealthSettings(CONFIG_DEFAULTS),
   });
   const fanout = await startFanout({ ...common, db: mongo.db, groupId: `${testId}-fanout` });
   const producer = createProducer(kafka);

@@ -77,6 +77,8 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing what falls due on the way. */
   async advance(ms: number): Promise<void> {
     const until = this.current + ms;
+    // What was started just before (a call that fails, then sleeps) schedules its timer first.
+    await settle();
     for (;;) {
       this.timers = this.timers.filter((t) => !t.cancelled);
       const next = this.timers.reduce<Timer | undefined>((soonest, t) => (t.at <= until && (!soonest || t.at < soonest.at) ? t : soonest), undefined);

@@ -31,13 +31,47 @@ const brokers = z
 
 const encryptionKey = z.string().refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, "base64").length === 32, "must be 32 random bytes, base64-encoded");
 
-const envSchema = z.object({
-  NODE_ENV: z.string().default("development"),
-  KAFKA_BROKERS: brokers.default(["localhost:9092"]),
+/**
+ * The default of every variable that has one, as the services see it once parsed. The
+ * schema below takes them from here; tests, docs and benches too, instead of repeating them.
+ */
+export const CONFIG_DEFAULTS = {
+  NODE_ENV: "development",
+  KAFKA_BROKERS: ["localhost:9092"],
+  MONGO_URL: "mongodb://localhost:27017/agiletune",
+  RETRY_DELAYS: DEFAULT_RETRY_DELAYS_MS,
+  DELIVERY_TIMEOUT_MS: 30_000,
+  // CONTRACT §8: endpoint health.
+  CIRCUIT_FAILURE_THRESHOLD: 10,
+  CIRCUIT_PROBE_INTERVAL: 30_000,
+  DISABLE_AFTER: 5 * 86_400_000,
+  ADMIN_API_PORT: 8080,
+  ALLOW_PRIVATE_URLS: false,
+  LOG_LEVEL: "info",
+  // Beyond the contract: tuning knobs with safe defaults.
+  // Partitions bound the instances of a consumer group that get work. 6 splits evenly over
+  // 1, 2, 3 or 6 instances; topics that exist already keep their count (README, "More than one instance").
+  KAFKA_TOPIC_PARTITIONS: 6,
+  KAFKA_REPLICATION_FACTOR: 1,
+  TOPIC_PREFIX: "",
+  DISPATCH_MAX_IN_FLIGHT: 512,
+  DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: 16,
+  // Bounds the dispatcher's heap whatever the events' size (each job is held a few times
+  // over: decoded, as a request body, in its log entry); 16 MiB is ~30 000 typical jobs.
+  DISPATCH_MAX_IN_FLIGHT_BYTES: 16 * 1024 * 1024,
+  // The delivery log's retention (deliveries with their attempts; dead letters apart, by
+  // default as long). At most ~68 years: a TTL index's `expireAfterSeconds` is an int32.
+  DELIVERY_LOG_RETENTION: 30 * 86_400_000,
+} as const;
+
+/** The variables the services read, each with its check and its default from CONFIG_DEFAULTS. */
+export const envSchema = z.object({
+  NODE_ENV: z.string().default(CONFIG_DEFAULTS.NODE_ENV),
+  KAFKA_BROKERS: brokers.default(() => [...CONFIG_DEFAULTS.KAFKA_BROKERS]),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\/\S+$/, "must be a mongodb:// or mongodb+srv:// URL")
-    .default("mongodb://localhost:27017/agiletune"),
+    .default(CONFIG_DEFAULTS.MONGO_URL),
   SCHEMA_REGISTRY_URL: z.url({ protocol: /^https?$/ }).optional(),
   RETRY_DELAYS: z
     .string()
@@ -49,35 +83,27 @@ const envSchema = z.object({
         return z.NEVER;
       }
     })
-    .default([...DEFAULT_RETRY_DELAYS_MS]),
-  DELIVERY_TIMEOUT_MS: positiveInt.default(30_000),
-  // CONTRACT §8: endpoint health.
-  CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(10),
-  CIRCUIT_PROBE_INTERVAL: duration.default(30_000),
-  DISABLE_AFTER: duration.default(5 * 86_400_000),
-  ADMIN_API_PORT: port.default(8080),
+    .default(() => [...CONFIG_DEFAULTS.RETRY_DELAYS]),
+  DELIVERY_TIMEOUT_MS: positiveInt.default(CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS),
+  CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(CONFIG_DEFAULTS.CIRCUIT_FAILURE_THRESHOLD),
+  CIRCUIT_PROBE_INTERVAL: duration.default(CONFIG_DEFAULTS.CIRCUIT_PROBE_INTERVAL),
+  DISABLE_AFTER: duration.default(CONFIG_DEFAULTS.DISABLE_AFTER),
+  ADMIN_API_PORT: port.default(CONFIG_DEFAULTS.ADMIN_API_PORT),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   SECRETS_ENCRYPTION_KEY: encryptionKey.optional(),
-  ALLOW_PRIVATE_URLS: bool.default(false),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ALLOW_PRIVATE_URLS: bool.default(CONFIG_DEFAULTS.ALLOW_PRIVATE_URLS),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CONFIG_DEFAULTS.LOG_LEVEL),
   METRICS_PORT: port.optional(),
-  // Beyond the contract: tuning knobs with safe defaults.
-  // Partitions bound the instances of a consumer group that get work. 6 splits evenly over
-  // 1, 2, 3 or 6 instances; topics that exist already keep their count (README, "More than one instance").
-  KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
-  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(CONFIG_DEFAULTS.KAFKA_TOPIC_PARTITIONS),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(CONFIG_DEFAULTS.KAFKA_REPLICATION_FACTOR),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
-    .default(""),
-  DISPATCH_MAX_IN_FLIGHT: positiveInt.default(512),
-  DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt.default(16),
-  // Bounds the dispatcher's heap whatever the events' size (each job is held a few times
-  // over: decoded, as a request body, in its log entry); 16 MiB is ~30 000 typical jobs.
-  DISPATCH_MAX_IN_FLIGHT_BYTES: positiveInt.default(16 * 1024 * 1024),
-  // The delivery log's retention (deliveries with their attempts; dead letters apart, by
-  // default as long). At most ~68 years: a TTL index's `expireAfterSeconds` is an int32.
-  DELIVERY_LOG_RETENTION: retention.default(30 * 86_400_000),
+    .default(CONFIG_DEFAULTS.TOPIC_PREFIX),
+  DISPATCH_MAX_IN_FLIGHT: positiveInt.default(CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT),
+  DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt.default(CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT),
+  DISPATCH_MAX_IN_FLIGHT_BYTES: positiveInt.default(CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES),
+  DELIVERY_LOG_RETENTION: retention.default(CONFIG_DEFAULTS.DELIVERY_LOG_RETENTION),
   DEAD_LETTER_RETENTION: retention.optional(),
 });
 
@@ -128,4 +154,9 @@ export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = proces
     retryDelaysMs: parsed.RETRY_DELAYS,
     DEAD_LETTER_RETENTION: parsed.DEAD_LETTER_RETENTION ?? parsed.DELIVERY_LOG_RETENTION,
   };
+}
+
+/** Endpoint health (CONTRACT §8) as the dispatcher takes it, from a parsed config or CONFIG_DEFAULTS. */
+export function endpointHealthSettings(env: Pick<Env, "CIRCUIT_FAILURE_THRESHOLD" | "CIRCUIT_PROBE_INTERVAL" | "DISABLE_AFTER">) {
+  return { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, probeIntervalMs: env.CIRCUIT_PROBE_INTERVAL, disableAfterMs: env.DISABLE_AFTER };
 }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Consumer, type ConsumerConfig, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "./logger.js";
 
 const LEVEL_NAMES: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -71,4 +71,13 @@ export function createProducer(kafka: Kafka): Producer {
     // waiting out a broker outage is the only way not to lose or reorder anything.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
+}
+
+/**
+ * A service's consumer: committed offsets, a 30 s session with a heartbeat every 3 s, and
+ * a short idle wait (measured on fanout and dispatcher with 500 ms, the paced p99 rose
+ * from ~630 ms to ~1 s). `overrides` for a service with its own reason (retry's idle wait).
+ */
+export function createConsumer(kafka: Kafka, groupId: string, overrides: Omit<ConsumerConfig, "groupId"> = {}): Consumer {
+  return kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000, ...overrides });
 }

@@ -1,4 +1,4 @@
-import { createProducer, generateEncryptionKey, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { CONFIG_DEFAULTS, createProducer, endpointHealthSettings, generateEncryptionKey, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { Registry } from "prom-client";
@@ -54,10 +54,10 @@ export async function startPipeline(opts: PipelineOptions) {
     retryDelaysMs: opts.retryDelaysMs ?? SHORT_RETRY_DELAYS_MS,
     deliveryTimeoutMs: opts.deliveryTimeoutMs ?? 5_000,
     allowPrivateUrls: true,
-    maxInFlight: opts.maxInFlight ?? 512,
-    maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? 16,
-    maxInFlightBytes: opts.maxInFlightBytes ?? 16 * 1024 * 1024,
-    health: { failureThreshold: 10, probeIntervalMs: 30_000, disableAfterMs: 5 * 86_400_000, ...opts.health },
+    maxInFlight: opts.maxInFlight ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT,
+    maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
+    maxInFlightBytes: opts.maxInFlightBytes ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
+    health: { ...endpointHealthSettings(CONFIG_DEFAULTS), ...opts.health },
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: groups.fanout, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);

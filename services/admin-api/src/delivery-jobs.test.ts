@@ -1,6 +1,6 @@
 import { deliveryIdFor, deliveryJobSchema, type DeliveryDoc } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
-import { buildPingJob, buildRecoverJob, buildRedeliverJob, buildReplayJob, storedPayload } from "./delivery-jobs.js";
+import { buildPingJob, buildReplayJob, jobFromStoredDelivery, storedPayload } from "./delivery-jobs.js";
 
 const now = new Date("2026-03-20T12:00:00.000Z");
 
@@ -38,7 +38,7 @@ describe("delivery jobs", () => {
     } as unknown as DeliveryDoc;
     expect(storedPayload(delivery)).toEqual(payload);
     expect(storedPayload({ ...delivery, payload: undefined } as unknown as DeliveryDoc)).toBeUndefined();
-    const job = buildRedeliverJob(delivery, payload, now);
+    const job = jobFromStoredDelivery(delivery, payload, { as: "redeliver", now });
     expect(job).toEqual({ deliveryId: "dlv_x", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_1", ...payload, attempt: 3, source: "redeliver", enqueuedAt: now.getTime() });
     expect(deliveryJobSchema.parse(job)).toEqual(job);
   });
@@ -64,8 +64,8 @@ describe("delivery jobs", () => {
 
   it("recovers a delivery at attempt 0 with its stored payload, whatever its attempts so far", () => {
     const payload = { event: "task.updated", timestamp: "2026-03-19T00:00:00Z", data: { id: "tsk_1" } };
-    const delivery = { _id: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3" };
-    const job = buildRecoverJob(delivery, payload, now);
+    const delivery = { _id: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3", attempts: [{}, {}] } as unknown as DeliveryDoc;
+    const job = jobFromStoredDelivery(delivery, payload, { as: "recover", now });
     expect(job).toEqual({ deliveryId: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3", ...payload, attempt: 0, source: "replay", enqueuedAt: now.getTime() });
     expect(deliveryJobSchema.parse(job)).toEqual(job);
   });

@@ -31,15 +31,6 @@ export function buildPingJob(webhook: Pick<WebhookDoc, "_id" | "organizationId">
   };
 }
 
-/**
- * One manual attempt of an existing delivery: same delivery id (receivers recognise it),
- * `attempt` = attempts logged so far, source `redeliver` (the dispatcher makes exactly one
- * attempt, no retry ladder).
- */
-export function buildRedeliverJob(delivery: DeliveryDoc, payload: StoredPayload, now: Date): DeliveryJob {
-  return jobFromStoredDelivery(delivery, payload, attemptCountOf(delivery), "redeliver", now);
-}
-
 /** A dead letter back at attempt 0 with a fresh retry ladder: no due time, source `replay`. */
 export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date): DeliveryJob {
   const { dueAt: _dueAt, ...job } = deadLetter.job;
@@ -47,22 +38,20 @@ export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date
 }
 
 /**
- * A failed or cancelled delivery sent again by a recover (CONTRACT §8): same delivery id,
- * the stored payload, attempt 0 with a fresh retry ladder and no due time, source `replay`
- * (the dispatcher treats it like a replayed dead letter).
+ * Why a logged delivery is sent again: `redeliver`, one manual attempt (`attempt` = attempts
+ * logged so far, source `redeliver`: the dispatcher makes exactly one, no retry ladder);
+ * `recover` (CONTRACT §8), attempt 0 with a fresh retry ladder and no due time, source
+ * `replay` (the dispatcher treats it like a replayed dead letter).
  */
-export function buildRecoverJob(delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId">, payload: StoredPayload, now: Date): DeliveryJob {
-  return jobFromStoredDelivery(delivery, payload, 0, "replay", now);
-}
+export type Resend = "redeliver" | "recover";
 
-/** A job that sends a logged delivery again from its stored payload, under the same delivery id. */
-function jobFromStoredDelivery(
-  delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId">,
+/** A job that sends a logged delivery again from its stored payload, under the same delivery id (receivers recognise it). */
+export function jobFromStoredDelivery(
+  delivery: Pick<DeliveryDoc, "_id" | "webhookId" | "organizationId" | "eventId" | "attempts" | "attemptIds" | "firstAttemptId">,
   payload: StoredPayload,
-  attempt: number,
-  source: DeliveryJob["source"],
-  now: Date,
+  opts: { as: Resend; now: Date },
 ): DeliveryJob {
+  const [attempt, source]: [number, DeliveryJob["source"]] = opts.as === "redeliver" ? [attemptCountOf(delivery), "redeliver"] : [0, "replay"];
   return {
     deliveryId: delivery._id,
     webhookId: delivery.webhookId,
@@ -73,6 +62,6 @@ function jobFromStoredDelivery(
     data: payload.data,
     attempt,
     source,
-    enqueuedAt: now.getTime(),
+    enqueuedAt: opts.now.getTime(),
   };
 }

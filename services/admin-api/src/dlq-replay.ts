@@ -1,8 +1,9 @@
-import { countReplayable, encodeDeliveryJob, markReplayed, nextReplayable, REPLAY_BATCH_SIZE, sendInChunks, type TopicNames } from "@agiletune/shared";
+import { countReplayable, markReplayed, nextReplayable, type TopicNames } from "@agiletune/shared";
 import type { Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { buildReplayJob } from "./delivery-jobs.js";
+import { resendInBatches } from "./resend-batches.js";
 import type { DlqFilter } from "./schemas.js";
 import type { DlqReplayResult } from "./views.js";
 
@@ -25,10 +26,8 @@ export type ReplayResult = DlqReplayResult;
  * attempt 0 with source `replay` and no due time, so the dispatcher starts a fresh retry
  * ladder. Shared by `POST /v1/admin/dlq/replay` and `pnpm dlq -- replay`.
  *
- * Order, per batch: produce (acks from all in-sync replicas), then mark `replayedAt` and
- * `replayCount + 1` (`markReplayed`). A crash between the two replays those jobs again
- * next time: at-least-once, like the rest of the pipeline, and harmless because the
- * delivery id is the same. Marking first would instead lose them.
+ * Order, per batch (`resendInBatches`): produce, then mark `replayedAt` and
+ * `replayCount + 1` (`markReplayed`); a crash between the two replays those jobs again.
  *
  * Running it twice: the second run finds nothing (all marked) unless some dead-lettered
  * again in between, whose `replayedAt` the dispatcher resets to null.
@@ -42,21 +41,18 @@ export async function replayDeadLetters(deps: ReplayDeps, filter: DlqFilter, opt
     log.info({ matched, dryRun: true }, "dead-letter replay dry run");
     return { dryRun: true, matched, replayed: 0 };
   }
-  const batchSize = Math.min(opts.batchSize ?? REPLAY_BATCH_SIZE, REPLAY_BATCH_SIZE);
   let replayed = 0;
-  let after: { at: Date; id: string } | undefined;
-  for (;;) {
-    const batch = await nextReplayable(deps.db, filter, after, batchSize);
-    if (batch.length === 0) break;
-    const now = (deps.clock ?? (() => new Date()))();
-    // In requests under the broker's size limit: fifty jobs of large events exceed it together.
-    await sendInChunks(deps.producer, [{ topic: deps.topics.deliveries, messages: batch.map((dl) => ({ key: dl.webhookId, value: encodeDeliveryJob(buildReplayJob(dl, now)) })) }]);
-    await markReplayed(deps.db, batch, now);
-    replayed += batch.length;
-    log.info({ batch: batch.length, replayed }, "dead letters replayed");
-    const last = batch[batch.length - 1]!;
-    after = { at: last.deadLetteredAt, id: last._id };
-    if (batch.length < batchSize) break;
+  const batches = resendInBatches({
+    ...deps,
+    batchSize: opts.batchSize,
+    next: (after, limit) => nextReplayable(deps.db, filter, after, limit),
+    positionOf: (deadLetter) => ({ at: deadLetter.deadLetteredAt, id: deadLetter._id }),
+    jobOf: buildReplayJob,
+    mark: (sent, now) => markReplayed(deps.db, sent, now),
+  });
+  for await (const { sent } of batches) {
+    replayed += sent.length;
+    log.info({ batch: sent.length, replayed }, "dead letters replayed");
   }
   return { dryRun: false, matched: replayed, replayed };
 }

@@ -1,7 +1,8 @@
-import { encodeDeliveryJob, markRecovered, nextRecoverable, REPLAY_BATCH_SIZE, sendInChunks, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
-import { buildRecoverJob, storedPayload } from "./delivery-jobs.js";
+import { markRecovered, nextRecoverable, type WebhookDoc } from "@agiletune/shared";
+import { jobFromStoredDelivery, storedPayload } from "./delivery-jobs.js";
 import type { ReplayDeps } from "./dlq-replay.js";
 import { inactiveWebhook } from "./errors.js";
+import { resendInBatches } from "./resend-batches.js";
 
 export type RecoverDeps = ReplayDeps;
 
@@ -17,12 +18,9 @@ export type RecoverOutcome = { matched: number; skipped: number };
  * The webhook must be active: the dispatcher would cancel every job of an inactive one
  * again (409, like redeliver).
  *
- * Oldest first by (createdAt, _id), in batches of at most REPLAY_BATCH_SIZE: produce the
- * batch (acknowledged by all in-sync replicas, in size-bounded requests), then mark it
- * (`markRecovered`: pending, "recovered at …"), so a second recover right after matches
- * none of them. A crash or broker failure between the two resends that batch next time:
- * at-least-once, like the rest of the pipeline, with the same delivery ids. Marking first
- * would lose them instead.
+ * Oldest first by (createdAt, _id), in batches (`resendInBatches`): produce the batch,
+ * then mark it (`markRecovered`: pending, "recovered at …"), so a second recover right
+ * after matches none of them; a crash between the two resends that batch next time.
  *
  * A delivery with no stored payload (cancelled before any attempt, in data logged before
  * the dispatcher kept payloads on cancel) cannot be resent: it is skipped, counted in
@@ -31,41 +29,29 @@ export type RecoverOutcome = { matched: number; skipped: number };
 export async function recoverDeliveries(deps: RecoverDeps, webhook: Pick<WebhookDoc, "_id" | "organizationId" | "active">, since: Date, opts: { batchSize?: number } = {}): Promise<RecoverOutcome> {
   if (!webhook.active) throw inactiveWebhook();
   const log = deps.logger.child({ component: "recover", webhookId: webhook._id, organizationId: webhook.organizationId });
-  const clock = deps.clock ?? (() => new Date());
-  const batchSize = Math.min(opts.batchSize ?? REPLAY_BATCH_SIZE, REPLAY_BATCH_SIZE);
   const filter = { organizationId: webhook.organizationId, webhookId: webhook._id, since };
   let matched = 0;
   let skipped = 0;
-  let after: { at: Date; id: string } | undefined;
-  for (;;) {
-    const batch = await nextRecoverable(deps.db, filter, after, batchSize);
-    if (batch.length === 0) break;
-    const now = clock();
-    const sendable: Array<{ doc: DeliveryDoc; value: Buffer }> = [];
-    const noPayload: string[] = [];
-    for (const doc of batch) {
-      const payload = storedPayload(doc);
-      if (payload) sendable.push({ doc, value: encodeDeliveryJob(buildRecoverJob(doc, payload, now)) });
-      else noPayload.push(doc._id);
+  const batches = resendInBatches({
+    ...deps,
+    batchSize: opts.batchSize,
+    next: (after, limit) => nextRecoverable(deps.db, filter, after, limit),
+    positionOf: (delivery) => ({ at: delivery.createdAt, id: delivery._id }),
+    jobOf: (delivery, now) => {
+      const payload = storedPayload(delivery);
+      return payload && jobFromStoredDelivery(delivery, payload, { as: "recover", now });
+    },
+    mark: (sent, now) => markRecovered(deps.db, sent, now),
+  });
+  for await (const batch of batches) {
+    if (batch.skipped.length) {
+      skipped += batch.skipped.length;
+      log.warn({ deliveryIds: batch.skipped.map((d) => d._id) }, "deliveries without a stored payload cannot be recovered; skipped");
     }
-    if (noPayload.length) {
-      skipped += noPayload.length;
-      log.warn({ deliveryIds: noPayload }, "deliveries without a stored payload cannot be recovered; skipped");
+    if (batch.sent.length) {
+      matched += batch.sent.length;
+      log.info({ batch: batch.sent.length, matched }, "deliveries recovered");
     }
-    if (sendable.length) {
-      // In requests under the broker's size limit: fifty jobs of large events exceed it together.
-      await sendInChunks(deps.producer, [{ topic: deps.topics.deliveries, messages: sendable.map((s) => ({ key: webhook._id, value: s.value })) }]);
-      await markRecovered(
-        deps.db,
-        sendable.map((s) => s.doc),
-        now,
-      );
-      matched += sendable.length;
-      log.info({ batch: sendable.length, matched }, "deliveries recovered");
-    }
-    const last = batch[batch.length - 1]!;
-    after = { at: last.createdAt, id: last._id };
-    if (batch.length < batchSize) break;
   }
   log.info({ since: since.toISOString(), matched, skipped }, "recover done");
   return { matched, skipped };

@@ -1,9 +1,26 @@
-import { BatchTtlCache, createProducer, encodeDeliveryJob, findActiveWebhooks, retryUntil, sendInChunks, type DomainEvent, type Logger, type TopicNames, type WebhookRoute } from "@agiletune/shared";
+import {
+  BatchTtlCache,
+  createConsumer,
+  createProducer,
+  describeFailure,
+  encodeDeliveryJob,
+  findActiveWebhooks,
+  isRetryable,
+  OUTAGE_RETRY,
+  retryUntil,
+  sendInChunks,
+  type DomainEvent,
+  type Logger,
+  type RetryResult,
+  type TopicNames,
+  type WebhookRoute,
+} from "@agiletune/shared";
 import { CompressionTypes, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from "kafkajs";
 import type { Db } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { decodeEvent, type RegistryDecoder } from "./decode-event.js";
 import { planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
+import { setAsideMessage } from "./set-aside.js";
 
 export type FanoutOptions = {
   kafka: Kafka;
@@ -52,8 +69,7 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     { ttlMs: 1_000, now },
   );
   const producer = createProducer(opts.kafka);
-  // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
-  const consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = createConsumer(opts.kafka, groupId);
   let stopping = false;
 
   async function processChunk(messages: KafkaMessage[], partition: number): Promise<void> {
@@ -63,18 +79,7 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     const events: DomainEvent[] = [];
     const setAside = (message: KafkaMessage, reason: string): Message => {
       log.warn({ partition, offset: message.offset, reason }, "invalid event set aside");
-      return {
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          "x-error": reason,
-          "x-original-topic": opts.topics.events,
-          "x-original-partition": String(partition),
-          "x-original-offset": message.offset,
-          "x-original-timestamp": message.timestamp,
-        },
-      };
+      return setAsideMessage(message, { topic: opts.topics.events, partition }, reason);
     };
     for (const message of messages) {
       const result = await decodeEvent(message.value, opts.schemaRegistry);
@@ -100,32 +105,70 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
       },
       { topic: opts.topics.eventsInvalid, messages: invalid },
     ]);
-    // One at a time and compressed: such an event may be within a few hundred bytes of the
-    // topic's limit, which the headers above would pass uncompressed.
-    for (const message of tooLarge) await producer.sendBatch({ topicMessages: [{ topic: opts.topics.eventsInvalid, messages: [message] }], compression: CompressionTypes.GZIP });
+    await sendSetAside(tooLarge);
     metrics.events.inc({ result: "valid" }, events.length);
     metrics.events.inc({ result: "invalid" }, invalid.length + tooLarge.length);
     metrics.jobs.inc(jobs.length);
     timer();
   }
 
+  /**
+   * One at a time and compressed: such an event may be within a few hundred bytes of the
+   * topic's limit, which the set-aside headers would pass uncompressed.
+   */
+  async function sendSetAside(messages: Message[]): Promise<void> {
+    for (const message of messages) await producer.sendBatch({ topicMessages: [{ topic: opts.topics.eventsInvalid, messages: [message] }], compression: CompressionTypes.GZIP });
+  }
+
   async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    for (let i = 0; i < batch.messages.length; i += chunkSize) {
-      const chunk = batch.messages.slice(i, i + chunkSize);
-      // MongoDB, the broker or the registry may be away: the events are not at fault. Hold
-      // the chunk (heartbeating, so the group keeps us) and try again.
-      const fannedOut = await retryUntil(() => processChunk(chunk, batch.partition), {
-        initialDelayMs: 200,
-        maxDelayMs: 5_000,
+    const { partition } = batch;
+    // MongoDB, the broker or the registry may be away: the events are not at fault. Hold
+    // the chunk (heartbeating, so the group keeps us) and try again. What no retry can
+    // help (a record the broker refuses) ends the retries instead of stalling the partition.
+    const untilDone = (what: string, offset: string, fn: () => Promise<void>) =>
+      retryUntil(fn, {
+        ...OUTAGE_RETRY,
+        isRetryable,
         giveUp: () => !isRunning() || isStale() || stopping,
-        onFailure: (err) => log.error({ err, partition: batch.partition, offset: chunk[0]!.offset }, "fan-out failed; retrying the chunk"),
+        onFailure: (err) => log.error({ err, partition, offset }, `${what} failed; retrying`),
         afterWait: heartbeat,
       });
+
+    const from = { topic: opts.topics.events, partition };
+    /** Each event alone, in order: the one that fails for good is set aside, the others are fanned out. */
+    async function oneByOne(chunk: KafkaMessage[]): Promise<RetryResult<void>> {
+      for (const message of chunk) {
+        const alone = await untilDone("fan-out", message.offset, () => processChunk([message], partition));
+        if (alone.ok) continue;
+        if (alone.retryable) return alone;
+        const reason = `could not be fanned out: ${describeFailure(alone.error)}`;
+        log.error({ err: alone.error, partition, offset: message.offset }, "event set aside: fanning it out fails for good");
+        const setAside = await untilDone("setting aside", message.offset, () => sendSetAside([setAsideMessage(message, from, reason)]));
+        if (setAside.ok) continue;
+        if (setAside.retryable) return setAside;
+        // Refused by the invalid topic too (too large even compressed): set aside where it
+        // is instead, the bytes staying on the events topic (until its retention) at the offset named.
+        const without = `${reason}; its value is left out, the invalid topic refused it too: ${describeFailure(setAside.error)}`;
+        const noted = await untilDone("setting aside", message.offset, () => sendSetAside([setAsideMessage({ ...message, value: null }, from, without)]));
+        if (noted.ok) continue;
+        if (noted.retryable) return noted;
+        log.error({ err: noted.error, partition, offset: message.offset }, "event skipped: neither fanned out nor set aside");
+      }
+      return { ok: true, value: undefined };
+    }
+
+    for (let i = 0; i < batch.messages.length; i += chunkSize) {
+      const chunk = batch.messages.slice(i, i + chunkSize);
+      let fannedOut = await untilDone("fan-out", chunk[0]!.offset, () => processChunk(chunk, partition));
+      if (!fannedOut.ok && !fannedOut.retryable) {
+        log.warn({ err: fannedOut.error, partition, offset: chunk[0]!.offset }, "a chunk failed for good; fanning out its events one by one");
+        fannedOut = await oneByOne(chunk);
+      }
       if (!fannedOut.ok) return;
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       // Commit only after the chunk's jobs are acknowledged: a crash before this re-reads it.
-      await commitOffsetsIfNecessary({ topics: [{ topic: opts.topics.events, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      await commitOffsetsIfNecessary({ topics: [{ topic: opts.topics.events, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
       await heartbeat();
     }
   }

@@ -1,4 +1,4 @@
-import { decodeDeliveryJob, encodeDeliveryJob, sendInChunks, type Logger } from "@agiletune/shared";
+import { createConsumer, decodeDeliveryJob, encodeDeliveryJob, sendInChunks, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Counter, Histogram } from "prom-client";
 
@@ -28,7 +28,7 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
   const tier = opts.tierTopic;
   // A partition resumed on its due timer joins only the next fetch, so the idle wait
   // bounds how late a retry fires: 250 ms keeps retries well within 1 s of due.
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = createConsumer(opts.kafka, opts.groupId, { maxWaitTimeInMs: 250 });
   const timers = new Map<number, NodeJS.Timeout>();
 
   const clearTimers = () => {

@@ -1,7 +1,7 @@
 import { findDelivery as findLoggedDelivery, forgetPendingDelivery, listDeliveries, loadAttempts, recordPendingDelivery, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import { readJsonBody } from "../body.js";
 import { decodeCursor, page } from "../cursor.js";
-import { buildPingJob, buildRedeliverJob, storedPayload } from "../delivery-jobs.js";
+import { buildPingJob, jobFromStoredDelivery, storedPayload } from "../delivery-jobs.js";
 import { ApiError, inactiveWebhook, notFound } from "../errors.js";
 import { recoverDeliveries } from "../recover.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery, parseRecover } from "../schemas.js";
@@ -71,7 +71,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     if (!payload) {
       throw new ApiError("conflict", "this delivery has no stored payload to send again (it has not been attempted yet, or was logged before payloads were kept)");
     }
-    const job = buildRedeliverJob(delivery, payload, deps.clock());
+    const job = jobFromStoredDelivery(delivery, payload, { as: "redeliver", now: deps.clock() });
     await produceJob(deps, job);
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
     ctx.status = 202;
