@@ -1,4 +1,4 @@
-import { retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
+import { describeFailure, isRetryable, OUTAGE_RETRY, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
 import { attemptDelivery, unsignableAttempt, type AttemptOptions, type AttemptResult } from "./attempt.js";
 import type { ConcurrencyGate } from "./concurrency-gate.js";
 import type { CircuitBook, HealthUpdate, SendKind } from "./health/circuit-book.js";
@@ -49,17 +49,22 @@ type Sent =
 export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<void> {
   const { job } = lease;
   const read = await retryUntil(() => ctx.webhooks.get(job.webhookId), {
-    initialDelayMs: 200,
-    maxDelayMs: 5_000,
+    ...OUTAGE_RETRY,
+    isRetryable,
     giveUp: lease.batchEnded,
     onFailure: (err) => ctx.logger.error({ err, webhookId: job.webhookId }, "webhook lookup failed; retrying"),
     afterWait: lease.heartbeat,
   });
+  if (!read.ok && !read.retryable) {
+    // A webhook document the database can never give us: no attempt can be made.
+    lease.handedOn();
+    await ctx.recorder.cancel(job, `the webhook cannot be read: ${describeFailure(read.error)}`);
+    return lease.finish();
+  }
   if (!read.ok || lease.batchEnded()) {
     // Shutting down or lost the partition: whoever reads it again takes it.
     lease.handedOn();
-    lease.handBack();
-    return;
+    return lease.handBack();
   }
   const routed = route(job, triage(job, read.value), ctx);
   let sent: Sent;

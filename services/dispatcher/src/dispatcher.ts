@@ -1,4 +1,4 @@
-import { BatchingProducer, createProducer, DeliveryLogWriter, systemClock, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
+import { BatchingProducer, createConsumer, createProducer, DeliveryLogWriter, systemClock, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
 import type { Kafka } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Registry } from "prom-client";
@@ -127,11 +127,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     release: (job, as) => deliverParked(job, as, ctx),
     maxReleasing: Math.max(16, Math.floor(opts.maxInFlight / 8)),
   });
-  // A short idle wait: measured with 500 ms, the paced p99 rose from ~630 ms to ~1 s.
   // maxBytesPerPartition stays at kafkajs's 1 MB: a smaller limit saved memory under a
   // backlog (bench/README.md) but a record batch larger than it (fanout writes up to
   // 512 KB at once) can then be fetched only when its partition comes first, and stalls.
-  const consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = createConsumer(opts.kafka, groupId);
 
   await producer.connect();
   await consumer.connect();

@@ -1,4 +1,4 @@
-import { decodeDeliveryJob, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
+import { decodeDeliveryJob, OUTAGE_RETRY, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload } from "kafkajs";
 import type { InFlightBudget } from "./in-flight-budget.js";
 import { InFlightWindow, type Taking } from "./in-flight-window.js";
@@ -90,8 +90,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     revoking = false;
     log.info({ assignment: event.payload.memberAssignment, kept: [...windows.keys()] }, "partitions assigned");
     assignmentHandled = retryUntil(() => opts.onAssignment(partitions), {
-      initialDelayMs: 200,
-      maxDelayMs: 5_000,
+      ...OUTAGE_RETRY,
       timeoutMs: 30_000,
       onFailure: (err) => log.error({ err }, "handling the assignment failed; retrying"),
     }).then(() => undefined);
@@ -153,8 +152,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     const ctx = { heartbeat, batchEnded: giveUp };
     // Throwing instead would fail the batch and crash the consumer.
     const prepared = await retryUntil(() => opts.prefetch(decoded.flatMap((r) => (r.ok ? [r.value] : []))), {
-      initialDelayMs: 200,
-      maxDelayMs: 5_000,
+      ...OUTAGE_RETRY,
       giveUp: () => !isRunning() || stopping,
       onFailure: (err) => log.error({ err, partition }, "preparing a batch failed; retrying"),
       afterWait: heartbeat,

@@ -1,5 +1,5 @@
 // dispatcher: signs and POSTs delivery jobs; failures climb the retry tiers. Wiring only.
-import { bootstrapWorker, runService } from "@agiletune/shared";
+import { bootstrapWorker, endpointHealthSettings, runService } from "@agiletune/shared";
 import { startDispatcher } from "./dispatcher.js";
 
 await runService("dispatcher", async (config, logger) => {
@@ -19,7 +19,7 @@ await runService("dispatcher", async (config, logger) => {
     maxInFlight: config.DISPATCH_MAX_IN_FLIGHT,
     maxInFlightPerEndpoint: config.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
     maxInFlightBytes: config.DISPATCH_MAX_IN_FLIGHT_BYTES,
-    health: { failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD, probeIntervalMs: config.CIRCUIT_PROBE_INTERVAL, disableAfterMs: config.DISABLE_AFTER },
+    health: endpointHealthSettings(config),
   });
   logger.info({ retryDelaysMs: config.retryDelaysMs, timeoutMs: config.DELIVERY_TIMEOUT_MS }, "dispatcher ready");
   return {
