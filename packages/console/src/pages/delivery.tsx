@@ -228,6 +228,14 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
           <dt>Kind</dt>
           <dd>{SOURCE_LABELS[a.source] ?? a.source}</dd>
         </div>
+        {a.retryAfter !== null ? (
+          <div>
+            <dt>Retry-After</dt>
+            <dd>
+              <span class="mono">{a.retryAfter}</span> (the endpoint's answer; the next attempt was due no earlier)
+            </dd>
+          </div>
+        ) : null}
         {a.error ? (
           <div>
             <dt>Error</dt>
