@@ -231,9 +231,7 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
         {a.retryAfter !== null ? (
           <div>
             <dt>Retry-After</dt>
-            <dd>
-              <span class="mono">{a.retryAfter}</span> (the endpoint's answer; the next attempt was due no earlier)
-            </dd>
+            <dd class="mono">{a.retryAfter}</dd>
           </div>
         ) : null}
         {a.error ? (
