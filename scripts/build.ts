@@ -2,7 +2,8 @@
 // production (Dockerfile), `pnpm start` and the benchmark run with plain `node`. Tests run
 // the TypeScript sources through tsx instead, so they never depend on a stale bundle.
 // The admin API's settings page (packages/console) is built with it, into
-// packages/console/dist, which the admin API serves under /ui/.
+// packages/console/dist, which the admin API serves under /ui/, after `pnpm openapi`'s files
+// (docs/openapi.json and the page's API types) are regenerated.
 //
 // Why bundle rather than run under tsx: measured in `pnpm bench -- --scenarios paced`,
 // every service starts ~30 MB smaller (tsx ~121-125 MB, bundle 90-99 MB), and nothing is
@@ -150,6 +151,13 @@ export async function ensureConsoleBuilt(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The committed OpenAPI document and the page's types from it, regenerated where dev
+  // dependencies are installed: not in the production image (NODE_ENV=production), which
+  // builds from the committed ones.
+  if (process.env.NODE_ENV !== "production") {
+    const { writeOpenApiFiles } = await import("./openapi.js");
+    console.log(await writeOpenApiFiles());
+  }
   const page = await buildServices();
   console.log(`built ${SERVICES.map((s) => `services/${s}/dist/main.mjs`).join(", ")}`);
   console.log(

@@ -808,6 +808,24 @@ describe("the webhook settings page", () => {
     expectNoProblems(u);
   });
 
+  test("an attempt answered 503 with Retry-After shows the header on the delivery's page", async () => {
+    stack.answer("/busy", { status: 503, body: "busy", headers: { "retry-after": "120" } });
+    const created = await stack.api.request("POST", "/v1/organizations/org_c/webhooks", { token: keyC, body: { url: stack.receiver.url("/busy"), contentType: "json", events: ["task.deleted"] } });
+    secrets.add(created.json.secret);
+    const ping = await stack.api.request("POST", `/v1/organizations/org_c/webhooks/${created.json.id}/ping`, { token: keyC });
+    expect(ping.status).toBe(202);
+    // A ping is one attempt: failed once it is logged.
+    await expect.poll(async () => (await deliveriesCollection(stack.db).findOne({ _id: ping.json.deliveryId }))?.status, { timeout: 20_000 }).toBe("failed");
+    const u = await user();
+    const { page } = u;
+    await signIn(page, keyC);
+    await page.goto(`/ui/webhooks/${created.json.id}/deliveries/${ping.json.deliveryId}`);
+    const attempt = page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name: /^Attempt \d+: failed, HTTP 503$/ }) });
+    await attempt.waitFor();
+    expect(await fact(attempt, "Retry-After").textContent()).toBe("120");
+    expectNoProblems(u);
+  });
+
   test("works from the keyboard alone: sign in, add a webhook, open it, and leave a dialog with Escape", async () => {
     const u = await user();
     const { page } = u;

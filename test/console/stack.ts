@@ -14,7 +14,7 @@ import { startDispatcher } from "../../services/dispatcher/src/dispatcher.js";
 import { startFanout } from "../../services/fanout/src/fanout.js";
 import { startRetryService } from "../../services/retry/src/retry-service.js";
 
-export type Answer = { status: number; body?: string };
+export type Answer = { status: number; body?: string; headers?: Record<string, string> };
 
 export type ConsoleStack = Awaited<ReturnType<typeof startConsoleStack>>;
 

@@ -1,7 +1,13 @@
 // The admin API as the page uses it: only the public /v1 routes, the token as a bearer
 // header (never in a URL), every failure turned into an ApiError whose message is words.
 
-export type ErrorDetail = { field: string; message: string };
+import type { components, operations } from "./api-types.generated.js";
+
+// The API's shapes, generated from its OpenAPI document (docs/openapi.json, `pnpm openapi`):
+// never written by hand here, so a field the API adds or drops breaks the page's type check.
+type Schemas = components["schemas"];
+
+export type ErrorDetail = Schemas["Error"]["error"]["details"][number];
 
 export class ApiError extends Error {
   constructor(
@@ -15,85 +21,21 @@ export class ApiError extends Error {
   }
 }
 
-export type Me = { kind: "operator" } | { kind: "organization"; organizationId: string };
-
-export type Webhook = {
-  id: string;
-  organizationId: string;
-  url: string;
-  contentType: "json" | "form";
-  events: string[];
-  active: boolean;
-  /** `healthy`, `failing`, `disabled` (CONTRACT §8), and whatever later states the API adds (rendered as given). */
-  health: string;
-  /** Why it is failing or disabled: `gone`, `failing-too-long`, or the dispatcher's words; null when healthy. */
-  healthReason: string | null;
-  /** Start of the current run of failures; null when healthy. */
-  failingSince: string | null;
-  /** Requests per second its URL may receive; null: no limit. */
-  rateLimitPerSecond: number | null;
-  description: string;
-  createdAt: string;
-  updatedAt: string;
-  secretHint: string;
-};
-
-export type WebhookWithSecret = Webhook & { secret: string; previousSecretExpiresAt?: string };
-
-export type DeliverySummary = {
-  id: string;
-  webhookId: string;
-  eventId: string;
-  event: string;
-  status: string;
-  attemptCount: number;
-  lastAttemptAt: string | null;
-  lastResponseStatus: number | null;
-  /** Not in the API yet; shown when it is. */
-  lastAttemptDurationMs?: number | null;
-  nextAttemptAt: string | null;
-  statusReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export type Attempt = {
-  attempt: number;
-  source: string;
-  startedAt: string;
-  durationMs: number;
-  outcome: "succeeded" | "failed";
-  request: { url: string; headers: Record<string, string> };
-  response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
-  error: { code: string; message: string } | null;
-};
-
-export type Delivery = Omit<DeliverySummary, "attemptCount" | "lastAttemptAt" | "lastResponseStatus"> & {
-  attempts: Attempt[];
-  /** The HTTP body as sent; null before the first attempt. */
-  requestBody?: string | null;
-};
-
-export type DeadLetter = {
-  id: string;
-  deliveryId: string;
-  organizationId: string;
-  webhookId: string;
-  eventId: string;
-  event: string;
-  attempt: number;
-  lastError: string;
-  deadLetteredAt: string;
-  replayedAt: string | null;
-  replayCount: number;
-};
-
+export type Me = Schemas["Me"];
+export type Webhook = Schemas["Webhook"];
+export type WebhookWithSecret = Schemas["WebhookWithSecret"];
+export type DeliverySummary = Schemas["DeliverySummary"];
+export type Attempt = Schemas["Attempt"];
+export type Delivery = Schemas["Delivery"];
+export type EventType = Schemas["EventType"];
+export type CreateWebhook = Schemas["CreateWebhook"];
+/** A change to a webhook; its secret changes only by rotation. */
+export type WebhookPatch = Omit<Schemas["UpdateWebhook"], "secret">;
+export type DlqFilter = Omit<Schemas["DlqReplay"], "dryRun">;
+export type ReplayResult = Schemas["DlqReplayResult"];
+type DeliveriesQuery = NonNullable<operations["listDeliveries"]["parameters"]["query"]>;
+/** A list page: `{items, nextCursor}`, `nextCursor` null on the last page. */
 export type Page<T> = { items: T[]; nextCursor: string | null };
-export type EventType = { event: string; description: string };
-export type WebhookInput = { url: string; contentType: "json" | "form"; events: string[]; description: string; secret?: string; rateLimitPerSecond?: number | null };
-export type WebhookPatch = Partial<Omit<WebhookInput, "secret">> & { active?: boolean };
-export type DlqFilter = { organizationId?: string; webhookId?: string; event?: string; from?: string; to?: string };
-export type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
 
 type Query = Record<string, string | number | undefined>;
 
@@ -142,21 +84,20 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
 
   return {
     me: () => call<Me>("GET", "/v1/me"),
-    eventTypes: () => call<Page<EventType>>("GET", "/v1/event-types"),
-    listWebhooks: (orgId: string, cursor?: string) => call<Page<Webhook>>("GET", `${org(orgId)}/webhooks`, { query: { limit: 50, cursor } }),
+    eventTypes: () => call<Schemas["EventTypeList"]>("GET", "/v1/event-types"),
+    listWebhooks: (orgId: string, cursor?: string) => call<Schemas["WebhookList"]>("GET", `${org(orgId)}/webhooks`, { query: { limit: 50, cursor } }),
     getWebhook: (orgId: string, id: string) => call<Webhook>("GET", hook(orgId, id)),
-    createWebhook: (orgId: string, input: WebhookInput) => call<WebhookWithSecret>("POST", `${org(orgId)}/webhooks`, { body: input }),
+    createWebhook: (orgId: string, input: CreateWebhook) => call<WebhookWithSecret>("POST", `${org(orgId)}/webhooks`, { body: input }),
     updateWebhook: (orgId: string, id: string, patch: WebhookPatch) => call<Webhook>("PATCH", hook(orgId, id), { body: patch }),
     deleteWebhook: (orgId: string, id: string) => call<void>("DELETE", hook(orgId, id)),
     rotateSecret: (orgId: string, id: string) => call<WebhookWithSecret>("POST", `${hook(orgId, id)}/secret/rotate`),
-    ping: (orgId: string, id: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/ping`),
-    listDeliveries: (orgId: string, id: string, query: { status?: string; event?: string; cursor?: string; limit?: number }) =>
-      call<Page<DeliverySummary>>("GET", `${hook(orgId, id)}/deliveries`, { query }),
+    ping: (orgId: string, id: string) => call<Schemas["Accepted"]>("POST", `${hook(orgId, id)}/ping`),
+    listDeliveries: (orgId: string, id: string, query: DeliveriesQuery) => call<Schemas["DeliveryList"]>("GET", `${hook(orgId, id)}/deliveries`, { query }),
     getDelivery: (orgId: string, id: string, deliveryId: string) => call<Delivery>("GET", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}`),
-    redeliver: (orgId: string, id: string, deliveryId: string) => call<{ deliveryId: string }>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+    redeliver: (orgId: string, id: string, deliveryId: string) => call<Schemas["Accepted"]>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
     /** Sends again the webhook's failed and cancelled deliveries created since `since` (CONTRACT §8); no `since` lets the API say it is required. */
-    recover: (orgId: string, id: string, since: string | undefined) => call<{ matched: number }>("POST", `${hook(orgId, id)}/recover`, { body: since === undefined ? {} : { since } }),
-    listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Page<DeadLetter>>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
+    recover: (orgId: string, id: string, since: string | undefined) => call<Schemas["RecoverResult"]>("POST", `${hook(orgId, id)}/recover`, { body: since === undefined ? {} : { since } }),
+    listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Schemas["DeadLetterList"]>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
     replayDeadLetters: (filter: DlqFilter, dryRun: boolean) => call<ReplayResult>("POST", "/v1/admin/dlq/replay", { body: { ...filter, dryRun } }),
   };
 }

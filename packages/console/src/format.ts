@@ -1,5 +1,7 @@
 // Words and numbers the pages show: times, durations, delivery statuses, health.
 
+import type { DeliverySummary } from "./api.js";
+
 const dateTime = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 /** A time as the reader's locale shows it, with seconds (deliveries happen seconds apart). */
@@ -45,15 +47,16 @@ export function fromLocalInput(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/**
- * Delivery statuses of CONTRACT §4, each with its icon. `parked` is the circuit breaker's
- * (§8); an unknown status still shows, as its word with a neutral icon. The icons are in
- * the fonts every system has (DejaVu, Arial, Segoe UI): "⏸" is not, and showed as an
- * empty box on a Linux desktop without an emoji font.
- */
-export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
+export type DeliveryStatus = DeliverySummary["status"];
 
-const STATUS_ICONS: Record<string, { icon: string; tone: "wait" | "ok" | "warn" | "bad" | "off" }> = {
+/**
+ * Delivery statuses of CONTRACT §4, each with its icon: every status the API documents, so
+ * one it adds is a compile error here until it has an icon. `parked` is the circuit
+ * breaker's (§8); an unknown status (from an API newer than the page) still shows, as its
+ * word with a neutral icon. The icons are in the fonts every system has (DejaVu, Arial,
+ * Segoe UI): "⏸" is not, and showed as an empty box on a Linux desktop without an emoji font.
+ */
+const STATUS_ICONS: Record<DeliveryStatus, { icon: string; tone: "wait" | "ok" | "warn" | "bad" | "off" }> = {
   pending: { icon: "◷", tone: "wait" },
   succeeded: { icon: "✓", tone: "ok" },
   retrying: { icon: "↻", tone: "warn" },
@@ -62,8 +65,11 @@ const STATUS_ICONS: Record<string, { icon: string; tone: "wait" | "ok" | "warn" 
   cancelled: { icon: "⊘", tone: "off" },
 };
 
+/** The statuses in the order the status filter offers them. */
+export const DELIVERY_STATUSES = Object.keys(STATUS_ICONS) as DeliveryStatus[];
+
 export function statusLook(status: string): { icon: string; tone: string } {
-  return STATUS_ICONS[status] ?? { icon: "•", tone: "off" };
+  return STATUS_ICONS[status as DeliveryStatus] ?? { icon: "•", tone: "off" };
 }
 
 /** Statuses that will change by themselves: the list keeps refreshing while one is shown. */

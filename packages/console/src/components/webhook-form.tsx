@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { ApiError, type EventType, type Webhook, type WebhookInput } from "../api.js";
+import { ApiError, type CreateWebhook, type EventType, type Webhook, type WebhookPatch } from "../api.js";
 import { groupEventTypes } from "../events.js";
 import { fieldErrors, type FormField } from "../field-errors.js";
 import { Button, ErrorText } from "./feedback.js";
@@ -11,16 +11,13 @@ function generateSecret(): string {
   return `whsec_${base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
 }
 
+/** `onSubmit` throws the API's error; a 422's details are shown next to their fields. */
 type Props = {
-  mode: "create" | "edit";
-  initial?: Webhook;
   eventTypes: EventType[] | null;
   eventTypesError: unknown;
   submitLabel: string;
   busyLabel: string;
-  /** Throws the API's error; a 422's details are shown next to their fields. */
-  onSubmit: (input: WebhookInput) => Promise<void>;
-};
+} & ({ mode: "create"; initial?: undefined; onSubmit: (body: CreateWebhook) => Promise<void> } | { mode: "edit"; initial: Webhook; onSubmit: (patch: WebhookPatch) => Promise<void> });
 
 /** The Add Webhook form of the user guide; also the webhook page's settings form. */
 export function WebhookForm(props: Props) {
@@ -65,15 +62,13 @@ export function WebhookForm(props: Props) {
       setBusy(false);
       return;
     }
-    const input: WebhookInput = { url: url.trim(), contentType, events: everything ? ["*"] : [...events], description };
-    if (props.mode === "create" && secret !== "") input.secret = secret;
+    const fields = { url: url.trim(), contentType, events: everything ? ["*"] : [...events], description };
     // Empty means no limit: left out when creating, null (remove it) when editing. Anything
     // else goes as the number it reads as, and the API says what is wrong with it.
-    const limit = rateLimit.trim();
-    if (limit !== "") input.rateLimitPerSecond = Number(limit);
-    else if (props.mode === "edit") input.rateLimitPerSecond = null;
+    const limit = rateLimit.trim() === "" ? undefined : Number(rateLimit.trim());
     try {
-      await props.onSubmit(input);
+      if (props.mode === "create") await props.onSubmit({ ...fields, ...(secret !== "" && { secret }), ...(limit !== undefined && { rateLimitPerSecond: limit }) });
+      else await props.onSubmit({ ...fields, rateLimitPerSecond: limit ?? null });
     } catch (err) {
       setError(err);
       if (err instanceof ApiError && err.status === 422) setErrors(fieldErrors(err.details).byField);

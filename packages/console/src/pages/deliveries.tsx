@@ -4,7 +4,7 @@ import { StatusBadge } from "../components/badges.js";
 import { EventFilterField } from "../components/event-filter.js";
 import { Button, ErrorText, LoadMore } from "../components/feedback.js";
 import { useApp } from "../context.js";
-import { DELIVERY_STATUSES, formatDuration, formatTime, isUnsettled, relativeTime } from "../format.js";
+import { DELIVERY_STATUSES, type DeliveryStatus, formatTime, isUnsettled, relativeTime } from "../format.js";
 import { Link } from "../router.js";
 import { paths } from "../routes.js";
 import { useLoad } from "../use-load.js";
@@ -39,7 +39,7 @@ export function RecentDeliveries(props: {
   const { client, organizationId } = useApp();
   const id = useId();
   const webhookId = props.webhook.id;
-  const [status, setStatus] = useState("");
+  const [status, setStatus] = useState<DeliveryStatus | "">("");
   const [event, setEvent] = useState("");
   const [items, setItems] = useState<DeliverySummary[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -152,7 +152,6 @@ export function RecentDeliveries(props: {
     }
   }
 
-  const showDuration = items.some((d) => d.lastAttemptDurationMs !== undefined);
   const anyFilter = status !== "" || event !== "";
   return (
     <section class="deliveries" aria-labelledby={`${id}-title`}>
@@ -165,7 +164,7 @@ export function RecentDeliveries(props: {
       <div class="filters">
         <div class="field">
           <label for={`${id}-status`}>Status</label>
-          <select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          <select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.currentTarget.value as DeliveryStatus | "")}>
             <option value="">All statuses</option>
             {DELIVERY_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -195,7 +194,6 @@ export function RecentDeliveries(props: {
                 <th scope="col">Time</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Response</th>
-                {showDuration ? <th scope="col">Duration</th> : null}
                 <th scope="col">
                   <span class="sr-only">Actions</span>
                 </th>
@@ -229,7 +227,6 @@ export function RecentDeliveries(props: {
                   </td>
                   <td data-label="Attempts">{d.attemptCount}</td>
                   <td data-label="Response">{d.lastResponseStatus ?? "—"}</td>
-                  {showDuration ? <td data-label="Duration">{formatDuration(d.lastAttemptDurationMs)}</td> : null}
                   <td data-label="Actions">
                     <div>
                       <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>

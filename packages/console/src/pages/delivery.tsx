@@ -228,6 +228,12 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
           <dt>Kind</dt>
           <dd>{SOURCE_LABELS[a.source] ?? a.source}</dd>
         </div>
+        {a.retryAfter !== null ? (
+          <div>
+            <dt>Retry-After</dt>
+            <dd class="mono">{a.retryAfter}</dd>
+          </div>
+        ) : null}
         {a.error ? (
           <div>
             <dt>Error</dt>

@@ -260,9 +260,8 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
           eventTypesError={eventTypes.error}
           submitLabel="Save changes"
           busyLabel="Saving…"
-          onSubmit={async (input) => {
+          onSubmit={async (patch) => {
             setSaved(null);
-            const { secret: _unused, ...patch } = input;
             const updated = await client.updateWebhook(organizationId, webhook.id, patch);
             hook.setData(updated);
             setSaved("Settings saved. They apply to events produced from now on.");
