@@ -66,6 +66,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         rate: { type: "string", default: "4000" },
         "paced-rate": { type: "string", default: "500" },
         "failing-rate": { type: "string", default: "300" },
+        "flaky-rate": { type: "string", default: "50" },
         "dead-rate-limit": { type: "string", default: "1000" },
         "event-bytes": { type: "string", default: "0" },
         "warm-up": { type: "string", default: "10" },
@@ -79,7 +80,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
     return { error: (err as Error).message };
   }
   if (args.help) return { help: true };
-  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
+  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "flaky-rate", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
     if (!/^\d+$/.test(args[name])) return { error: `--${name} must be a whole number, not "${args[name]}"` };
   }
   const scenarios = args.scenarios.split(",").map((s) => s.trim());
@@ -96,6 +97,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
       rate: Number(args.rate),
       pacedRate: Number(args["paced-rate"]),
       failingRate: Number(args["failing-rate"]),
+      flakyRate: Number(args["flaky-rate"]),
       deadRateLimit: Number(args["dead-rate-limit"]),
       eventBytes: Number(args["event-bytes"]),
       warmUpS: Number(args["warm-up"]),

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { REPO_ROOT } from "@agiletune/local-infra";
 import type { Stats } from "./receiver.js";
 
-/** `deadDelivered`: distinct deliveries that reached the dead endpoints. */
-export type ReceiverCounts = Pick<Stats, "received" | "byPrefix"> & { deadDelivered: number };
+/** `deadDelivered`: distinct deliveries that reached the dead endpoints; `flakyAccepted`: the flaky endpoints accepted. */
+export type ReceiverCounts = Pick<Stats, "received" | "byPrefix"> & { deadDelivered: number; flakyAccepted: number };
 export type ReceiverStats = Stats;
 
 export class ReceiverProcess {

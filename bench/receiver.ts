@@ -1,7 +1,8 @@
 // The benchmark's receiver, in a process of its own so that it does not share an event loop
 // with the measuring harness. Paths decide behaviour: /ok/* answers 200, /fail/* 500,
 // /slow/* never answers (the dispatcher's timeout ends it), /dead/* answers 200 once its
-// endpoint is up again (below). Every body carries the producer's clock
+// endpoint is up again (below), /flaky-random/* answers 503 to half its requests at random,
+// /flaky-first/* refuses each delivery's first request and accepts every later one. Every body carries the producer's clock
 // (`data.producedAt`), so each receipt yields an end-to-end latency.
 // Talks to its parent over IPC: {cmd:"stats"} → counts and latencies since the last reset,
 // {cmd:"counts"} → the counts alone; {cmd:"openDead"}, {cmd:"reviveDead"} and
@@ -33,10 +34,13 @@ export type Stats = {
   lastAt: number;
   healthyFirstAt: number;
   healthyLastAt: number;
+  /** flaky endpoints by prefix: each delivery's requests, and when it was accepted (first 2xx). */
+  flaky: Record<string, FlakyStats>;
   dead: DeadStats;
 };
+export type FlakyStats = { requests: Record<string, number>; acceptedAt: Record<string, number> };
 type Counts = Omit<Stats, "dead">;
-const fresh = (): Counts => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0, healthyFirstAt: 0, healthyLastAt: 0 });
+const fresh = (): Counts => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0, healthyFirstAt: 0, healthyLastAt: 0, flaky: {} });
 let stats = fresh();
 // Kept across resets: the dead endpoints are opened before the warm-up, whose end resets the counts.
 let dead: DeadStats = { revivedAt: 0, endpoints: [] };
@@ -85,7 +89,15 @@ const server = createServer((req, res) => {
       }
     }
     if (prefix === "slow") return; // never answer
-    res.writeHead(prefix === "fail" ? 500 : 200, { "content-type": "text/plain" });
+    let status = prefix === "fail" ? 500 : 200;
+    if (prefix === "flaky-random" || prefix === "flaky-first") {
+      const id = String(req.headers["x-agiletune-delivery"]);
+      const flaky = (stats.flaky[prefix] ??= { requests: {}, acceptedAt: {} });
+      const requests = (flaky.requests[id] = (flaky.requests[id] ?? 0) + 1);
+      status = prefix === "flaky-random" ? (Math.random() < 0.5 ? 503 : 200) : requests === 1 ? 500 : 200;
+      if (status === 200) flaky.acceptedAt[id] ??= now;
+    }
+    res.writeHead(status, { "content-type": "text/plain" });
     res.end("ok");
   });
 });
@@ -136,7 +148,13 @@ process.on("message", (msg: { cmd: string; id?: number; count?: number }) => {
   const answer = (value: unknown) => process.send!({ id: msg.id, answer: value });
   if (msg.cmd === "stats") answer({ ...stats, dead });
   // Polled every few hundred ms while measuring: no latency arrays to serialise.
-  if (msg.cmd === "counts") answer({ received: stats.received, byPrefix: stats.byPrefix, deadDelivered: dead.endpoints.reduce((n, e) => n + e.requests - e.duplicates, 0) });
+  if (msg.cmd === "counts")
+    answer({
+      received: stats.received,
+      byPrefix: stats.byPrefix,
+      deadDelivered: dead.endpoints.reduce((n, e) => n + e.requests - e.duplicates, 0),
+      flakyAccepted: Object.values(stats.flaky).reduce((n, f) => n + Object.keys(f.acceptedAt).length, 0),
+    });
   if (msg.cmd === "reset") {
     stats = fresh();
     answer(true);

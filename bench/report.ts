@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drawChart } from "./chart.js";
 import type { Ceilings } from "./ceilings.js";
-import type { DeadStats } from "./receiver.js";
+import type { DeadStats, FlakyStats } from "./receiver.js";
 import type { ServiceUsage } from "./sampling.js";
 import type { Scenario } from "./scenarios.js";
 
@@ -46,12 +46,42 @@ export type Result = {
   retryLatenessMs?: RetryLateness;
   /** dead only: what the dead endpoints cost while down, and what reached them after. */
   dead?: DeadSummary;
+  /** flaky only: what each live but failing endpoint got, and when. */
+  flaky?: Record<string, FlakyEndpointSummary>;
   services: Record<string, ServiceUsage>;
   /** Each process's CPU time over the measured window divided by the deliveries in it, in ms; `dispatchers` adds up every dispatcher instance. */
   cpuMsPerDelivery?: Record<string, number>;
   /** Deliveries per second as a percentage of each ceiling of the same run. */
   percentOfCeiling?: { http: number; kafkaProduce: number; kafkaConsume: number; databaseLogInserts: number };
 };
+
+/**
+ * One flaky endpoint's account: deliveries it accepted of those produced, requests per
+ * accepted delivery, and how long after the last event its last acceptance came; `health`
+ * and `cancelled`, `failed` from the webhook and its delivery log at the end.
+ */
+export type FlakyEndpointSummary = {
+  produced: number;
+  accepted: number;
+  requestsPerAccepted: number;
+  lastAcceptedAfterLoadS: number | null;
+  health: string;
+  statuses: Record<string, number>;
+};
+
+/** Pure: a flaky endpoint's summary from the receiver's account of it. */
+export function flakySummary(stats: FlakyStats | undefined, opts: { produced: number; loadEndedAt: number; health: string; statuses: Record<string, number> }): FlakyEndpointSummary {
+  const accepted = Object.values(stats?.acceptedAt ?? {});
+  const requests = Object.values(stats?.requests ?? {}).reduce((a, b) => a + b, 0);
+  return {
+    produced: opts.produced,
+    accepted: accepted.length,
+    requestsPerAccepted: accepted.length ? Math.round((requests / accepted.length) * 100) / 100 : 0,
+    lastAcceptedAfterLoadS: accepted.length ? Math.round((Math.max(...accepted) - opts.loadEndedAt) / 100) / 10 : null,
+    health: opts.health,
+    statuses: opts.statuses,
+  };
+}
 
 export type LatencyBySecond = Array<{ second: number; deliveries: number; p99Ms: number | null; fanoutP99Ms: number | null }>;
 export type RetryLateness = { p50: number | null; p99: number | null; max: number | null; retries: number; withinOneSecond: number };

@@ -2,14 +2,15 @@
 // creates its webhooks, warms the pipeline up, offers its load, waits for it to drain and
 // measures at the receiver.
 import type { Infra, ServiceProcess } from "@agiletune/local-infra";
-import { connectMongo, createKafka, createProducer, parkedDeliveryIds, sendInChunks, type Logger } from "@agiletune/shared";
+import { connectMongo, countByStatus, createKafka, createProducer, parkedDeliveryIds, sendInChunks, webhooksCollection, type Logger } from "@agiletune/shared";
 import type { Ceilings } from "./ceilings.js";
+import type { Stats } from "./receiver.js";
 import type { ReceiverProcess } from "./receiver-client.js";
-import { arrivalsPerInterval, cpuPerDelivery, deadSummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type Result } from "./report.js";
+import { arrivalsPerInterval, cpuPerDelivery, deadSummary, flakySummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type FlakyEndpointSummary, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp } from "./sampling.js";
 import { benchEvent, startBenchPipeline } from "./pipeline.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The dispatchers' counts added up (gauges: the highest), for a scenario that runs more than one. */
@@ -32,6 +33,8 @@ export type ScenarioOptions = {
   rate: number;
   pacedRate: number;
   failingRate: number;
+  /** flaky: events/s, each to the three webhooks of one organization. */
+  flakyRate: number;
   /** dead: the dead webhooks' rateLimitPerSecond; 0 for none (parked deliveries then drain at 10/s). */
   deadRateLimit: number;
   /** Padding added to each event's data. */
@@ -117,6 +120,23 @@ async function sampleParked(mongoUrl: string, deadHooks: Array<{ path: string; i
   };
 }
 
+/** flaky: each flaky endpoint's account, with its webhook's health and its deliveries' statuses at the end. */
+async function flakyAccount(opts: { mongoUrl: string; hooks: Array<{ path: string; id?: string }>; stats: Stats["flaky"]; produced: number; loadEndedAt: number }) {
+  const mongo = await connectMongo(opts.mongoUrl);
+  try {
+    const accounts: Record<string, FlakyEndpointSummary> = {};
+    for (const hook of opts.hooks.filter((h) => h.path.startsWith("/flaky-"))) {
+      const webhook = await webhooksCollection(mongo.db).findOne({ _id: hook.id! });
+      const statuses = await countByStatus(mongo.db, hook.id!);
+      const prefix = hook.path.split("/")[1]!;
+      accounts[prefix] = flakySummary(opts.stats[prefix], { produced: opts.produced, loadEndedAt: opts.loadEndedAt, health: webhook?.health ?? "deleted", statuses });
+    }
+    return accounts;
+  } finally {
+    await mongo.client.close();
+  }
+}
+
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
   const { infra, runId, logger, receiver, options } = ctx;
   // Short tiers only where retries are what is measured. Elsewhere the services' own
@@ -129,8 +149,11 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
       // one, the few attempts that fail before a circuit opens come back after a minute, and
       // "recovery to the last parked delivery" would measure that minute. With 1 s tiers they
       // come back while the circuit is open and are parked like the rest.
-      ...(scenario === "failing" || scenario === "dead" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
+      ...(scenario === "failing" || scenario === "dead" || scenario === "flaky" ? { RETRY_DELAYS: retryDelays.map((d) => `${d}ms`).join(",") } : {}),
       ...(scenario === "dead" ? { CIRCUIT_PROBE_INTERVAL: `${deadProbeIntervalMs(options.durationS)}ms` } : {}),
+      // flaky: the breaker on the short ladder's scale, and DISABLE_AFTER inside the run, so
+      // that a breaker which hurts a live endpoint shows it: parked, then disabled.
+      ...(scenario === "flaky" ? { CIRCUIT_PROBE_INTERVAL: "1s", DISABLE_AFTER: "40s" } : {}),
       ...(scenario === "slow" ? { DELIVERY_TIMEOUT_MS: "2000" } : {}),
     },
     // instances: the healthy load on two dispatchers in one group.
@@ -142,6 +165,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   // are each on a port of their own (the receiver's), down until half the load is produced.
   const hooks: Array<{ org: string; path: string; url: string; id?: string; rateLimitPerSecond?: number }> = [];
   if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}`, url: receiver.url(`/fanout/${i}`) });
+  else if (scenario === "flaky") for (const path of ["/ok/flaky", "/flaky-random/0", "/flaky-first/0"]) hooks.push({ org: "org_flaky", path, url: receiver.url(path) });
   else {
     const deadUrls = scenario === "dead" ? await receiver.openDead(5) : [];
     for (let i = 0; i < 50; i++) {
@@ -198,7 +222,16 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const sampler = new ProcessSampler(pipeline.pids({ receiver: receiver.pid }));
   sampler.start();
 
-  const rate = scenario === "paced" ? options.pacedRate : scenario === "failing" ? options.failingRate : scenario === "fanout" ? Math.round(options.rate / 100) : options.rate;
+  const rate =
+    scenario === "paced"
+      ? options.pacedRate
+      : scenario === "failing"
+        ? options.failingRate
+        : scenario === "flaky"
+          ? options.flakyRate
+          : scenario === "fanout"
+            ? Math.round(options.rate / 100)
+            : options.rate;
   let produced = 0;
   const producedPerOrg = new Map<string, number>();
   // The dispatcher's counters run from its start; the warm-up's share is taken off at the end.
@@ -234,12 +267,15 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
 
   // Drain: wait until the healthy deliveries have all arrived, and dead's dead endpoints'
   // (each event to a dead organization is one delivery), or stop growing.
-  const expectedHealthy = produced * perDelivery * (scenario === "slow" || scenario === "failing" || scenario === "dead" ? 0.9 : 1);
+  const expectedHealthy = produced * perDelivery * (scenario === "slow" || scenario === "failing" || scenario === "dead" ? 0.9 : scenario === "flaky" ? 1 / 3 : 1);
+  // flaky: every delivery to the endpoint refusing first attempts, and all but the ladder's
+  // own losses (six failures in a row, 1 in 64) to the random one.
+  const expectedFlaky = scenario === "flaky" ? Math.floor(produced * (1 + 63 / 64)) : 0;
   const expectedDead = Object.fromEntries(deadHooks.map((h) => [h.path, producedPerOrg.get(h.org) ?? 0]));
   const expectedDeadTotal = Object.values(expectedDead).reduce((a, b) => a + b, 0);
   // dead: parked deliveries come back in pages, one webhook's at a time, each page a query
   // that takes FerretDB seconds (bench/README.md, "dead"); nothing may arrive in between.
-  const stallLimitMs = deadHooks.length ? 120_000 : 15_000;
+  const stallLimitMs = deadHooks.length ? 120_000 : scenario === "flaky" ? 30_000 : 15_000;
   // And however it progresses, dead gives up 15 min after the load: a page per ~50 s at 10 or 100 a page would take hours.
   const giveUpAt = Date.now() + (deadHooks.length ? 15 * 60_000 : Infinity);
   let last = -1;
@@ -247,8 +283,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   for (;;) {
     const s = await receiver.counts();
     const healthy = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
-    if (healthy >= expectedHealthy && s.deadDelivered >= expectedDeadTotal && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
-    const progressed = healthy + s.deadDelivered;
+    if (healthy >= expectedHealthy && s.deadDelivered >= expectedDeadTotal && s.flakyAccepted >= expectedFlaky && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
+    const progressed = healthy + s.deadDelivered + s.flakyAccepted;
     if (progressed !== last) stableSince = Date.now();
     else if (Date.now() - stableSince >= stallLimitMs) break;
     if (Date.now() > giveUpAt) break;
@@ -293,6 +329,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   if (scenario === "failing") result.retryLatenessMs = retryLateness(s.failedAttemptTimes, retryDelays);
   const everParked = parkedSampler ? await parkedSampler.stop() : null;
   if (deadHooks.length && everParked) result.dead = deadSummary(s.dead, expectedDead, everParked, dispatcherOutcomes, began);
+  if (scenario === "flaky") result.flaky = await flakyAccount({ mongoUrl, hooks, stats: s.flaky, produced, loadEndedAt: began + producedFor * 1000 });
 
   await producer.disconnect();
   await pipeline.stop();
