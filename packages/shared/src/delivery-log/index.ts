@@ -4,6 +4,7 @@ export {
   attemptCountOf,
   attemptsCollection,
   attemptsInside,
+  parkedCollection,
   payloadFrom,
   storedAttempts,
   storedPayloadOf,
@@ -33,6 +34,6 @@ export {
 export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";
-export type { LogCommand } from "./batched-writer.js";
+export { LogWriter, type LogCommand } from "./batched-writer.js";
 export { ensureTtlIndexes, expiredFilter, retentionCutoff, serverHasTtlIndexes, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
 export type { Retention, RetentionPeriods, SweepCounts, SweepOptions } from "./retention.js";

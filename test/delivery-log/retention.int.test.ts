@@ -3,9 +3,19 @@
 import { integrationTest as test, sleep, waitFor } from "@agiletune/testing";
 import type { Db } from "mongodb";
 import { expect } from "vitest";
-import type { DeliveryJob } from "../delivery-job.js";
-import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, type AttemptDoc, type DeadLetterDoc, type DeliveryStatus } from "./documents.js";
-import { ensureTtlIndexes, serverHasTtlIndexes, startRetention } from "./retention.js";
+import {
+  type AttemptDoc,
+  attemptsCollection,
+  type DeadLetterDoc,
+  deadLettersCollection,
+  deliveriesCollection,
+  type DeliveryJob,
+  type DeliveryStatus,
+  ensureTtlIndexes,
+  newDeliveryEntry,
+  serverHasTtlIndexes,
+  startRetention,
+} from "@agiletune/shared";
 
 function job(id: string): DeliveryJob {
   return {

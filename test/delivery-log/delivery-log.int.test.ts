@@ -2,10 +2,31 @@
 // MongoDB 7 where a Docker engine runs): the shapes each side relies on.
 import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
-import type { DeliveryJob } from "../delivery-job.js";
-import { attemptsCollection, attemptsInside, deadLettersCollection, deliveriesCollection, newDeliveryEntry, parkedCollection, payloadFrom, type AttemptRecord } from "./documents.js";
-import { countByStatus, countReplayable, findDelivery, listDeadLetters, listDeliveries, loadAttempts, markRecovered, markReplayed, nextRecoverable, nextReplayable, oldestParked } from "./reader.js";
-import { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
+import {
+  type AttemptRecord,
+  attemptsCollection,
+  attemptsInside,
+  countByStatus,
+  countReplayable,
+  deadLettersCollection,
+  deliveriesCollection,
+  type DeliveryJob,
+  DeliveryLogWriter,
+  findDelivery,
+  forgetPendingDelivery,
+  listDeadLetters,
+  listDeliveries,
+  loadAttempts,
+  markRecovered,
+  markReplayed,
+  newDeliveryEntry,
+  nextRecoverable,
+  nextReplayable,
+  oldestParked,
+  parkedCollection,
+  payloadFrom,
+  recordPendingDelivery,
+} from "@agiletune/shared";
 
 const T0 = Date.parse("2026-03-20T12:00:00Z");
 function jobOf(n: number, fields: Partial<DeliveryJob> = {}): DeliveryJob {
