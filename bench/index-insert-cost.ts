@@ -8,7 +8,7 @@
 // same for dead letters. Uses MONGO_URL (default the big log's server), drops its database.
 import { parseArgs } from "node:util";
 import type { IndexDescription } from "mongodb";
-import { COLLECTIONS, connectMongo, INDEXES, newDeliveryEntry, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
+import { COLLECTIONS, connectMongo, INDEXES, newDeliveryEntry, storedAttempts, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
 import { bigLogUrl } from "./big-log.js";
 import { deadLetterOf, insertedPerSecond, signedRequestHeaders } from "./log-documents.js";
 
@@ -65,7 +65,13 @@ function deliveryOf(i: number) {
     response: { status: 200, headers: { "content-length": "2", date: at.toUTCString() }, body: "ok", bodyTruncated: false },
     error: null,
   };
-  return newDeliveryEntry(job, at, { status: "succeeded", attempts: [attempt], firstAttemptId: `${job.deliveryId}.0`, lastAttempt: { startedAt: at, responseStatus: 200 }, payload: JSON.parse(body) });
+  return newDeliveryEntry(job, at, {
+    status: "succeeded",
+    attempts: storedAttempts([attempt]),
+    firstAttemptId: `${job.deliveryId}.0`,
+    lastAttempt: { startedAt: at, responseStatus: 200 },
+    payload: body,
+  });
 }
 const deadLetterNumber = (i: number): DeadLetterDoc => deadLetterOf(jobOf(i), "retries exhausted; last: http_500: HTTP 500");
 

@@ -19,15 +19,19 @@ import type { AnyBulkWriteOperation, Db } from "mongodb";
 import {
   COLLECTIONS,
   connectMongo,
+  encodeDeliveryJob,
   encryptSecret,
   ensureIndexes,
   generateEncryptionKey,
   newDeliveryEntry,
+  storedAttempts,
+  storedPayloadOf,
   type AttemptDoc,
   type AttemptRecord,
   type DeadLetterDoc,
   type DeliveryDoc,
   type DeliveryJob,
+  type ParkedDoc,
   type WebhookDoc,
 } from "@agiletune/shared";
 import { bigLogUrl, MANIFEST_PATH, seededRandom, type Manifest, type SeededWebhook } from "./big-log.js";
@@ -161,7 +165,7 @@ function attemptOf(job: DeliveryJob, attempt: number, at: Date, status: number |
 // Per webhook: counts and a few delivery ids (the first two and the latest three).
 const seen = webhooks.map(() => ({ deliveries: 0, failed: 0, first: [] as string[], last: [] as string[] }));
 const deadLetterOrgs = new Set<string>();
-const pending: { deliveries: DeliveryDoc[]; attempts: AttemptDoc[]; deadLetters: DeadLetterDoc[]; parked: Array<{ _id: string; webhookId: string; createdAt: Date }> } = {
+const pending: { deliveries: DeliveryDoc[]; attempts: AttemptDoc[]; deadLetters: DeadLetterDoc[]; parked: ParkedDoc[] } = {
   deliveries: [],
   attempts: [],
   deadLetters: [],
@@ -210,12 +214,12 @@ for (let i = 0; i < N; i++) {
     source: "event",
     enqueuedAt: at.getTime(),
   };
-  const payload = { event, timestamp: job.timestamp, data: job.data };
+  const payload = storedPayloadOf(job);
   const x = random();
   let doc: DeliveryDoc;
   if (x < 0.93) {
     const attempt = attemptOf(job, 0, at, 200, webhook);
-    doc = newDeliveryEntry(job, at, { status: "succeeded", attempts: [attempt], firstAttemptId: `${job.deliveryId}.0`, lastAttempt: { startedAt: at, responseStatus: 200 }, payload });
+    doc = newDeliveryEntry(job, at, { status: "succeeded", attempts: storedAttempts([attempt]), firstAttemptId: `${job.deliveryId}.0`, lastAttempt: { startedAt: at, responseStatus: 200 }, payload });
   } else if (x < 0.97) {
     // failed after the whole ladder (2 %) or retrying after 1-3 attempts (2 %)
     const failed = x < 0.95;
@@ -234,7 +238,7 @@ for (let i = 0; i < N; i++) {
     const reason = status === "timeout" ? "timeout: no response within 30000 ms" : "http_500: HTTP 500";
     doc = newDeliveryEntry(job, at, {
       status: failed ? "failed" : "retrying",
-      attempts: [first],
+      attempts: storedAttempts([first]),
       firstAttemptId: `${job.deliveryId}.0`,
       attemptIds: apart.map((a) => a._id),
       lastAttempt: { startedAt: last.startedAt, responseStatus: last.response?.status ?? null },
@@ -262,8 +266,11 @@ for (let i = 0; i < N; i++) {
   } else if (x < 0.985) {
     doc = newDeliveryEntry(job, at, { status: "cancelled", statusReason: "the webhook is inactive", payload });
   } else if (x < 0.99) {
-    doc = newDeliveryEntry(job, at, { status: "parked", statusReason: "the endpoint's circuit is open", payload, parkedJob: { attempt: 0, source: "event", enqueuedAt: at.getTime() } });
-    pending.parked.push({ _id: job.deliveryId, webhookId: job.webhookId, createdAt: at });
+    // Noted waiting, then parked: the parked document is newer, so the log shows it parked.
+    const reason = "the endpoint's circuit is open";
+    doc = newDeliveryEntry(job, at, { statusReason: reason, payload });
+    const parkedAt = new Date(at.getTime() + 1);
+    pending.parked.push({ _id: job.deliveryId, webhookId: job.webhookId, createdAt: at, organizationId: job.organizationId, eventId, event, parkedAt, reason, job: encodeDeliveryJob(job).toString() });
   } else {
     doc = newDeliveryEntry(job, at, { statusReason: "waiting for the endpoint's rate limit", nextAttemptAt: new Date(at.getTime() + 1000) });
   }

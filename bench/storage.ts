@@ -3,7 +3,19 @@
 // own sizes (dbStats, collStats), times the retention sweeper's batches over them, and
 // drops the database. Uses MONGO_URL (default the local FerretDB).
 import { BSON } from "mongodb";
-import { attemptsCollection, connectMongo, deadLettersCollection, deliveriesCollection, ensureIndexes, newDeliveryEntry, sweepExpired, type AttemptRecord, type DeliveryJob } from "@agiletune/shared";
+import {
+  attemptsCollection,
+  connectMongo,
+  deadLettersCollection,
+  deliveriesCollection,
+  ensureIndexes,
+  newDeliveryEntry,
+  storedAttempts,
+  storedPayloadOf,
+  sweepExpired,
+  type AttemptRecord,
+  type DeliveryJob,
+} from "@agiletune/shared";
 import { deadLetterOf, signedRequestHeaders } from "./log-documents.js";
 
 const count = Number(process.argv[2] ?? 10_000);
@@ -59,10 +71,10 @@ function deliveryOf(i: number) {
   const attempt = attemptOf(job, 0, 200);
   return newDeliveryEntry(job, attempt.startedAt, {
     status: "succeeded",
-    attempts: [attempt],
+    attempts: storedAttempts([attempt]),
     firstAttemptId: `${job.deliveryId}.0`,
     lastAttempt: { startedAt: attempt.startedAt, responseStatus: 200 },
-    payload: { event: job.event, timestamp: job.timestamp, data: job.data },
+    payload: storedPayloadOf(job),
   });
 }
 
@@ -100,7 +112,7 @@ const collections = [await stats("deliveries", count), await stats("delivery_att
 // The sweeper over the same log, with its default batches and pauses: everything expired.
 const batchMs: number[] = [];
 const sweepStarted = Date.now();
-const swept = await sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { onBatch: (_c, _n, ms) => batchMs.push(ms), now: () => Date.now() + 1_000 });
+const swept = await sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { onBatch: (_c, _n, ms) => batchMs.push(ms), asOf: Date.now() + 1_000 });
 const sweepMs = Date.now() - sweepStarted;
 const sorted = [...batchMs].sort((a, b) => a - b);
 
@@ -129,7 +141,7 @@ const sweptDuring = { deliveries: 0 };
 for (let round = 0; round < 3; round++) {
   alone.push(...(await writeFor(5_000)));
   const sweeping = new AbortController();
-  const sweepDuring = sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { now: () => expiredBy, signal: sweeping.signal });
+  const sweepDuring = sweepExpired(mongo.db, { deliveriesMs: 1, deadLettersMs: 1 }, { asOf: expiredBy, signal: sweeping.signal });
   beside.push(...(await writeFor(5_000)));
   sweeping.abort();
   sweptDuring.deliveries += (await sweepDuring).deliveries;

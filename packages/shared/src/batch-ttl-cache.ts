@@ -1,4 +1,4 @@
-const MAX_KEYS_PER_LOAD = 1_000;
+import { LOOKUP_KEY_LIMIT } from "./store-profile.js";
 
 /**
  * Values by key, loaded many keys per query and kept for at most `ttlMs`, so a change
@@ -53,7 +53,7 @@ export class BatchTtlCache<V> {
       // whatever the traffic (bench:curves, webhooks).
       const asked = new Set(toLoad);
       for (const [key, entry] of this.entries) {
-        if (toLoad.length >= MAX_KEYS_PER_LOAD) break;
+        if (toLoad.length >= LOOKUP_KEY_LIMIT) break;
         if (entry.asked && now - entry.loadedAt > this.opts.ttlMs / 2 && !this.loading.has(key) && !asked.has(key)) toLoad.push(key);
       }
       const load = this.loadKeys(toLoad, now);
@@ -88,9 +88,9 @@ export class BatchTtlCache<V> {
 
   private loadKeys(keys: string[], now: number): Promise<void> {
     const loaded = (async () => {
-      // At most MAX_KEYS_PER_LOAD a query: a longer `$in` list uses no index on FerretDB (patch 0003).
+      // At most LOOKUP_KEY_LIMIT a query: the loader's `_id: {$in}` must still read through the index on any store.
       const values = new Map<string, V>();
-      for (let i = 0; i < keys.length; i += MAX_KEYS_PER_LOAD) for (const [key, value] of await this.load(keys.slice(i, i + MAX_KEYS_PER_LOAD), now)) values.set(key, value);
+      for (let i = 0; i < keys.length; i += LOOKUP_KEY_LIMIT) for (const [key, value] of await this.load(keys.slice(i, i + LOOKUP_KEY_LIMIT), now)) values.set(key, value);
       for (const key of keys) this.entries.set(key, { value: values.get(key), loadedAt: now, asked: false });
       if (this.entries.size > (this.opts.maxEntries ?? 100_000)) {
         for (const [key, entry] of this.entries) if (now - entry.loadedAt > this.opts.ttlMs) this.entries.delete(key);

@@ -21,3 +21,4 @@ export * from "./retry-until.js";
 export * from "./worker-bootstrap.js";
 export * from "./batch-ttl-cache.js";
 export * from "./clock.js";
+export * from "./store-profile.js";

@@ -9,6 +9,8 @@ export const COLLECTIONS = {
   /** Which deliveries are parked, by webhook (see delivery-log/parked.ts). */
   parked: "parked_deliveries",
   apiKeys: "api_keys",
+  /** One-time rewrites of stored documents that have run (see delivery-log/migrate-legacy.ts). */
+  migrations: "store_migrations",
 } as const;
 
 export type Mongo = { client: MongoClient; db: Db };

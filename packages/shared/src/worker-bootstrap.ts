@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import { createKafka } from "./kafka.js";
 import type { Logger } from "./logger.js";
 import { createRegistry, registerConsumerLag } from "./metrics.js";
+import { migrateLegacyLayout } from "./delivery-log/migrate-legacy.js";
 import { connectMongo, ensureIndexes, type Mongo } from "./mongo.js";
 import { kafkaReachable, mongoReachable, startOpsServer } from "./ops-server.js";
 import { allTopics, DEFAULT_TOPIC_NAMES, ensureTopics, prefixedTopicNames, type TopicNames } from "./topics.js";
@@ -34,7 +35,10 @@ export async function bootstrapWorker(
   if (created.length) logger.info({ created }, "created topics");
 
   const mongo = opts.needsMongo ? await connectMongo(config.MONGO_URL, { appName: `agiletune-${config.service}` }) : null;
-  if (mongo) await ensureIndexes(mongo.db);
+  if (mongo) {
+    await ensureIndexes(mongo.db);
+    await migrateLegacyLayout(mongo.db, logger);
+  }
 
   const registry = createRegistry(config.service);
   registerConsumerLag(registry, admin, opts.consumerGroups(topics));

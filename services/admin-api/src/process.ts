@@ -9,6 +9,7 @@ import {
   createRegistry,
   createProducer,
   ensureIndexes,
+  migrateLegacyLayout,
   ensureTopics,
   kafkaReachable,
   prefixedTopicNames,
@@ -24,6 +25,7 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
   const indexing = Date.now();
   await ensureIndexes(mongo.db);
   logger.info({ ms: Date.now() - indexing }, "indexes ensured");
+  await migrateLegacyLayout(mongo.db, logger);
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: "admin-api", logger });
   const admin = kafka.admin();
@@ -53,7 +55,7 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
   server.requestTimeout = 30_000;
   logger.info({ port: (server.address() as AddressInfo).port, topicPrefix: config.TOPIC_PREFIX, retention: opts.retention }, "admin API listening");
   // The delivery log's retention runs here, in one service only: the admin API is off the
-  // delivery path, so its sweeps (FerretDB) never take a dispatcher's CPU, and one owner
+  // delivery path, so its sweeps (where the store has no TTL indexes) never take a dispatcher's CPU, and one owner
   // means no two sweepers and no two configurations of the TTL indexes.
   const retention = opts.retention ? await startRetention(mongo.db, { deliveriesMs: config.DELIVERY_LOG_RETENTION, deadLettersMs: config.DEAD_LETTER_RETENTION }, logger, { registry }) : null;
 

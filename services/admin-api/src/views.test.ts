@@ -1,4 +1,4 @@
-import type { AttemptRecord, DeadLetterDoc, DeliveryDoc, WebhookDoc } from "@agiletune/shared";
+import { storedAttempts, storedPayloadOf, type AttemptRecord, type DeadLetterDoc, type DeliveryDoc, type WebhookDoc } from "@agiletune/shared";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
@@ -54,11 +54,11 @@ const delivery: DeliveryDoc = {
   eventId: "evt_1",
   event: "task.created",
   status: "retrying",
-  attempts: [attempt],
+  attempts: storedAttempts([attempt]),
   attemptIds: ["dlv_1.1"],
   lastAttempt: { startedAt: t0, responseStatus: null },
   nextAttemptAt: t0,
-  payload: { event: "task.created", timestamp: t0.toISOString(), data: { id: "tsk_1" } },
+  payload: storedPayloadOf({ event: "task.created", timestamp: t0.toISOString(), data: { id: "tsk_1" } }),
   statusReason: null,
   createdAt: t0,
   updatedAt: t0,
@@ -95,7 +95,7 @@ describe("views against their schemas", () => {
   it("a delivery, in the list and alone with its attempts (no response, no error, no attempt at all)", () => {
     expectConforms(deliverySummarySchema, "DeliverySummary", deliverySummaryView(delivery));
     expectConforms(deliverySchema, "Delivery", deliveryView(delivery, [attempt, { ...attempt, attempt: 1, outcome: "succeeded", response: null, error: null }]));
-    const pending: DeliveryDoc = { ...delivery, status: "pending", attempts: [], attemptIds: [], lastAttempt: null, nextAttemptAt: null };
+    const pending: DeliveryDoc = { ...delivery, status: "pending", attempts: undefined, attemptIds: [], lastAttempt: null, nextAttemptAt: null };
     expectConforms(deliverySummarySchema, "DeliverySummary", deliverySummaryView(pending));
     expectConforms(deliverySchema, "Delivery", deliveryView(pending, []));
   });

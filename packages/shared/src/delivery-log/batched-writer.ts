@@ -19,11 +19,13 @@ type Pending = { op: Op; fallback: Op | undefined; resolve: () => void; reject: 
  * apply in the order they were made. (FerretDB needs infra/ferretdb/patches/0002 for
  * update commands to run side by side, or to carry 100 updates or more.)
  *
- * An insert may carry a `fallback` update, applied when the document already exists:
- * inserts are far cheaper than upserts (on FerretDB about 30 times), and most log
- * entries are written once (the dispatcher's entries without an attempt use this). Only
- * inserts: FerretDB 1.24 stops an update command at its first failing statement, whatever
- * `ordered` says, so an update that may fail would drop the others batched with it.
+ * A write may carry a `fallback` update, applied when it fails with a duplicate key: the
+ * store profile's `upsert` strategy says whether a document created-or-updated goes as an
+ * insert (on FerretDB about 30 times cheaper than an upsert; most log entries are written
+ * once) or as an upsert (see `createOrUpdate` in writer.ts). Where the profile inserts
+ * first, only inserts may fail: FerretDB 1.24 stops an update command at its first failing
+ * statement, whatever `ordered` says, so an update that may fail would drop the others
+ * batched with it.
  */
 export class LogWriter {
   /** Keyed by collection and lane. */

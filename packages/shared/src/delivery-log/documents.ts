@@ -23,7 +23,7 @@ export type AttemptRecord = {
   request: { url: string; headers: Record<string, string> };
   response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
   error: { code: string; message: string } | null;
-  /** A 429's or 503's `Retry-After`, as sent: the next attempt waited for it (CONTRACT §8). Absent on older entries. */
+  /** A 429's or 503's `Retry-After`, as sent: the next attempt waited for it (CONTRACT §8). Absent on attempts logged before it was recorded. */
   retryAfter?: string | null;
 };
 
@@ -45,26 +45,23 @@ export type DeliveryDoc = {
   event: string;
   status: DeliveryStatus;
   /**
-   * The attempt that created this entry, if one did: as JSON text (`storedAttempts`), or in
-   * entries logged before 2026-12-02 an array of documents. Absent or empty otherwise. Read
-   * it with `attemptsInside`.
+   * The attempt that created this entry, if one did, as JSON text (`storedAttempts`); absent
+   * otherwise. Read it with `attemptsInside`.
    */
-  attempts?: AttemptRecord[] | string;
+  attempts?: string;
   /** That attempt's id: a repeated recording of it may also have stored it apart. */
   firstAttemptId?: string;
-  /** Every later attempt, by `delivery_attempts` id. Absent on entries logged before it existed. */
-  attemptIds?: string[];
+  /** Every later attempt, by `delivery_attempts` id. */
+  attemptIds: string[];
   /** For the list view, which shows no attempt detail. */
   lastAttempt?: { startedAt: Date; responseStatus: number | null } | null;
   /** When the next retry is due, while `retrying`. */
   nextAttemptAt: Date | null;
   /**
-   * The body's content (`{event, timestamp, data}`), kept so a redelivery can resend it: as
-   * JSON text, or a document in entries logged before 2026-12-02. Read it with `payloadFrom`.
+   * The body's content (`{event, timestamp, data}`) as JSON text, kept so a redelivery can
+   * resend it. Read it with `payloadFrom`.
    */
-  payload?: Payload | string;
-  /** Entries parked in the earlier layout: what it takes to send it again, with `payload`. Parking now lives in `parked_deliveries` (ParkedDoc). */
-  parkedJob?: Pick<DeliveryJob, "attempt" | "source" | "enqueuedAt"> | null;
+  payload?: string;
   /** Why the delivery ended `cancelled` or `failed`, or is `parked`, in words. */
   statusReason: string | null;
   createdAt: Date;
@@ -95,7 +92,7 @@ export function attemptsCollection(db: Db): Collection<AttemptDoc> {
 
 /** The ids of the attempts stored apart, once each, without a repeat of the one inside. */
 export function idsStoredApart(doc: Pick<DeliveryDoc, "attemptIds" | "firstAttemptId">): string[] {
-  return [...new Set(doc.attemptIds ?? [])].filter((id) => id !== doc.firstAttemptId);
+  return [...new Set(doc.attemptIds)].filter((id) => id !== doc.firstAttemptId);
 }
 
 /** Attempts made so far: the one inside the entry and those stored apart. */
@@ -112,9 +109,9 @@ export function storedAttempts(records: AttemptRecord[]): string {
   return JSON.stringify(records);
 }
 
-/** The attempt inside an entry, whichever way it was stored; `startedAt` a Date again. */
+/** The attempt inside an entry, `startedAt` a Date again. */
 export function attemptsInside(doc: Pick<DeliveryDoc, "attempts">): AttemptRecord[] {
-  if (typeof doc.attempts !== "string") return doc.attempts ?? [];
+  if (doc.attempts === undefined) return [];
   return (JSON.parse(doc.attempts) as Array<AttemptRecord & { startedAt: string }>).map((record) => ({ ...record, startedAt: new Date(record.startedAt) }));
 }
 
@@ -123,9 +120,9 @@ export function storedPayloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "
   return JSON.stringify(payloadOf(job));
 }
 
-/** The payload of an entry, whichever way it was stored. */
+/** The payload of an entry, if it has one. */
 export function payloadFrom(doc: Pick<DeliveryDoc, "payload">): Payload | undefined {
-  return typeof doc.payload === "string" ? (JSON.parse(doc.payload) as Payload) : doc.payload;
+  return doc.payload === undefined ? undefined : (JSON.parse(doc.payload) as Payload);
 }
 
 export function deadLettersCollection(db: Db): Collection<DeadLetterDoc> {
@@ -144,7 +141,6 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
     eventId: job.eventId,
     event: job.event,
     status: "pending",
-    attempts: [],
     attemptIds: [],
     lastAttempt: null,
     nextAttemptAt: null,
@@ -162,23 +158,20 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
  * scanned the whole log (measured: ~6 s a page with 20 000 entries); and because parking in
  * the entry itself cost two updates per delivery (see parked.ts). It speaks for the delivery
  * while it is newer than the entry (`speaksFor`), and is removed once found stale.
- *
- * Documents of the earlier layout are an index only ({_id, webhookId, createdAt}): their
- * entry says `parked` and carries `parkedJob`.
  */
 export type ParkedDoc = {
   _id: string;
   webhookId: string;
   /** The delivery's `createdAt`, the release order (oldest first). */
   createdAt: Date;
-  organizationId?: string;
-  eventId?: string;
-  event?: string;
+  organizationId: string;
+  eventId: string;
+  event: string;
   /** When it was last parked: an entry written after this has moved the delivery on. */
-  parkedAt?: Date;
-  reason?: string;
+  parkedAt: Date;
+  reason: string;
   /** The DeliveryJob as JSON: one string field is far cheaper for FerretDB to store and read than the event's nested data. */
-  job?: string;
+  job: string;
 };
 
 export function parkedCollection(db: Db): Collection<ParkedDoc> {
@@ -186,7 +179,7 @@ export function parkedCollection(db: Db): Collection<ParkedDoc> {
 }
 
 /** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
-export function payloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data">): Payload {
+function payloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data">): Payload {
   return { event: job.event, timestamp: job.timestamp, data: job.data };
 }
 

@@ -1,9 +1,12 @@
-// The delivery log (collections `deliveries`, `delivery_attempts`, `dead_letters`): its
-// shapes, and every workaround the database needs, live in this folder only.
+// The delivery log (collections `deliveries`, `delivery_attempts`, `dead_letters`,
+// `parked_deliveries`): its current layout lives in this folder only, its earlier layouts in
+// migrate-legacy.ts only, and what the database server needs done its own way in the store
+// profile (../store-profile.ts).
 export {
   attemptCountOf,
   attemptsCollection,
   attemptsInside,
+  parkedCollection,
   payloadFrom,
   storedAttempts,
   storedPayloadOf,
@@ -13,7 +16,7 @@ export {
   newDeliveryEntry,
   RESPONSE_BODY_LOG_LIMIT,
 } from "./documents.js";
-export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus, Payload } from "./documents.js";
+export type { AttemptDoc, AttemptRecord, DeadLetterDoc, DeliveryDoc, DeliveryStatus, ParkedDoc, Payload } from "./documents.js";
 export {
   countByStatus,
   countReplayable,
@@ -33,6 +36,7 @@ export {
 export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";
-export type { LogCommand } from "./batched-writer.js";
-export { ensureTtlIndexes, expiredFilter, retentionCutoff, serverHasTtlIndexes, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
+export { LogWriter, type LogCommand } from "./batched-writer.js";
+export { migrateLegacyLayout, type MigrationCounts } from "./migrate-legacy.js";
+export { ensureTtlIndexes, expiredFilter, retentionCutoff, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
 export type { Retention, RetentionPeriods, SweepCounts, SweepOptions } from "./retention.js";

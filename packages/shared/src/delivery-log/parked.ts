@@ -1,7 +1,8 @@
 import type { Collection, Db, Filter } from "mongodb";
 import { type DeliveryJob, decodeDeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
-import { deliveriesCollection, newDeliveryEntry, parkedCollection, payloadOf, type DeliveryDoc, type ParkedDoc } from "./documents.js";
+import { storeProfile } from "../store-profile.js";
+import { deliveriesCollection, newDeliveryEntry, parkedCollection, storedPayloadOf, type DeliveryDoc, type ParkedDoc } from "./documents.js";
 
 // Parked deliveries (CONTRACT §8) live in `parked_deliveries`, one document each holding the
 // job, so that parking costs one small insert and a release's first attempt is logged like
@@ -11,46 +12,37 @@ import { deliveriesCollection, newDeliveryEntry, parkedCollection, payloadOf, ty
 // while it is newer than the delivery's log entry (see `speaksFor`); readers lay it over the
 // entry, or stand it in for an entry not written yet, so the log shows `parked` either way.
 
-/** Entries read by id at a time (FerretDB narrows `_id: {$in}` of up to 1000 through the index: infra/ferretdb/patches/0003). */
-const IDS_PER_READ = 1000;
-
 /**
  * Whether a parked document still holds its delivery: no log entry yet, or an entry last
  * written before the parking and not succeeded. An entry written later (the released
  * attempt's recording, a cancel) has moved the delivery on; an older one (a failed attempt's
- * recording that landed late, after its retry was parked) has not. Parked documents of the
- * earlier layout (no job; the entry itself said `parked`) follow the entry.
+ * recording that landed late, after its retry was parked) has not.
  */
 export function speaksFor(parked: ParkedDoc, entry: Pick<DeliveryDoc, "status" | "updatedAt"> | undefined): boolean {
-  if (parked.job === undefined || parked.parkedAt === undefined) return entry?.status === "parked";
   if (!entry) return true;
   return entry.status !== "succeeded" && entry.updatedAt.getTime() < parked.parkedAt.getTime();
 }
 
 /** The parked delivery's job, as it was when parked; null if it cannot be read back. */
 export function jobOfParkedDoc(parked: ParkedDoc): DeliveryJob | null {
-  if (parked.job === undefined) return null;
   const decoded = decodeDeliveryJob(Buffer.from(parked.job));
   return decoded.ok ? decoded.value : null;
 }
 
 /** The entry as the log shows it while parked: the entry's own attempts, or a fresh entry from the job. */
 export function asParked(parked: ParkedDoc, entry: DeliveryDoc | undefined): DeliveryDoc {
-  const fields = { status: "parked" as const, statusReason: parked.reason ?? entry?.statusReason ?? null, nextAttemptAt: null };
+  const fields = { status: "parked" as const, statusReason: parked.reason, nextAttemptAt: null };
   if (entry) return { ...entry, ...fields };
   const job = jobOfParkedDoc(parked);
-  return newDeliveryEntry(
-    { deliveryId: parked._id, webhookId: parked.webhookId, organizationId: parked.organizationId ?? "", eventId: parked.eventId ?? "", event: parked.event ?? "" },
-    parked.createdAt,
-    { ...fields, updatedAt: parked.parkedAt ?? parked.createdAt, ...(job && { payload: payloadOf(job) }) },
-  );
+  return newDeliveryEntry({ ...parked, deliveryId: parked._id }, parked.createdAt, { ...fields, updatedAt: parked.parkedAt, ...(job && { payload: storedPayloadOf(job) }) });
 }
 
-/** Documents of a collection keyed by delivery id, by id. */
-async function byIds<T extends { _id: string }>(collection: Collection<T>, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, T>> {
+/** Documents of a collection keyed by delivery id, by id, read the profile's lookup key limit at a time. */
+async function byIds<T extends { _id: string }>(db: Db, collection: Collection<T>, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, T>> {
   const found = new Map<string, T>();
-  for (let i = 0; i < ids.length; i += IDS_PER_READ) {
-    const docs = (await collection.find({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } } as Filter<T>, projection ? { projection } : {}).toArray()) as T[];
+  const perRead = (await storeProfile(db)).lookupKeyLimit;
+  for (let i = 0; i < ids.length; i += perRead) {
+    const docs = (await collection.find({ _id: { $in: ids.slice(i, i + perRead) } } as Filter<T>, projection ? { projection } : {}).toArray()) as T[];
     for (const d of docs) found.set(d._id, d);
   }
   return found;
@@ -58,7 +50,7 @@ async function byIds<T extends { _id: string }>(collection: Collection<T>, ids: 
 
 /** The log entries of these deliveries, by id. */
 export function entriesById(db: Db, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, DeliveryDoc>> {
-  return byIds(deliveriesCollection(db), ids, projection);
+  return byIds(db, deliveriesCollection(db), ids, projection);
 }
 
 /**
@@ -66,7 +58,7 @@ export function entriesById(db: Db, ids: string[], projection?: Record<string, 0
  * read: a parking made since has a later `parkedAt` than any read here.
  */
 export function staleParkedFilter(stale: Array<Pick<ParkedDoc, "_id" | "parkedAt">>): Filter<ParkedDoc> {
-  const newest = new Date(Math.max(...stale.map((r) => r.parkedAt!.getTime())));
+  const newest = new Date(Math.max(...stale.map((r) => r.parkedAt.getTime())));
   return { _id: { $in: stale.map((r) => r._id) }, parkedAt: { $lte: newest } };
 }
 
@@ -74,6 +66,7 @@ export function staleParkedFilter(stale: Array<Pick<ParkedDoc, "_id" | "parkedAt
 export async function withParking(db: Db, entries: DeliveryDoc[]): Promise<DeliveryDoc[]> {
   if (entries.length === 0) return entries;
   const parked = await byIds(
+    db,
     parkedCollection(db),
     entries.map((e) => e._id),
   );

@@ -1,6 +1,7 @@
 import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
 import type { DeliveryJob } from "../delivery-job.js";
 import { afterPosition, type ListPosition } from "../mongo.js";
+import { storeProfile } from "../store-profile.js";
 import {
   attemptsCollection,
   attemptsInside,
@@ -8,8 +9,8 @@ import {
   deliveriesCollection,
   idsStoredApart,
   parkedCollection,
-  payloadFrom,
   type ParkedDoc,
+  type AttemptDoc,
   type AttemptRecord,
   type DeadLetterDoc,
   type DeliveryDoc,
@@ -93,7 +94,6 @@ export async function countByStatus(db: Db, webhookId: string): Promise<Partial<
   for (const p of parked) {
     const entry = entries.get(p._id);
     if (!speaksFor(p, entry)) continue;
-    if (entry?.status === "parked") continue; // the earlier layout: counted as its entry says
     if (entry) counts[entry.status] = (counts[entry.status] ?? 0) - 1;
     counts.parked = (counts.parked ?? 0) + 1;
   }
@@ -103,12 +103,14 @@ export async function countByStatus(db: Db, webhookId: string): Promise<Partial<
 /** Every attempt of a delivery, oldest first: the one inside the entry and those stored apart. */
 export async function loadAttempts(db: Db, doc: Pick<DeliveryDoc, "attempts" | "attemptIds" | "firstAttemptId">): Promise<AttemptRecord[]> {
   const ids = idsStoredApart(doc);
-  // `_id: {$in}` uses the index on FerretDB only with infra/ferretdb/patches/0003.
-  const later = ids.length
-    ? await attemptsCollection(db)
-        .find({ _id: { $in: ids } })
-        .toArray()
-    : [];
+  const later: AttemptDoc[] = [];
+  const perRead = (await storeProfile(db)).lookupKeyLimit;
+  for (let i = 0; i < ids.length; i += perRead)
+    later.push(
+      ...(await attemptsCollection(db)
+        .find({ _id: { $in: ids.slice(i, i + perRead) } })
+        .toArray()),
+    );
   const records: AttemptRecord[] = later.map(({ _id: _, deliveryId: _d, webhookId: _w, organizationId: _o, ...record }) => record);
   return [...attemptsInside(doc), ...records].sort((a, b) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime() || a.attempt - b.attempt);
 }
@@ -161,9 +163,9 @@ export function nextReplayable(db: Db, filter: DeadLetterFilter, after: ListPosi
 }
 
 /**
- * Dead letters per replay batch, one bulk write of marks each: kept under 100 because
- * FerretDB v1.24.2 without infra/ferretdb/patches/0002 never answers an update command of
- * 100 or more statements, and deployments may run it unpatched.
+ * Most dead letters or deliveries per replay or recover batch, one bulk write of marks each:
+ * a page of large events stays in bounds, and the marks within every store profile's
+ * `updatesPerCommand` (store-profile.test.ts holds them to it).
  */
 export const REPLAY_BATCH_SIZE = 50;
 
@@ -191,24 +193,21 @@ export async function oldestParked(
   exclude: string[] = [],
   drop: (stale: ParkedDoc[]) => Promise<void> = (stale) => dropStale(db, stale),
 ): Promise<DeliveryJob[]> {
-  // Bounded: an entry of the earlier layout that cannot be released is put back each time.
+  // Bounded: a page of stale documents is dropped and read past, a few times at most.
   for (let read = 0; read < 20; read++) {
     const filter: Filter<ParkedDoc> = { webhookId };
     if (exclude.length) filter._id = { $nin: exclude };
     const refs = await parkedCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
     if (refs.length === 0) return [];
-    // The earlier layout's entries hold the job themselves.
-    const legacy = refs.some((r) => r.job === undefined);
     const entries = await entriesById(
       db,
       refs.map((r) => r._id),
-      legacy ? undefined : { _id: 1, status: 1, updatedAt: 1 },
+      { _id: 1, status: 1, updatedAt: 1 },
     );
     const jobs: DeliveryJob[] = [];
     const stale: ParkedDoc[] = [];
     for (const ref of refs) {
-      const entry = entries.get(ref._id);
-      const job = speaksFor(ref, entry) ? (ref.job !== undefined ? jobOfParkedDoc(ref) : entry && jobOfLegacyParked(entry)) : null;
+      const job = speaksFor(ref, entries.get(ref._id)) ? jobOfParkedDoc(ref) : null;
       if (job) jobs.push(job);
       else stale.push(ref);
     }
@@ -220,24 +219,11 @@ export async function oldestParked(
 
 /**
  * Removes parked documents found stale, straight away (the dispatcher goes through its
- * writer instead: `DeliveryLogWriter.dropStaleParked`). One parked again since it was read has a later
- * `parkedAt` than any read here, and stays. For the earlier layout, whose delivery can be
- * parked again in its entry between the read and the delete, those found parked are put back.
+ * writer instead: `DeliveryLogWriter.dropStaleParked`). One parked again since it was read
+ * has a later `parkedAt` than any read here, and stays.
  */
-export async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
-  const current = stale.filter((r) => r.parkedAt !== undefined);
-  if (current.length) await parkedCollection(db).deleteMany(staleParkedFilter(current));
-  const legacy = stale.filter((r) => r.parkedAt === undefined);
-  if (legacy.length === 0) return;
-  await parkedCollection(db).deleteMany({ _id: { $in: legacy.map((r) => r._id) }, parkedAt: { $exists: false } });
-  const parkedAgain = await deliveriesCollection(db)
-    .find({ _id: { $in: legacy.map((r) => r._id) }, status: "parked" }, { projection: { _id: 1 } })
-    .toArray();
-  if (parkedAgain.length === 0) return;
-  const again = new Set(parkedAgain.map((d) => d._id));
-  await parkedCollection(db).bulkWrite(
-    legacy.filter((r) => again.has(r._id)).map((r) => ({ updateOne: { filter: { _id: r._id }, update: { $setOnInsert: { webhookId: r.webhookId, createdAt: r.createdAt } }, upsert: true } })),
-  );
+async function dropStale(db: Db, stale: ParkedDoc[]): Promise<void> {
+  await parkedCollection(db).deleteMany(staleParkedFilter(stale));
 }
 
 /** The ids of these webhooks' parked documents, stale ones included: for tools that watch parking (the bench). */
@@ -253,22 +239,6 @@ export async function parkedDeliveryIds(db: Db, webhookIds: string[]): Promise<A
   return refs;
 }
 
-/** The job that sends a delivery parked in the earlier layout again, where it left its ladder; null when the entry lacks what that takes. */
-function jobOfLegacyParked(doc: DeliveryDoc): DeliveryJob | null {
-  const payload = payloadFrom(doc);
-  if (!payload || !doc.parkedJob) return null;
-  return {
-    deliveryId: doc._id,
-    webhookId: doc.webhookId,
-    organizationId: doc.organizationId,
-    eventId: doc.eventId,
-    event: doc.event,
-    timestamp: payload.timestamp,
-    data: payload.data,
-    ...doc.parkedJob,
-  };
-}
-
 /** What a recover sends again (CONTRACT §8): deliveries that ended without success. */
 const RECOVERABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly DeliveryStatus[];
 
@@ -281,7 +251,7 @@ export type RecoverFilter = { organizationId: string; webhookId: string; since: 
  * their payloads (the recover resends them). A position rather than re-querying the
  * status, so an entry whose mark did not apply, or that cannot be sent (no payload), is
  * taken once per run, never forever. Batches of at most REPLAY_BATCH_SIZE keep a page of
- * large payloads in bounds and the marks under FerretDB's update limit.
+ * large payloads in bounds and the marks within the store's updates per command.
  */
 export function nextRecoverable(db: Db, filter: RecoverFilter, after: ListPosition | undefined, limit: number): Promise<DeliveryDoc[]> {
   const query: Filter<DeliveryDoc> = { webhookId: filter.webhookId, organizationId: filter.organizationId, status: { $in: [...RECOVERABLE_STATUSES] }, createdAt: { $gte: filter.since } };

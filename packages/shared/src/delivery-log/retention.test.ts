@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STATUSES } from "./documents.js";
 import { expiredFilter, retentionCutoff, ttlIndexes } from "./retention.js";
 
 const DAY = 86_400_000;
@@ -12,22 +11,18 @@ describe("retention", () => {
     expect(retentionCutoff(NOW, 2_000).getTime()).toBe(NOW - 2_000);
   });
 
-  it("expires deliveries by createdAt but never a parked one, attempts by startedAt, dead letters by deadLetteredAt with their own period", () => {
-    expect(expiredFilter("deliveries", periods, NOW)).toEqual({ createdAt: { $lt: new Date(NOW - 30 * DAY) }, status: { $ne: "parked" } });
+  it("expires deliveries by createdAt, attempts by startedAt, dead letters by deadLetteredAt with their own period", () => {
+    expect(expiredFilter("deliveries", periods, NOW)).toEqual({ createdAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("delivery_attempts", periods, NOW)).toEqual({ startedAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("dead_letters", periods, NOW)).toEqual({ deadLetteredAt: { $lt: new Date(NOW - 90 * DAY) } });
   });
 
-  it("describes single-field TTL indexes in whole seconds, the deliveries' one leaving parked entries out", () => {
+  it("describes single-field TTL indexes in whole seconds", () => {
     const indexes = ttlIndexes({ deliveriesMs: 1_500, deadLettersMs: 90 * DAY });
     expect(indexes.map((i) => [i.collection, i.index.key, i.index.expireAfterSeconds])).toEqual([
       ["deliveries", { createdAt: 1 }, 2],
       ["delivery_attempts", { startedAt: 1 }, 2],
       ["dead_letters", { deadLetteredAt: 1 }, 90 * 86_400],
     ]);
-    const statuses = (indexes[0]!.index.partialFilterExpression as { status: { $in: string[] } }).status.$in;
-    // Every status but parked: a status added later must be decided here too.
-    expect([...statuses, "parked"].sort()).toEqual([...DELIVERY_STATUSES].sort());
-    expect(indexes[1]!.index.partialFilterExpression).toBeUndefined();
   });
 });

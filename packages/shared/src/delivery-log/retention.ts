@@ -1,7 +1,9 @@
 import type { Db, Document, Filter, IndexDescription } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { systemClock, type Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { COLLECTIONS } from "../mongo.js";
+import { storeProfile, type StoreProfile } from "../store-profile.js";
 
 /** How long the log keeps a delivery (with its attempts) and a dead letter, in ms. */
 export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
@@ -9,21 +11,18 @@ export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
 /**
  * What expires, and by which date, in each collection of the log:
  * - a delivery by `createdAt`, the time the API lists it by, so "kept 30 days" reads the
- *   same on the list; a `parked` one never (CONTRACT §8: parked deliveries are never
- *   dropped, and the entry is the only copy of a parked job);
+ *   same on the list (a parked delivery's job is in `parked_deliveries`, which never
+ *   expires: CONTRACT §8);
  * - an attempt stored apart by its `startedAt`, always after its delivery's `createdAt`,
  *   so attempts outlive their entry at most by the time between the two;
  * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and
  *   kept from then.
  */
 const EXPIRING = [
-  { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at", keep: { status: { $ne: "parked" } } },
-  { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at", keep: {} },
-  { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at", keep: {} },
-] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods; index: string; keep: Document }>;
-
-// What a TTL index's partial filter may say: equality, ranges, `$in`, no `$ne`.
-const NOT_PARKED_STATUSES = ["pending", "succeeded", "retrying", "failed", "cancelled"];
+  { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at" },
+  { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at" },
+  { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at" },
+] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods; index: string }>;
 
 /** Entries dated before this are past their period. */
 export function retentionCutoff(nowMs: number, periodMs: number): Date {
@@ -38,7 +37,6 @@ export function ttlIndexes(periods: RetentionPeriods): Array<{ collection: strin
       key: { [e.field]: 1 },
       name: e.index,
       expireAfterSeconds: Math.ceil(periods[e.period] / 1000),
-      ...(e.collection === COLLECTIONS.deliveries && { partialFilterExpression: { status: { $in: NOT_PARKED_STATUSES } } }),
     },
   }));
 }
@@ -46,16 +44,7 @@ export function ttlIndexes(periods: RetentionPeriods): Array<{ collection: strin
 /** The documents of one collection past their period at `nowMs` (the sweeper's query). */
 export function expiredFilter(collection: (typeof EXPIRING)[number]["collection"], periods: RetentionPeriods, nowMs: number): Filter<Document> {
   const e = EXPIRING.find((x) => x.collection === collection)!;
-  return { [e.field]: { $lt: retentionCutoff(nowMs, periods[e.period]) }, ...e.keep };
-}
-
-/**
- * FerretDB has no TTL indexes (FerretDB/FerretDB#2415: it refuses `expireAfterSeconds`);
- * it says who it is in `buildInfo`, as `ferretdbVersion` (v1) or `ferretdb` (v2).
- */
-export async function serverHasTtlIndexes(db: Db): Promise<boolean> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  return !("ferretdbVersion" in info || "ferretdb" in info);
+  return { [e.field]: { $lt: retentionCutoff(nowMs, periods[e.period]) } };
 }
 
 /**
@@ -71,19 +60,14 @@ export async function ensureTtlIndexes(db: Db, periods: RetentionPeriods): Promi
   }
 }
 
-/**
- * Documents per sweeper batch. On FerretDB (SQLite, one writer at a time) a delete holds
- * up the dispatcher's log writes while it runs: measured with the machine loaded, a
- * delete of 50 took 20-70 ms and of 200 took 120-400 ms (`pnpm bench:storage`, README).
- */
-const SWEEP_BATCH_SIZE = 100;
-
 export type SweepOptions = {
-  /** Documents per delete: one `deleteMany` statement by `_id` (FerretDB's limits are per statement count, see REPLAY_BATCH_SIZE). */
+  /** Documents per delete, one `deleteMany` statement by `_id` (default: the store profile's `sweepBatch`). */
   batchSize?: number;
   /** Least pause between two batches; each pause also lasts at least as long as the batch took, so the sweeper has the database at most half the time. */
   pauseMs?: number;
-  now?: () => number;
+  clock?: Clock;
+  /** Sweep what had expired by this time (epoch ms) rather than by the clock's time at each collection's turn. */
+  asOf?: number;
   signal?: AbortSignal;
   /** After each batch: what it deleted and how long its query and delete took. */
   onBatch?: (collection: string, deleted: number, ms: number) => void;
@@ -93,22 +77,23 @@ export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number
 
 /**
  * One pass: deletes every document past its period, collection by collection, in paced
- * batches. A batch is found without a sort, in the server's natural order (insertion
- * order on FerretDB's SQLite, about that on MongoDB: oldest first), so the query stops at the first `batchSize`
- * expired documents instead of sorting the collection; the delete repeats the filter, so
- * a delivery parked meanwhile stays. Stops between batches when `signal` aborts.
+ * batches. A batch is found without a sort, in the server's natural order (about insertion
+ * order: oldest first), so the query stops at the first `batchSize` expired documents
+ * instead of sorting the collection; the delete repeats the filter. Stops between batches
+ * when `signal` aborts.
  */
 export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: SweepOptions = {}): Promise<SweepCounts> {
-  const batchSize = opts.batchSize ?? SWEEP_BATCH_SIZE;
+  const batchSize = opts.batchSize ?? (await storeProfile(db)).sweepBatch;
   const pauseMs = opts.pauseMs ?? 200;
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
   const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0 } as SweepCounts;
   for (const { collection } of EXPIRING) {
     // One cutoff per collection and pass: documents expiring during the pass wait for the next.
-    const filter = expiredFilter(collection, periods, now());
+    const filter = expiredFilter(collection, periods, opts.asOf ?? now());
     const docs = db.collection(collection);
     while (!opts.signal?.aborted) {
-      const started = Date.now();
+      const started = now();
       const ids = (
         await docs
           .find(filter, { projection: { _id: 1 } })
@@ -118,8 +103,8 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
       if (ids.length === 0) break;
       const { deletedCount } = await docs.deleteMany({ _id: { $in: ids }, ...filter });
       counts[collection] += deletedCount;
-      opts.onBatch?.(collection, deletedCount, Date.now() - started);
-      await pause(Math.max(pauseMs, Date.now() - started), opts.signal);
+      opts.onBatch?.(collection, deletedCount, now() - started);
+      await clock.sleep(Math.max(pauseMs, now() - started), opts.signal);
       // A short batch was the last; one that deleted nothing would repeat itself forever.
       if (ids.length < batchSize || deletedCount === 0) break;
     }
@@ -130,19 +115,20 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
 export type Retention = { mode: "ttl-index" | "sweeper"; stop: () => Promise<void> };
 
 /**
- * Keeps the delivery log within its retention periods: by TTL indexes where the server
- * has them (MongoDB deletes in the background), otherwise (FerretDB) by a sweep every
- * `intervalMs`. Run by one service only (the admin API), so two sweepers never compete
- * and two configurations never rewrite each other's TTL indexes.
+ * Keeps the delivery log within its retention periods as the store profile says: by TTL
+ * indexes (the server deletes in the background), or by a sweep every `intervalMs`. Run by
+ * one service only (the admin API), so two sweepers never compete and two configurations
+ * never rewrite each other's TTL indexes. `profile` defaults to the server's own.
  */
 export async function startRetention(
   db: Db,
   periods: RetentionPeriods,
   logger: Logger,
-  opts: SweepOptions & { intervalMs?: number; forceSweeper?: boolean; registry?: Registry } = {},
+  opts: SweepOptions & { intervalMs?: number; profile?: StoreProfile; registry?: Registry } = {},
 ): Promise<Retention> {
   const log = logger.child({ component: "retention" });
-  if (!opts.forceSweeper && (await serverHasTtlIndexes(db))) {
+  const profile = opts.profile ?? (await storeProfile(db));
+  if (profile.retention === "ttl-index") {
     try {
       await ensureTtlIndexes(db, periods);
       log.info({ ...periods }, "delivery log retention by TTL indexes");
@@ -154,18 +140,19 @@ export async function startRetention(
   }
   const stopping = new AbortController();
   const intervalMs = opts.intervalMs ?? 60_000;
+  const clock = opts.clock ?? systemClock;
   const onBatch = sweeperMetrics(opts.registry, opts.onBatch);
   const loop = (async () => {
     while (!stopping.signal.aborted) {
-      const started = Date.now();
+      const started = clock.now();
       try {
-        const counts = await sweepExpired(db, periods, { ...opts, onBatch, signal: stopping.signal });
+        const counts = await sweepExpired(db, periods, { batchSize: opts.batchSize ?? profile.sweepBatch, pauseMs: opts.pauseMs, clock, onBatch, signal: stopping.signal });
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
-        if (total > 0) log.info({ deleted: counts, ms: Date.now() - started }, "expired delivery log entries deleted");
+        if (total > 0) log.info({ deleted: counts, ms: clock.now() - started }, "expired delivery log entries deleted");
       } catch (err) {
         if (!stopping.signal.aborted) log.warn({ err }, "retention sweep failed; trying again at the next one");
       }
-      await pause(intervalMs, stopping.signal);
+      await clock.sleep(intervalMs, stopping.signal);
     }
   })();
   log.info({ ...periods, intervalMs }, "delivery log retention by a paced sweeper");
@@ -194,17 +181,4 @@ function sweeperMetrics(registry: Registry | undefined, onBatch: SweepOptions["o
     batches.observe(ms / 1000);
     onBatch?.(collection, deleted, ms);
   };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

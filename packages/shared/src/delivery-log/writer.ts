@@ -1,6 +1,7 @@
-import type { AnyBulkWriteOperation, Db, Filter } from "mongodb";
+import type { AnyBulkWriteOperation, Db, Document, Filter, UpdateFilter } from "mongodb";
 import { encodeDeliveryJob, type DeliveryJob } from "../delivery-job.js";
 import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
+import { storeProfile, type StoreProfile } from "../store-profile.js";
 import { LogWriter, type LogCommand } from "./batched-writer.js";
 import {
   createdAtOf,
@@ -17,9 +18,8 @@ import {
   type ParkedDoc,
 } from "./documents.js";
 import { entriesById, jobOfParkedDoc, speaksFor, staleParkedFilter } from "./parked.js";
-import { dropStale } from "./reader.js";
 
-/** Parked documents ended (cancelled or failed) per read (a command of fewer than 100 updates: see REPLAY_BATCH_SIZE), and reads at most per call. */
+/** Parked documents ended (cancelled or failed) per read, at most (each holds its event), and reads at most per call. */
 const END_PARKED_PAGE = 50;
 const END_PARKED_MAX_PAGES = 10_000;
 
@@ -37,15 +37,23 @@ export class DeliveryLogWriter {
   private readonly writes: LogWriter;
   private readonly now: () => number;
 
+  private readonly profile: StoreProfile | undefined;
+
   constructor(
     private readonly db: Db,
-    opts: { now?: () => number; onCommand?: (command: LogCommand) => void } = {},
+    opts: { now?: () => number; onCommand?: (command: LogCommand) => void; profile?: StoreProfile } = {},
   ) {
     // Parked deliveries go in one lane, lingering 250 ms: a parking may wait (it only holds
     // its job's offset), and every command is a transaction for FerretDB's single writer,
     // which parking's small commands of ~10 took from the deliveries' inserts (bench "dead").
     this.writes = new LogWriter(db, { onCommand: opts.onCommand, collections: { [COLLECTIONS.parked]: { lanes: 1, lingerMs: 250 } } });
     this.now = opts.now ?? Date.now;
+    this.profile = opts.profile;
+  }
+
+  /** The store's profile: given, or asked of the server once (see `storeProfile`). */
+  private async upsertStrategy(): Promise<StoreProfile["upsert"]> {
+    return (this.profile ?? (await storeProfile(this.db))).upsert;
   }
 
   /**
@@ -85,13 +93,13 @@ export class DeliveryLogWriter {
     await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, {
       updateOne: { filter: { _id: job.deliveryId }, update: { $setOnInsert: onInsert, $set: { payload }, $addToSet: { attemptIds: attempt.id } }, upsert: true },
     });
-    // What the attempt decided, where it still applies (see `stillDecidedBy`); a plain update,
+    // What the attempt decided, never over a success (NOT_SUCCEEDED); a plain update,
     // never an error: FerretDB 1.24 stops an update command at its first failing statement,
     // whatever `ordered` says, and the other deliveries' updates in it would be lost. Only a
     // decision moves `updatedAt`: a parking is shown while it is newer (parked.ts), and a
     // manual attempt (no decision, e.g. a failed redelivery of a parked delivery) must not
     // end it. A manual attempt still shows as the latest one.
-    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, ...stillDecidedBy(job, change) } : { _id: job.deliveryId };
+    const decided: Filter<DeliveryDoc> = change ? { _id: job.deliveryId, ...NOT_SUCCEEDED } : { _id: job.deliveryId };
     await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, { updateOne: { filter: decided, update: { $set: { ...set, lastAttempt, ...(change && { updatedAt: at }) } } } });
   }
 
@@ -117,11 +125,9 @@ export class DeliveryLogWriter {
     // (createdAtOf); a retry, replay or recover has an entry whose createdAt may be older
     // than its job's enqueue time, so that one is read (rare: a retry parked, a replay).
     const logged = job.attempt > 0 || job.source !== "event" ? await deliveriesCollection(this.db).findOne({ _id: job.deliveryId }, { projection: { createdAt: 1 } }) : null;
-    await this.writes.write<ParkedDoc>(
-      COLLECTIONS.parked,
-      { insertOne: { document: { _id: job.deliveryId, webhookId: job.webhookId, createdAt: logged?.createdAt ?? createdAtOf(job, parkedAt), ...held } } },
-      { updateOne: { filter: { _id: job.deliveryId }, update: { $set: held } } },
-    );
+    const document: ParkedDoc = { _id: job.deliveryId, webhookId: job.webhookId, createdAt: logged?.createdAt ?? createdAtOf(job, parkedAt), ...held };
+    const { op, fallback } = createOrUpdate(await this.upsertStrategy(), { document, set: held });
+    await this.writes.write<ParkedDoc>(COLLECTIONS.parked, op, fallback);
   }
 
   /**
@@ -130,10 +136,7 @@ export class DeliveryLogWriter {
    * parked again meanwhile (a later `parkedAt` than any read) keeps its document.
    */
   async dropStaleParked(stale: ParkedDoc[]): Promise<void> {
-    const current = stale.filter((r) => r.parkedAt !== undefined);
-    if (current.length) await this.writes.write<ParkedDoc>(COLLECTIONS.parked, { deleteMany: { filter: staleParkedFilter(current) } });
-    const legacy = stale.filter((r) => r.parkedAt === undefined);
-    if (legacy.length) await dropStale(this.db, legacy);
+    if (stale.length) await this.writes.write<ParkedDoc>(COLLECTIONS.parked, { deleteMany: { filter: staleParkedFilter(stale) } });
   }
 
   /**
@@ -168,7 +171,7 @@ export class DeliveryLogWriter {
     // Parked ones first: cancelling their entries first would make the parkings look stale.
     await this.endParked(webhookId, "cancelled", reason);
     await deliveriesCollection(this.db).updateMany(
-      { webhookId, status: { $in: ["pending", "retrying", "parked"] } },
+      { webhookId, status: { $in: ["pending", "retrying"] } },
       { $set: { status: "cancelled", statusReason: reason, nextAttemptAt: null, updatedAt: new Date(this.now()) } },
     );
   }
@@ -176,7 +179,6 @@ export class DeliveryLogWriter {
   /** A disabled webhook's parked deliveries end `failed`; a recover sends them again. */
   async failParked(webhookId: string, reason: string): Promise<void> {
     await this.endParked(webhookId, "failed", reason);
-    await deliveriesCollection(this.db).updateMany({ webhookId, status: "parked" }, { $set: { status: "failed", statusReason: reason, updatedAt: new Date(this.now()) } });
   }
 
   /**
@@ -189,8 +191,10 @@ export class DeliveryLogWriter {
     // Parkings decided before the webhook was disabled may still be on their way (no new
     // ones are decided after): let them land first, or they would stay parked for good.
     await this.writes.written();
+    // Each page is one command of inserts or updates.
+    const pageSize = Math.min(END_PARKED_PAGE, (this.profile ?? (await storeProfile(this.db))).updatesPerCommand);
     for (let pass = 0; pass < END_PARKED_MAX_PAGES; pass++) {
-      const page = await parkedCollection(this.db).find({ webhookId }).sort({ createdAt: 1, _id: 1 }).limit(END_PARKED_PAGE).toArray();
+      const page = await parkedCollection(this.db).find({ webhookId }).sort({ createdAt: 1, _id: 1 }).limit(pageSize).toArray();
       if (page.length === 0) return;
       const entries = await entriesById(
         this.db,
@@ -216,7 +220,7 @@ export class DeliveryLogWriter {
           });
       }
       await parkedCollection(this.db).bulkWrite(
-        page.map((p) => ({ deleteOne: { filter: { _id: p._id, parkedAt: p.parkedAt ?? { $exists: false } } } })),
+        page.map((p) => ({ deleteOne: { filter: { _id: p._id, parkedAt: p.parkedAt } } })),
         { ordered: false },
       );
     }
@@ -228,41 +232,45 @@ export class DeliveryLogWriter {
   }
 
   /**
-   * A log entry with no attempt in it. Inserted whole when the delivery has no log yet,
-   * because FerretDB v1 drops `[]` and `null` values from `$setOnInsert` (an upsert would
-   * leave a partial document) with status `newStatus`; otherwise `fields` are set, only
-   * while the entry matches `applyIf`.
+   * A log entry with no attempt in it: written whole, with status `newStatus`, when the
+   * delivery has no log yet; otherwise `fields` are set, only while the entry matches
+   * `applyIf` (see `createOrUpdate`).
    */
   private async writeWithoutAttempt(job: DeliveryJob, newStatus: DeliveryStatus, fields: Partial<DeliveryDoc>, applyIf: Filter<DeliveryDoc>): Promise<void> {
     const updatedAt = new Date(this.now());
     const document = newDeliveryEntry(job, createdAtOf(job, updatedAt), { status: newStatus, ...fields, updatedAt });
-    await this.writes.write<DeliveryDoc>(
-      COLLECTIONS.deliveries,
-      { insertOne: { document } },
-      { updateOne: { filter: { _id: job.deliveryId, ...applyIf }, update: { $set: { ...fields, updatedAt } } } },
-    );
+    const { op, fallback } = createOrUpdate(await this.upsertStrategy(), { document, set: { ...fields, updatedAt }, applyIf });
+    await this.writes.write<DeliveryDoc>(COLLECTIONS.deliveries, op, fallback);
   }
 }
 
-/**
- * When an attempt's decision still applies to the entry. Never over a success: at-least-once
- * means a duplicate of an older attempt can be recorded after it. The second clause guards
- * entries parked in the earlier layout (status `parked` in the entry), where a failure's log
- * write landing after its retry was parked would have hidden the parked delivery; parkings
- * now live in `parked_deliveries` and are guarded by time instead (`speaksFor` in parked.ts).
- */
-function stillDecidedBy(job: DeliveryJob, change: StatusChange): Filter<DeliveryDoc> {
-  if (change.status === "succeeded") return { status: { $ne: "succeeded" } };
-  return { status: { $ne: "succeeded" }, $nor: [{ status: "parked", "parkedJob.attempt": { $gt: job.attempt } }] };
-}
+/** An attempt's decision never overrides a success: at-least-once means a duplicate of an older attempt can be recorded after it. */
+const NOT_SUCCEEDED: Filter<DeliveryDoc> = { status: { $ne: "succeeded" } };
 
 /**
- * Marks a delivery known before any attempt (a ping), leaving an existing log untouched.
- * An insert that tolerates a duplicate key, not an upsert: see `writeWithoutAttempt`.
+ * A write that creates `document`, or else sets `set` on it while it matches `applyIf`, sent
+ * the way the store profile says: one upsert (a document that exists but does not match
+ * fails it with a duplicate key, and the fallback then finds nothing to update), or an
+ * insert whose duplicate key falls back to the update (see StoreProfile.upsert).
  */
+export function createOrUpdate<T extends { _id: string }>(
+  strategy: StoreProfile["upsert"],
+  write: { document: T; set: Partial<T>; applyIf?: Filter<T> },
+): { op: AnyBulkWriteOperation<T>; fallback: AnyBulkWriteOperation<T> | undefined } {
+  const filter = { _id: write.document._id, ...write.applyIf } as Filter<T>;
+  const hasSet = Object.keys(write.set).length > 0;
+  const fallback: AnyBulkWriteOperation<T> | undefined = hasSet ? { updateOne: { filter, update: { $set: write.set } as UpdateFilter<T> } } : undefined;
+  if (strategy === "insert-then-update") return { op: { insertOne: { document: write.document } } as AnyBulkWriteOperation<T>, fallback };
+  const onInsert: Document = Object.fromEntries(Object.entries(write.document).filter(([key]) => key !== "_id" && !(key in write.set)));
+  const update = { $setOnInsert: onInsert, ...(hasSet && { $set: write.set }) } as UpdateFilter<T>;
+  return { op: { updateOne: { filter, update, upsert: true } }, fallback };
+}
+
+/** Marks a delivery known before any attempt (a ping), leaving an existing log untouched. */
 export async function recordPendingDelivery(db: Db, job: DeliveryJob, now: Date): Promise<void> {
+  const { op } = createOrUpdate((await storeProfile(db)).upsert, { document: newDeliveryEntry(job, now), set: {} });
   try {
-    await deliveriesCollection(db).insertOne(newDeliveryEntry(job, now));
+    await deliveriesCollection(db).bulkWrite([op]);
   } catch (err) {
     // Already logged (the dispatcher got there first): that log wins.
     if (!isDuplicateKey(err)) throw err;

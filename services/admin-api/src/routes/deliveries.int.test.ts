@@ -1,4 +1,4 @@
-import { attemptsCollection, deliveriesCollection, deliveryIdFor, storedAttempts, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
+import { attemptsCollection, deliveriesCollection, deliveryIdFor, storedAttempts, storedPayloadOf, type AttemptRecord, type DeliveryDoc } from "@agiletune/shared";
 import kafkajs from "kafkajs";
 import { expect } from "vitest";
 import { apiTest as test, consumeJobs } from "@agiletune/testing";
@@ -47,25 +47,22 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
 
   // The log as the dispatcher writes it (with the payload it keeps for redelivery).
   const payload = { event: "task.updated", timestamp: "2026-03-19T08:00:00Z", data: { id: "tsk_1", title: "Ünïcode ✓" } };
-  const docs: Array<DeliveryDoc & { payload?: unknown }> = [1, 2, 3, 4].map((i) => ({
+  const docs: DeliveryDoc[] = [1, 2, 3, 4].map((i) => ({
     _id: deliveryIdFor(`evt_${i}`, webhook.id),
     webhookId: webhook.id,
     organizationId: "org_a",
     eventId: `evt_${i}`,
     event: i === 4 ? "task.created" : "task.updated",
     status: i === 1 ? "succeeded" : "failed",
-    // The first attempt inside the entry, a later one apart (as the dispatcher logs them):
-    // evt_2 as JSON text, as the dispatcher stores it now; the others as entries logged
-    // before 2026-12-02 hold it. The API answers the same for both.
-    attempts:
-      i === 1 ? [attempt(0, new Date(t0.getTime() - 3000), 200)] : i === 2 ? storedAttempts([attempt(0, new Date(t0.getTime() - 9000), 500)]) : [attempt(0, new Date(t0.getTime() - 9000), 500)],
+    // The first attempt inside the entry, a later one apart (as the dispatcher logs them).
+    attempts: storedAttempts([i === 1 ? attempt(0, new Date(t0.getTime() - 3000), 200) : attempt(0, new Date(t0.getTime() - 9000), 500)]),
     attemptIds: i === 1 ? [] : [`${deliveryIdFor(`evt_${i}`, webhook.id)}.1.x`],
     lastAttempt: i === 1 ? { startedAt: new Date(t0.getTime() - 3000), responseStatus: 200 } : { startedAt: new Date(t0.getTime() - 8000), responseStatus: 503 },
     nextAttemptAt: null,
     statusReason: i === 1 ? null : "retries exhausted",
     createdAt: new Date(t0.getTime() - 10_000 * i),
     updatedAt: new Date(t0.getTime() - 1000),
-    ...(i !== 3 && { payload: i === 2 ? JSON.stringify(payload) : { ...payload, event: i === 4 ? "task.created" : "task.updated" } }),
+    ...(i !== 3 && { payload: storedPayloadOf({ ...payload, event: i === 4 ? "task.created" : "task.updated" }) }),
   }));
   await deliveriesCollection(mongo.db).insertMany(docs);
   await attemptsCollection(mongo.db).insertMany(

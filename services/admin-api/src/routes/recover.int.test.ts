@@ -1,6 +1,6 @@
 // CONTRACT §8 "Recover": the route and `pnpm dlq -- recover` against the real broker and
 // database, reading back what lands on the deliveries topic.
-import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, payloadFrom, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
+import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, payloadFrom, storedPayloadOf, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
 import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { expect } from "vitest";
@@ -22,7 +22,7 @@ function entry(webhookId: string, n: number, status: DeliveryStatus, offsetMs: n
     status,
     statusReason: status === "failed" ? "retries exhausted" : status === "cancelled" ? "the webhook was deactivated" : null,
     updatedAt: new Date(at.getTime() + 500),
-    ...(opts.payload !== false && { payload: { event: "task.updated", timestamp: at.toISOString(), data: opts.data ?? { n } } }),
+    ...(opts.payload !== false && { payload: storedPayloadOf({ event: "task.updated", timestamp: at.toISOString(), data: opts.data ?? { n } }) }),
   });
 }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import type { Admin } from "kafkajs";
 import { pino } from "pino";
 import { expect, inject, test } from "vitest";
-import { createKafka } from "./kafka.js";
-import { ensureTopics } from "./topics.js";
+import { createKafka, ensureTopics } from "@agiletune/shared";
+
+type Admin = ReturnType<ReturnType<typeof createKafka>["admin"]>;
 
 test("two services creating the same topics at once: both start, and the loser's race is a debug line, not an error", async () => {
   const lines: Array<{ level: number; msg: string; error?: string; clientId?: string }> = [];

@@ -1,11 +1,23 @@
-// Retention against the real database server (FerretDB here: the paced sweeper; MongoDB 7
-// where a Docker engine runs: the TTL indexes, and the sweeper when forced).
-import { integrationTest as test, sleep, waitFor } from "@agiletune/testing";
+// Retention against the real database server: the paced sweeper on the local server, and
+// the TTL indexes where the server's store profile has them (MongoDB 7 where a Docker engine
+// runs). Time is a ManualClock: data is aged by advancing it, never by sleeping.
+import { integrationTest as test, waitFor } from "@agiletune/testing";
 import type { Db } from "mongodb";
 import { expect } from "vitest";
-import type { DeliveryJob } from "../delivery-job.js";
-import { attemptsCollection, deadLettersCollection, deliveriesCollection, newDeliveryEntry, type AttemptDoc, type DeadLetterDoc, type DeliveryStatus } from "./documents.js";
-import { ensureTtlIndexes, serverHasTtlIndexes, startRetention } from "./retention.js";
+import {
+  attemptsCollection,
+  deadLettersCollection,
+  deliveriesCollection,
+  ensureTtlIndexes,
+  ManualClock,
+  newDeliveryEntry,
+  startRetention,
+  storeProfile,
+  type AttemptDoc,
+  type DeadLetterDoc,
+  type DeliveryJob,
+  type StoreProfile,
+} from "@agiletune/shared";
 
 function job(id: string): DeliveryJob {
   return {
@@ -23,9 +35,9 @@ function job(id: string): DeliveryJob {
 }
 
 /** `n` deliveries created at `at`, each with one attempt stored apart and a dead letter. */
-async function logAt(db: Db, prefix: string, n: number, at: Date, status: DeliveryStatus = "failed"): Promise<void> {
+async function logAt(db: Db, prefix: string, n: number, at: Date): Promise<void> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}_${i}`);
-  await deliveriesCollection(db).insertMany(ids.map((id) => newDeliveryEntry(job(id), at, { status, attemptIds: [`${id}.1`] })));
+  await deliveriesCollection(db).insertMany(ids.map((id) => newDeliveryEntry(job(id), at, { status: "failed", attemptIds: [`${id}.1`] })));
   const attempt = (id: string): AttemptDoc => ({
     _id: `${id}.1`,
     deliveryId: id,
@@ -77,54 +89,77 @@ async function idsLeft(db: Db): Promise<{ deliveries: string[]; attempts: string
   };
 }
 
-test("the sweeper deletes deliveries, attempts and dead letters past their periods in paced batches, keeps newer ones and parked deliveries, and stops at once", async ({ mongo, logger }) => {
+/** The server's own profile, but retention by the sweeper: what a server without TTL indexes does. */
+async function sweeping(db: Db): Promise<StoreProfile> {
+  return { ...(await storeProfile(db)), retention: "sweeper" };
+}
+
+/** `old` deliveries logged, then `agedMs` later `fresh` ones ("new_*"): returns the clock, now at the fresh ones' time. */
+async function agedLog(db: Db, counts: { old: number; agedMs: number; fresh: number }): Promise<ManualClock> {
+  const clock = new ManualClock();
+  await logAt(db, "old", counts.old, new Date(clock.now()));
+  await clock.advance(counts.agedMs);
+  await logAt(db, "new", counts.fresh, new Date(clock.now()));
+  return clock;
+}
+
+/** Advances the clock a step at a time until `condition` holds: the sweeper's pauses pass without anyone waiting for them. */
+async function advanceUntil(clock: ManualClock, stepMs: number, condition: () => boolean | Promise<boolean>): Promise<void> {
+  await waitFor(
+    async () => {
+      if (await condition()) return true;
+      await clock.advance(stepMs);
+      return false;
+    },
+    { timeout: 60_000, interval: 1 },
+  );
+}
+
+test("the sweeper deletes deliveries, attempts and dead letters past their periods in paced batches, keeps newer ones, and stops between batches", async ({ mongo, logger }) => {
   const db = mongo.db;
-  await logAt(db, "old", 25, new Date());
-  await logAt(db, "parked", 1, new Date(), "parked");
-  await sleep(2_500);
-  await logAt(db, "new", 3, new Date());
+  const clock = await agedLog(db, { old: 25, agedMs: 2_500, fresh: 3 });
 
   const batches: Array<{ collection: string; deleted: number; at: number }> = [];
   const retention = await startRetention(db, { deliveriesMs: 2_000, deadLettersMs: 60_000 }, logger, {
-    forceSweeper: true,
+    profile: await sweeping(db),
+    clock,
     batchSize: 10,
     pauseMs: 80,
     intervalMs: 60_000,
-    onBatch: (collection, deleted) => batches.push({ collection, deleted, at: Date.now() }),
+    onBatch: (collection, deleted) => batches.push({ collection, deleted, at: clock.now() }),
   });
   expect(retention.mode).toBe("sweeper");
-  await waitFor(() => batches.filter((b) => b.collection === "delivery_attempts").reduce((sum, b) => sum + b.deleted, 0) === 26, { timeout: 10_000 });
-  // The pass is over: the next is a minute away, and stop does not wait for it.
-  await sleep(300);
-  const stopping = Date.now();
+  const attemptsDeleted = () => batches.filter((b) => b.collection === "delivery_attempts").reduce((sum, b) => sum + b.deleted, 0);
+  await advanceUntil(clock, 20, () => attemptsDeleted() === 25);
+  // The pass is over once its last pause has passed; the next is a minute away and stop does not wait for it.
+  await clock.advance(80);
   await retention.stop();
-  expect(Date.now() - stopping).toBeLessThan(500);
+  expect(clock.pending).toBe(0);
 
   const left = await idsLeft(db);
-  expect(left.deliveries).toEqual(["new_0", "new_1", "new_2", "parked_0"]);
-  // A parked delivery's attempts and dead letter are not the job's only copy: they expire as any.
+  expect(left.deliveries).toEqual(["new_0", "new_1", "new_2"]);
   expect(left.attempts).toEqual(["new_0.1", "new_1.1", "new_2.1"]);
   // Dead letters keep their own, longer, period.
-  expect(left.deadLetters).toHaveLength(29);
-  // 25 deliveries in batches of at most 10, then 26 attempts; each batch at least the pause after the previous one.
+  expect(left.deadLetters).toHaveLength(28);
+  // 25 deliveries in batches of at most 10, then 25 attempts; each batch at least the pause after the previous one, in the clock's time.
   expect(batches.map((b) => [b.collection, b.deleted])).toEqual([
     ["deliveries", 10],
     ["deliveries", 10],
     ["deliveries", 5],
     ["delivery_attempts", 10],
     ["delivery_attempts", 10],
-    ["delivery_attempts", 6],
+    ["delivery_attempts", 5],
   ]);
-  for (let i = 1; i < batches.length; i++) if (batches[i]!.collection === batches[i - 1]!.collection) expect(batches[i]!.at - batches[i - 1]!.at).toBeGreaterThanOrEqual(75);
+  for (let i = 1; i < batches.length; i++) if (batches[i]!.collection === batches[i - 1]!.collection) expect(batches[i]!.at - batches[i - 1]!.at).toBeGreaterThanOrEqual(80);
 });
 
 test("dead letters expire by deadLetteredAt with DEAD_LETTER_RETENTION, apart from the deliveries'", async ({ mongo, logger }) => {
   const db = mongo.db;
-  await logAt(db, "old", 3, new Date());
-  await sleep(1_200);
-  await logAt(db, "new", 2, new Date());
-  const retention = await startRetention(db, { deliveriesMs: 60_000, deadLettersMs: 1_000 }, logger, { forceSweeper: true, pauseMs: 10 });
-  await waitFor(async () => (await deadLettersCollection(db).countDocuments()) === 2, { timeout: 10_000 });
+  const clock = await agedLog(db, { old: 3, agedMs: 1_200, fresh: 2 });
+  const retention = await startRetention(db, { deliveriesMs: 60_000, deadLettersMs: 1_000 }, logger, { profile: await sweeping(db), clock, pauseMs: 10 });
+  let deadLetters = 5;
+  await advanceUntil(clock, 10, async () => (deadLetters = await deadLettersCollection(db).countDocuments()) === 2);
+  expect(deadLetters).toBe(2);
   await retention.stop();
   const left = await idsLeft(db);
   expect(left.deadLetters).toEqual(["new_0", "new_1"]);
@@ -132,10 +167,11 @@ test("dead letters expire by deadLetteredAt with DEAD_LETTER_RETENTION, apart fr
   expect(left.attempts).toHaveLength(5);
 });
 
-test("where the server has TTL indexes they are created and follow a changed period; FerretDB is told apart and swept", async ({ mongo, logger }) => {
+test("retention follows the store profile: TTL indexes where it has them, created and following a changed period; otherwise the sweeper and no TTL index asked for", async ({ mongo, logger }) => {
   const db = mongo.db;
-  if (!(await serverHasTtlIndexes(db))) {
-    const retention = await startRetention(db, { deliveriesMs: 60_000, deadLettersMs: 60_000 }, logger, { intervalMs: 60_000 });
+  const profile = await storeProfile(db);
+  if (profile.retention === "sweeper") {
+    const retention = await startRetention(db, { deliveriesMs: 60_000, deadLettersMs: 60_000 }, logger, { intervalMs: 60_000, clock: new ManualClock() });
     expect(retention.mode).toBe("sweeper");
     await retention.stop();
     // No index was asked of a server that refuses TTL indexes.

@@ -1,6 +1,6 @@
 import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
-import { LogWriter } from "./batched-writer.js";
+import { LogWriter } from "@agiletune/shared";
 
 test("writes a large mix of inserts and updates in batches the server accepts, falling back to the update on duplicates", async ({ mongo }) => {
   const writer = new LogWriter(mongo.db, { lingerMs: 20, maxBatch: 1000 });
