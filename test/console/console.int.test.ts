@@ -1,4 +1,4 @@
-// The webhook settings page (issue 13) in a real browser against the real stack: Debian's
+// The webhook settings page in a real browser against the real stack: Debian's
 // Chromium, the admin API serving the built page, fanout, dispatcher and retry on the real
 // broker and database, and a receiver on loopback. One stack for the whole file; each test
 // is one person's browser (its own context, so its own sessionStorage) in an organization of
