@@ -134,8 +134,8 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   const events = Array.from({ length: 500 }, () => domainEvent());
   await pipeline.produceEvents(events);
   await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).parked ?? 0, { timeout: 30_000 }).toBe(500);
-  // Let it stay down through a few probes (1 s, then 2 s, 4 s apart).
-  await new Promise((r) => setTimeout(r, 4_000));
+  // It stays down through two probes (1 s after the circuit opened, then 2 s later): each fails and keeps it open.
+  await expect.poll(() => metric(pipeline.registry, "webhook_circuit_probes_total"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   expect(Object.keys(await countByStatus(mongo.db, hook._id)).every((s) => s === "parked" || s === "retrying")).toBe(true);
   // Attempts are counted before probes: a probe is counted when made, before its attempt is logged.
   const requestsWhileDown =

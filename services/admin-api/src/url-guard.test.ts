@@ -125,8 +125,9 @@ describe("assertPublicUrl", () => {
   });
 
   it("gives up on a slow lookup", async () => {
-    const slow = () => new Promise<string[]>((r) => setTimeout(() => r(["8.8.8.8"]), 1_000));
-    await expect(assertPublicUrl("https://slow.example.com/", { allowPrivate: false, resolve: slow, dnsTimeoutMs: 20 })).rejects.toMatchObject({
+    // A lookup that never answers: only the timeout can end the wait.
+    const unanswered = () => new Promise<string[]>(() => undefined);
+    await expect(assertPublicUrl("https://slow.example.com/", { allowPrivate: false, resolve: unanswered, dnsTimeoutMs: 20 })).rejects.toMatchObject({
       code: "dns_failed",
       message: "host name lookup timed out",
     });

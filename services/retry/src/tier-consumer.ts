@@ -1,6 +1,7 @@
-import { createConsumer, decodeDeliveryJob, encodeDeliveryJob, sendInChunks, type Logger } from "@agiletune/shared";
+import { createConsumer, decodeDeliveryJob, encodeDeliveryJob, sendInChunks, systemClock, type Clock, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Counter, Histogram } from "prom-client";
+import { PartitionHolds } from "./partition-holds.js";
 
 export type TierConsumerOptions = {
   kafka: Kafka;
@@ -10,7 +11,8 @@ export type TierConsumerOptions = {
   groupId: string;
   logger: Logger;
   metrics: { handedBack: Counter<"tier">; lateness: Histogram<"tier"> };
-  now?: () => number;
+  /** When a job is due and how long to hold its partition: the machine's clock unless a test brings its own. */
+  clock?: Clock;
 };
 
 export type TierConsumer = { consumer: Consumer; stop: () => Promise<void> };
@@ -18,43 +20,33 @@ export type TierConsumer = { consumer: Consumer; stop: () => Promise<void> };
 /**
  * Drains one retry tier. Messages in a tier share one delay, so within a partition they
  * fall due in order: the consumer hands back every due message at the head, then pauses
- * the partition until the next one is due and resumes it on a timer. Nothing is polled
+ * the partition until the next one is due and resumes it then, on the clock. Nothing is polled
  * in a loop, no handler sleeps, and an offset is committed only after its job is back
  * on the deliveries topic.
  */
 export async function startTierConsumer(opts: TierConsumerOptions): Promise<TierConsumer> {
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock;
   const log = opts.logger.child({ component: "tier-consumer", topic: opts.tierTopic });
   const tier = opts.tierTopic;
-  // A partition resumed on its due timer joins only the next fetch, so the idle wait
+  // A partition resumed when due joins only the next fetch, so the idle wait
   // bounds how late a retry fires: 250 ms keeps retries well within 1 s of due.
   const consumer = createConsumer(opts.kafka, opts.groupId, { maxWaitTimeInMs: 250 });
-  const timers = new Map<number, NodeJS.Timeout>();
-
-  const clearTimers = () => {
-    for (const timer of timers.values()) clearTimeout(timer);
-    timers.clear();
-  };
+  const holds = new PartitionHolds(clock);
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // A new assignment starts from committed offsets; pauses of the old one would be
-    // left without a timer to lift them.
-    clearTimers();
+    // left without a wait to lift them.
+    holds.clear();
     consumer.resume([{ topic: opts.tierTopic }]);
   });
 
   function holdUntil(partition: number, dueAt: number): void {
     consumer.pause([{ topic: opts.tierTopic, partitions: [partition] }]);
-    clearTimeout(timers.get(partition));
-    const wait = Math.max(0, dueAt - now());
-    timers.set(
-      partition,
-      setTimeout(() => {
-        timers.delete(partition);
-        consumer.resume([{ topic: opts.tierTopic, partitions: [partition] }]);
-      }, wait),
-    );
-    log.debug({ partition, dueAt, waitMs: wait }, "holding partition until due");
+    const { waitMs, due } = holds.hold(partition, dueAt);
+    void due.then((reached) => {
+      if (reached) consumer.resume([{ topic: opts.tierTopic, partitions: [partition] }]);
+    });
+    log.debug({ partition, dueAt, waitMs }, "holding partition until due");
   }
 
   async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -71,11 +63,11 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
         continue;
       }
       const dueAt = decoded.value.dueAt ?? 0;
-      if (dueAt > now()) {
+      if (dueAt > clock.now()) {
         holdFor = dueAt;
         break;
       }
-      due.push({ offset: message.offset, value: encodeDeliveryJob(decoded.value), key: message.key, lateness: now() - dueAt });
+      due.push({ offset: message.offset, value: encodeDeliveryJob(decoded.value), key: message.key, lateness: clock.now() - dueAt });
     }
 
     if (due.length) {
@@ -101,7 +93,7 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
   return {
     consumer,
     async stop() {
-      clearTimers();
+      holds.clear();
       // Everything handed back is committed inside eachBatch; disconnect waits for a running batch.
       await consumer.disconnect();
     },
