@@ -1,4 +1,4 @@
-// `pnpm bench:curves`: how each cost grows as the work grows (issue 14 §4), every curve
+// `pnpm bench:curves`: how each cost grows as the work grows, every curve
 // from one run of one commit, beside the machine's ceilings measured in the same run.
 //   webhooks  10, 1,000, 10,000 subscriptions across 1,000 organizations: fanout's CPU per event and memory
 //   fanout    one event to 1, 100, 1,000 webhooks of one organization: deliveries/s, produce to last delivery

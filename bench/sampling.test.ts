@@ -73,7 +73,7 @@ describe("reading the dispatcher's /metrics", () => {
   });
 
   it("reads endpoint health: open circuits, parked and released deliveries, probes, rate-limit waits, notifications", () => {
-    // The §8 families as the dispatcher writes them (this fixture predates them).
+    // The endpoint-health families as the dispatcher writes them (this fixture predates them).
     const health = [
       "# TYPE webhook_circuits_open gauge",
       'webhook_circuits_open{service="dispatcher"} 2',

@@ -194,7 +194,7 @@ export function dispatcherCounts(metrics: MetricSample[]): Record<string, number
   for (const m of metrics) {
     if (m.name === "webhook_attempt_duration_seconds_count" && m.labels.result !== undefined) counts[`attempts:${m.labels.result}`] = m.value;
   }
-  // Endpoint health (CONTRACT §8): circuits, parked and released deliveries, probes, rate-limit waits, notifications.
+  // Endpoint health (docs/endpoint-health.md): circuits, parked and released deliveries, probes, rate-limit waits, notifications.
   for (const m of metrics) {
     const key = HEALTH_COUNTERS[m.name];
     if (!key) continue;

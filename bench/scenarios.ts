@@ -274,7 +274,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   const expectedDead = Object.fromEntries(deadHooks.map((h) => [h.path, producedPerOrg.get(h.org) ?? 0]));
   const expectedDeadTotal = Object.values(expectedDead).reduce((a, b) => a + b, 0);
   // dead: parked deliveries come back in pages, one webhook's at a time, each page a query
-  // that takes FerretDB seconds (bench/README.md, "dead"); nothing may arrive in between.
+  // that takes FerretDB seconds (the dead scenario); nothing may arrive in between.
   const stallLimitMs = deadHooks.length ? 120_000 : scenario === "flaky" ? 30_000 : 15_000;
   // And however it progresses, dead gives up 15 min after the load: a page per ~50 s at 10 or 100 a page would take hours.
   const giveUpAt = Date.now() + (deadHooks.length ? 15 * 60_000 : Infinity);

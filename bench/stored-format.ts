@@ -1,5 +1,5 @@
-// `pnpm bench:stored-format`: what the delivery log's stored format costs the database
-// (issue 14 §5). The same first-attempt entries inserted as the dispatcher's lanes insert
+// `pnpm bench:stored-format`: what the delivery log's stored format costs the database.
+// The same first-attempt entries inserted as the dispatcher's lanes insert
 // them, in three shapes, alternated in rounds so drift hits each alike:
 //   nested   payload and headers as nested documents (the format before 2026-12-02)
 //   strings  payload and each headers map as one JSON string

@@ -29,7 +29,7 @@ const OPTIONAL_PEERS = ["kerberos", "@mongodb-js/zstd", "snappy", "socks", "aws4
  * limit V8 sizes the heap for this machine's 24 GiB and lets it grow to ~3x the live data
  * between major collections: the dispatcher's RSS reached 317-337 MB under a backlog with
  * ~70 MB live. A limit makes V8 collect sooner: 175-184 MB with 256, 320 or 384 MB, and
- * 384 cost no throughput measurably (bench/README.md, "optimisations").
+ * 384 cost no throughput measurably (measured with `pnpm bench`).
  * Safe because what each service holds is bounded in bytes, not only in count: the
  * dispatcher's intake (DISPATCH_MAX_IN_FLIGHT_BYTES), every batched produce (sendInChunks:
  * fanout, retries and dead letters, the retry tiers, the DLQ replay), the admin API's pages
@@ -67,7 +67,7 @@ export async function buildServices(): Promise<ConsoleBuild> {
 
 export const CONSOLE_SOURCE = join(REPO_ROOT, "packages", "console", "src");
 export const CONSOLE_DIST = join(REPO_ROOT, "packages", "console", "dist");
-/** The most JavaScript the page may load first, gzipped (issue 13: under 250 KB). */
+/** The most JavaScript the page may load first, gzipped. */
 export const CONSOLE_JS_BUDGET_BYTES = 250 * 1024;
 
 export type ConsoleBuild = { dir: string; files: string[]; jsGzipBytes: number; cssGzipBytes: number };

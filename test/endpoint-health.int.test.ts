@@ -1,4 +1,4 @@
-// CONTRACT §8: what a receiver's trouble does. Real broker, real database, real receivers on loopback.
+// docs/endpoint-health.md: what a receiver's trouble does. Real broker, real database, real receivers on loopback.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { attemptsCollection, attemptsInside, countByStatus, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";

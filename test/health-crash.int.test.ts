@@ -1,4 +1,4 @@
-// CONTRACT §4 and §8: a dispatcher killed with SIGKILL while a circuit is open, and again
+// docs/delivery.md#the-retry-ladder and docs/endpoint-health.md: a dispatcher killed with SIGKILL while a circuit is open, and again
 // while its parked deliveries drain, loses nothing. The services run as their own OS
 // processes, as in crash-recovery.int.test.ts; the endpoint is a real receiver on loopback.
 import { countByStatus, deliveriesCollection, deliveryIdFor, generateEncryptionKey, webhooksCollection } from "@agiletune/shared";

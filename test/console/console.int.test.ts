@@ -27,7 +27,7 @@ type Organization = { id: string; key: string };
 
 /**
  * An organization of the calling test's own, with its API key. A webhook change applies to
- * events produced 2 s later or more (CONTRACT §5), as the services cache webhooks (fanout
+ * events produced 2 s later or more (docs/openapi.json), as the services cache webhooks (fanout
  * by organization, the dispatcher by webhook id) for up to 1 s; a new organization and its
  * new webhooks are in no cache yet, so they are read afresh at its first event, and the
  * test produces that event without waiting.

@@ -534,7 +534,7 @@ export interface components {
                 code: string;
                 message: string;
             } | null;
-            /** @description A 429's or 503's Retry-After header: the next attempt waited for it (CONTRACT §8) */
+            /** @description A 429's or 503's Retry-After header: the next attempt waited for it (docs/endpoint-health.md) */
             retryAfter: string | null;
         };
         RecoverResult: {

@@ -95,7 +95,7 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
     listDeliveries: (orgId: string, id: string, query: DeliveriesQuery) => call<Schemas["DeliveryList"]>("GET", `${hook(orgId, id)}/deliveries`, { query }),
     getDelivery: (orgId: string, id: string, deliveryId: string) => call<Delivery>("GET", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}`),
     redeliver: (orgId: string, id: string, deliveryId: string) => call<Schemas["Accepted"]>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
-    /** Sends again the webhook's failed and cancelled deliveries created since `since` (CONTRACT §8); no `since` lets the API say it is required. */
+    /** Sends again the webhook's failed and cancelled deliveries created since `since` (docs/endpoint-health.md); no `since` lets the API say it is required. */
     recover: (orgId: string, id: string, since: string | undefined) => call<Schemas["RecoverResult"]>("POST", `${hook(orgId, id)}/recover`, { body: since === undefined ? {} : { since } }),
     listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Schemas["DeadLetterList"]>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
     replayDeadLetters: (filter: DlqFilter, dryRun: boolean) => call<ReplayResult>("POST", "/v1/admin/dlq/replay", { body: { ...filter, dryRun } }),

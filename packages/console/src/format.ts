@@ -50,9 +50,9 @@ export function fromLocalInput(value: string): string | undefined {
 export type DeliveryStatus = DeliverySummary["status"];
 
 /**
- * Delivery statuses of CONTRACT §4, each with its icon: every status the API documents, so
+ * Delivery statuses of docs/delivery.md#statuses, each with its icon: every status the API documents, so
  * one it adds is a compile error here until it has an icon. `parked` is the circuit
- * breaker's (§8); an unknown status (from an API newer than the page) still shows, as its
+ * breaker's (docs/endpoint-health.md); an unknown status (from an API newer than the page) still shows, as its
  * word with a neutral icon. The icons are in the fonts every system has (DejaVu, Arial,
  * Segoe UI): "⏸" is not, and showed as an empty box on a Linux desktop without an emoji font.
  */
@@ -86,7 +86,7 @@ export function healthTone(health: string): string {
 }
 
 /**
- * Why a webhook is failing or disabled, in words: the two reasons CONTRACT §8 names as
+ * Why a webhook is failing or disabled, in words: the two reasons docs/endpoint-health.md names as
  * codes are explained; any other (the dispatcher's own words) is shown as it is.
  */
 export function healthReasonText(reason: string): string {

@@ -117,7 +117,7 @@ describe("words the pages show", () => {
     expect([healthTone("healthy"), healthTone("failing"), healthTone("disabled"), healthTone("probing")]).toEqual(["ok", "bad", "off", "warn"]);
   });
 
-  it("explains the health reasons CONTRACT §8 names as codes, and shows any other as it is", () => {
+  it("explains the health reasons docs/endpoint-health.md names as codes, and shows any other as it is", () => {
     expect(healthReasonText("gone")).toBe("the endpoint answered 410 Gone, which asks AgileTune to stop sending");
     expect(healthReasonText("failing-too-long")).toMatch(/^every attempt failed for too long/);
     expect(healthReasonText("retries exhausted; last: http_status: the endpoint answered 500")).toBe("retries exhausted; last: http_status: the endpoint answered 500");

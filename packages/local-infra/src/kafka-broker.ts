@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { INFRA_DIR, LOG_DIR, REPO_ROOT } from "./paths.js";
 import { portAnswers, spawnDetached, stopPidFile, waitFor } from "./processes.js";
 
-/** Chosen after checking kafkajs 2.2.4 against 3.9.x and 4.x brokers (README, "Kafka version"). */
+/** Chosen after checking kafkajs 2.2.4 against 3.9.x and 4.x brokers (infra/kafka/README.md). */
 export const DEFAULT_KAFKA_VERSION = "3.9.2";
 
 export type KafkaBrokerOptions = { version?: string; port?: number; controllerPort?: number };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_RETRY_DELAYS_MS, parseDuration, parseRetryDelays } from "./retry-schedule.js";
 
-/** The services, each with its default `METRICS_PORT` (CONTRACT §6). */
+/** The services, each with its default `METRICS_PORT` (docs/configuration.md). */
 export const SERVICE_DEFAULT_PORTS = { fanout: 9101, dispatcher: 9102, retry: 9103, "admin-api": 8080 } as const;
 export type ServiceName = keyof typeof SERVICE_DEFAULT_PORTS;
 
@@ -41,7 +41,7 @@ export const CONFIG_DEFAULTS = {
   MONGO_URL: "mongodb://localhost:27017/agiletune",
   RETRY_DELAYS: DEFAULT_RETRY_DELAYS_MS,
   DELIVERY_TIMEOUT_MS: 30_000,
-  // CONTRACT §8: endpoint health.
+  // docs/endpoint-health.md: endpoint health.
   CIRCUIT_FAILURE_THRESHOLD: 10,
   CIRCUIT_PROBE_INTERVAL: 30_000,
   DISABLE_AFTER: 5 * 86_400_000,
@@ -50,7 +50,7 @@ export const CONFIG_DEFAULTS = {
   LOG_LEVEL: "info",
   // Beyond the contract: tuning knobs with safe defaults.
   // Partitions bound the instances of a consumer group that get work. 6 splits evenly over
-  // 1, 2, 3 or 6 instances; topics that exist already keep their count (README, "More than one instance").
+  // 1, 2, 3 or 6 instances; topics that exist already keep their count (docs/operating.md, "More than one instance").
   KAFKA_TOPIC_PARTITIONS: 6,
   KAFKA_REPLICATION_FACTOR: 1,
   TOPIC_PREFIX: "",
@@ -156,7 +156,7 @@ export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = proces
   };
 }
 
-/** Endpoint health (CONTRACT §8) as the dispatcher takes it, from a parsed config or CONFIG_DEFAULTS. */
+/** Endpoint health (docs/endpoint-health.md) as the dispatcher takes it, from a parsed config or CONFIG_DEFAULTS. */
 export function endpointHealthSettings(env: Pick<Env, "CIRCUIT_FAILURE_THRESHOLD" | "CIRCUIT_PROBE_INTERVAL" | "DISABLE_AFTER">) {
   return { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, probeIntervalMs: env.CIRCUIT_PROBE_INTERVAL, disableAfterMs: env.DISABLE_AFTER };
 }

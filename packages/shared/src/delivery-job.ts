@@ -51,7 +51,7 @@ export function decodeDeliveryJob(bytes: Buffer | null): ParseResult<DeliveryJob
 }
 
 /**
- * The HTTP body of CONTRACT §3: exactly `{"event","timestamp","data"}` in that order.
+ * The HTTP body of docs/delivery.md#the-request: exactly `{"event","timestamp","data"}` in that order.
  * Form content type wraps the same JSON as `payload=<url-encoded JSON>`.
  */
 export function buildDeliveryBody(

@@ -5,7 +5,7 @@
 export const DELIVERY_ERROR_CODES = {
   /** A non-2xx answer (redirects included: they are not followed). */
   http_status: { retriable: true },
-  /** 410 Gone: the receiver says the endpoint is no more (CONTRACT §8: the webhook is deactivated). */
+  /** 410 Gone: the receiver says the endpoint is no more (docs/endpoint-health.md: the webhook is deactivated). */
   gone: { retriable: false },
   /** No full response within DELIVERY_TIMEOUT_MS. */
   timeout: { retriable: true },

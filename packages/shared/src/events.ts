@@ -37,7 +37,7 @@ export type DomainEvent = { id: string; event: EventType; timestamp: string; org
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Validates a decoded event envelope (CONTRACT §2); the reason names the bad field. */
+/** Validates a decoded event envelope (docs/topics-and-formats.md#domain-events); the reason names the bad field. */
 export function validateDomainEvent(value: unknown): ParseResult<DomainEvent> {
   const result = domainEventSchema.safeParse(value);
   if (result.success) return { ok: true, value: result.data as DomainEvent };

@@ -35,7 +35,7 @@ export type ReadinessAnswer =
 
 /**
  * Runs every check at once, each bounded by `timeoutMs`. Ready: 200 and each check "ok";
- * otherwise 503 in the admin API's error shape (CONTRACT §5), one detail per failed check.
+ * otherwise 503 in the admin API's error shape (docs/openapi.json), one detail per failed check.
  */
 export async function checkReadiness(checks: Record<string, ReadinessCheck>, timeoutMs = READY_TIMEOUT_MS): Promise<ReadinessAnswer> {
   const names = Object.keys(checks);

@@ -34,7 +34,7 @@ export function nextStep(failedAttempt: number, failedAt: number, delaysMs: read
   return { kind: "retry", retry: failedAttempt + 1, tier: failedAttempt, dueAt: failedAt + delay };
 }
 
-/** The longest a receiver's `Retry-After` can push a retry back (CONTRACT §8). */
+/** The longest a receiver's `Retry-After` can push a retry back (docs/endpoint-health.md). */
 export const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
 
 /**

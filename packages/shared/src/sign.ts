@@ -26,7 +26,7 @@ export type SignatureHeaders = {
 };
 
 /**
- * The signature headers of CONTRACT §3. During a rotation `previousSecret` is given and
+ * The signature headers of docs/delivery.md#the-request. During a rotation `previousSecret` is given and
  * `webhook-signature` carries both signatures, space-separated, as Standard Webhooks allows.
  */
 export function signatureHeaders(opts: { deliveryId: string; body: string | Buffer; secret: string; previousSecret?: string | undefined; nowSeconds: number }): SignatureHeaders {

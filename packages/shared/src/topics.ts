@@ -4,7 +4,7 @@ import { retryUntil } from "./retry-until.js";
 /** max.message.bytes of the topics the services create: room for large events. */
 export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-/** Topic names of CONTRACT §1. Fixed: operators and upstream services rely on them. */
+/** Topic names of docs/topics-and-formats.md#topics. Fixed: operators and upstream services rely on them. */
 export const TOPICS = {
   events: "agiletune.events",
   eventsInvalid: "agiletune.events.invalid",

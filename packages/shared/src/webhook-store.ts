@@ -7,7 +7,7 @@ export type WebhookContentType = (typeof WEBHOOK_CONTENT_TYPES)[number];
 export const WEBHOOK_HEALTHS = ["healthy", "failing", "disabled"] as const;
 export type WebhookHealth = (typeof WEBHOOK_HEALTHS)[number];
 
-/** A webhook as stored. The admin API turns it into CONTRACT §5's shape (never the secret). */
+/** A webhook as stored. The admin API turns it into docs/openapi.json's shape (never the secret). */
 export type WebhookDoc = {
   _id: string;
   organizationId: string;
@@ -19,11 +19,11 @@ export type WebhookDoc = {
   health: WebhookHealth;
   /** Why it is failing or disabled, in words or a code (`gone`, `failing-too-long`); null when healthy. Absent on older webhooks. */
   healthReason?: string | null;
-  /** Start of the current run of failures; null when healthy (CONTRACT §8). */
+  /** Start of the current run of failures; null when healthy (docs/endpoint-health.md). */
   failingSince?: Date | null;
   /** Requests per second its URL may receive, on all dispatchers together; null: no limit. */
   rateLimitPerSecond?: number | null;
-  /** The dispatcher's circuit breaker (CONTRACT §8); absent or `closed` while deliveries flow. */
+  /** The dispatcher's circuit breaker (docs/endpoint-health.md); absent or `closed` while deliveries flow. */
   circuit?: CircuitDoc | null;
   description: string;
   /** AES-256-GCM sealed (secret-box.ts); never leaves the server in clear except once at creation/rotation. */

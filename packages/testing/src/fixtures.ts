@@ -23,7 +23,7 @@ export type InfraFixtures = {
   kafkaBrokers: string[];
   /** A client of the real broker; every producer, consumer and admin made from it is watched. */
   kafka: Kafka;
-  /** This test's own copy of every topic of CONTRACT §1, created before the test. */
+  /** This test's own copy of every topic of docs/topics-and-formats.md#topics, created before the test. */
   topics: TopicNames;
   /** This test's own database, dropped after the test. */
   mongo: Mongo;

@@ -26,7 +26,7 @@ export type PipelineOptions = {
   maxInFlightPerEndpoint?: number;
   maxInFlight?: number;
   maxInFlightBytes?: number;
-  /** Endpoint health (CONTRACT §8); the contract's defaults when unset. */
+  /** Endpoint health (docs/endpoint-health.md); the contract's defaults when unset. */
   health?: Partial<HealthSettings>;
 };
 

@@ -28,7 +28,7 @@ export async function insertWebhook(db: Db, encryptionKey: string, fields: Parti
 }
 
 let counter = 0;
-/** A valid domain event (CONTRACT §2). */
+/** A valid domain event (docs/topics-and-formats.md#domain-events). */
 export function domainEvent(fields: Partial<{ id: string; event: string; timestamp: string; organizationId: string; data: Record<string, unknown> }> = {}) {
   counter++;
   return {

@@ -70,7 +70,7 @@ function routeDeps(deps: AppDeps): RouteDeps {
 
 /**
  * The Koa app: metrics and request log outermost, then one error boundary that turns
- * everything into CONTRACT §5's error body, then the router, then 404/405 for what it
+ * everything into docs/openapi.json's error body, then the router, then 404/405 for what it
  * does not answer. Every response carries `Cache-Control: no-store` (some carry secrets).
  */
 export function createApp(deps: AppDeps): Koa<AppState> {

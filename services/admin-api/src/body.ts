@@ -2,7 +2,7 @@ import type { Context } from "koa";
 import getRawBody from "raw-body";
 import { ApiError } from "./errors.js";
 
-/** CONTRACT §5: bodies over 1 MB are refused with 413. */
+/** docs/openapi.json: bodies over 1 MB are refused with 413. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**

@@ -2,7 +2,7 @@ import { attemptCountOf, deliveryIdFor, payloadFrom, type DeadLetterDoc, type De
 import { newId } from "./credentials.js";
 
 /**
- * The jobs the admin API puts on `agiletune.deliveries` (CONTRACT §1): a ping, a manual
+ * The jobs the admin API puts on `agiletune.deliveries` (docs/topics-and-formats.md#topics): a ping, a manual
  * redelivery, a dead-letter replay and a recovered delivery. Pure: the routes and the CLI produce what these build.
  */
 
@@ -40,7 +40,7 @@ export function buildReplayJob(deadLetter: Pick<DeadLetterDoc, "job">, now: Date
 /**
  * Why a logged delivery is sent again: `redeliver`, one manual attempt (`attempt` = attempts
  * logged so far, source `redeliver`: the dispatcher makes exactly one, no retry ladder);
- * `recover` (CONTRACT §8), attempt 0 with a fresh retry ladder and no due time, source
+ * `recover` (docs/endpoint-health.md), attempt 0 with a fresh retry ladder and no due time, source
  * `replay` (the dispatcher treats it like a replayed dead letter).
  */
 export type Resend = "redeliver" | "recover";

@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * The admin API's errors: one literal union of codes, each with its HTTP status and
  * whether the caller can usefully retry the same request. Routes throw `ApiError`; the
- * error middleware in app.ts turns it into CONTRACT §5's body
+ * error middleware in app.ts turns it into docs/openapi.json's body
  * `{"error": {"code", "message", "details"}}` (`errorBodySchema`, also the document's `Error`).
  */
 export const API_ERROR_CODES = {

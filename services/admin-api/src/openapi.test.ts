@@ -80,7 +80,7 @@ describe("OpenAPI document", () => {
     expect(schemas.CreateWebhook!.properties.secret).toMatchObject({ type: "string", minLength: 16, maxLength: 256 });
     expect(schemas.UpdateWebhook!.properties.secret).toMatchObject({ not: {} });
     expect(schemas.DlqReplay!.properties.from).toMatchObject({ type: "string", format: "date-time" });
-    // CONTRACT §8: the webhook's health fields, the rate limit and recover.
+    // docs/endpoint-health.md: the webhook's health fields, the rate limit and recover.
     expect(schemas.Webhook!.properties.health.enum).toEqual(["healthy", "failing", "disabled"]);
     expect(schemas.Webhook!.properties.rateLimitPerSecond).toMatchObject({ anyOf: [{ type: "integer", minimum: 1, maximum: 10_000 }, { type: "null" }] });
     expect(schemas.CreateWebhook!.properties.rateLimitPerSecond).toMatchObject({ type: "integer", minimum: 1, maximum: 10_000 });

@@ -11,7 +11,7 @@ export type RecoverOutcome = { matched: number; skipped: number };
 
 /**
  * Sends again every delivery of `webhook` created at or after `since` whose status is
- * `failed` or `cancelled` (CONTRACT §8): each with its delivery id, its stored payload and
+ * `failed` or `cancelled` (docs/endpoint-health.md): each with its delivery id, its stored payload and
  * a fresh retry ladder (attempt 0, source `replay`), keyed by webhook id on the deliveries
  * topic. Shared by `POST .../webhooks/:webhookId/recover` and `pnpm dlq -- recover`.
  *

@@ -18,7 +18,7 @@ const DESCRIPTION_MAX_LENGTH = 500;
 const MAX_EVENTS_PER_WEBHOOK = 50;
 const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
-/** CONTRACT §8: a webhook's rate limit, requests per second. */
+/** docs/endpoint-health.md: a webhook's rate limit, requests per second. */
 export const RATE_LIMIT_MIN = 1;
 export const RATE_LIMIT_MAX = 10_000;
 
@@ -127,7 +127,7 @@ export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
 
 /**
- * Recover (CONTRACT §8): `since` is required and not in the future. The future check
+ * Recover (docs/endpoint-health.md): `since` is required and not in the future. The future check
  * needs the request's clock, so it is in `parseRecover`, not in the schema.
  */
 export const recoverSchema = z
@@ -186,7 +186,7 @@ export const deliveriesQuerySchema = z.object({
 
 export const dlqQuerySchema = z.object({ limit: limitParam, cursor: cursorParam, ...dlqFilterShape }).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });
 
-/** Zod issues as CONTRACT §5 `details`, each naming its field (`prefix.path`). */
+/** Zod issues as docs/openapi.json `details`, each naming its field (`prefix.path`). */
 function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
   const name = (path: PropertyKey[]) => {
     const joined = [prefix, ...path.map(String)].filter((p) => p !== undefined && p !== "").join(".");

@@ -75,7 +75,7 @@ describe("views against their schemas", () => {
     expect(ajv.getSchema("#/components/schemas/Webhook")!({ ...view, secretSealed: "x" })).toBe(false);
   });
 
-  it("a webhook's health (CONTRACT §8): null where a document stored before it has no field, the stored values otherwise, never the circuit", () => {
+  it("a webhook's health (docs/endpoint-health.md): null where a document stored before it has no field, the stored values otherwise, never the circuit", () => {
     expect(webhookView(webhook)).toMatchObject({ health: "failing", healthReason: null, failingSince: null, rateLimitPerSecond: null });
     const disabled: WebhookDoc = {
       ...webhook,

@@ -18,7 +18,7 @@ import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "./schemas.js";
 import { MAX_URL_LENGTH } from "./url-guard.js";
 
 /**
- * The response shapes of CONTRACT §5 as zod schemas, and the views that build them from
+ * The response shapes of docs/openapi.json as zod schemas, and the views that build them from
  * stored documents. The schemas are the one description of each response: the TypeScript
  * types below are inferred from them and the OpenAPI document is generated from them
  * (`.meta({ id })` names the component). Nothing parses responses at run time; the
@@ -99,7 +99,7 @@ const attemptSchema = z
     request: z.strictObject({ url: z.string(), headers: headersSchema }),
     response: z.strictObject({ status: z.int(), headers: headersSchema, body: z.string(), bodyTruncated: z.boolean() }).nullable(),
     error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
-    retryAfter: z.string().nullable().meta({ description: "A 429's or 503's Retry-After header: the next attempt waited for it (CONTRACT §8)" }),
+    retryAfter: z.string().nullable().meta({ description: "A 429's or 503's Retry-After header: the next attempt waited for it (docs/endpoint-health.md)" }),
   })
   .meta({ id: "Attempt" });
 type AttemptView = z.output<typeof attemptSchema>;
@@ -169,7 +169,7 @@ export function webhookView(doc: WebhookDoc): WebhookView {
     events: doc.events as WebhookView["events"],
     active: doc.active,
     health: doc.health,
-    // Absent on webhooks stored before CONTRACT §8.
+    // Absent on webhooks stored before docs/endpoint-health.md.
     healthReason: doc.healthReason ?? null,
     failingSince: iso(doc.failingSince),
     rateLimitPerSecond: doc.rateLimitPerSecond ?? null,
@@ -247,7 +247,7 @@ function requestBodyAsSent(delivery: DeliveryDoc, attempts: AttemptRecord[]): st
   return buildDeliveryBody(payload, form ? "form" : "json").body;
 }
 
-/** Who a token is (beyond CONTRACT §5): the settings page signs in with it. */
+/** Who a token is (beyond docs/openapi.json): the settings page signs in with it. */
 export const meSchema = z.union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })]).meta({ id: "Me" });
 export type Me = z.output<typeof meSchema>;
 

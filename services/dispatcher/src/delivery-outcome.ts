@@ -8,7 +8,7 @@ export type Outcome =
   | { kind: "dead-letter"; reason: string }
   /** A manual attempt (redelivery, ping) failed: it leaves the delivery's ladder alone. */
   | { kind: "manual-failed" }
-  /** 410 Gone: the webhook is deactivated and the delivery cancelled (CONTRACT §8). */
+  /** 410 Gone: the webhook is deactivated and the delivery cancelled (docs/endpoint-health.md). */
   | { kind: "gone" };
 
 /**

@@ -32,7 +32,7 @@ export type DispatcherOptions = {
   maxInFlightPerEndpoint: number;
   /** Serialized jobs taken and not finished, in bytes: a count alone lets large events fill the heap. */
   maxInFlightBytes: number;
-  /** CONTRACT §8: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
+  /** docs/endpoint-health.md: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
   health: HealthSettings;
   groupId?: string;
   agent?: Agent;

@@ -74,8 +74,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   // A rebalance may take any partition away, so from its start jobs taken and not yet sent
   // are handed back, not only once this member has joined again: until then a busy process
   // would keep sending while the next owner, assigned at the same moment, already counts
-  // its rate-limit window (seen: 14 and 20 requests in one second to a webhook limited to
-  // 10). kafkajs emits this before rejoining, so before any other member can be given
+  // its rate-limit window, and the two together pass the limit. kafkajs emits this before rejoining, so before any other member can be given
   // these partitions. What finished meanwhile is still committed (the group accepts the old
   // generation's commits until every member has rejoined).
   consumer.on(consumer.events.REBALANCING, () => {
@@ -84,8 +83,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const partitions = event.payload.memberAssignment[topic] ?? [];
     // A partition kept is read again from its committed offset; its window knows what was
-    // taken since, so sent but uncommitted jobs are not sent again (each rebalance used to
-    // repeat them: up to 223 deliveries when a burst had just been taken, bench/README.md).
+    // taken since, so sent but uncommitted jobs are not sent again.
     windows = new Map(partitions.flatMap((p) => (windows.has(p) ? [[p, windows.get(p)!] as const] : [])));
     revoking = false;
     log.info({ assignment: event.payload.memberAssignment, kept: [...windows.keys()] }, "partitions assigned");
@@ -160,9 +158,8 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     if (!prepared.ok) return;
     let sliceStartedAt = performance.now();
     for (const [i, message] of batch.messages.entries()) {
-      // Taking jobs of cached webhooks never waits on I/O, so a large batch used to run in
-      // one go, starting hundreds of requests while no response or log write could be
-      // handled: at start-up, with cold code, the event loop stalled for up to 600 ms.
+      // Taking jobs of cached webhooks never waits on I/O, so a large batch would run in one
+      // go, starting hundreds of requests while no response or log write could be handled.
       if (performance.now() - sliceStartedAt > MAX_INTAKE_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStartedAt = performance.now();

@@ -60,7 +60,7 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
     }),
     openCircuits: new Gauge({
       name: "webhook_circuits_open",
-      help: "Webhooks owned by this dispatcher whose circuit is open or draining its parked deliveries (CONTRACT §8)",
+      help: "Webhooks owned by this dispatcher whose circuit is open or draining its parked deliveries (docs/endpoint-health.md)",
       registers: [registry],
       collect() {
         this.set(gauges.openCircuits());

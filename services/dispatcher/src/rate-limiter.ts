@@ -4,7 +4,7 @@ import type { Clock } from "@agiletune/shared";
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * Requests per second per webhook (CONTRACT §8 `rateLimitPerSecond`): a sliding window of
+ * Requests per second per webhook (docs/endpoint-health.md `rateLimitPerSecond`): a sliding window of
  * the last sends, so no window of one second ever holds more than the limit — a token
  * bucket would allow twice the rate across a burst's edge. Jobs are keyed by webhook id,
  * so one dispatcher owns a webhook at a time; after a rebalance every webhook waits one

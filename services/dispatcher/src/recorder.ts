@@ -67,7 +67,7 @@ export class Recorder {
     if (healthUpdate) await this.durably("health change", () => this.opts.health.write(healthUpdate), job);
   }
 
-  /** Held while the webhook's circuit is open: parked in the log, which is what keeps it (CONTRACT §8). */
+  /** Held while the webhook's circuit is open: parked in the log, which is what keeps it (docs/endpoint-health.md). */
   async park(job: DeliveryJob): Promise<void> {
     this.opts.metrics.deliveries.inc({ outcome: "parked" });
     this.opts.metrics.parked.inc({ event: "parked" });

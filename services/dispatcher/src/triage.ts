@@ -7,7 +7,7 @@ export type PendingDelivery = { job: DeliveryJob; webhook: ResolvedWebhook & { s
 /** What becomes of a job before any request is made. */
 export type Triage =
   | { kind: "send"; delivery: PendingDelivery }
-  /** Never attempted: the webhook is gone or inactive (CONTRACT §4, `cancelled`). */
+  /** Never attempted: the webhook is gone or inactive (docs/delivery.md#statuses, `cancelled`). */
   | { kind: "cancel"; reason: string }
   /** Cannot be signed, and sending unsigned would break our promise to receivers. */
   | { kind: "unsignable"; webhook: ResolvedWebhook; reason: string };

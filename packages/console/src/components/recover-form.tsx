@@ -8,7 +8,7 @@ import { Button } from "./feedback.js";
 const DEFAULT_SINCE_MS = 24 * 3_600_000;
 
 /**
- * Recover (CONTRACT §8): sends again every delivery of the webhook created since a time
+ * Recover (docs/endpoint-health.md): sends again every delivery of the webhook created since a time
  * that failed or was cancelled. A small form under the webhook's actions; `onClose` gives
  * focus back to the button that opened it.
  */

@@ -36,7 +36,7 @@ export function NotFoundPanel(props: { what: string; id: string; organizationId:
   );
 }
 
-/** What a webhook the dispatcher disabled (CONTRACT §8) means, and the way back: Activate. */
+/** What a webhook the dispatcher disabled (docs/endpoint-health.md) means, and the way back: Activate. */
 function DisabledNotice({ reason, active }: { reason: string | null; active: boolean }) {
   return (
     <section class="panel notice" aria-labelledby="disabled-title">

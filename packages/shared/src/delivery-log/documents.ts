@@ -9,7 +9,7 @@ import { COLLECTIONS } from "../mongo.js";
 export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** Response bodies are kept up to this many bytes (CONTRACT §5: truncated). */
+/** Response bodies are kept up to this many bytes (docs/openapi.json: truncated). */
 export const RESPONSE_BODY_LOG_LIMIT = 4096;
 /** What a delivery sends: its POST body's content. */
 export type Payload = { event: string; timestamp: string; data: Record<string, unknown> };
@@ -23,7 +23,7 @@ export type AttemptRecord = {
   request: { url: string; headers: Record<string, string> };
   response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
   error: { code: string; message: string } | null;
-  /** A 429's or 503's `Retry-After`, as sent: the next attempt waited for it (CONTRACT §8). Absent on attempts logged before it was recorded. */
+  /** A 429's or 503's `Retry-After`, as sent: the next attempt waited for it (docs/endpoint-health.md). Absent on attempts logged before it was recorded. */
   retryAfter?: string | null;
 };
 
@@ -102,7 +102,7 @@ export function attemptCountOf(doc: Pick<DeliveryDoc, "attempts" | "attemptIds" 
 
 // The payload and the attempt inside an entry are only ever shown or sent again, never
 // queried: stored as one string each, FerretDB inserts entries 1.6x as fast as with them as
-// nested documents (bench:stored-format, bench/README.md "The stored format").
+// nested documents (bench:stored-format, bench/README.md "The delivery log").
 
 /** An entry's attempts as stored: JSON text. */
 export function storedAttempts(records: AttemptRecord[]): string {
@@ -152,7 +152,7 @@ export function newDeliveryEntry(job: Pick<DeliveryJob, "deliveryId" | "webhookI
 }
 
 /**
- * A parked delivery (CONTRACT §8), in `parked_deliveries`: the job that sends it again and
+ * A parked delivery (docs/endpoint-health.md), in `parked_deliveries`: the job that sends it again and
  * why it waits, keyed by delivery id. A collection of its own because FerretDB uses no
  * secondary index for queries, so finding a webhook's parked deliveries among all entries
  * scanned the whole log (measured: ~6 s a page with 20 000 entries); and because parking in

@@ -4,11 +4,11 @@ import { afterPosition, type ListPosition } from "../mongo.js";
 import { storeProfile } from "../store-profile.js";
 import { deliveriesCollection, newDeliveryEntry, parkedCollection, storedPayloadOf, type DeliveryDoc, type ParkedDoc } from "./documents.js";
 
-// Parked deliveries (CONTRACT §8) live in `parked_deliveries`, one document each holding the
+// Parked deliveries (docs/endpoint-health.md) live in `parked_deliveries`, one document each holding the
 // job, so that parking costs one small insert and a release's first attempt is logged like
 // any other (one insert): FerretDB commits every update statement on its own, at the cost of
 // ~5 deliveries' inserts, and writing each parked delivery into its log entry and back out
-// again took two of them (bench/README.md, "dead"). A parked document speaks for its delivery
+// again took two of them (bench/README.md, the dead scenario). A parked document speaks for its delivery
 // while it is newer than the delivery's log entry (see `speaksFor`); readers lay it over the
 // entry, or stand it in for an entry not written yet, so the log shows `parked` either way.
 

@@ -239,7 +239,7 @@ export async function parkedDeliveryIds(db: Db, webhookIds: string[]): Promise<A
   return refs;
 }
 
-/** What a recover sends again (CONTRACT §8): deliveries that ended without success. */
+/** What a recover sends again (docs/endpoint-health.md): deliveries that ended without success. */
 const RECOVERABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly DeliveryStatus[];
 
 /** A webhook's deliveries created at or after `since` (on `createdAt`). */

@@ -12,7 +12,7 @@ export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
  * What expires, and by which date, in each collection of the log:
  * - a delivery by `createdAt`, the time the API lists it by, so "kept 30 days" reads the
  *   same on the list (a parked delivery's job is in `parked_deliveries`, which never
- *   expires: CONTRACT §8);
+ *   expires: docs/endpoint-health.md);
  * - an attempt stored apart by its `startedAt`, always after its delivery's `createdAt`,
  *   so attempts outlive their entry at most by the time between the two;
  * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and

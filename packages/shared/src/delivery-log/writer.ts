@@ -57,7 +57,7 @@ export class DeliveryLogWriter {
   }
 
   /**
-   * Logs an attempt (CONTRACT §5 shows each one). A delivery's first attempt usually
+   * Logs an attempt (docs/openapi.json shows each one). A delivery's first attempt usually
    * creates its entry, with the attempt inside it: one insert. Any other attempt is
    * inserted apart, under its id, and the entry updated to name it; the entry then stays
    * small, which keeps its updates cheap (see DeliveryDoc). The attempt is stored before
@@ -112,7 +112,7 @@ export class DeliveryLogWriter {
   }
 
   /**
-   * Holds the delivery while its endpoint's circuit is open (CONTRACT §8): kept with its
+   * Holds the delivery while its endpoint's circuit is open (docs/endpoint-health.md): kept with its
    * payload and its place on the ladder, attempt count unchanged, in `parked_deliveries`
    * (see parked.ts). One batched insert; its entry, if it has one, is left as it is, and
    * readers show it parked while the parking is the newer of the two. Parked again (its

@@ -21,7 +21,7 @@ export function registerApiKeyRoutes(router: AppRouter, deps: RouteDeps): void {
     ctx.body = { id: doc._id, organizationId: doc.organizationId, token, createdAt: doc.createdAt.toISOString() } satisfies ApiKeyView;
   });
 
-  // Beyond CONTRACT §5: a leaked key must be revocable without touching the database by hand.
+  // Beyond docs/openapi.json: a leaked key must be revocable without touching the database by hand.
   router.delete("/v1/organizations/:orgId/api-keys/:keyId", ...guard, async (ctx) => {
     const id = pathId(ctx, "keyId", "API key");
     const { deletedCount } = await apiKeysCollection(deps.db).deleteOne({ _id: id, organizationId: ctx.params.orgId! });

@@ -64,7 +64,7 @@ export function pathId(ctx: Ctx, name: string, what: string): string {
 }
 
 /**
- * Produces one job keyed by webhook id (CONTRACT §1). A broker failure kafkajs calls
+ * Produces one job keyed by webhook id (docs/topics-and-formats.md#topics). A broker failure kafkajs calls
  * retriable is a 503 (try again); a non-retriable one would fail again the same way: 500.
  */
 export async function produceJob(deps: Pick<RouteDeps, "producer" | "topics">, job: DeliveryJob): Promise<void> {

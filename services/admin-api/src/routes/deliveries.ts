@@ -78,11 +78,11 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
 
-  // CONTRACT §8: every failed or cancelled delivery since a time, again, with a fresh ladder.
+  // docs/endpoint-health.md: every failed or cancelled delivery since a time, again, with a fresh ladder.
   router.post(`${BASE}/recover`, ...guard, async (ctx) => {
     const { since } = parseRecover(await readJsonBody(ctx), deps.clock());
     const webhook = await findWebhook(deps, ctx);
-    // The response stays `{matched}` (CONTRACT §8); what was skipped is in the log.
+    // The response stays `{matched}` (docs/endpoint-health.md); what was skipped is in the log.
     const { matched } = await recoverDeliveries(deps, webhook, since);
     ctx.status = 202;
     ctx.body = { matched } satisfies RecoverResult;

@@ -2,7 +2,7 @@ import type { Me } from "../views.js";
 import { authenticated, principalOf, type AppRouter, type RouteDeps } from "./context.js";
 
 /**
- * Who a token is (beyond CONTRACT §5): the operator, or an organization's API key and
+ * Who a token is (beyond docs/openapi.json): the operator, or an organization's API key and
  * which organization. The settings page signs in with it, so a pasted key is all it needs.
  */
 export function registerMeRoutes(router: AppRouter, deps: RouteDeps): void {

@@ -1,4 +1,4 @@
-// CONTRACT §8 "Recover": the route and `pnpm dlq -- recover` against the real broker and
+// docs/endpoint-health.md "Recover": the route and `pnpm dlq -- recover` against the real broker and
 // database, reading back what lands on the deliveries topic.
 import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, payloadFrom, storedPayloadOf, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
 import kafkajs from "kafkajs";

@@ -236,7 +236,7 @@ test("rate limit: set at creation, changed and removed by PATCH, validated; stor
   expect(created.status).toBe(201);
   expect(created.json).toMatchObject({ health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 50 });
   const path = `${ORG}/${created.json.id}`;
-  // New webhooks start healthy with every §8 field stored (null), the circuit closed.
+  // New webhooks start healthy with every endpoint-health field stored (null), the circuit closed.
   expect(await webhooksCollection(mongo.db).findOne({ _id: created.json.id })).toMatchObject({ health: "healthy", healthReason: null, failingSince: null, rateLimitPerSecond: 50, circuit: null });
   expect((await api.request("GET", path)).json.rateLimitPerSecond).toBe(50);
 
@@ -261,7 +261,10 @@ test("rate limit: set at creation, changed and removed by PATCH, validated; stor
   expect((await api.request("POST", ORG, { body: valid })).json.rateLimitPerSecond).toBeNull();
 });
 
-test("health (CONTRACT §8): the view shows what the dispatcher stored; active:true revives an inactive webhook healthy with a closed circuit, and only an inactive one", async ({ api, mongo }) => {
+test("health (docs/endpoint-health.md): the view shows what the dispatcher stored; active:true revives an inactive webhook healthy with a closed circuit, and only an inactive one", async ({
+  api,
+  mongo,
+}) => {
   const t0 = new Date("2026-03-20T12:00:00.000Z");
   api.clockAt(t0);
   const webhooks = webhooksCollection(mongo.db);
@@ -305,7 +308,7 @@ test("health (CONTRACT §8): the view shows what the dispatcher stored; active:t
   // ...until it is inactive: then active:true revives it.
   expect((await api.request("PATCH", `${ORG}/${failing}`, { body: { active: true } })).json).toMatchObject({ active: true, health: "healthy", healthReason: null, failingSince: null });
 
-  // Stored before §8 (no health fields at all): shown as null, revived all the same.
+  // Stored without endpoint-health fields: shown as null, revived all the same.
   const legacy: WebhookDoc = { ...(await webhooks.findOne({ _id: await create() }))!, _id: "wh_legacy000000000000000000", active: false };
   for (const field of ["healthReason", "failingSince", "rateLimitPerSecond", "circuit"] as const) delete legacy[field];
   await webhooks.insertOne(legacy);

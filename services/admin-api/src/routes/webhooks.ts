@@ -8,12 +8,12 @@ import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
 import { webhookView, type WebhookList, type WebhookWithSecretView } from "../views.js";
 import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
-/** The previous secret keeps signing `webhook-signature` this long after a rotation (CONTRACT §5). */
+/** The previous secret keeps signing `webhook-signature` this long after a rotation (docs/openapi.json). */
 const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 
 const BASE = "/v1/organizations/:orgId/webhooks";
 
-/** What reactivating a webhook resets (CONTRACT §8: "healthy with a closed circuit"). */
+/** What reactivating a webhook resets (docs/endpoint-health.md: "healthy with a closed circuit"). */
 const CLOSED_CIRCUIT = { health: "healthy", healthReason: null, failingSince: null, circuit: null } as const satisfies Partial<WebhookDoc>;
 
 /** The webhook `:webhookId` of the path's organization, or 404 (also for another organization's id). */
@@ -41,7 +41,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
   /**
    * PATCH with `active: true`. An inactive webhook (deactivated by its owner, or disabled
    * by the dispatcher after a 410 or a long failure) comes back healthy with a closed
-   * circuit (CONTRACT §8); an active one keeps its health, which only deliveries change.
+   * circuit (docs/endpoint-health.md); an active one keeps its health, which only deliveries change.
    * Two conditional updates rather than read-then-write, so a webhook the dispatcher
    * disables in between is still reset: whichever matches the state at that moment applies.
    */

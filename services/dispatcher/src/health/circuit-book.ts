@@ -25,7 +25,7 @@ export type Circuit = {
 const DISABLED = "the webhook was disabled";
 
 /**
- * The circuits of the webhooks whose jobs this dispatcher owns (CONTRACT §8), in memory:
+ * The circuits of the webhooks whose jobs this dispatcher owns (docs/endpoint-health.md), in memory:
  * where each job goes, and what each attempt says about its endpoint. No I/O: the
  * HealthWriter stores what changed, the ParkedDrainer probes and releases.
  */

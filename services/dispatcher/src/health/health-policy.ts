@@ -1,6 +1,6 @@
 import type { WebhookDoc, WebhookHealth } from "@agiletune/shared";
 
-/** CONTRACT §8's settings: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
+/** docs/endpoint-health.md's settings: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
 export type HealthSettings = { failureThreshold: number; probeIntervalMs: number; disableAfterMs: number };
 
 /** The probe interval doubles after each failed probe, up to this. */

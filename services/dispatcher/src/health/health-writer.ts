@@ -17,7 +17,7 @@ export type HealthWriterOptions = {
 };
 
 /**
- * Makes a webhook's health changes durable and known (CONTRACT §8): written to the
+ * Makes a webhook's health changes durable and known (docs/endpoint-health.md): written to the
  * webhook, logged once, and produced to the notifications topic once each. Every method
  * is safe to repeat.
  */

@@ -15,7 +15,7 @@ const STRAGGLER_SWEEP_MS = 5_000;
 const ROUND_EVERY_MS = 250;
 
 /** Sends one parked delivery again; settles once it is recorded, or left parked. */
-export type ReleaseParked = (job: DeliveryJob, as: "probe" | "drain") => Promise<void>;
+type ReleaseParked = (job: DeliveryJob, as: "probe" | "drain") => Promise<void>;
 
 export type ParkedDrainerOptions = {
   book: CircuitBook;
