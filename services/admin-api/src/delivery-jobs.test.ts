@@ -32,9 +32,9 @@ describe("delivery jobs", () => {
       organizationId: "org_1",
       eventId: "evt_1",
       event: "task.updated",
-      attempts: [{}],
+      attempts: JSON.stringify([{}]),
       attemptIds: ["dlv_x.1.a", "dlv_x.2.b"],
-      payload,
+      payload: JSON.stringify(payload),
     } as unknown as DeliveryDoc;
     expect(storedPayload(delivery)).toEqual(payload);
     expect(storedPayload({ ...delivery, payload: undefined } as unknown as DeliveryDoc)).toBeUndefined();
