@@ -14,7 +14,8 @@ import { pino } from "pino";
 // the producer type) than the package's entry point exports.
 import { createApp, type AppDeps } from "../../../services/admin-api/src/app.js";
 import type { JobProducer } from "../../../services/admin-api/src/dlq-replay.js";
-import { buildOpenApiDocument, OPERATIONS } from "../../../services/admin-api/src/openapi.js";
+import { buildOpenApiDocument } from "../../../services/admin-api/src/openapi.js";
+import { OPERATIONS } from "../../../services/admin-api/src/openapi-operations.js";
 import type { ResolveHost } from "../../../services/admin-api/src/url-guard.js";
 
 // ajv-formats is CommonJS with a default export.

@@ -10,7 +10,7 @@ import { ApiError } from "./errors.js";
 import { replayDeadLetters, type JobProducer } from "./dlq-replay.js";
 import { recoverDeliveries } from "./recover.js";
 import { dlqReplaySchema, ID_PATTERN, parseOr422, parseRecover, type DlqFilter } from "./schemas.js";
-import { deadLetterView } from "./views.js";
+import { deadLetterView } from "./dead-letter-views.js";
 
 export const HELP = `Usage: pnpm dlq -- <command> [options]
 

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { buildReplayJob } from "./delivery-jobs.js";
 import { resendInBatches } from "./resend-batches.js";
 import type { DlqFilter } from "./schemas.js";
-import type { DlqReplayResult } from "./views.js";
+import type { DlqReplayResult } from "./dead-letter-views.js";
 
 /** What the admin API produces with: single jobs (ping, redeliver) and size-bounded batches (replay). */
 export type JobProducer = Pick<Producer, "send" | "sendBatch">;

@@ -6,10 +6,11 @@ import { describe, expect, it } from "vitest";
 import { DELIVERY_STATUSES } from "@agiletune/shared";
 import { createRouter } from "./app.js";
 import { API_ERROR_CODES } from "./errors.js";
-import { buildOpenApiDocument, documentedStatuses, OPERATIONS, toOpenApiPath } from "./openapi.js";
+import { buildOpenApiDocument, documentedStatuses, toOpenApiPath } from "./openapi.js";
+import { OPERATIONS } from "./openapi-operations.js";
 import type { RouteDeps } from "./routes/context.js";
 import { ID_PATTERN, MAX_PAGE_SIZE } from "./schemas.js";
-import { webhookSchema, webhookWithSecretSchema } from "./views.js";
+import { webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
 
 function routerOperations(): string[] {
   const deps = {

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { buildPingJob } from "./delivery-jobs.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { deadLetterSchema, deadLetterView, deliverySchema, deliverySummarySchema, deliverySummaryView, deliveryView, webhookSchema, webhookView } from "./views.js";
+import { deadLetterSchema, deadLetterView } from "./dead-letter-views.js";
+import { deliverySchema, deliverySummarySchema, deliverySummaryView, deliveryView } from "./delivery-views.js";
+import { webhookSchema, webhookView } from "./webhook-views.js";
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

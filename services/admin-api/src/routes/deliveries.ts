@@ -5,7 +5,8 @@ import { buildPingJob, jobFromStoredDelivery, storedPayload } from "../delivery-
 import { ApiError, inactiveWebhook, notFound } from "../errors.js";
 import { recoverDeliveries } from "../recover.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery, parseRecover } from "../schemas.js";
-import { deliverySummaryView, deliveryView, type Accepted, type DeliveryList, type RecoverResult } from "../views.js";
+import { deliverySummaryView, deliveryView, type DeliveryList, type RecoverResult } from "../delivery-views.js";
+import type { Accepted } from "../views.js";
 import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
 

@@ -3,7 +3,7 @@ import { readJsonBody } from "../body.js";
 import { decodeCursor, page } from "../cursor.js";
 import { replayDeadLetters } from "../dlq-replay.js";
 import { dlqQuerySchema, dlqReplaySchema, parseOr422, parseQuery } from "../schemas.js";
-import { deadLetterView, type DeadLetterList } from "../views.js";
+import { deadLetterView, type DeadLetterList } from "../dead-letter-views.js";
 import { authenticated, operatorOnly, type AppRouter, type RouteDeps } from "./context.js";
 
 /** Operator-only: dead letters, newest first, and their replay. */

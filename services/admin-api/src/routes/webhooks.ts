@@ -5,7 +5,7 @@ import { afterCursor, decodeCursor, page } from "../cursor.js";
 import { ApiError, notFound, validationFailed } from "../errors.js";
 import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
 import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
-import { webhookView, type WebhookList, type WebhookWithSecretView } from "../views.js";
+import { webhookView, type WebhookList, type WebhookWithSecretView } from "../webhook-views.js";
 import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 /** The previous secret keeps signing `webhook-signature` this long after a rotation (docs/openapi.json). */
