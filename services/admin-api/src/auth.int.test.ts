@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { apiKeysCollection } from "./api-key-store.js";
 import { hashToken } from "./credentials.js";
+import { deliveriesCollection, storedPayloadOf } from "@agiletune/shared";
 import { apiTest as test } from "@agiletune/testing";
 
 const hook = { url: "https://hooks.example.com/in", contentType: "json", events: ["*"] };
@@ -65,19 +66,19 @@ test("an organization key gets 403 on every route of another organization and 40
   expect([hookA.organizationId, hookB.organizationId]).toEqual(["org_a", "org_b"]);
   const deliveryB = "dlv_0123456789abcdef0123456789abcdef";
   const now = new Date();
-  await mongo.db.collection("deliveries").insertOne({
-    _id: deliveryB as never,
+  await deliveriesCollection(mongo.db).insertOne({
+    _id: deliveryB,
     webhookId: hookB.id,
     organizationId: "org_b",
     eventId: "evt_1",
     event: "task.created",
     status: "failed",
-    attempts: [],
+    attemptIds: [],
     nextAttemptAt: null,
     statusReason: null,
     createdAt: now,
     updatedAt: now,
-    payload: { event: "task.created", timestamp: now.toISOString(), data: {} },
+    payload: storedPayloadOf({ event: "task.created", timestamp: now.toISOString(), data: {} }),
   });
 
   const routes = (org: string, wh: string, dlv: string): Array<[string, string, unknown?]> => [
