@@ -188,10 +188,18 @@ export async function markReplayed(db: Db, batch: Pick<DeadLetterDoc, "_id" | "d
  */
 export async function oldestParked(
   db: Db,
-  webhookId: string,
-  limit: number,
-  exclude: string[] = [],
-  drop: (stale: ParkedDoc[]) => Promise<void> = (stale) => dropStale(db, stale),
+  {
+    webhookId,
+    limit,
+    exclude = [],
+    drop = (stale) => dropStale(db, stale),
+  }: {
+    webhookId: string;
+    limit: number;
+    exclude?: string[];
+    /** How stale documents go (the dispatcher's writer, after the parkings it has queued). */
+    drop?: (stale: ParkedDoc[]) => Promise<void>;
+  },
 ): Promise<DeliveryJob[]> {
   // Bounded: a page of stale documents is dropped and read past, a few times at most.
   for (let read = 0; read < 20; read++) {

@@ -2,7 +2,7 @@ import { oldestParked, type Clock, type DeliveryJob, type DeliveryLogWriter, typ
 import type { Db } from "mongodb";
 import type { DispatcherMetrics } from "../metrics.js";
 import type { CircuitBook } from "./circuit-book.js";
-import { DRAIN_MAX_PER_SECOND } from "./health-policy.js";
+import { DRAIN_MAX_PER_SECOND, type EndpointState } from "./health-policy.js";
 import type { HealthWriter } from "./health-writer.js";
 
 /** Parked deliveries read at once while draining, at most, and at most this many bytes of event data. */
@@ -80,7 +80,7 @@ export class ParkedDrainer {
         const { state } = circuit;
         const draining = this.drainingOf(id);
         if (state.circuit === "open" && !circuit.probeInFlight && state.nextProbeAt !== null && state.nextProbeAt <= now) {
-          const job = await this.nextProbe(id, circuit.state.probeFailedBefore);
+          const job = await this.nextProbe(id, circuit.state);
           if (job && circuit.state.circuit === "open" && !circuit.probeInFlight) {
             this.opts.book.probing(id);
             this.send(job, "probe", draining);
@@ -114,14 +114,14 @@ export class ParkedDrainer {
   }
 
   /** The oldest parked delivery, or after a first attempt failed as the probe the oldest that has failed before, where there is one. */
-  private async nextProbe(webhookId: string, failedBefore: boolean): Promise<DeliveryJob | undefined> {
-    const oldest = await this.oldestParked(webhookId, failedBefore ? PROBE_CANDIDATES : 1, []);
-    return (failedBefore ? oldest.find((job) => job.attempt > 0) : undefined) ?? oldest[0];
+  private async nextProbe(webhookId: string, { probeFailedBefore }: EndpointState): Promise<DeliveryJob | undefined> {
+    const oldest = await this.oldestParked(webhookId, probeFailedBefore ? PROBE_CANDIDATES : 1, []);
+    return (probeFailedBefore ? oldest.find((job) => job.attempt > 0) : undefined) ?? oldest[0];
   }
 
   /** A webhook's oldest parked deliveries; stale parked documents go through the writer, after parkings it has queued. */
   private oldestParked(webhookId: string, limit: number, exclude: string[]): Promise<DeliveryJob[]> {
-    return oldestParked(this.opts.db, webhookId, limit, exclude, (stale) => this.opts.deliveryLog.dropStaleParked(stale));
+    return oldestParked(this.opts.db, { webhookId, limit, exclude, drop: (stale) => this.opts.deliveryLog.dropStaleParked(stale) });
   }
 
   private async drain(id: string, draining: Draining): Promise<void> {
