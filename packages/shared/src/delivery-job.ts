@@ -21,6 +21,10 @@ export const deliveryJobSchema = z.object({
   dueAt: z.number().int().optional(),
   /** Epoch ms when the job was first produced; end-to-end latency is measured from it. */
   enqueuedAt: z.number().int(),
+  /** The event's ordering key, sent as X-AgileTune-Ordering-Key; an ordered webhook keeps each key's deliveries in order. */
+  orderingKey: z.string().min(1).max(256).optional(),
+  /** The event's offset on its partition of the events topic (one partition per organization): what "earlier" means for one key. */
+  eventSequence: z.number().int().min(0).optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

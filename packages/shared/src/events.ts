@@ -31,9 +31,18 @@ export const domainEventSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   organizationId: nonEmpty,
   data: z.record(z.string(), z.unknown()),
+  /** What an ordered webhook keeps in order (docs/ordered-delivery.md); `data.id` when absent. */
+  orderingKey: nonEmpty.optional(),
 });
 
-export type DomainEvent = { id: string; event: EventType; timestamp: string; organizationId: string; data: Record<string, unknown> };
+export type DomainEvent = { id: string; event: EventType; timestamp: string; organizationId: string; data: Record<string, unknown>; orderingKey?: string };
+
+/** The key an ordered webhook keeps this event's deliveries in order by: `orderingKey`, else `data.id` when it is a string of 1-256 characters; none otherwise. */
+export function orderingKeyOf(event: Pick<DomainEvent, "orderingKey" | "data">): string | undefined {
+  if (event.orderingKey !== undefined) return event.orderingKey;
+  const id = event.data.id;
+  return typeof id === "string" && id.length >= 1 && id.length <= 256 ? id : undefined;
+}
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

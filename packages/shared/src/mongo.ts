@@ -9,6 +9,10 @@ export const COLLECTIONS = {
   /** Which deliveries are parked, by webhook (see delivery-log/parked.ts). */
   parked: "parked_deliveries",
   apiKeys: "api_keys",
+  /** Each ordered webhook's ordering key: which delivery is under way, and up to which event they ended (see delivery-log/ordering.ts). */
+  orderingChains: "ordering_chains",
+  /** Deliveries of an ordered webhook waiting for an earlier one of their key. */
+  held: "held_deliveries",
   /** One-time rewrites of stored documents that have run (see delivery-log/migrate-legacy.ts). */
   migrations: "store_migrations",
 } as const;
@@ -54,6 +58,11 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { event: 1, deadLetteredAt: -1, _id: -1 }, name: "event_time" },
   ],
   [COLLECTIONS.parked]: [{ key: { webhookId: 1, createdAt: 1, _id: 1 }, name: "webhook_created" }],
+  // The next held delivery of a key (its lowest event sequence), and a webhook's held ones.
+  [COLLECTIONS.held]: [
+    { key: { chainId: 1, sequence: 1 }, name: "chain_sequence" },
+    { key: { webhookId: 1, chainId: 1 }, name: "webhook_chain" },
+  ],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
 };
 

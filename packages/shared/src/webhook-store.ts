@@ -23,6 +23,8 @@ export type WebhookDoc = {
   failingSince?: Date | null;
   /** Requests per second its URL may receive, on all dispatchers together; null: no limit. */
   rateLimitPerSecond?: number | null;
+  /** Each ordering key's deliveries in the order of their events (docs/ordered-delivery.md); absent: false. */
+  ordered?: boolean;
   /** The dispatcher's circuit breaker (docs/endpoint-health.md); absent or `closed` while deliveries flow. */
   circuit?: CircuitDoc | null;
   description: string;

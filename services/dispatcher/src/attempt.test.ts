@@ -23,6 +23,16 @@ describe("deliveryHeaders", () => {
   });
 });
 
+describe("the ordering key header", () => {
+  it("names the event's ordering key when it has one, and is absent otherwise", () => {
+    const signing = { ...webhook, secret: "s3cret-s3cret-s3cret" };
+    const keyed = deliveryHeaders({ job: { ...job("event"), orderingKey: "tsk_9", eventSequence: 4 }, webhook: signing, contentTypeHeader: "application/json", body: "{}", nowMs: 0 });
+    expect(keyed["x-agiletune-ordering-key"]).toBe("tsk_9");
+    const plain = deliveryHeaders({ job: job("event"), webhook: signing, contentTypeHeader: "application/json", body: "{}", nowMs: 0 });
+    expect(plain).not.toHaveProperty("x-agiletune-ordering-key");
+  });
+});
+
 describe("unsignableAttempt", () => {
   const opts = { clock: new ManualClock(1_000), retryDelaysMs: delays };
 

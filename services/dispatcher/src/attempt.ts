@@ -53,6 +53,7 @@ export function deliveryHeaders({
     "user-agent": USER_AGENT,
     "x-agiletune-event": job.event,
     "x-agiletune-delivery": job.deliveryId,
+    ...(job.orderingKey !== undefined && { "x-agiletune-ordering-key": job.orderingKey }),
     ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: webhook.secret, previousSecret: webhook.previousSecret, nowSeconds: Math.floor(nowMs / 1000) }),
   };
 }

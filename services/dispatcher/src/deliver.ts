@@ -1,49 +1,21 @@
-import { describeFailure, isRetryable, OUTAGE_RETRY, retryUntil, type DeliveryJob, type Logger } from "@agiletune/shared";
-import { attemptDelivery, unsignableAttempt, type AttemptOptions, type AttemptResult } from "./attempt.js";
-import type { ConcurrencyGate } from "./concurrency-gate.js";
-import type { CircuitBook, HealthUpdate, SendKind } from "./health/circuit-book.js";
-import type { PartitionOwnership } from "./health/partition-ownership.js";
+import { describeFailure, isRetryable, OUTAGE_RETRY, releaseHeld, retryUntil, type DeliveryJob } from "@agiletune/shared";
 import type { JobLease } from "./intake.js";
-import type { DispatcherMetrics } from "./metrics.js";
-import type { RateLimiter } from "./rate-limiter.js";
-import type { Recorder } from "./recorder.js";
-import { triage, type PendingDelivery, type Triage } from "./triage.js";
-import type { WebhookCache } from "./webhook-cache.js";
+import { isOrdered, type KeyedJob } from "./ordering/chain-book.js";
+import { route, send, type DeliveryContext, type Routed, type Sent } from "./steps.js";
+import { triage } from "./triage.js";
 
-/** What delivering needs, made once by dispatcher.ts. */
-export type DeliveryContext = {
-  webhooks: WebhookCache;
-  circuits: CircuitBook;
-  ownership: PartitionOwnership;
-  gate: ConcurrencyGate;
-  limiter: RateLimiter;
-  attempt: AttemptOptions;
-  recorder: Recorder;
-  metrics: DispatcherMetrics;
-  logger: Logger;
-};
-
-/** A triaged job as its webhook's circuit routes it. */
-type Routed = { kind: "send"; delivery: PendingDelivery; as: "job" | "probe" } | { kind: "park" } | { kind: "cancel"; reason: string } | { kind: "unsignable"; result: AttemptResult };
-
-/** How far a job got before its recording: an attempt made, or why none was. */
-type Sent =
-  | { kind: "attempted"; result: AttemptResult; healthUpdate: HealthUpdate | null }
-  /** Turned away by its endpoint's gate (slow, and short of room): deferred to the first retry tier. */
-  | { kind: "busy" }
-  | { kind: "park" }
-  | { kind: "cancel"; reason: string }
-  /** Its partition may have gone elsewhere at a rebalance: left to the partition's next owner. */
-  | { kind: "moved" };
+export type { DeliveryContext } from "./steps.js";
 
 /**
  * One job from Kafka, from intake to its recording, in the order it goes:
  *   1. taken: its webhook as last read
  *   2. triaged: cancelled (webhook gone or inactive), unsignable, or to be sent (triage.ts)
- *   3. routed by the webhook's circuit: sent, sent as its probe, parked or cancelled (health/)
- *   4. admitted: a slot at its endpoint (concurrency-gate.ts), then its rate limit (rate-limiter.ts)
- *   5. attempted: the signed POST and what it leads to (attempt.ts, delivery-outcome.ts)
- *   6. recorded: retry or dead letter produced, attempt logged, health written (recorder.ts)
+ *   3. kept in order: an ordered webhook's job waits (held) for the earlier ones of its key (ordering/)
+ *   4. routed by the webhook's circuit: sent, sent as its probe, parked or cancelled (health/)
+ *   5. admitted: a slot at its endpoint (concurrency-gate.ts), then its rate limit (rate-limiter.ts)
+ *   6. attempted: the signed POST and what it leads to (attempt.ts, delivery-outcome.ts)
+ *   7. recorded: retry or dead letter produced, attempt logged, health written (recorder.ts);
+ *      for an ordered key whose delivery ended, the next held one is released
  * then its lease is finished, and intake's commit may pass its offset.
  */
 export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<void> {
@@ -66,33 +38,27 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
     lease.handedOn();
     return lease.handBack();
   }
-  const routed = route(job, triage(job, read.value), ctx);
+  const triaged = triage(job, read.value);
+  const ordered = triaged.kind === "send" && isOrdered(job, triaged.delivery.webhook.doc) ? job : null;
+  if (ordered) {
+    // Its key's chain keeps the order from here; other keys need not wait for it.
+    lease.handedOn();
+    const step = await ctx.chains.step(ordered);
+    if (step.kind === "hold" || step.kind === "skip") return lease.finish();
+    if (step.kind === "outside") ctx.logger.warn({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: step.reason }, "sent outside its key's order");
+  }
+  const routed = route(job, triaged, ctx);
   let sent: Sent;
   if (routed.kind === "send") {
     sent = await send(routed.delivery, { as: routed.as, stillOwned: lease.stillOwned, inLine: lease.handedOn }, ctx);
     if (sent.kind !== "attempted") ctx.circuits.notSent(job, routed.as);
   } else {
     lease.handedOn();
-    sent = routed.kind === "unsignable" ? { kind: "attempted", result: routed.result, healthUpdate: ctx.circuits.learn(routed.result, "job") } : routed;
+    sent = unsent(routed, ctx);
   }
-  switch (sent.kind) {
-    case "attempted":
-      await ctx.recorder.record(sent);
-      break;
-    case "busy":
-      await ctx.recorder.defer(job);
-      break;
-    case "park":
-      await ctx.recorder.park(job);
-      break;
-    case "cancel":
-      await ctx.recorder.cancel(job, sent.reason);
-      break;
-    case "moved":
-      ctx.logger.info({ webhookId: job.webhookId, deliveryId: job.deliveryId }, "rebalancing: left to the partition's next owner");
-      lease.handBack();
-      return;
-  }
+  const recorded = await record(job, sent, ctx);
+  if (recorded === "moved") return lease.handBack();
+  if (recorded === "ended" && ordered) await releaseNext(ordered, ctx);
   lease.finish();
 }
 
@@ -110,51 +76,64 @@ export async function deliverParked(job: DeliveryJob, as: "probe" | "drain", ctx
       return;
     }
     const sent = await send(triaged.delivery, { as, stillOwned: () => ctx.ownership.owns(job.webhookId) }, ctx);
-    if (sent.kind === "attempted") await ctx.recorder.record(sent);
-    else ctx.circuits.notSent(job, as);
+    if (sent.kind !== "attempted") return ctx.circuits.notSent(job, as);
+    const recorded = await record(job, sent, ctx);
+    if (recorded === "ended" && isOrdered(job, triaged.delivery.webhook.doc)) await releaseNext(job, ctx);
   } catch (err) {
     ctx.circuits.notSent(job, as);
     throw err;
   }
 }
 
-/** Steps 2 and 3. */
-function route(job: DeliveryJob, triaged: Triage, ctx: DeliveryContext): Routed {
-  switch (triaged.kind) {
-    case "cancel":
-      return triaged;
-    case "unsignable":
-      ctx.logger.error({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: triaged.reason }, "cannot sign delivery");
-      return { kind: "unsignable", result: unsignableAttempt(job, triaged.webhook, triaged.reason, ctx.attempt) };
-    case "send": {
-      const routed = ctx.circuits.route(job, triaged.delivery.webhook.doc);
-      return routed.kind === "send" ? { kind: "send", delivery: triaged.delivery, as: routed.as } : routed;
+/**
+ * A held delivery whose turn has come: under way in its key's chain already, it goes the
+ * rest of a job's way (routed, admitted, attempted, recorded), and its held copy goes once
+ * that is recorded.
+ */
+export async function deliverHeld(job: DeliveryJob, ctx: DeliveryContext): Promise<void> {
+  const triaged = triage(job, await ctx.webhooks.get(job.webhookId));
+  const routed = route(job, triaged, ctx);
+  const sent = routed.kind === "send" ? await send(routed.delivery, { as: routed.as, stillOwned: () => ctx.ownership.owns(job.webhookId) }, ctx) : unsent(routed, ctx);
+  if (routed.kind === "send" && sent.kind !== "attempted") ctx.circuits.notSent(job, routed.as);
+  const recorded = await record(job, sent, ctx);
+  // Moved: the partition's next owner resumes it from the held copy.
+  if (recorded === "moved") return;
+  await releaseHeld(ctx.db, job.deliveryId);
+  if (recorded === "ended" && triaged.kind === "send" && isOrdered(job, triaged.delivery.webhook.doc)) await releaseNext(job, ctx);
+}
+
+function unsent(routed: Exclude<Routed, { kind: "send" }>, ctx: DeliveryContext): Sent {
+  return routed.kind === "unsignable" ? { kind: "attempted", result: routed.result, healthUpdate: ctx.circuits.learn(routed.result, "job") } : routed;
+}
+
+/** Step 7: what became of the job, durably; "ended" when the delivery will not be attempted again. */
+async function record(job: DeliveryJob, sent: Sent, ctx: DeliveryContext): Promise<"ended" | "waiting" | "moved"> {
+  switch (sent.kind) {
+    case "attempted": {
+      await ctx.recorder.record(sent);
+      const { outcome } = sent.result;
+      return outcome.kind === "succeeded" || outcome.kind === "dead-letter" || outcome.kind === "gone" ? "ended" : "waiting";
     }
+    case "busy":
+      await ctx.recorder.defer(job);
+      return "waiting";
+    case "park":
+      await ctx.recorder.park(job);
+      return "waiting";
+    case "cancel":
+      await ctx.recorder.cancel(job, sent.reason);
+      return "ended";
+    case "moved":
+      ctx.logger.info({ webhookId: job.webhookId, deliveryId: job.deliveryId }, "rebalancing: left to the partition's next owner");
+      return "moved";
   }
 }
 
-/**
- * Steps 4 and 5. The HTTP exchange holds the endpoint's slot; recording does not, so a
- * slow database never throttles fast endpoints. A job whose circuit opened while it
- * waited for the slot is parked instead.
- */
-async function send(delivery: PendingDelivery, opts: { as: SendKind; stillOwned: () => boolean; inLine?: () => void }, ctx: DeliveryContext): Promise<Sent> {
-  const { job, webhook } = delivery;
-  const entering = ctx.gate.enter(job.webhookId);
-  opts.inLine?.();
-  const entry = await entering;
-  if (entry.kind === "turned-away") return { kind: "busy" };
-  try {
-    const recheck = ctx.circuits.recheck(job, opts.as);
-    if (recheck.kind !== "send") return recheck;
-    await ctx.limiter.acquire(job.webhookId, ctx.circuits.rateOf(webhook.doc));
-    if (!opts.stillOwned()) return { kind: "moved" };
-    const result = await attemptDelivery(delivery, ctx.attempt);
-    if (opts.as === "probe") ctx.metrics.probes.inc({ result: result.http.error ? "failure" : "success" });
-    // Learnt before the slot frees, so the next request waiting for this endpoint already
-    // sees a circuit this attempt opened.
-    return { kind: "attempted", result, healthUpdate: ctx.circuits.learn(result, opts.as) };
-  } finally {
-    entry.leave();
-  }
+/** The end of a key's delivery is durable before the next one of the key is released. */
+async function releaseNext(job: KeyedJob, ctx: DeliveryContext): Promise<void> {
+  const next = await ctx.chains.ended(job);
+  if (!next) return;
+  deliverHeld(next, ctx).catch((err: unknown) =>
+    ctx.logger.warn({ err, webhookId: next.webhookId, deliveryId: next.deliveryId }, "releasing a held delivery failed; the partition's next assignment resumes it"),
+  );
 }

@@ -1,10 +1,10 @@
-import { BatchingProducer, createConsumer, createProducer, DeliveryLogWriter, systemClock, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
+import { BatchingProducer, createConsumer, createProducer, DeliveryLogWriter, systemClock, webhooksCollection, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
 import type { Kafka } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Registry } from "prom-client";
 import type { Agent } from "undici";
 import { ConcurrencyGate } from "./concurrency-gate.js";
-import { deliver, deliverParked, type DeliveryContext } from "./deliver.js";
+import { deliver, deliverHeld, deliverParked, type DeliveryContext } from "./deliver.js";
 import { CircuitBook } from "./health/circuit-book.js";
 import type { HealthSettings } from "./health/health-policy.js";
 import { HealthWriter } from "./health/health-writer.js";
@@ -14,6 +14,8 @@ import { createDeliveryAgent } from "./http-delivery.js";
 import { InFlightBudget } from "./in-flight-budget.js";
 import { startIntake } from "./intake.js";
 import { createDispatcherMetrics } from "./metrics.js";
+import { ChainBook } from "./ordering/chain-book.js";
+import { HeldSweeper } from "./ordering/held-sweeper.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Recorder } from "./recorder.js";
 import { WebhookCache } from "./webhook-cache.js";
@@ -105,8 +107,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     clock,
     abandoned: abandon.signal,
   });
+  const chains = new ChainBook({ db: opts.db, clock, logger: opts.logger });
   const ctx: DeliveryContext = {
+    db: opts.db,
     webhooks,
+    chains,
     circuits,
     ownership,
     gate,
@@ -127,6 +132,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     release: (job, as) => deliverParked(job, as, ctx),
     maxReleasing: Math.max(16, Math.floor(opts.maxInFlight / 8)),
   });
+  const sweeper = new HeldSweeper({ ctx, clock, logger: opts.logger });
   // maxBytesPerPartition stays at kafkajs's 1 MB: a smaller limit saved memory under a
   // backlog (bench/README.md) but a record batch larger than it (fanout writes up to
   // 512 KB at once) can then be fetched only when its partition comes first, and stalls.
@@ -152,15 +158,22 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       circuits.keepOnly((id) => ownership.owns(id));
       circuits.pickUp((await healthWriter.openCircuits()).filter((doc) => ownership.owns(doc._id)));
       log.info({ partitions, openCircuits: circuits.openCircuits }, "endpoint health picked up for the assignment");
+      const ordered = await webhooksCollection(opts.db)
+        .find({ ordered: true }, { projection: { _id: 1 } })
+        .toArray();
+      for (const job of await chains.resume(ordered.map((w) => w._id).filter((id) => ownership.owns(id))))
+        deliverHeld(job, ctx).catch((err: unknown) => log.warn({ err, deliveryId: job.deliveryId }, "resuming a held delivery failed; the next assignment resumes it"));
     },
   });
   drainer.start();
+  sweeper.start();
   log.info({ groupId, topic: opts.topics.deliveries }, "dispatcher consuming");
 
   return {
     async stop() {
       // Stop fetching, let accepted deliveries finish (their timeout, then their recording), commit what finished.
       drainer.stop();
+      sweeper.stop();
       const drained = await intake.stop(opts.deliveryTimeoutMs + STOP_GRACE_BEYOND_TIMEOUT_MS);
       if (!drained) {
         log.warn({ inFlight: gate.size, unfinished: budget.jobs }, "abandoning unfinished deliveries; they are redelivered after restart");

@@ -9,7 +9,6 @@ import {
   OUTAGE_RETRY,
   retryUntil,
   sendInChunks,
-  type DomainEvent,
   type Logger,
   type RetryResult,
   type TopicNames,
@@ -19,7 +18,7 @@ import { CompressionTypes, type EachBatchPayload, type Kafka, type KafkaMessage,
 import type { Db } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { decodeEvent, type RegistryDecoder } from "./decode-event.js";
-import { planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
+import { planDeliveries, tooLargeForJobs, type SequencedEvent } from "./plan-deliveries.js";
 import { setAsideMessage } from "./set-aside.js";
 
 export type FanoutOptions = {
@@ -76,7 +75,7 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     const timer = metrics.chunkSeconds.startTimer();
     const invalid: Message[] = [];
     const tooLarge: Message[] = [];
-    const events: DomainEvent[] = [];
+    const events: SequencedEvent[] = [];
     const setAside = (message: KafkaMessage, reason: string): Message => {
       log.warn({ partition, offset: message.offset, reason }, "invalid event set aside");
       return setAsideMessage(message, { topic: opts.topics.events, partition }, reason);
@@ -89,11 +88,11 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
       }
       const oversize = tooLargeForJobs(result.value, message.value?.length ?? 0);
       if (oversize) tooLarge.push(setAside(message, oversize));
-      else events.push(result.value);
+      else events.push({ event: result.value, sequence: Number(message.offset) });
     }
-    const byOrganization = await routes.getMany(new Set(events.map((e) => e.organizationId)));
+    const byOrganization = await routes.getMany(new Set(events.map((e) => e.event.organizationId)));
     const webhooks = [...byOrganization.values()].flatMap((list) => list ?? []);
-    const jobs = planDeliveries(events, webhooks, now());
+    const jobs = planDeliveries({ events, webhooks, enqueuedAt: now() });
     await sendInChunks(producer, [
       // Encoded as sent: the jobs share their event's data, their encodings do not, and one
       // large event to a few hundred webhooks would otherwise be hundreds of MB at once.

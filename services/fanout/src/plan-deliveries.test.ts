@@ -7,6 +7,25 @@ const event = (id: string, organizationId: string, type: DomainEvent["event"]): 
 const webhook = (id: string, organizationId: string, events: string[], active = true) => ({ _id: id, organizationId, events, active });
 
 describe("planDeliveries", () => {
+  it("carries each event's ordering key (orderingKey, else a string data.id) and its offset; an event without one has neither", () => {
+    const keyed = { ...event("e1", "org_b", "comment.created"), orderingKey: "tsk_9" };
+    const numeric = { ...event("e2", "org_b", "task.created"), data: { id: 42 } };
+    const jobs = planDeliveries({
+      events: [
+        { event: keyed, sequence: 17 },
+        { event: event("e3", "org_b", "task.created"), sequence: 18 },
+        { event: numeric, sequence: 19 },
+      ],
+      webhooks: [webhook("wh_b", "org_b", ["*"])],
+      enqueuedAt: 0,
+    });
+    expect(jobs.map((j) => [j.orderingKey, j.eventSequence])).toEqual([
+      ["tsk_9", 17],
+      ["e3", 18],
+      [undefined, undefined],
+    ]);
+  });
+
   const hooks = [
     webhook("wh_tasks", "org_a", ["task.created", "task.updated"]),
     webhook("wh_all", "org_a", ["*"]),
@@ -15,7 +34,14 @@ describe("planDeliveries", () => {
   ];
 
   it("matches event type or *, skips inactive webhooks, never crosses organizations", () => {
-    const jobs = planDeliveries([event("e1", "org_a", "task.created"), event("e2", "org_a", "member.added"), event("e3", "org_b", "task.created"), event("e4", "org_c", "task.created")], hooks, 7);
+    const jobs = planDeliveries({
+      events: [event("e1", "org_a", "task.created"), event("e2", "org_a", "member.added"), event("e3", "org_b", "task.created"), event("e4", "org_c", "task.created")].map((e, i) => ({
+        event: e,
+        sequence: i,
+      })),
+      webhooks: hooks,
+      enqueuedAt: 7,
+    });
     expect(jobs.map((j) => [j.eventId, j.webhookId])).toEqual([
       ["e1", "wh_tasks"],
       ["e1", "wh_all"],
@@ -25,7 +51,7 @@ describe("planDeliveries", () => {
   });
 
   it("builds first-attempt jobs with the deterministic delivery id", () => {
-    const [job] = planDeliveries([event("e1", "org_b", "task.created")], hooks, 42);
+    const [job] = planDeliveries({ events: [{ event: event("e1", "org_b", "task.created"), sequence: 0 }], webhooks: hooks, enqueuedAt: 42 });
     expect(job).toEqual({
       deliveryId: deliveryIdFor("e1", "wh_b"),
       webhookId: "wh_b",
@@ -37,6 +63,8 @@ describe("planDeliveries", () => {
       attempt: 0,
       source: "event",
       enqueuedAt: 42,
+      orderingKey: "e1",
+      eventSequence: 0,
     });
   });
 });
@@ -50,7 +78,7 @@ describe("tooLargeForJobs", () => {
     const large = sized(MAX_JOB_BYTES - 10_000);
     expect(tooLargeForJobs(large, bytesOf(large))).toBeNull();
     // The job as fanout encodes it is smaller than the limit it was measured against.
-    const [job] = planDeliveries([large], [webhook("wh_all", "org_a", ["*"])], 0);
+    const [job] = planDeliveries({ events: [{ event: large, sequence: 0 }], webhooks: [webhook("wh_all", "org_a", ["*"])], enqueuedAt: 0 });
     expect(encodeDeliveryJob(job!).length).toBeLessThan(MAX_JOB_BYTES);
     // Below half the limit nothing is measured: the claimed size decides.
     expect(tooLargeForJobs(sized(MAX_JOB_BYTES), 1_000)).toBeNull();

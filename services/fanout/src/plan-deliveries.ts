@@ -1,4 +1,4 @@
-import { deliveryIdFor, subscribes, TOPIC_MAX_MESSAGE_BYTES, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
+import { deliveryIdFor, orderingKeyOf, subscribes, TOPIC_MAX_MESSAGE_BYTES, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
 
 /** The largest delivery job fanout produces: the topic's limit less room for the record batch and its headers. */
 export const MAX_JOB_BYTES = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
@@ -17,11 +17,15 @@ export function tooLargeForJobs(event: DomainEvent, eventBytes: number): string 
   return `event too large: its delivery jobs would be up to ${jobBytes} bytes, over the ${MAX_JOB_BYTES} a delivery job may have`;
 }
 
+/** An event with its offset on the events topic: one organization's events share a partition, so the offsets order them. */
+export type SequencedEvent = { event: DomainEvent; sequence: number };
+
 /**
- * One delivery job per (event, subscribed webhook), in event order. Pure: the webhooks
- * are the active webhooks of the batch's organizations.
+ * One delivery job per (event, subscribed webhook), in event order, each carrying its
+ * event's ordering key and sequence for ordered webhooks. Pure: the webhooks are the
+ * active webhooks of the batch's organizations.
  */
-export function planDeliveries(events: DomainEvent[], webhooks: WebhookRoute[], enqueuedAt: number): DeliveryJob[] {
+export function planDeliveries({ events, webhooks, enqueuedAt }: { events: SequencedEvent[]; webhooks: WebhookRoute[]; enqueuedAt: number }): DeliveryJob[] {
   const byOrganization = new Map<string, typeof webhooks>();
   for (const webhook of webhooks) {
     const list = byOrganization.get(webhook.organizationId);
@@ -29,7 +33,8 @@ export function planDeliveries(events: DomainEvent[], webhooks: WebhookRoute[], 
     else byOrganization.set(webhook.organizationId, [webhook]);
   }
   const jobs: DeliveryJob[] = [];
-  for (const event of events) {
+  for (const { event, sequence } of events) {
+    const orderingKey = orderingKeyOf(event);
     for (const webhook of byOrganization.get(event.organizationId) ?? []) {
       if (!subscribes(webhook, event.organizationId, event.event)) continue;
       jobs.push({
@@ -43,6 +48,7 @@ export function planDeliveries(events: DomainEvent[], webhooks: WebhookRoute[], 
         attempt: 0,
         source: "event",
         enqueuedAt,
+        ...(orderingKey !== undefined && { orderingKey, eventSequence: sequence }),
       });
     }
   }

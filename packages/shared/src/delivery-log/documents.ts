@@ -6,7 +6,7 @@ import { COLLECTIONS } from "../mongo.js";
 // quirks shape them, is in this folder and nowhere else. Writers and readers elsewhere
 // call the functions of ./index.ts.
 
-export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"] as const;
+export const DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "parked", "held", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Response bodies are kept up to this many bytes (docs/openapi.json: truncated). */
@@ -62,8 +62,10 @@ export type DeliveryDoc = {
    * resend it. Read it with `payloadFrom`.
    */
   payload?: string;
-  /** Why the delivery ended `cancelled` or `failed`, or is `parked`, in words. */
+  /** Why the delivery ended `cancelled` or `failed`, or is `parked` or `held`, in words. */
   statusReason: string | null;
+  /** While `held`: the delivery of the same ordering key it waits for. */
+  heldBehind?: string | null;
   createdAt: Date;
   updatedAt: Date;
 };

@@ -1,4 +1,4 @@
-import { webhooksCollection, type BatchingProducer, type Clock, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { endHeld, webhooksCollection, type BatchingProducer, type Clock, type DeliveryLogWriter, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { DispatcherMetrics } from "../metrics.js";
 import type { HealthUpdate } from "./circuit-book.js";
@@ -37,8 +37,11 @@ export class HealthWriter {
     // leaves it active, and the next owner, meeting the same failure, disables it again;
     // the other way round, its parked deliveries would stay parked for good.
     if (disabled?.kind === "disabled") {
+      const ending = disabled.reason === "gone" ? { status: "cancelled" as const, reason: GONE_REASON } : { status: "failed" as const, reason: FAILED_TOO_LONG_REASON };
       if (disabled.reason === "gone") await this.opts.deliveryLog.cancelWaiting(doc._id, GONE_REASON);
       else await this.opts.deliveryLog.failParked(doc._id, FAILED_TOO_LONG_REASON);
+      // Held ones end as the parked ones do: nothing is left waiting for a turn that never comes.
+      await endHeld(this.opts.db, { webhookId: doc._id, ...ending, at });
     }
     await webhooksCollection(this.opts.db).updateOne(
       { _id: doc._id },

@@ -1,0 +1,134 @@
+import { activeChains, chainIdOf, heldJob, holdDelivery, loadChain, newChain, nextHeld, saveChain, type ChainDoc, type Clock, type DeliveryJob, type Logger } from "@agiletune/shared";
+import type { Db } from "mongodb";
+import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type OrderingStep } from "./ordering-policy.js";
+
+/** A job with what ordering needs: its key and its event's sequence. */
+export type KeyedJob = DeliveryJob & { orderingKey: string; eventSequence: number };
+
+/** Whether a job of this webhook is kept in order. */
+export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job is KeyedJob {
+  return webhook.ordered === true && job.source === "event" && job.orderingKey !== undefined && job.eventSequence !== undefined;
+}
+
+/** Tries of a chain write that lost to another writer (a stale owner during a rebalance) before giving up. */
+const MAX_CONFLICTS = 5;
+
+type Entry = { chain: ChainDoc; queue: Promise<unknown> };
+
+/**
+ * The chains of the ordered webhooks whose jobs this dispatcher owns: each step decided in
+ * memory, one chain at a time, and made durable before its job goes on. The end of a
+ * delivery is durable before the next of its key is released, and a job read again after a
+ * crash meets that durable state.
+ */
+export class ChainBook {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: { db: Db; clock: Clock; logger: Logger }) {
+    this.log = opts.logger.child({ component: "ordering" });
+  }
+
+  /** Decides, and stores, what becomes of an ordered job. */
+  step(job: KeyedJob): Promise<OrderingStep> {
+    return this.serially(job.webhookId, job.orderingKey, async (entry) => {
+      for (let conflict = 0; ; conflict++) {
+        const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt };
+        const step = orderingStep(entry.chain, link);
+        if (step.kind !== "admit" && step.kind !== "hold") return step;
+        // Held first: a crash before the chain says so leaves the job uncommitted, and its
+        // re-read holds it again; the other way round, the chain would count a job it has not.
+        if (step.kind === "hold") await holdDelivery(this.opts.db, { job, chainId: entry.chain._id, heldBehind: step.behind, at: new Date(this.opts.clock.now()) });
+        if (await this.save(entry, chainAfterStep(entry.chain, link, step))) return step;
+        await this.reload(entry, conflict);
+      }
+    });
+  }
+
+  /**
+   * The delivery under way of its key has ended: the lowest held one, if any, is under way
+   * now, durably, and returned to be sent.
+   */
+  ended(job: KeyedJob): Promise<DeliveryJob | null> {
+    return this.serially(job.webhookId, job.orderingKey, async (entry) => {
+      for (let conflict = 0; ; conflict++) {
+        if (entry.chain.current?.deliveryId !== job.deliveryId) return null;
+        const next = await nextHeld(this.opts.db, entry.chain._id);
+        const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
+        if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
+          if (!next) this.entries.delete(entry.chain._id);
+          return next;
+        }
+        await this.reload(entry, conflict);
+      }
+    });
+  }
+
+  /**
+   * A new assignment: what this process knew of other webhooks' chains may be stale. The
+   * owned webhooks' chains with a delivery under way whose job is still held (released, and
+   * the process stopped before its first attempt was recorded) are returned to be sent
+   * again, and so are held deliveries that a crash left with nothing under way.
+   */
+  async resume(webhookIds: string[]): Promise<DeliveryJob[]> {
+    this.entries.clear();
+    const toSend: DeliveryJob[] = [];
+    for (const chain of await activeChains(this.opts.db, webhookIds)) {
+      const entry: Entry = { chain, queue: Promise.resolve() };
+      this.entries.set(chain._id, entry);
+      if (chain.current) {
+        const job = await heldJob(this.opts.db, chain.current.deliveryId);
+        if (job) toSend.push(job);
+      } else if (chain.held > 0) {
+        const next = await nextHeld(this.opts.db, chain._id);
+        if (next && (await this.save(entry, { ...chain, current: { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 }, held: chain.held - 1 }))) toSend.push(next);
+      }
+    }
+    if (toSend.length) this.log.info({ deliveries: toSend.length }, "ordered deliveries resumed");
+    return toSend;
+  }
+
+  /** Webhooks with chains in memory that hold deliveries. */
+  webhooksHolding(): Set<string> {
+    const ids = new Set<string>();
+    for (const { chain } of this.entries.values()) if (chain.held > 0 || chain.current) ids.add(chain.webhookId);
+    return ids;
+  }
+
+  /** Forgets a webhook's chains (no longer ordered, or disabled): they start afresh. */
+  forget(webhookId: string): void {
+    for (const [id, { chain }] of this.entries) if (chain.webhookId === webhookId) this.entries.delete(id);
+  }
+
+  /** Runs `fn` on the chain once every earlier call for it has finished: one decision at a time per key. */
+  private serially<T>(webhookId: string, key: string, fn: (entry: Entry) => Promise<T>): Promise<T> {
+    const chainId = chainIdOf(webhookId, key);
+    let entry = this.entries.get(chainId);
+    if (!entry) {
+      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve() };
+      loaded.queue = loadChain(this.opts.db, chainId).then((stored) => {
+        if (stored) loaded.chain = stored;
+      });
+      this.entries.set(chainId, (entry = loaded));
+    }
+    const ready = entry;
+    const run = ready.queue.then(() => fn(ready));
+    // The next call waits for this one, whatever its fate.
+    ready.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async save(entry: Entry, next: Chain): Promise<boolean> {
+    const read = entry.chain.version;
+    const written: ChainDoc = { ...entry.chain, ...next, version: read + 1, updatedAt: new Date(this.opts.clock.now()) };
+    if (!(await saveChain(this.opts.db, written, read))) return false;
+    entry.chain = written;
+    return true;
+  }
+
+  private async reload(entry: Entry, conflict: number): Promise<void> {
+    if (conflict >= MAX_CONFLICTS) throw new Error(`ordering chain ${entry.chain._id}: ${MAX_CONFLICTS} writes in a row lost to another writer`);
+    this.log.warn({ chainId: entry.chain._id }, "ordering chain changed by another writer; read again");
+    entry.chain = (await loadChain(this.opts.db, entry.chain._id)) ?? newChain(entry.chain.webhookId, entry.chain.key, new Date(this.opts.clock.now()));
+  }
+}

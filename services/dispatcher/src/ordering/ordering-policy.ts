@@ -1,0 +1,48 @@
+import type { ChainDoc, ChainLink } from "@agiletune/shared";
+
+/** What a chain knows that its rules read. */
+export type Chain = Pick<ChainDoc, "current" | "last" | "endedThrough" | "held">;
+
+/** A job of an ordered webhook that has an ordering key. */
+export type OrderedJob = { deliveryId: string; sequence: number; attempt: number };
+
+/**
+ * What becomes of an ordered job:
+ * - `send`: it is the chain's delivery under way (a retry, a parked one released, a re-read);
+ * - `admit`: it becomes the delivery under way, then is sent;
+ * - `hold`: an earlier delivery of its key has not ended; it waits behind `behind`;
+ * - `skip`: it has ended already (a repeat after a crash): sending it again could follow a later one;
+ * - `outside`: it predates the chain (made while the webhook was unordered): sent as it comes.
+ */
+export type OrderingStep = { kind: "send" } | { kind: "admit" } | { kind: "hold"; behind: string } | { kind: "skip"; reason: string } | { kind: "outside"; reason: string };
+
+/** Pure: the step for `job`, given its chain as it stands. */
+export function orderingStep(chain: Chain, job: OrderedJob): OrderingStep {
+  if (chain.current?.deliveryId === job.deliveryId) return { kind: "send" };
+  if (chain.endedThrough !== null && job.sequence <= chain.endedThrough) return { kind: "skip", reason: "already ended: a repeat" };
+  // A chain's deliveries start in order, so one older than the delivery under way, or a
+  // retry of one that never joined, was made before the webhook was ordered.
+  if (chain.current && job.sequence < chain.current.sequence) return { kind: "outside", reason: "older than the delivery under way" };
+  if (job.attempt > 0) return { kind: "outside", reason: "a retry of a delivery made before the webhook was ordered" };
+  if (chain.current || chain.held > 0) return { kind: "hold", behind: (chain.last ?? chain.current)!.deliveryId };
+  return { kind: "admit" };
+}
+
+/** Pure: the chain once `job` takes `step` (unchanged for send, skip and outside). */
+export function chainAfterStep(chain: Chain, job: OrderedJob, step: OrderingStep): Chain {
+  const link: ChainLink = { deliveryId: job.deliveryId, sequence: job.sequence };
+  const last = chain.last === null || chain.last.sequence < job.sequence ? link : chain.last;
+  if (step.kind === "admit") return { ...chain, current: link, last };
+  if (step.kind === "hold") return { ...chain, held: chain.held + 1, last };
+  return chain;
+}
+
+/**
+ * Pure: the chain once its delivery under way has ended, and `next` (the lowest held, or
+ * null) is under way instead. Only the delivery under way ends a chain's turn.
+ */
+export function chainAfterEnd(chain: Chain, ended: ChainLink, next: ChainLink | null): Chain {
+  if (chain.current?.deliveryId !== ended.deliveryId) return chain;
+  const endedThrough = Math.max(chain.endedThrough ?? -1, ended.sequence);
+  return { ...chain, current: next, endedThrough, held: next ? Math.max(0, chain.held - 1) : chain.held };
+}
