@@ -13,7 +13,8 @@ export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job
 /** Tries of a chain write that lost to another writer (a stale owner during a rebalance) before giving up. */
 const MAX_CONFLICTS = 5;
 
-type Entry = { chain: ChainDoc; queue: Promise<unknown> };
+/** `sending`: deliveries of the chain past their step in this process and not yet recorded. */
+type Entry = { chain: ChainDoc; queue: Promise<unknown>; sending: Set<string> };
 
 /**
  * The chains of the ordered webhooks whose jobs this dispatcher owns: each step decided in
@@ -33,13 +34,20 @@ export class ChainBook {
   step(job: KeyedJob): Promise<OrderingStep> {
     return this.serially(job.webhookId, job.orderingKey, async (entry) => {
       for (let conflict = 0; ; conflict++) {
+        // A second copy of a delivery on its way here (a re-read beside its retry): were it
+        // sent too, it could arrive after the next delivery of its key, released by the first.
+        if (entry.sending.has(job.deliveryId)) return { kind: "skip", reason: "already being sent" };
         const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt };
         const step = orderingStep(entry.chain, link);
+        if (step.kind === "send" || step.kind === "outside") entry.sending.add(job.deliveryId);
         if (step.kind !== "admit" && step.kind !== "hold") return step;
         // Held first: a crash before the chain says so leaves the job uncommitted, and its
         // re-read holds it again; the other way round, the chain would count a job it has not.
         if (step.kind === "hold") await holdDelivery(this.opts.db, { job, chainId: entry.chain._id, heldBehind: step.behind, at: new Date(this.opts.clock.now()) });
-        if (await this.save(entry, chainAfterStep(entry.chain, link, step))) return step;
+        if (await this.save(entry, chainAfterStep(entry.chain, link, step))) {
+          if (step.kind === "admit") entry.sending.add(job.deliveryId);
+          return step;
+        }
         await this.reload(entry, conflict);
       }
     });
@@ -56,7 +64,8 @@ export class ChainBook {
         const next = await nextHeld(this.opts.db, entry.chain._id);
         const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
         if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
-          if (!next) this.entries.delete(entry.chain._id);
+          if (next) entry.sending.add(next.deliveryId);
+          else if (entry.sending.size === 0) this.entries.delete(entry.chain._id);
           return next;
         }
         await this.reload(entry, conflict);
@@ -74,18 +83,29 @@ export class ChainBook {
     this.entries.clear();
     const toSend: DeliveryJob[] = [];
     for (const chain of await activeChains(this.opts.db, webhookIds)) {
-      const entry: Entry = { chain, queue: Promise.resolve() };
+      const entry: Entry = { chain, queue: Promise.resolve(), sending: new Set() };
       this.entries.set(chain._id, entry);
       if (chain.current) {
         const job = await heldJob(this.opts.db, chain.current.deliveryId);
-        if (job) toSend.push(job);
+        if (job) {
+          entry.sending.add(job.deliveryId);
+          toSend.push(job);
+        }
       } else if (chain.held > 0) {
         const next = await nextHeld(this.opts.db, chain._id);
-        if (next && (await this.save(entry, { ...chain, current: { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 }, held: chain.held - 1 }))) toSend.push(next);
+        if (next && (await this.save(entry, { ...chain, current: { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 }, held: chain.held - 1 }))) {
+          entry.sending.add(next.deliveryId);
+          toSend.push(next);
+        }
       }
     }
     if (toSend.length) this.log.info({ deliveries: toSend.length }, "ordered deliveries resumed");
     return toSend;
+  }
+
+  /** The delivery's recording is done (whatever it decided): another copy of it may be taken again. */
+  settled(job: KeyedJob): void {
+    this.entries.get(chainIdOf(job.webhookId, job.orderingKey))?.sending.delete(job.deliveryId);
   }
 
   /** Webhooks with chains in memory that hold deliveries. */
@@ -105,7 +125,7 @@ export class ChainBook {
     const chainId = chainIdOf(webhookId, key);
     let entry = this.entries.get(chainId);
     if (!entry) {
-      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve() };
+      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve(), sending: new Set() };
       loaded.queue = loadChain(this.opts.db, chainId).then((stored) => {
         if (stored) loaded.chain = stored;
       });
