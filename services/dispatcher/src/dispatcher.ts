@@ -1,4 +1,4 @@
-import { BatchingProducer, createConsumer, createProducer, DeliveryLogWriter, systemClock, webhooksCollection, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
+import { BatchingProducer, createConsumer, createProducer, DeliveryLogWriter, systemClock, type Clock, type Logger, type TopicNames } from "@agiletune/shared";
 import type { Kafka } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Registry } from "prom-client";

@@ -106,10 +106,10 @@ export async function releaseHeld(db: Db, deliveryId: string): Promise<void> {
   await heldCollection(db).deleteOne({ _id: deliveryId });
 }
 
-/** Chains of these webhooks with a delivery under way or held: what a new owner resumes. */
-export function activeChains(db: Db, webhookIds: string[]): Promise<ChainDoc[]> {
+/** Chains with a delivery under way or held: what a new owner resumes. */
+export function activeChains(db: Db): Promise<ChainDoc[]> {
   return chainsCollection(db)
-    .find({ webhookId: { $in: webhookIds }, $or: [{ held: { $gt: 0 } }, { current: { $ne: null } }] })
+    .find({ $or: [{ held: { $gt: 0 } }, { current: { $ne: null } }] })
     .toArray();
 }
 

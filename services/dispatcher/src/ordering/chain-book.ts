@@ -79,10 +79,10 @@ export class ChainBook {
    * the process stopped before its first attempt was recorded) are returned to be sent
    * again, and so are held deliveries that a crash left with nothing under way.
    */
-  async resume(webhookIds: string[]): Promise<DeliveryJob[]> {
+  async resume(owns: (webhookId: string) => boolean): Promise<DeliveryJob[]> {
     this.entries.clear();
     const toSend: DeliveryJob[] = [];
-    for (const chain of await activeChains(this.opts.db, webhookIds)) {
+    for (const chain of (await activeChains(this.opts.db)).filter((c) => owns(c.webhookId))) {
       const entry: Entry = { chain, queue: Promise.resolve(), sending: new Set() };
       this.entries.set(chain._id, entry);
       if (chain.current) {
