@@ -158,10 +158,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       circuits.keepOnly((id) => ownership.owns(id));
       circuits.pickUp((await healthWriter.openCircuits()).filter((doc) => ownership.owns(doc._id)));
       log.info({ partitions, openCircuits: circuits.openCircuits }, "endpoint health picked up for the assignment");
-      const ordered = await webhooksCollection(opts.db)
-        .find({ ordered: true }, { projection: { _id: 1 } })
-        .toArray();
-      for (const job of await chains.resume(ordered.map((w) => w._id).filter((id) => ownership.owns(id))))
+      for (const job of await chains.resume((id) => ownership.owns(id)))
         deliverHeld(job, ctx).catch((err: unknown) => log.warn({ err, deliveryId: job.deliveryId }, "resuming a held delivery failed; the next assignment resumes it"));
     },
   });
