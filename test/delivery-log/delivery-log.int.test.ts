@@ -241,12 +241,12 @@ test("a late recording of a failed attempt does not undo the parking of its retr
   await log.recordAttempt({ ...job, attempt: 1 }, { id: "r1", record: attemptAt(T0 + 2_000, 1, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 4_000), statusReason: null });
   const key = { organizationId: "org_1", webhookId: "wh_1", deliveryId: job.deliveryId };
   expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked", statusReason: "circuit open", nextAttemptAt: null });
-  expect(await oldestParked(mongo.db, "wh_1", 10)).toMatchObject([{ deliveryId: job.deliveryId, attempt: 2 }]);
+  expect(await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).toMatchObject([{ deliveryId: job.deliveryId, attempt: 2 }]);
   // The parked attempt itself (released as a probe) failing does move it on: its retry is in a tier now.
   clock = T0 + 5_000;
   await log.recordAttempt({ ...job, attempt: 2 }, { id: "r2", record: attemptAt(T0 + 5_000, 2, 503) }, { status: "retrying", nextAttemptAt: new Date(T0 + 8_000), statusReason: null });
   expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "retrying", nextAttemptAt: new Date(T0 + 8_000) });
-  expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
+  expect(await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).toEqual([]);
   expect(await parkedCollection(mongo.db).countDocuments()).toBe(0);
   expect((await loadAttempts(mongo.db, (await findDelivery(mongo.db, key))!)).map((a) => a.attempt)).toEqual([0, 1, 2]);
 });
@@ -264,9 +264,9 @@ test("parked deliveries are released oldest first and shown parked until they ar
   await log.recordAttempt(jobOf(6, { enqueuedAt: T0 + 4_500 }), { id: "q6", record: attemptAt(clock, 0, 500) }, { status: "retrying", nextAttemptAt: new Date(T0 + 5_500), statusReason: null });
   clock = T0 + 5_000;
   await log.park({ ...jobOf(6, { enqueuedAt: T0 + 4_500 }), attempt: 1 }, "circuit open");
-  expect((await oldestParked(mongo.db, "wh_1", 10)).map((j) => j.deliveryId)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4", "dlv_6"]);
-  expect((await oldestParked(mongo.db, "wh_1", 2, ["dlv_1"])).map((j) => j.deliveryId)).toEqual(["dlv_2", "dlv_3"]);
-  expect((await oldestParked(mongo.db, "wh_1", 1))[0]).toMatchObject({ deliveryId: "dlv_1", attempt: 0, source: "event", data: { n: 1 } });
+  expect((await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).map((j) => j.deliveryId)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4", "dlv_6"]);
+  expect((await oldestParked(mongo.db, { webhookId: "wh_1", limit: 2, exclude: ["dlv_1"] })).map((j) => j.deliveryId)).toEqual(["dlv_2", "dlv_3"]);
+  expect((await oldestParked(mongo.db, { webhookId: "wh_1", limit: 1 }))[0]).toMatchObject({ deliveryId: "dlv_1", attempt: 0, source: "event", data: { n: 1 } });
 
   const list = (q: { status?: "parked" | "retrying" | "succeeded"; limit?: number; after?: { at: Date; id: string } } = {}) =>
     listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", limit: 10, ...q }).then((ds) => ds.map((d) => [d._id, d.status, d.attemptIds.length, attemptsInside(d).length]));
@@ -288,7 +288,7 @@ test("parked deliveries are released oldest first and shown parked until they ar
   clock = T0 + 10_000;
   for (const n of [1, 2])
     await log.recordAttempt(jobOf(n, { enqueuedAt: T0 + n * 1_000 }), { id: `p${n}`, record: attemptAt(clock, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
-  expect((await oldestParked(mongo.db, "wh_1", 2)).map((j) => j.deliveryId)).toEqual(["dlv_3", "dlv_4"]);
+  expect((await oldestParked(mongo.db, { webhookId: "wh_1", limit: 2 })).map((j) => j.deliveryId)).toEqual(["dlv_3", "dlv_4"]);
   expect(await parkedCollection(mongo.db).countDocuments({ webhookId: "wh_1" })).toBe(3);
   expect((await list()).map(([id, status]) => [id, status])).toEqual([
     ["dlv_6", "parked"],
@@ -303,7 +303,7 @@ test("parked deliveries are released oldest first and shown parked until they ar
   // Disabled: the parked ones end failed, each with an entry holding its payload (a recover sends them).
   clock = T0 + 11_000;
   await log.failParked("wh_1", "disabled");
-  expect(await oldestParked(mongo.db, "wh_1", 10)).toEqual([]);
+  expect(await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).toEqual([]);
   expect(await countByStatus(mongo.db, "wh_1")).toEqual({ failed: 3, succeeded: 2 });
   const dlv3 = await deliveriesCollection(mongo.db).findOne({ _id: "dlv_3" });
   expect(dlv3).toMatchObject({ status: "failed", statusReason: "disabled", createdAt: new Date(T0 + 3_000) });
@@ -311,7 +311,7 @@ test("parked deliveries are released oldest first and shown parked until they ar
   const dlv6 = await deliveriesCollection(mongo.db).findOne({ _id: "dlv_6" });
   expect(dlv6).toMatchObject({ status: "failed" });
   expect(attemptsInside(dlv6!)).toMatchObject([{ attempt: 0 }]);
-  expect((await oldestParked(mongo.db, "wh_other", 10)).map((j) => j.deliveryId)).toEqual(["dlv_5"]);
+  expect((await oldestParked(mongo.db, { webhookId: "wh_other", limit: 10 })).map((j) => j.deliveryId)).toEqual(["dlv_5"]);
   // 410 Gone: the same, cancelled.
   await log.cancelWaiting("wh_other", "gone");
   expect(await countByStatus(mongo.db, "wh_other")).toEqual({ cancelled: 1 });
@@ -327,7 +327,7 @@ test("a failed redelivery of a parked delivery is logged but leaves it parked; a
   await log.recordAttempt({ ...job, source: "redeliver" }, { id: "m1", record: attemptAt(clock, 0, 503) }, null);
   const key = { organizationId: "org_1", webhookId: "wh_1", deliveryId: job.deliveryId };
   expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked", lastAttempt: { responseStatus: 503 } });
-  expect((await oldestParked(mongo.db, "wh_1", 10)).map((j) => j.deliveryId)).toEqual([job.deliveryId]);
+  expect((await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).map((j) => j.deliveryId)).toEqual([job.deliveryId]);
 
   // Released, failed (retrying), and parked again before the sweep that found the first parking stale deletes it.
   clock = T0 + 3_000;
@@ -336,6 +336,6 @@ test("a failed redelivery of a parked delivery is logged but leaves it parked; a
   clock = T0 + 4_000;
   await log.park({ ...job, attempt: 1 }, "circuit open");
   await log.dropStaleParked(staleRead);
-  expect(await oldestParked(mongo.db, "wh_1", 10)).toMatchObject([{ deliveryId: job.deliveryId, attempt: 1 }]);
+  expect(await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).toMatchObject([{ deliveryId: job.deliveryId, attempt: 1 }]);
   expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked" });
 });

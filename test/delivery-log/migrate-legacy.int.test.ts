@@ -165,7 +165,7 @@ test("rewrites the earlier layouts once, twice run or side by side, and the log 
   expect(parked).toMatchObject({ status: "parked", statusReason: "the endpoint's circuit is open", nextAttemptAt: null, updatedAt: at(7) });
   expect(attemptCountOf(parked)).toBe(1);
   // Released where it left its ladder.
-  expect(await oldestParked(db, "wh_1", 10)).toEqual([
+  expect(await oldestParked(db, { webhookId: "wh_1", limit: 10 })).toEqual([
     { deliveryId: "parked", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_parked", ...payload(4), attempt: 1, source: "event", enqueuedAt: T0 + 7_000 },
   ]);
 

@@ -91,7 +91,7 @@ export class CircuitBook {
     if (kind === "probe") circuit.probeInFlight = false;
     if (circuit.state.health === "disabled") return null;
     const now = this.opts.clock.now();
-    const { state, changes } = afterAttempt(circuit.state, verdictOf(result, kind === "probe"), now, this.opts.settings);
+    const { state, changes } = afterAttempt(circuit.state, verdictOf(result, kind), now, this.opts.settings);
     circuit.state = state;
     // Reopened or disabled: what a drain read ahead may be sent otherwise meanwhile.
     if (state.circuit !== "draining") circuit.drainGeneration++;
@@ -158,12 +158,12 @@ function isManual(job: DeliveryJob): boolean {
 }
 
 /** What an attempt says about its endpoint. */
-function verdictOf(result: AttemptResult, probe: boolean): Verdict {
+function verdictOf(result: AttemptResult, kind: SendKind): Verdict {
   const { http, outcome } = result;
   if (outcome.kind === "gone") return { kind: "gone" };
   if (!http.error) return { kind: "success" };
   const deadLettered = outcome.kind === "dead-letter";
   // Not the endpoint's doing (a key we cannot open, an address we refuse): no circuit, but a dead letter still makes it failing.
   if (!http.error.retriable && !deadLettered) return { kind: "neutral" };
-  return { kind: "failure", reason: `${http.error.code}: ${http.error.message}`, probe, firstAttempt: result.job.attempt === 0, deadLettered };
+  return { kind: "failure", reason: `${http.error.code}: ${http.error.message}`, probe: kind === "probe", firstAttempt: result.job.attempt === 0, deadLettered };
 }
