@@ -7,6 +7,8 @@ import { expect } from "vitest";
 
 const LADDER = [1_000, 2_000, 3_000, 4_000, 5_000];
 const EVENTS = 300;
+/** A burst first, as after an upstream outage: more first attempts park than a probe's choice could look through. */
+const BURST = 150;
 const PER_TICK = 10;
 const TICK_MS = 500;
 
@@ -35,9 +37,11 @@ test("an endpoint failing half its requests at random and one refusing every fir
     healthy: await pipeline.createWebhook({ url: receiver.url("/healthy") }),
   };
 
-  // A steady stream, as a busy organization's would be.
-  for (let sent = 0; sent < EVENTS; sent += PER_TICK) {
-    await pipeline.produceEvents(Array.from({ length: PER_TICK }, () => domainEvent()));
+  // Then a steady stream, as a busy organization's would be.
+  for (let sent = 0; sent < EVENTS; ) {
+    const count = sent === 0 ? BURST : PER_TICK;
+    await pipeline.produceEvents(Array.from({ length: count }, () => domainEvent()));
+    sent += count;
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
 

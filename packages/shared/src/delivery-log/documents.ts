@@ -174,6 +174,8 @@ export type ParkedDoc = {
   reason: string;
   /** The DeliveryJob as JSON: one string field is far cheaper for FerretDB to store and read than the event's nested data. */
   job: string;
+  /** The job's attempt: above 0, the delivery has failed before (a circuit's probe prefers one after a first attempt failed as the probe). */
+  attempt?: number;
 };
 
 export function parkedCollection(db: Db): Collection<ParkedDoc> {

@@ -192,11 +192,14 @@ export async function oldestParked(
     webhookId,
     limit,
     exclude = [],
+    failedBefore = false,
     drop = (stale) => dropStale(db, stale),
   }: {
     webhookId: string;
     limit: number;
     exclude?: string[];
+    /** Only deliveries that have failed before (parked at a later attempt). */
+    failedBefore?: boolean;
     /** How stale documents go (the dispatcher's writer, after the parkings it has queued). */
     drop?: (stale: ParkedDoc[]) => Promise<void>;
   },
@@ -205,6 +208,7 @@ export async function oldestParked(
   for (let read = 0; read < 20; read++) {
     const filter: Filter<ParkedDoc> = { webhookId };
     if (exclude.length) filter._id = { $nin: exclude };
+    if (failedBefore) filter.attempt = { $gt: 0 };
     const refs = await parkedCollection(db).find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
     if (refs.length === 0) return [];
     const entries = await entriesById(

@@ -120,7 +120,7 @@ export class DeliveryLogWriter {
    */
   async park(job: DeliveryJob, reason: string): Promise<void> {
     const parkedAt = new Date(this.now());
-    const held = { organizationId: job.organizationId, eventId: job.eventId, event: job.event, parkedAt, reason, job: encodeDeliveryJob(job).toString() };
+    const held = { organizationId: job.organizationId, eventId: job.eventId, event: job.event, parkedAt, reason, job: encodeDeliveryJob(job).toString(), attempt: job.attempt };
     // Sorted and paged by the delivery's createdAt. A first attempt's is its enqueue time
     // (createdAtOf); a retry, replay or recover has an entry whose createdAt may be older
     // than its job's enqueue time, so that one is read (rare: a retry parked, a replay).

@@ -131,4 +131,18 @@ describe("endpoint health", () => {
     for (let t = 3_200; t < 30_000; t += 1_000) state = afterAttempt(state, success, t, settings).state;
     expect(state.drainPerSecond).toBe(DRAIN_MAX_PER_SECOND);
   });
+
+  it("while draining, counts only failures of deliveries that have failed before toward reopening", () => {
+    let { state } = run(healthy, [
+      [fail(), 0],
+      [fail(), 0],
+      [fail(), 0],
+      [success, 1_000],
+    ]);
+    expect(state.circuit).toBe("draining");
+    for (let t = 5_000; t < 5_020; t++) state = afterAttempt(state, fail(false, false, true), t, settings).state;
+    expect(state).toMatchObject({ circuit: "draining", consecutiveFailures: 0 });
+    for (let t = 6_000; t < 6_000 + settings.failureThreshold; t++) state = afterAttempt(state, fail(false, false, false), t, settings).state;
+    expect(state.circuit).toBe("open");
+  });
 });

@@ -107,7 +107,12 @@ export function afterAttempt(state: EndpointState, verdict: Verdict, now: number
       }
       return { state: next, changes };
     case "failure": {
-      next.consecutiveFailures = state.consecutiveFailures + 1;
+      // While draining, parked deliveries go oldest first, and the oldest may be a long run of
+      // first attempts: to an endpoint that refuses first attempts and accepts retries, they
+      // would reopen the circuit again and again. Only a delivery that has failed before
+      // failing again says the endpoint went back down.
+      const counts = !(state.circuit === "draining" && verdict.firstAttempt);
+      next.consecutiveFailures = state.consecutiveFailures + (counts ? 1 : 0);
       next.failingSince = state.failingSince ?? now;
       if (now - next.failingSince >= settings.disableAfterMs) {
         next.health = "disabled";

@@ -1,4 +1,4 @@
-import { oldestParked, type Clock, type DeliveryJob, type DeliveryLogWriter, type Logger } from "@agiletune/shared";
+import { oldestParked, type Clock, type ParkedDoc, type DeliveryJob, type DeliveryLogWriter, type Logger } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { DispatcherMetrics } from "../metrics.js";
 import type { CircuitBook } from "./circuit-book.js";
@@ -8,8 +8,6 @@ import type { HealthWriter } from "./health-writer.js";
 /** Parked deliveries read at once while draining, at most, and at most this many bytes of event data. */
 const READ_AHEAD_JOBS = 1_000;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-/** Parked deliveries looked through for a probe that has failed before. */
-const PROBE_CANDIDATES = 100;
 /** After a circuit closes, parked stragglers (parked while it was closing) are looked for this long. */
 const STRAGGLER_SWEEP_MS = 5_000;
 const ROUND_EVERY_MS = 250;
@@ -115,8 +113,9 @@ export class ParkedDrainer {
 
   /** The oldest parked delivery, or after a first attempt failed as the probe the oldest that has failed before, where there is one. */
   private async nextProbe(webhookId: string, { probeFailedBefore }: EndpointState): Promise<DeliveryJob | undefined> {
-    const oldest = await this.oldestParked(webhookId, probeFailedBefore ? PROBE_CANDIDATES : 1, []);
-    return (probeFailedBefore ? oldest.find((job) => job.attempt > 0) : undefined) ?? oldest[0];
+    const drop = (stale: ParkedDoc[]) => this.opts.deliveryLog.dropStaleParked(stale);
+    const [failedBefore] = probeFailedBefore ? await oldestParked(this.opts.db, { webhookId, limit: 1, failedBefore: true, drop }) : [];
+    return failedBefore ?? (await this.oldestParked(webhookId, 1, []))[0];
   }
 
   /** A webhook's oldest parked deliveries; stale parked documents go through the writer, after parkings it has queued. */
