@@ -25,6 +25,8 @@ export const deliveryJobSchema = z.object({
   orderingKey: z.string().min(1).max(256).optional(),
   /** The event's offset on its partition of the events topic (one partition per organization): what "earlier" means for one key. */
   eventSequence: z.number().int().min(0).optional(),
+  /** Set once the delivery has joined its key's order (an ordered webhook's): its retries keep their place in it. */
+  inOrder: z.literal(true).optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

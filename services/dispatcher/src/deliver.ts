@@ -45,6 +45,8 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
     lease.handedOn();
     const step = await ctx.chains.step(ordered);
     if (step.kind === "hold" || step.kind === "skip") return lease.finish();
+    // In its key's order from here: its retries keep their place (outside ones do not join).
+    if (step.kind === "admit" || step.kind === "send") ordered.inOrder = true;
     if (step.kind === "outside") ctx.logger.warn({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: step.reason }, "sent outside its key's order");
   }
   const routed = route(job, triaged, ctx);
@@ -91,6 +93,7 @@ export async function deliverParked(job: DeliveryJob, as: "probe" | "drain", ctx
  * that is recorded.
  */
 export async function deliverHeld(job: DeliveryJob, ctx: DeliveryContext): Promise<void> {
+  job.inOrder = true;
   const triaged = triage(job, await ctx.webhooks.get(job.webhookId));
   const routed = route(job, triaged, ctx);
   const sent = routed.kind === "send" ? await send(routed.delivery, { as: routed.as, stillOwned: () => ctx.ownership.owns(job.webhookId) }, ctx) : unsent(routed, ctx);

@@ -1,4 +1,18 @@
-import { activeChains, chainIdOf, heldJob, holdDelivery, loadChain, newChain, nextHeld, saveChain, type ChainDoc, type Clock, type DeliveryJob, type Logger } from "@agiletune/shared";
+import {
+  activeChains,
+  chainIdOf,
+  deliveriesCollection,
+  heldJob,
+  holdDelivery,
+  loadChain,
+  newChain,
+  nextHeld,
+  saveChain,
+  type ChainDoc,
+  type Clock,
+  type DeliveryJob,
+  type Logger,
+} from "@agiletune/shared";
 import type { Db } from "mongodb";
 import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type OrderingStep } from "./ordering-policy.js";
 
@@ -10,11 +24,16 @@ export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job
   return webhook.ordered === true && job.source === "event" && job.orderingKey !== undefined && job.eventSequence !== undefined;
 }
 
+async function hasEnded(db: Db, deliveryId: string): Promise<boolean> {
+  const entry = await deliveriesCollection(db).findOne({ _id: deliveryId }, { projection: { status: 1 } });
+  return entry?.status === "succeeded" || entry?.status === "failed" || entry?.status === "cancelled";
+}
+
 /** Tries of a chain write that lost to another writer (a stale owner during a rebalance) before giving up. */
 const MAX_CONFLICTS = 5;
 
-/** `sending`: deliveries of the chain past their step in this process and not yet recorded. */
-type Entry = { chain: ChainDoc; queue: Promise<unknown>; sending: Set<string> };
+/** `sending`: deliveries of the chain past their step in this process and not yet recorded, with the attempt each is at. */
+type Entry = { chain: ChainDoc; queue: Promise<unknown>; sending: Map<string, number> };
 
 /**
  * The chains of the ordered webhooks whose jobs this dispatcher owns: each step decided in
@@ -34,18 +53,22 @@ export class ChainBook {
   step(job: KeyedJob): Promise<OrderingStep> {
     return this.serially(job.webhookId, job.orderingKey, async (entry) => {
       for (let conflict = 0; ; conflict++) {
-        // A second copy of a delivery on its way here (a re-read beside its retry): were it
-        // sent too, it could arrive after the next delivery of its key, released by the first.
-        if (entry.sending.has(job.deliveryId)) return { kind: "skip", reason: "already being sent" };
-        const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt };
-        const step = orderingStep(entry.chain, link);
-        if (step.kind === "send" || step.kind === "outside") entry.sending.add(job.deliveryId);
+        // A second copy of an attempt on its way here (a re-read of a job this process is
+        // sending): were it sent too, it could arrive after the next delivery of its key,
+        // released by the first. A later attempt (its retry, produced once this one was
+        // made) goes on, though this one's recording may not have finished.
+        if ((entry.sending.get(job.deliveryId) ?? -1) >= job.attempt) return { kind: "skip", reason: "already being sent" };
+        const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt, inOrder: job.inOrder === true };
+        let step = orderingStep(entry.chain, link);
+        if (step.kind === "if-not-ended")
+          step = (await hasEnded(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "already ended: a repeat" } : { kind: "outside", reason: "made before the webhook was ordered" };
+        if (step.kind === "send" || step.kind === "outside") entry.sending.set(job.deliveryId, job.attempt);
         if (step.kind !== "admit" && step.kind !== "hold") return step;
         // Held first: a crash before the chain says so leaves the job uncommitted, and its
         // re-read holds it again; the other way round, the chain would count a job it has not.
         if (step.kind === "hold") await holdDelivery(this.opts.db, { job, chainId: entry.chain._id, heldBehind: step.behind, at: new Date(this.opts.clock.now()) });
         if (await this.save(entry, chainAfterStep(entry.chain, link, step))) {
-          if (step.kind === "admit") entry.sending.add(job.deliveryId);
+          if (step.kind === "admit") entry.sending.set(job.deliveryId, job.attempt);
           return step;
         }
         await this.reload(entry, conflict);
@@ -64,7 +87,7 @@ export class ChainBook {
         const next = await nextHeld(this.opts.db, entry.chain._id);
         const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
         if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
-          if (next) entry.sending.add(next.deliveryId);
+          if (next) entry.sending.set(next.deliveryId, next.attempt);
           else if (entry.sending.size === 0) this.entries.delete(entry.chain._id);
           return next;
         }
@@ -83,18 +106,18 @@ export class ChainBook {
     this.entries.clear();
     const toSend: DeliveryJob[] = [];
     for (const chain of (await activeChains(this.opts.db)).filter((c) => owns(c.webhookId))) {
-      const entry: Entry = { chain, queue: Promise.resolve(), sending: new Set() };
+      const entry: Entry = { chain, queue: Promise.resolve(), sending: new Map() };
       this.entries.set(chain._id, entry);
       if (chain.current) {
         const job = await heldJob(this.opts.db, chain.current.deliveryId);
         if (job) {
-          entry.sending.add(job.deliveryId);
+          entry.sending.set(job.deliveryId, job.attempt);
           toSend.push(job);
         }
       } else if (chain.held > 0) {
         const next = await nextHeld(this.opts.db, chain._id);
         if (next && (await this.save(entry, { ...chain, current: { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 }, held: chain.held - 1 }))) {
-          entry.sending.add(next.deliveryId);
+          entry.sending.set(next.deliveryId, next.attempt);
           toSend.push(next);
         }
       }
@@ -105,7 +128,8 @@ export class ChainBook {
 
   /** The delivery's recording is done (whatever it decided): another copy of it may be taken again. */
   settled(job: KeyedJob): void {
-    this.entries.get(chainIdOf(job.webhookId, job.orderingKey))?.sending.delete(job.deliveryId);
+    const sending = this.entries.get(chainIdOf(job.webhookId, job.orderingKey))?.sending;
+    if (sending?.get(job.deliveryId) === job.attempt) sending.delete(job.deliveryId);
   }
 
   /** Webhooks with chains in memory that hold deliveries. */
@@ -125,7 +149,7 @@ export class ChainBook {
     const chainId = chainIdOf(webhookId, key);
     let entry = this.entries.get(chainId);
     if (!entry) {
-      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve(), sending: new Set() };
+      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve(), sending: new Map() };
       loaded.queue = loadChain(this.opts.db, chainId).then((stored) => {
         if (stored) loaded.chain = stored;
       });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type OrderedJob } from "./ordering-policy.js";
 
 const empty: Chain = { current: null, last: null, endedThrough: null, held: 0 };
-const job = (n: number, attempt = 0): OrderedJob => ({ deliveryId: `dlv_${n}`, sequence: n, attempt });
+const job = (n: number, attempt = 0): OrderedJob => ({ deliveryId: `dlv_${n}`, sequence: n, attempt, ...(attempt > 0 && { inOrder: true }) });
 const link = (n: number) => ({ deliveryId: `dlv_${n}`, sequence: n });
 
 /** Takes each job in turn, as the dispatcher would, returning the steps and the chain. */
@@ -33,8 +33,9 @@ describe("ordering rules", () => {
     let { chain } = take(empty, [job(10), job(11), job(12)]);
     chain = chainAfterEnd(chain, link(10), link(11));
     expect(chain).toEqual({ current: link(11), last: link(12), endedThrough: 10, held: 1 });
-    expect(orderingStep(chain, job(10))).toMatchObject({ kind: "skip" });
+    // Its retry never goes again; a first attempt read again is sent only if the log says it never ended.
     expect(orderingStep(chain, job(10, 2))).toMatchObject({ kind: "skip" });
+    expect(orderingStep(chain, job(10))).toEqual({ kind: "if-not-ended" });
     expect(orderingStep(chain, job(11))).toEqual({ kind: "send" });
     expect(orderingStep(chain, job(13))).toEqual({ kind: "hold", behind: "dlv_12" });
   });
@@ -59,7 +60,10 @@ describe("ordering rules", () => {
   it("sends deliveries that predate the chain as they come: older than the one under way, or retries that never joined", () => {
     const { chain } = take(empty, [job(10)]);
     expect(orderingStep(chain, job(7))).toMatchObject({ kind: "outside" });
-    expect(orderingStep(chain, job(12, 1))).toMatchObject({ kind: "outside" });
-    expect(orderingStep(empty, job(12, 1))).toMatchObject({ kind: "outside" });
+    const unordered = { ...job(12, 1), inOrder: undefined };
+    expect(orderingStep(chain, unordered)).toMatchObject({ kind: "outside" });
+    expect(orderingStep(empty, unordered)).toMatchObject({ kind: "outside" });
+    // Even at or before the ended mark: never in the order, it has not ended for being behind it.
+    expect(orderingStep({ ...chain, endedThrough: 20 }, unordered)).toMatchObject({ kind: "outside" });
   });
 });

@@ -3,8 +3,8 @@ import type { ChainDoc, ChainLink } from "@agiletune/shared";
 /** What a chain knows that its rules read. */
 export type Chain = Pick<ChainDoc, "current" | "last" | "endedThrough" | "held">;
 
-/** A job of an ordered webhook that has an ordering key. */
-export type OrderedJob = { deliveryId: string; sequence: number; attempt: number };
+/** A job of an ordered webhook that has an ordering key; `inOrder` once it has joined its key's order. */
+export type OrderedJob = { deliveryId: string; sequence: number; attempt: number; inOrder?: boolean };
 
 /**
  * What becomes of an ordered job:
@@ -12,18 +12,20 @@ export type OrderedJob = { deliveryId: string; sequence: number; attempt: number
  * - `admit`: it becomes the delivery under way, then is sent;
  * - `hold`: an earlier delivery of its key has not ended; it waits behind `behind`;
  * - `skip`: it has ended already (a repeat after a crash): sending it again could follow a later one;
+ * - `if-not-ended`: at or before the key's ended mark but never in its order: sent as it
+ *   comes (made while the webhook was unordered) unless the log says it ended (a repeat);
  * - `outside`: it predates the chain (made while the webhook was unordered): sent as it comes.
  */
-export type OrderingStep = { kind: "send" } | { kind: "admit" } | { kind: "hold"; behind: string } | { kind: "skip"; reason: string } | { kind: "outside"; reason: string };
+export type OrderingStep = { kind: "send" } | { kind: "admit" } | { kind: "hold"; behind: string } | { kind: "skip"; reason: string } | { kind: "if-not-ended" } | { kind: "outside"; reason: string };
 
 /** Pure: the step for `job`, given its chain as it stands. */
 export function orderingStep(chain: Chain, job: OrderedJob): OrderingStep {
   if (chain.current?.deliveryId === job.deliveryId) return { kind: "send" };
-  if (chain.endedThrough !== null && job.sequence <= chain.endedThrough) return { kind: "skip", reason: "already ended: a repeat" };
-  // A chain's deliveries start in order, so one older than the delivery under way, or a
-  // retry of one that never joined, was made before the webhook was ordered.
+  // A retry of a delivery that never joined the order was made while the webhook was unordered.
+  if (job.attempt > 0 && !job.inOrder) return { kind: "outside", reason: "a retry of a delivery made before the webhook was ordered" };
+  if (chain.endedThrough !== null && job.sequence <= chain.endedThrough) return job.inOrder ? { kind: "skip", reason: "already ended: a repeat" } : { kind: "if-not-ended" };
+  // A chain's deliveries start in order, so one older than the delivery under way was made before the webhook was ordered.
   if (chain.current && job.sequence < chain.current.sequence) return { kind: "outside", reason: "older than the delivery under way" };
-  if (job.attempt > 0) return { kind: "outside", reason: "a retry of a delivery made before the webhook was ordered" };
   if (chain.current || chain.held > 0) return { kind: "hold", behind: (chain.last ?? chain.current)!.deliveryId };
   return { kind: "admit" };
 }
