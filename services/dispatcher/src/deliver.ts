@@ -58,10 +58,15 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
     lease.handedOn();
     sent = unsent(routed, ctx);
   }
-  const recorded = await record(job, sent, ctx).finally(() => ordered && ctx.chains.settled(ordered));
-  if (recorded === "moved") return lease.handBack();
-  if (recorded === "ended" && ordered) await releaseNext(ordered, ctx);
-  lease.finish();
+  try {
+    const recorded = await record(job, sent, ctx);
+    if (recorded === "moved") return lease.handBack();
+    if (recorded === "ended" && ordered) await releaseNext(ordered, ctx);
+    lease.finish();
+  } finally {
+    // Only once its end is recorded may another copy of it, or a stalled chain's restart, take it.
+    if (ordered) ctx.chains.settled(ordered);
+  }
 }
 
 /**
@@ -98,11 +103,15 @@ export async function deliverHeld(job: DeliveryJob, ctx: DeliveryContext): Promi
   const routed = route(job, triaged, ctx);
   const sent = routed.kind === "send" ? await send(routed.delivery, { as: routed.as, stillOwned: () => ctx.ownership.owns(job.webhookId) }, ctx) : unsent(routed, ctx);
   if (routed.kind === "send" && sent.kind !== "attempted") ctx.circuits.notSent(job, routed.as);
-  const recorded = await record(job, sent, ctx).finally(() => job.orderingKey !== undefined && job.eventSequence !== undefined && ctx.chains.settled(job as KeyedJob));
-  // Moved: the partition's next owner resumes it from the held copy.
-  if (recorded === "moved") return;
-  await releaseHeld(ctx.db, job.deliveryId);
-  if (recorded === "ended" && triaged.kind === "send" && isOrdered(job, triaged.delivery.webhook.doc)) await releaseNext(job, ctx);
+  try {
+    const recorded = await record(job, sent, ctx);
+    // Moved: the partition's next owner resumes it from the held copy.
+    if (recorded === "moved") return;
+    await releaseHeld(ctx.db, job.deliveryId);
+    if (recorded === "ended" && triaged.kind === "send" && isOrdered(job, triaged.delivery.webhook.doc)) await releaseNext(job, ctx);
+  } finally {
+    if (job.orderingKey !== undefined && job.eventSequence !== undefined) ctx.chains.settled(job as KeyedJob);
+  }
 }
 
 function unsent(routed: Exclude<Routed, { kind: "send" }>, ctx: DeliveryContext): Sent {

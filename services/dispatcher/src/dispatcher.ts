@@ -137,6 +137,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   // backlog (bench/README.md) but a record batch larger than it (fanout writes up to
   // 512 KB at once) can then be fetched only when its partition comes first, and stalls.
   const consumer = createConsumer(opts.kafka, groupId);
+  // Parked and held deliveries are sent outside intake: they stop at a rebalance's start too.
+  consumer.on(consumer.events.REBALANCING, () => ownership.revoke());
 
   await producer.connect();
   await consumer.connect();

@@ -29,13 +29,13 @@ export type ChainDoc = {
   updatedAt: Date;
 };
 
-export type HeldDoc = { _id: string; chainId: string; webhookId: string; sequence: number; job: string; heldAt: Date };
+type HeldDoc = { _id: string; chainId: string; webhookId: string; sequence: number; job: string; heldAt: Date };
 
-export function chainsCollection(db: Db) {
+function chainsCollection(db: Db) {
   return db.collection<ChainDoc>(COLLECTIONS.orderingChains);
 }
 
-export function heldCollection(db: Db) {
+function heldCollection(db: Db) {
   return db.collection<HeldDoc>(COLLECTIONS.held);
 }
 

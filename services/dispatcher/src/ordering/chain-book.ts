@@ -16,6 +16,9 @@ import {
 import type { Db } from "mongodb";
 import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type OrderingStep } from "./ordering-policy.js";
 
+/** An ordering step with the store's questions answered. */
+export type DecidedStep = Exclude<OrderingStep, { kind: "if-not-ended" } | { kind: "if-not-held" }>;
+
 /** A job with what ordering needs: its key and its event's sequence. */
 export type KeyedJob = DeliveryJob & { orderingKey: string; eventSequence: number };
 
@@ -50,7 +53,7 @@ export class ChainBook {
   }
 
   /** Decides, and stores, what becomes of an ordered job. */
-  step(job: KeyedJob): Promise<OrderingStep> {
+  step(job: KeyedJob): Promise<DecidedStep> {
     return this.serially(job.webhookId, job.orderingKey, async (entry) => {
       for (let conflict = 0; ; conflict++) {
         // A second copy of an attempt on its way here (a re-read of a job this process is
@@ -59,9 +62,20 @@ export class ChainBook {
         // made) goes on, though this one's recording may not have finished.
         if ((entry.sending.get(job.deliveryId) ?? -1) >= job.attempt) return { kind: "skip", reason: "already being sent" };
         const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt, inOrder: job.inOrder === true };
-        let step = orderingStep(entry.chain, link);
-        if (step.kind === "if-not-ended")
-          step = (await hasEnded(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "already ended: a repeat" } : { kind: "outside", reason: "made before the webhook was ordered" };
+        const step = await this.settle(orderingStep(entry.chain, link), job);
+        this.log.debug(
+          {
+            chainId: entry.chain._id,
+            deliveryId: job.deliveryId,
+            sequence: job.eventSequence,
+            attempt: job.attempt,
+            step: step.kind,
+            current: entry.chain.current?.sequence,
+            endedThrough: entry.chain.endedThrough,
+            last: entry.chain.last?.sequence,
+          },
+          "ordering step",
+        );
         if (step.kind === "send" || step.kind === "outside") entry.sending.set(job.deliveryId, job.attempt);
         if (step.kind !== "admit" && step.kind !== "hold") return step;
         // Held first: a crash before the chain says so leaves the job uncommitted, and its
@@ -76,6 +90,14 @@ export class ChainBook {
     });
   }
 
+  /** Answers the rules' questions to the store: has it ended, is it held? */
+  private async settle(step: OrderingStep, job: KeyedJob): Promise<DecidedStep> {
+    const made = { kind: "outside", reason: "made before the webhook was ordered" } as const;
+    if (step.kind === "if-not-ended") return (await hasEnded(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "already ended: a repeat" } : made;
+    if (step.kind === "if-not-held") return (await heldJob(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "held already: a repeat" } : made;
+    return step;
+  }
+
   /**
    * The delivery under way of its key has ended: the lowest held one, if any, is under way
    * now, durably, and returned to be sent.
@@ -86,6 +108,7 @@ export class ChainBook {
         if (entry.chain.current?.deliveryId !== job.deliveryId) return null;
         const next = await nextHeld(this.opts.db, entry.chain._id);
         const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
+        this.log.debug({ chainId: entry.chain._id, deliveryId: job.deliveryId, sequence: job.eventSequence, next: nextLink?.sequence }, "ordering end");
         if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
           if (next) entry.sending.set(next.deliveryId, next.attempt);
           else if (entry.sending.size === 0) this.entries.delete(entry.chain._id);
@@ -108,22 +131,51 @@ export class ChainBook {
     for (const chain of (await activeChains(this.opts.db)).filter((c) => owns(c.webhookId))) {
       const entry: Entry = { chain, queue: Promise.resolve(), sending: new Map() };
       this.entries.set(chain._id, entry);
-      if (chain.current) {
-        const job = await heldJob(this.opts.db, chain.current.deliveryId);
-        if (job) {
-          entry.sending.set(job.deliveryId, job.attempt);
-          toSend.push(job);
-        }
-      } else if (chain.held > 0) {
-        const next = await nextHeld(this.opts.db, chain._id);
-        if (next && (await this.save(entry, { ...chain, current: { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 }, held: chain.held - 1 }))) {
-          entry.sending.set(next.deliveryId, next.attempt);
-          toSend.push(next);
-        }
-      }
+      const job = await this.restart(entry);
+      if (job) toSend.push(job);
     }
     if (toSend.length) this.log.info({ deliveries: toSend.length }, "ordered deliveries resumed");
     return toSend;
+  }
+
+  /**
+   * Chains here that have not moved for a while, read again: a delivery released by the
+   * partition's previous owner just as it lost the partition, or an end it could not record,
+   * is taken up here. Returns what to send.
+   */
+  async restartStalled(olderThanMs: number): Promise<DeliveryJob[]> {
+    const now = this.opts.clock.now();
+    const toSend: DeliveryJob[] = [];
+    for (const entry of [...this.entries.values()]) {
+      const { chain } = entry;
+      if ((chain.held === 0 && !chain.current) || entry.sending.size > 0 || now - chain.updatedAt.getTime() < olderThanMs) continue;
+      const job = await this.serially(chain.webhookId, chain.key, async (e) => {
+        e.chain = (await loadChain(this.opts.db, e.chain._id)) ?? e.chain;
+        return e.sending.size > 0 ? null : this.restart(e);
+      });
+      if (job) toSend.push(job);
+    }
+    return toSend;
+  }
+
+  /** A chain taken up again: its released delivery sent again, or an end recorded and the next one released. */
+  private async restart(entry: Entry): Promise<DeliveryJob | null> {
+    const { chain } = entry;
+    const { current } = chain;
+    const released = current ? await heldJob(this.opts.db, current.deliveryId) : null;
+    if (released) {
+      entry.sending.set(released.deliveryId, released.attempt);
+      return released;
+    }
+    // Under way (on its ladder, parked): its own job comes back. Ended, but the process
+    // stopped before the chain said so: its turn ends now.
+    if (current && !(await hasEnded(this.opts.db, current.deliveryId))) return null;
+    const next = await nextHeld(this.opts.db, chain._id);
+    const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
+    const afterEnd = current ? chainAfterEnd(chain, current, nextLink) : { ...chain, current: nextLink, held: nextLink ? Math.max(0, chain.held - 1) : 0 };
+    if (!(await this.save(entry, afterEnd)) || !next) return null;
+    entry.sending.set(next.deliveryId, next.attempt);
+    return next;
   }
 
   /** The delivery's recording is done (whatever it decided): another copy of it may be taken again. */

@@ -66,4 +66,15 @@ describe("ordering rules", () => {
     // Even at or before the ended mark: never in the order, it has not ended for being behind it.
     expect(orderingStep({ ...chain, endedThrough: 20 }, unordered)).toMatchObject({ kind: "outside" });
   });
+
+  it("a job read again while it is held is recognised by the held copy, not held behind itself", () => {
+    const { chain } = take(empty, [job(10), job(11)]);
+    expect(orderingStep(chain, job(11))).toEqual({ kind: "if-not-held" });
+    expect(orderingStep(chain, job(12))).toEqual({ kind: "hold", behind: "dlv_11" });
+  });
+
+  it("an end with nothing left to release leaves nothing counted as held", () => {
+    const chain: Chain = { current: link(10), last: link(11), endedThrough: 9, held: 1 };
+    expect(chainAfterEnd(chain, link(10), null)).toMatchObject({ current: null, held: 0 });
+  });
 });

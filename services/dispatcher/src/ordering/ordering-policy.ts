@@ -14,9 +14,18 @@ export type OrderedJob = { deliveryId: string; sequence: number; attempt: number
  * - `skip`: it has ended already (a repeat after a crash): sending it again could follow a later one;
  * - `if-not-ended`: at or before the key's ended mark but never in its order: sent as it
  *   comes (made while the webhook was unordered) unless the log says it ended (a repeat);
+ * - `if-not-held`: at or before the last to join its key: skipped if it is held already (a
+ *   re-read after a crash), else sent as it comes (made while the webhook was unordered);
  * - `outside`: it predates the chain (made while the webhook was unordered): sent as it comes.
  */
-export type OrderingStep = { kind: "send" } | { kind: "admit" } | { kind: "hold"; behind: string } | { kind: "skip"; reason: string } | { kind: "if-not-ended" } | { kind: "outside"; reason: string };
+export type OrderingStep =
+  | { kind: "send" }
+  | { kind: "admit" }
+  | { kind: "hold"; behind: string }
+  | { kind: "skip"; reason: string }
+  | { kind: "if-not-ended" }
+  | { kind: "if-not-held" }
+  | { kind: "outside"; reason: string };
 
 /** Pure: the step for `job`, given its chain as it stands. */
 export function orderingStep(chain: Chain, job: OrderedJob): OrderingStep {
@@ -26,6 +35,7 @@ export function orderingStep(chain: Chain, job: OrderedJob): OrderingStep {
   if (chain.endedThrough !== null && job.sequence <= chain.endedThrough) return job.inOrder ? { kind: "skip", reason: "already ended: a repeat" } : { kind: "if-not-ended" };
   // A chain's deliveries start in order, so one older than the delivery under way was made before the webhook was ordered.
   if (chain.current && job.sequence < chain.current.sequence) return { kind: "outside", reason: "older than the delivery under way" };
+  if (chain.last && job.sequence <= chain.last.sequence) return { kind: "if-not-held" };
   if (chain.current || chain.held > 0) return { kind: "hold", behind: (chain.last ?? chain.current)!.deliveryId };
   return { kind: "admit" };
 }
@@ -46,5 +56,6 @@ export function chainAfterStep(chain: Chain, job: OrderedJob, step: OrderingStep
 export function chainAfterEnd(chain: Chain, ended: ChainLink, next: ChainLink | null): Chain {
   if (chain.current?.deliveryId !== ended.deliveryId) return chain;
   const endedThrough = Math.max(chain.endedThrough ?? -1, ended.sequence);
-  return { ...chain, current: next, endedThrough, held: next ? Math.max(0, chain.held - 1) : chain.held };
+  // Nothing held left when there is no next: the held documents, not the count, say so.
+  return { ...chain, current: next, endedThrough, held: next ? Math.max(0, chain.held - 1) : 0 };
 }
