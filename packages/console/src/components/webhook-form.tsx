@@ -270,11 +270,11 @@ export function WebhookForm(props: Props) {
             aria-describedby={describedBy("ordered", `${id}-ordered-hint`)}
           />
           <label for={`${id}-ordered`}>Deliver in order</label>
+          <p id={`${id}-ordered-hint`} class="hint">
+            Deliveries of the same task (its ordering key) go one at a time, each after the one before it has ended: a failing one holds back the later ones of its key (only that key). Redeliver,
+            Recover and dead-letter Replay are sent as asked, outside the order.
+          </p>
         </div>
-        <p id={`${id}-ordered-hint`} class="hint">
-          Deliveries of the same task (its ordering key) go one at a time, each after the one before it has ended: a failing one holds back the later ones of its key (only that key). Redeliver,
-          Recover and dead-letter Replay are sent as asked, outside the order.
-        </p>
         {fieldError("ordered", "Deliver in order")}
       </div>
 
