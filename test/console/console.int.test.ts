@@ -3,7 +3,7 @@
 // broker and database, and a receiver on loopback. One stack for the whole file; each test
 // is one person's browser (its own context, so its own sessionStorage) in an organization of
 // its own, with its own webhooks and events, so any test runs alone (`-t "<name>"`).
-import { countByStatus, deliveriesCollection, deliveryIdFor, webhooksCollection } from "@agiletune/shared";
+import { countByStatus, deliveriesCollection, deliveryIdFor, newDeliveryEntry, storedPayloadOf, webhooksCollection } from "@agiletune/shared";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { verifySignature } from "../../packages/shared/src/fixtures/user-guide-verify-signature.js";
@@ -756,6 +756,70 @@ describe("the webhook settings page", () => {
     await expect.poll(async () => (await rows.all()).length === parked && (await rows.first().getByRole("cell").first().textContent())?.includes("parked"), { timeout: 15_000 }).toBe(true);
     for (const r of await rows.all()) expect(await r.getByRole("cell").first().textContent()).toContain("parked");
     await expectAccessible(page, "parked deliveries");
+    expectNoProblems(u);
+  });
+
+  test("Deliver in order: the toggle saves ordered and the facts show it; a held delivery shows its icon and word, and its page links to the delivery it is held behind", async () => {
+    const org = await newOrganization("ordered");
+    const { id: hookId } = await createWebhook(org, { url: stack.receiver.url("/ordered"), events: ["comment.created"] });
+    const u = await user();
+    const { page } = u;
+    await signIn(page, org.key);
+    await page.goto(`/ui/webhooks/${hookId}`);
+    await page.getByRole("heading", { level: 1, name: `Webhook ${stack.receiver.url("/ordered")}` }).waitFor();
+    expect(await fact(page, "Deliver in order").textContent()).toBe("No");
+
+    await page.getByText("Edit settings").click();
+    const toggle = page.getByRole("checkbox", { name: "Deliver in order" });
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await descriptionOf(toggle)).toContain("a failing one holds back the later ones of its key (only that key)");
+    await toggle.check();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Settings saved. They apply to events produced from now on.").waitFor();
+    await expect.poll(() => fact(page, "Deliver in order").textContent(), { timeout: 15_000 }).toBe("Yes, one at a time per ordering key");
+    expect((await stack.api.request("GET", `/v1/organizations/${org.id}/webhooks/${hookId}`, { token: org.key })).json.ordered).toBe(true);
+    expect((await webhooksCollection(stack.db).findOne({ _id: hookId }))?.ordered).toBe(true);
+    // Where Recover is offered, that it goes outside the order.
+    expect(await descriptionOf(page.getByRole("button", { name: "Recover", exact: true }))).toBe("This webhook delivers in order: Redeliver and Recover are sent as asked, outside the order.");
+
+    // A delivery on its retry ladder, and a later one of its key held behind it, as the dispatcher logs them.
+    const t0 = Date.now();
+    const entry = (eventId: string) => ({ deliveryId: deliveryIdFor(eventId, hookId), webhookId: hookId, organizationId: org.id, eventId, event: "comment.created" });
+    const payload = storedPayloadOf({ event: "comment.created", timestamp: new Date(t0).toISOString(), data: { id: "cmt_1" } });
+    const first = newDeliveryEntry(entry("evt_ordered_1"), new Date(t0 - 2000), { status: "retrying", nextAttemptAt: new Date(t0 + 3_600_000), statusReason: "HTTP 503", payload });
+    const held = newDeliveryEntry(entry("evt_ordered_2"), new Date(t0 - 1000), {
+      status: "held",
+      heldBehind: first._id,
+      statusReason: "waiting for an earlier delivery of its ordering key to end",
+      payload,
+    });
+    await deliveriesCollection(stack.db).insertMany([first, held]);
+
+    await page.reload();
+    const table = page.getByRole("table", { name: "Recent Deliveries, newest first" });
+    await deliveryRow(page, held._id).waitFor({ timeout: 15_000 });
+    const heldCell = deliveryRow(page, held._id).getByRole("cell").first();
+    expect(await heldCell.textContent()).toBe("…held waiting for an earlier delivery of its ordering key to end");
+    expect(await heldCell.getByText("…").getAttribute("aria-hidden")).toBe("true");
+    expect(await table.getByRole("row").count()).toBe(3);
+    await expectAccessible(page, "ordered webhook with a held delivery");
+
+    await page.getByRole("link", { name: held._id }).click();
+    await page.getByRole("heading", { level: 1, name: `Delivery ${held._id}` }).waitFor();
+    expect(await fact(page, "Status").textContent()).toBe("…held waiting for an earlier delivery of its ordering key to end");
+    await expect.poll(() => fact(page, "Waiting for").textContent(), { timeout: 15_000 }).toBe(`Held behind ${first._id}`);
+    // Where Redeliver is offered, that it goes outside the order.
+    await page.getByText("This webhook delivers in order: Redeliver and Recover are sent as asked, outside the order.").waitFor();
+    await expectAccessible(page, "held delivery");
+    await fact(page, "Waiting for").getByRole("link", { name: first._id }).click();
+    await page.getByRole("heading", { level: 1, name: `Delivery ${first._id}` }).waitFor();
+    expect(page.url()).toBe(`${stack.api.baseUrl}/ui/webhooks/${hookId}/deliveries/${first._id}`);
+    expect(
+      await page
+        .getByRole("term")
+        .filter({ hasText: /^Waiting for$/ })
+        .count(),
+    ).toBe(0);
     expectNoProblems(u);
   });
 

@@ -391,6 +391,8 @@ export interface components {
             failingSince: string | null;
             /** @description requests per second its URL may receive; null: no limit */
             rateLimitPerSecond: number | null;
+            /** @description each ordering key's deliveries one at a time, in the order of their events */
+            ordered: boolean;
             description: string;
             /** Format: date-time */
             createdAt: string;
@@ -418,6 +420,8 @@ export interface components {
             description?: string;
             /** @description requests per second its URL may receive, on all dispatchers together; absent: no limit */
             rateLimitPerSecond?: number;
+            /** @description deliver each ordering key's deliveries one at a time, in the order of their events; absent: false */
+            ordered?: boolean;
         };
         WebhookList: {
             items: components["schemas"]["Webhook"][];
@@ -440,6 +444,8 @@ export interface components {
             failingSince: string | null;
             /** @description requests per second its URL may receive; null: no limit */
             rateLimitPerSecond: number | null;
+            /** @description each ordering key's deliveries one at a time, in the order of their events */
+            ordered: boolean;
             description: string;
             /** Format: date-time */
             createdAt: string;
@@ -459,6 +465,8 @@ export interface components {
             description?: string;
             /** @description requests per second its URL may receive, on all dispatchers together; null removes the limit */
             rateLimitPerSecond?: number | null;
+            /** @description deliver each ordering key's deliveries one at a time, in the order of their events */
+            ordered?: boolean;
             /** @description cannot be changed here; use POST .../secret/rotate */
             secret?: unknown;
         };
@@ -479,9 +487,11 @@ export interface components {
             eventId: string;
             event: string;
             /** @enum {string} */
-            status: "pending" | "succeeded" | "retrying" | "parked" | "failed" | "cancelled";
+            status: "pending" | "succeeded" | "retrying" | "parked" | "held" | "failed" | "cancelled";
             nextAttemptAt: string | null;
             statusReason: string | null;
+            /** @description while held: the delivery of the same ordering key it waits for; otherwise null */
+            heldBehind: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -496,9 +506,11 @@ export interface components {
             eventId: string;
             event: string;
             /** @enum {string} */
-            status: "pending" | "succeeded" | "retrying" | "parked" | "failed" | "cancelled";
+            status: "pending" | "succeeded" | "retrying" | "parked" | "held" | "failed" | "cancelled";
             nextAttemptAt: string | null;
             statusReason: string | null;
+            /** @description while held: the delivery of the same ordering key it waits for; otherwise null */
+            heldBehind: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1589,7 +1601,7 @@ export interface operations {
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
                 /** @description only this status */
-                status?: "pending" | "succeeded" | "retrying" | "parked" | "failed" | "cancelled";
+                status?: "pending" | "succeeded" | "retrying" | "parked" | "held" | "failed" | "cancelled";
                 /** @description only this event type (or ping) */
                 event?: string;
             };

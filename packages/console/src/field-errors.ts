@@ -1,8 +1,8 @@
 import type { ErrorDetail } from "./api.js";
 
 /** The webhook form's fields, named as the API names them in a 422's `details`. */
-export type FormField = "url" | "contentType" | "secret" | "events" | "description" | "rateLimitPerSecond";
-const FIELDS: readonly FormField[] = ["url", "contentType", "secret", "events", "description", "rateLimitPerSecond"];
+export type FormField = "url" | "contentType" | "secret" | "events" | "description" | "rateLimitPerSecond" | "ordered";
+const FIELDS: readonly FormField[] = ["url", "contentType", "secret", "events", "description", "rateLimitPerSecond", "ordered"];
 
 /**
  * Splits a 422's details into messages per form field (`events.2` belongs to `events`)

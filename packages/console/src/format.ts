@@ -52,7 +52,7 @@ export type DeliveryStatus = DeliverySummary["status"];
 /**
  * Delivery statuses of docs/delivery.md#statuses, each with its icon: every status the API documents, so
  * one it adds is a compile error here until it has an icon. `parked` is the circuit
- * breaker's (docs/endpoint-health.md); an unknown status (from an API newer than the page) still shows, as its
+ * breaker's (docs/endpoint-health.md), `held` ordered delivery's; an unknown status (from an API newer than the page) still shows, as its
  * word with a neutral icon. The icons are in the fonts every system has (DejaVu, Arial,
  * Segoe UI): "⏸" is not, and showed as an empty box on a Linux desktop without an emoji font.
  */
@@ -61,6 +61,8 @@ const STATUS_ICONS: Record<DeliveryStatus, { icon: string; tone: "wait" | "ok" |
   succeeded: { icon: "✓", tone: "ok" },
   retrying: { icon: "↻", tone: "warn" },
   parked: { icon: "‖", tone: "warn" },
+  // Waiting its turn behind an earlier delivery of its ordering key (CONTRACT §10).
+  held: { icon: "…", tone: "wait" },
   failed: { icon: "✕", tone: "bad" },
   cancelled: { icon: "⊘", tone: "off" },
 };
@@ -74,7 +76,7 @@ export function statusLook(status: string): { icon: string; tone: string } {
 
 /** Statuses that will change by themselves: the list keeps refreshing while one is shown. */
 export function isUnsettled(status: string): boolean {
-  return status === "pending" || status === "retrying" || status === "parked";
+  return status === "pending" || status === "retrying" || status === "parked" || status === "held";
 }
 
 /** Health badge tone; any string the API sends is shown as it is. */
@@ -94,6 +96,9 @@ export function healthReasonText(reason: string): string {
   if (reason === "failing-too-long") return "every attempt failed for too long without a success in between (5 days, unless your operator set otherwise)";
   return reason;
 }
+
+/** Said wherever an ordered webhook's deliveries can be sent again by hand. */
+export const OUTSIDE_ORDER_NOTE = "This webhook delivers in order: Redeliver and Recover are sent as asked, outside the order.";
 
 /** What the API's answer to a recover (`{matched}`) means, in a sentence. */
 export function recoverOutcome(matched: number, sinceIso: string): string {

@@ -22,6 +22,7 @@ function delivery(fields: Partial<DeliverySummary>): DeliverySummary {
     lastResponseStatus: 200,
     nextAttemptAt: null,
     statusReason: null,
+    heldBehind: null,
     createdAt: new Date(0).toISOString(),
     updatedAt: new Date(0).toISOString(),
     ...fields,
@@ -109,10 +110,11 @@ describe("event groups", () => {
 });
 
 describe("words the pages show", () => {
-  it("has an icon for every status, parked included, and a neutral one for a status it does not know", () => {
-    for (const status of ["pending", "succeeded", "retrying", "parked", "failed", "cancelled"]) expect(statusLook(status).icon).not.toBe("•");
+  it("has an icon for every status, parked and held included, and a neutral one for a status it does not know", () => {
+    for (const status of ["pending", "succeeded", "retrying", "parked", "held", "failed", "cancelled"]) expect(statusLook(status).icon).not.toBe("•");
+    expect(new Set(["pending", "succeeded", "retrying", "parked", "held", "failed", "cancelled"].map((s) => statusLook(s).icon)).size).toBe(7);
     expect(statusLook("quarantined")).toEqual({ icon: "•", tone: "off" });
-    expect(["pending", "retrying", "parked"].every(isUnsettled)).toBe(true);
+    expect(["pending", "retrying", "parked", "held"].every(isUnsettled)).toBe(true);
     expect(["succeeded", "failed", "cancelled"].some(isUnsettled)).toBe(false);
     expect([healthTone("healthy"), healthTone("failing"), healthTone("disabled"), healthTone("probing")]).toEqual(["ok", "bad", "off", "warn"]);
   });

@@ -31,6 +31,7 @@ const deliveryBaseShape = {
   status: z.enum(DELIVERY_STATUSES),
   nextAttemptAt: isoDateTime.nullable(),
   statusReason: z.string().nullable(),
+  heldBehind: z.string().nullable().meta({ description: "while held: the delivery of the same ordering key it waits for; otherwise null" }),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 };
@@ -78,6 +79,7 @@ function deliveryBase(doc: DeliveryDoc) {
     status: doc.status,
     nextAttemptAt: iso(doc.nextAttemptAt),
     statusReason: doc.statusReason ?? null,
+    heldBehind: doc.status === "held" ? (doc.heldBehind ?? null) : null,
     createdAt: iso(doc.createdAt),
     updatedAt: iso(doc.updatedAt),
   };

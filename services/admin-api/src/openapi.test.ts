@@ -86,6 +86,11 @@ describe("OpenAPI document", () => {
     expect(schemas.Webhook!.properties.rateLimitPerSecond).toMatchObject({ anyOf: [{ type: "integer", minimum: 1, maximum: 10_000 }, { type: "null" }] });
     expect(schemas.CreateWebhook!.properties.rateLimitPerSecond).toMatchObject({ type: "integer", minimum: 1, maximum: 10_000 });
     expect(schemas.UpdateWebhook!.properties.rateLimitPerSecond).toMatchObject({ anyOf: [{ type: "integer", minimum: 1, maximum: 10_000 }, { type: "null" }] });
+    // Ordered delivery: the webhook's flag and the delivery it waits for.
+    expect(schemas.Webhook!.properties.ordered).toMatchObject({ type: "boolean" });
+    expect(schemas.CreateWebhook!.properties.ordered).toMatchObject({ type: "boolean" });
+    expect(schemas.UpdateWebhook!.properties.ordered).toMatchObject({ type: "boolean" });
+    expect(schemas.Delivery!.properties.heldBehind).toMatchObject({ type: ["string", "null"] });
     expect(schemas.Recover).toMatchObject({ type: "object", required: ["since"], additionalProperties: false, properties: { since: { type: "string", format: "date-time" } } });
     expect(schemas.RecoverResult).toMatchObject({ required: ["matched"], additionalProperties: false });
     // Every response and request schema is a component; every component is used.

@@ -69,7 +69,9 @@ describe("createWebhookSchema", () => {
 describe("updateWebhookSchema and rotateSecretSchema", () => {
   it("accepts a partial change and refuses an empty one or the secret", () => {
     expect(parseOr422(updateWebhookSchema, { active: false })).toEqual({ active: false });
-    expect(details(() => parseOr422(updateWebhookSchema, {}))).toEqual([{ field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond" }]);
+    expect(details(() => parseOr422(updateWebhookSchema, {}))).toEqual([
+      { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered" },
+    ]);
     expect(details(() => parseOr422(updateWebhookSchema, { secret: "0123456789abcdef" }))).toEqual([{ field: "secret", message: "cannot be changed here; use POST .../secret/rotate" }]);
     expect(parseOr422(rotateSecretSchema, {})).toEqual({});
   });
@@ -82,6 +84,16 @@ describe("updateWebhookSchema and rotateSecretSchema", () => {
       expect(details(() => parseOr422(updateWebhookSchema, { rateLimitPerSecond }))).toEqual([
         { field: "rateLimitPerSecond", message: "must be a whole number from 1 to 10000, or null to remove the limit" },
       ]);
+    }
+  });
+
+  it("takes ordered as a boolean on create and update, absent unless given", () => {
+    expect(parseOr422(createWebhookSchema, valid)).not.toHaveProperty("ordered");
+    expect(parseOr422(createWebhookSchema, { ...valid, ordered: true })).toMatchObject({ ordered: true });
+    expect(parseOr422(updateWebhookSchema, { ordered: false })).toEqual({ ordered: false });
+    for (const ordered of ["true", 1, null, {}]) {
+      expect(details(() => parseOr422(createWebhookSchema, { ...valid, ordered }))).toEqual([{ field: "ordered", message: "must be true or false" }]);
+      expect(details(() => parseOr422(updateWebhookSchema, { ordered }))).toEqual([{ field: "ordered", message: "must be true or false" }]);
     }
   });
 });
@@ -114,7 +126,7 @@ describe("query schemas", () => {
       expect(details(() => parseQuery(deliveriesQuerySchema, { limit }))).toEqual([{ field: "query.limit", message: "must be a whole number from 1 to 100" }]);
     }
     expect(details(() => parseQuery(deliveriesQuerySchema, { status: "lost" }))).toEqual([
-      { field: "query.status", message: "must be one of pending, succeeded, retrying, parked, failed, cancelled" },
+      { field: "query.status", message: "must be one of pending, succeeded, retrying, parked, held, failed, cancelled" },
     ]);
     expect(details(() => parseQuery(deliveriesQuerySchema, { limit: ["1", "2"] }))).toEqual([{ field: "query.limit", message: "must be given once" }]);
   });

@@ -81,6 +81,8 @@ const contentTypeField = z.enum(WEBHOOK_CONTENT_TYPES, 'must be "json" or "form"
 const descriptionField = text(DESCRIPTION_MAX_LENGTH);
 const rateLimitMessage = `must be a whole number from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_MAX}`;
 /** A rate limit; every refusal says `message`. */
+const orderedField = z.boolean("must be true or false");
+const orderedDescription = "deliver each ordering key's deliveries one at a time, in the order of their events";
 const rateLimitField = (message: string) => z.int(message).min(RATE_LIMIT_MIN, message).max(RATE_LIMIT_MAX, message);
 
 export const createWebhookSchema = z
@@ -92,6 +94,7 @@ export const createWebhookSchema = z
     active: z.boolean("must be true or false").optional(),
     description: descriptionField.optional(),
     rateLimitPerSecond: rateLimitField(rateLimitMessage).optional().meta({ description: "requests per second its URL may receive, on all dispatchers together; absent: no limit" }),
+    ordered: orderedField.optional().meta({ description: `${orderedDescription}; absent: false` }),
   })
   .meta({ id: "CreateWebhook" });
 
@@ -106,6 +109,7 @@ export const updateWebhookSchema = z
       .nullable()
       .optional()
       .meta({ description: "requests per second its URL may receive, on all dispatchers together; null removes the limit" }),
+    ordered: orderedField.optional().meta({ description: orderedDescription }),
     // Named so the 422 says where to go instead of just "unknown field"; documented as
     // never valid (`not: {}`).
     secret: z
@@ -114,7 +118,7 @@ export const updateWebhookSchema = z
       .optional()
       .meta({ not: {}, description: "cannot be changed here; use POST .../secret/rotate" }),
   })
-  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond")
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered")
   .meta({ id: "UpdateWebhook", minProperties: 1 });
 
 /** Rotation may name the new secret; without a body one is generated. */

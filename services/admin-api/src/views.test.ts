@@ -94,6 +94,24 @@ describe("views against their schemas", () => {
     expect(view).not.toHaveProperty("circuit");
   });
 
+  it("a webhook's ordered delivery: false where a document stored before it has no field, the stored value otherwise", () => {
+    expect(webhookView(webhook).ordered).toBe(false);
+    const ordered = webhookView({ ...webhook, ordered: true });
+    expectConforms(webhookSchema, "Webhook", ordered);
+    expect(ordered.ordered).toBe(true);
+  });
+
+  it("a held delivery names the delivery it waits for; any other status shows heldBehind null", () => {
+    const held: DeliveryDoc = { ...delivery, status: "held", heldBehind: "dlv_0", attempts: undefined, attemptIds: [], lastAttempt: null, nextAttemptAt: null };
+    expectConforms(deliverySummarySchema, "DeliverySummary", deliverySummaryView(held));
+    expectConforms(deliverySchema, "Delivery", deliveryView(held, []));
+    expect(deliveryView(held, [])).toMatchObject({ status: "held", heldBehind: "dlv_0" });
+    expect(deliverySummaryView(held)).toMatchObject({ status: "held", heldBehind: "dlv_0" });
+    // A stale field left by a release that raced a crash is not shown once the status moved on.
+    expect(deliveryView({ ...held, status: "retrying" }, []).heldBehind).toBeNull();
+    expect(deliverySummaryView(delivery).heldBehind).toBeNull();
+  });
+
   it("a delivery, in the list and alone with its attempts (no response, no error, no attempt at all)", () => {
     expectConforms(deliverySummarySchema, "DeliverySummary", deliverySummaryView(delivery));
     expectConforms(deliverySchema, "Delivery", deliveryView(delivery, [attempt, { ...attempt, attempt: 1, outcome: "succeeded", response: null, error: null }]));

@@ -18,6 +18,7 @@ export const webhookSchema = z
     healthReason: z.string().nullable().meta({ description: "why it is failing or disabled (e.g. gone, failing-too-long); null when healthy" }),
     failingSince: isoDateTime.nullable().meta({ description: "start of the current run of failures; null when healthy" }),
     rateLimitPerSecond: z.int().min(RATE_LIMIT_MIN).max(RATE_LIMIT_MAX).nullable().meta({ description: "requests per second its URL may receive; null: no limit" }),
+    ordered: z.boolean().meta({ description: "each ordering key's deliveries one at a time, in the order of their events" }),
     description: z.string(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
@@ -52,6 +53,8 @@ export function webhookView(doc: WebhookDoc): WebhookView {
     healthReason: doc.healthReason ?? null,
     failingSince: iso(doc.failingSince),
     rateLimitPerSecond: doc.rateLimitPerSecond ?? null,
+    // Absent on webhooks stored before ordered delivery: unordered.
+    ordered: doc.ordered ?? false,
     description: doc.description,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),

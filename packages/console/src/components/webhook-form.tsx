@@ -30,6 +30,7 @@ export function WebhookForm(props: Props) {
   const [events, setEvents] = useState<Set<string>>(new Set(initial?.events.filter((e) => e !== "*") ?? []));
   const [description, setDescription] = useState(initial?.description ?? "");
   const [rateLimit, setRateLimit] = useState(initial?.rateLimitPerSecond != null ? String(initial.rateLimitPerSecond) : "");
+  const [ordered, setOrdered] = useState(initial?.ordered ?? false);
   // What the browser will not hand over: a number field holding something that is not a number has the value "".
   const [rateLimitUnreadable, setRateLimitUnreadable] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -62,7 +63,7 @@ export function WebhookForm(props: Props) {
       setBusy(false);
       return;
     }
-    const fields = { url: url.trim(), contentType, events: everything ? ["*"] : [...events], description };
+    const fields = { url: url.trim(), contentType, events: everything ? ["*"] : [...events], description, ordered };
     // Empty means no limit: left out when creating, null (remove it) when editing. Anything
     // else goes as the number it reads as, and the API says what is wrong with it.
     const limit = rateLimit.trim() === "" ? undefined : Number(rateLimit.trim());
@@ -256,6 +257,25 @@ export function WebhookForm(props: Props) {
           No more requests than this reach your endpoint in any second, however many deliveries are waiting (1 to 10000). Empty: no limit.
         </p>
         {fieldError("rateLimitPerSecond", "Rate limit (requests per second)")}
+      </div>
+
+      <div class="field">
+        <div class="check">
+          <input
+            id={`${id}-ordered`}
+            type="checkbox"
+            checked={ordered}
+            onChange={(e) => setOrdered(e.currentTarget.checked)}
+            aria-invalid={errors.ordered ? "true" : undefined}
+            aria-describedby={describedBy("ordered", `${id}-ordered-hint`)}
+          />
+          <label for={`${id}-ordered`}>Deliver in order</label>
+          <p id={`${id}-ordered-hint`} class="hint">
+            Deliveries of the same task (its ordering key) go one at a time, each after the one before it has ended: a failing one holds back the later ones of its key (only that key). Redeliver,
+            Recover and dead-letter Replay are sent as asked, outside the order.
+          </p>
+        </div>
+        {fieldError("ordered", "Deliver in order")}
       </div>
 
       <div class="actions">

@@ -91,7 +91,10 @@ export function DeadLettersPage() {
   return (
     <>
       <h1 tabIndex={-1}>Dead letters</h1>
-      <p>Deliveries whose retries were exhausted. A replay sends each again with the same delivery id and a fresh retry ladder; one already replayed is not replayed again.</p>
+      <p>
+        Deliveries whose retries were exhausted. A replay sends each again with the same delivery id and a fresh retry ladder; one already replayed is not replayed again. For a webhook that delivers
+        in order, a replay is sent as asked, outside the order.
+      </p>
       <form
         class="filters filters-wide"
         noValidate

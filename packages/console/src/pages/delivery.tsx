@@ -9,6 +9,7 @@ import { Link } from "../router.js";
 import { paths } from "../routes.js";
 import { useLoad } from "../use-load.js";
 import { FAST_REFRESH_MS } from "./deliveries.js";
+import { OutsideOrderNote } from "../components/webhook-facts.js";
 import { NotFoundPanel } from "./webhook.js";
 
 const SOURCE_LABELS: Record<string, string> = { event: "event delivery", redeliver: "manual redelivery", ping: "test event", replay: "dead-letter replay" };
@@ -18,6 +19,8 @@ export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; del
   useTitle(`Delivery ${deliveryId}`);
   const { client, organizationId } = useApp();
   const delivery = useLoad(() => client.getDelivery(organizationId, webhookId, deliveryId), [organizationId, webhookId, deliveryId]);
+  // Only to say, for an ordered webhook, that Redeliver goes outside the order; the page works without it.
+  const webhook = useLoad(() => client.getWebhook(organizationId, webhookId), [organizationId, webhookId]);
   const action = useAction();
   // Attempts before a redelivery, while its attempt is awaited.
   const awaiting = useRef<number | null>(null);
@@ -67,6 +70,17 @@ export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; del
                 {d.statusReason ? <span class="reason"> {d.statusReason}</span> : null}
               </dd>
             </div>
+            {d.heldBehind ? (
+              <div>
+                <dt>Waiting for</dt>
+                <dd>
+                  Held behind{" "}
+                  <Link href={paths.delivery(webhookId, d.heldBehind)} class="mono">
+                    {d.heldBehind}
+                  </Link>
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>Event</dt>
               <dd class="mono">{d.event}</dd>
@@ -111,6 +125,7 @@ export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; del
             </Button>
             {moving ? <span class="muted">Refreshing every 2 seconds…</span> : null}
           </div>
+          <OutsideOrderNote webhook={webhook.data} />
           <ActionStatus state={action.state} />
 
           <section aria-labelledby="request-title">

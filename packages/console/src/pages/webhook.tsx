@@ -4,7 +4,7 @@ import { ConfirmDialog } from "../components/dialog.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
 import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
-import { StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
+import { OutsideOrderNote, StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
 import { formatTime, healthReasonText } from "../format.js";
@@ -156,7 +156,13 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         >
           {webhook.active ? "Deactivate" : "Activate"}
         </Button>
-        <Button id="recover-button" aria-expanded={recovering ? "true" : "false"} aria-controls={recovering ? "recover-panel" : undefined} onClick={() => setRecovering(!recovering)}>
+        <Button
+          id="recover-button"
+          aria-expanded={recovering ? "true" : "false"}
+          aria-controls={recovering ? "recover-panel" : undefined}
+          aria-describedby={webhook.ordered ? "outside-order-note" : undefined}
+          onClick={() => setRecovering(!recovering)}
+        >
           Recover
         </Button>
         <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
@@ -166,6 +172,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
           Delete
         </Button>
       </div>
+      <OutsideOrderNote webhook={webhook} id="outside-order-note" />
       <ActionStatus state={action.state} />
       {recovering ? (
         <RecoverForm

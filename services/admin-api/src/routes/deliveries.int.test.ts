@@ -40,6 +40,7 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     requestBody: null,
     nextAttemptAt: null,
     statusReason: null,
+    heldBehind: null,
     createdAt: t0.toISOString(),
     updatedAt: t0.toISOString(),
   });
@@ -83,6 +84,7 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
     lastResponseStatus: 200,
     nextAttemptAt: null,
     statusReason: null,
+    heldBehind: null,
     createdAt: new Date(t0.getTime() - 10_000).toISOString(),
     updatedAt: new Date(t0.getTime() - 1000).toISOString(),
   });

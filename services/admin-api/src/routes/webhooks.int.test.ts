@@ -25,6 +25,7 @@ test("create, read, list, update, rotate and delete a webhook", async ({ api, mo
     healthReason: null,
     failingSince: null,
     rateLimitPerSecond: null,
+    ordered: false,
     description: "CI — déploiements 🚀",
     createdAt: t0.toISOString(),
     updatedAt: t0.toISOString(),

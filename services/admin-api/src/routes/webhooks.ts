@@ -73,6 +73,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       healthReason: null,
       failingSince: null,
       rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      ordered: input.ordered ?? false,
       circuit: null,
       description: input.description ?? "",
       secretSealed: encryptSecret(secret, deps.secretsKey),
@@ -115,6 +116,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     if (patch.active !== undefined) set.active = patch.active;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = patch.rateLimitPerSecond;
+    if (patch.ordered !== undefined) set.ordered = patch.ordered;
     const updated =
       patch.active === true
         ? await activate(id, ctx.params.orgId!, set)
