@@ -28,9 +28,9 @@ test("an endpoint failing half its requests at random and one refusing every fir
     }
     return { status: 200 };
   });
-  // DISABLE_AFTER well inside the run: a breaker that parks the retries of the endpoint
+  // DISABLE_AFTER inside the run (and its drain): a breaker that parks the retries of the endpoint
   // refusing first attempts behind first-attempt probes keeps it failing until disabled.
-  const pipeline = await startPipeline({ retryDelaysMs: LADDER, health: { failureThreshold: 10, probeIntervalMs: 1_000, disableAfterMs: 10_000 } });
+  const pipeline = await startPipeline({ retryDelaysMs: LADDER, health: { failureThreshold: 10, probeIntervalMs: 1_000, disableAfterMs: 30_000 } });
   const hooks = {
     random: await pipeline.createWebhook({ url: receiver.url("/random") }),
     firstRefused: await pipeline.createWebhook({ url: receiver.url("/first-refused") }),
