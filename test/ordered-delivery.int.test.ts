@@ -4,6 +4,7 @@
 // real receivers on loopback; the services as processes where they are killed.
 import { deliveriesCollection, generateEncryptionKey, webhooksCollection } from "@agiletune/shared";
 import { domainEvent, insertWebhook, integrationTest, pipelineTest, sleep, waitFor } from "@agiletune/testing";
+import type { Db } from "mongodb";
 import { expect } from "vitest";
 
 type Arrival = { key: string; n: number; status: number };
@@ -49,6 +50,19 @@ function recording(failShare: (key: string) => number) {
   return { arrivals, accepted, respond };
 }
 
+/** What the ordering state holds, for a failure message: deliveries not ended, active chains, held documents. */
+async function orderingState(db: Db, scope: Record<string, unknown>): Promise<string> {
+  const open = await deliveriesCollection(db)
+    .find({ ...scope, status: { $nin: ["succeeded", "failed", "cancelled"] } }, { projection: { status: 1, eventId: 1, heldBehind: 1, attemptIds: 1, statusReason: 1 } })
+    .toArray();
+  const chains = await db
+    .collection("ordering_chains")
+    .find({ $or: [{ held: { $gt: 0 } }, { current: { $ne: null } }] })
+    .toArray();
+  const held = await db.collection("held_deliveries").countDocuments();
+  return `not ended ${JSON.stringify(open.slice(0, 8))} (${open.length}); active chains ${JSON.stringify(chains.slice(0, 5))} (${chains.length}); held documents ${held}`;
+}
+
 const keyedEvents = (count: number, keys: number, org = "org_1") =>
   Array.from({ length: count }, (_, n) => domainEvent({ organizationId: org, event: "task.updated", data: { id: `tsk_${n % keys}`, n } }));
 
@@ -88,18 +102,8 @@ integrationTest(
     await waitFor(async () => (await ended()) === events.length * hooks.length, {
       timeout: 150_000,
       interval: 500,
-      message: async () => {
-        const open = await deliveriesCollection(mongo.db)
-          .find({ status: { $nin: ["succeeded", "failed", "cancelled"] } }, { projection: { status: 1, webhookId: 1, heldBehind: 1, attemptIds: 1, nextAttemptAt: 1 } })
-          .toArray();
-        const chains = await mongo.db
-          .collection("ordering_chains")
-          .find({ $or: [{ held: { $gt: 0 } }, { current: { $ne: null } }] })
-          .toArray();
-        const held = await mongo.db.collection("held_deliveries").countDocuments();
-        const parked = await mongo.db.collection("parked_deliveries").countDocuments();
-        return `every delivery ended: ${await ended()} of ${events.length * hooks.length}; open ${JSON.stringify(open.slice(0, 8))} (${open.length}); active chains ${JSON.stringify(chains.slice(0, 5))} (${chains.length}); held docs ${held}; parked docs ${parked}; backwards ${JSON.stringify(backwards(arrivals).slice(0, 3))}`;
-      },
+      message: async () =>
+        `every delivery ended: ${await ended()} of ${events.length * hooks.length}; ${await orderingState(mongo.db, {})}; backwards ${JSON.stringify(backwards(arrivals).slice(0, 3))}`,
     });
     const requests = [...arrivals.values()].reduce((n, list) => n + list.length, 0);
     const repeatsBehind = backwards(arrivals);
@@ -143,16 +147,7 @@ pipelineTest(
     await waitFor(async () => (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "failed" })) === stuck.length, {
       timeout: 60_000,
       message: async () =>
-        `the stuck key dead-lettered: ${JSON.stringify(
-          await deliveriesCollection(mongo.db)
-            .find({ webhookId: hook._id, status: { $ne: "succeeded" } }, { projection: { status: 1, eventId: 1, heldBehind: 1, attemptIds: 1, statusReason: 1 } })
-            .toArray(),
-        )} chains ${JSON.stringify(await mongo.db.collection("ordering_chains").find({}).toArray())} held ${JSON.stringify(
-          await mongo.db
-            .collection("held_deliveries")
-            .find({}, { projection: { job: 0 } })
-            .toArray(),
-        )} requests ${JSON.stringify(arrivals.get("/stuck")!.filter((a) => a.key === "tsk_0"))}`,
+        `the stuck key dead-lettered: ${await orderingState(mongo.db, { webhookId: hook._id })}; requests ${JSON.stringify(arrivals.get("/stuck")!.filter((a) => a.key === "tsk_0"))}`,
     });
     const stuckRequests = arrivals
       .get("/stuck")!
@@ -181,17 +176,7 @@ pipelineTest(
     await waitFor(async () => (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: { $in: ["succeeded", "failed"] } })) === events.length, {
       timeout: 90_000,
       interval: 500,
-      message: async () =>
-        `every delivery ended: ${JSON.stringify(
-          await deliveriesCollection(mongo.db)
-            .find({ webhookId: hook._id, status: { $nin: ["succeeded", "failed"] } }, { projection: { status: 1, eventId: 1, heldBehind: 1, attemptIds: 1, statusReason: 1 } })
-            .toArray(),
-        )} chains ${JSON.stringify(await mongo.db.collection("ordering_chains").find({}).toArray())} held ${JSON.stringify(
-          await mongo.db
-            .collection("held_deliveries")
-            .find({}, { projection: { job: 0 } })
-            .toArray(),
-        )} count ${await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id })}`,
+      message: async () => `every delivery ended: ${await orderingState(mongo.db, { webhookId: hook._id })}; count ${await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id })}`,
     });
     expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "held" })).toBe(0);
     expect(accepted.size).toBeGreaterThanOrEqual(events.length - 2);

@@ -1,4 +1,4 @@
-import { oldestParked, type Clock, type ParkedDoc, type DeliveryJob, type DeliveryLogWriter, type Logger } from "@agiletune/shared";
+import { oldestParked, type Clock, type DeliveryJob, type DeliveryLogWriter, type Logger } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { DispatcherMetrics } from "../metrics.js";
 import type { CircuitBook } from "./circuit-book.js";
@@ -113,14 +113,13 @@ export class ParkedDrainer {
 
   /** The oldest parked delivery, or after a first attempt failed as the probe the oldest that has failed before, where there is one. */
   private async nextProbe(webhookId: string, { probeFailedBefore }: EndpointState): Promise<DeliveryJob | undefined> {
-    const drop = (stale: ParkedDoc[]) => this.opts.deliveryLog.dropStaleParked(stale);
-    const [failedBefore] = probeFailedBefore ? await oldestParked(this.opts.db, { webhookId, limit: 1, failedBefore: true, drop }) : [];
-    return failedBefore ?? (await this.oldestParked(webhookId, 1, []))[0];
+    const [failedBefore] = probeFailedBefore ? await this.oldestParked({ webhookId, limit: 1, failedBefore: true }) : [];
+    return failedBefore ?? (await this.oldestParked({ webhookId, limit: 1 }))[0];
   }
 
   /** A webhook's oldest parked deliveries; stale parked documents go through the writer, after parkings it has queued. */
-  private oldestParked(webhookId: string, limit: number, exclude: string[]): Promise<DeliveryJob[]> {
-    return oldestParked(this.opts.db, { webhookId, limit, exclude, drop: (stale) => this.opts.deliveryLog.dropStaleParked(stale) });
+  private oldestParked(query: { webhookId: string; limit: number; exclude?: string[]; failedBefore?: boolean }): Promise<DeliveryJob[]> {
+    return oldestParked(this.opts.db, { ...query, drop: (stale) => this.opts.deliveryLog.dropStaleParked(stale) });
   }
 
   private async drain(id: string, draining: Draining): Promise<void> {
@@ -135,7 +134,7 @@ export class ParkedDrainer {
     // Read ahead: on FerretDB each read of a webhook's oldest parked deliveries reads all of
     // them (it sorts in memory), so one read a second at 10/s costs as much as one per page of 1000.
     if (draining.buffered.length === 0) {
-      draining.buffered = withinBytes(await this.oldestParked(id, Math.max(room, READ_AHEAD_JOBS), [...draining.releasing]), READ_AHEAD_BYTES);
+      draining.buffered = withinBytes(await this.oldestParked({ webhookId: id, limit: Math.max(room, READ_AHEAD_JOBS), exclude: [...draining.releasing] }), READ_AHEAD_BYTES);
       draining.bufferedGeneration = circuit.drainGeneration;
     }
     const jobs = draining.buffered.splice(0, room);
