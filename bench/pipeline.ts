@@ -140,7 +140,8 @@ export function benchEvent(runId: string, n: number, org: string, now: number, o
       event: EVENT_TYPES[n % EVENT_TYPES.length],
       timestamp: new Date(now).toISOString(),
       organizationId: org,
-      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(opts.padding ? { notes: opts.padding } : {}) },
+      // `changes`: task.updated and task.moved must have it (the event catalogue's schemas); the others ignore it.
+      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", changes: {}, producedAt: now, ...(opts.padding ? { notes: opts.padding } : {}) },
     }),
   };
 }
