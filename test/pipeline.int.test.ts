@@ -215,6 +215,9 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
     { value: Buffer.from(JSON.stringify({ ...domainEvent(), data: "text" })), reason: /data/ },
     { value: Buffer.from([0xff, 0xfe, 0x00, 0x01]), reason: /invalid JSON/ },
     { value: Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from("avro?")]), reason: /SCHEMA_REGISTRY_URL is not set/ },
+    // Failing the event catalogue's schema of its type: a JSON pointer per problem, as the publish API's 422 gives.
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), data: { id: "tsk_1" } })), reason: /^\/data\/changes: is required$/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), event: "comment.created", data: { id: 7, author: {} } })), reason: /^\/data\/id: expected string, received number$/ },
   ];
   const messages = [
     { key: "org_1", value: JSON.stringify(good[0]) },
