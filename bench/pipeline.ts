@@ -27,6 +27,9 @@ export type BenchPipeline = {
   services: ServiceProcess[];
   topics: TopicNames;
   mongoUrl: string;
+  /** The admin API's origin on loopback, and the operator token it was started with. */
+  adminUrl: string;
+  adminToken: string;
   /** The first instance of a service. */
   service(name: ServiceName): ServiceProcess;
   /** Creates webhooks through the admin API, as a customer would, `concurrency` at a time; their ids in order. */
@@ -98,6 +101,8 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
     services,
     topics,
     mongoUrl: mongoUrl.toString(),
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminToken: token,
     service: (wanted) => services.find((s) => s.name === wanted)!,
     async createWebhooks(hooks, concurrency = 1) {
       const ids: string[] = new Array(hooks.length);

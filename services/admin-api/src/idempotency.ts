@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { COLLECTIONS, isDuplicateKey, retryUntil } from "@agiletune/shared";
-import type { Db } from "mongodb";
+import { COLLECTIONS, retryUntil } from "@agiletune/shared";
+import type { Db, MongoBulkWriteError } from "mongodb";
 import { ApiError, validationFailed } from "./errors.js";
+import { SerialBatcher } from "./serial-batcher.js";
 
 /**
  * `Idempotency-Key` for the publish API (docs/publishing.md): the first request with a key
@@ -26,7 +27,11 @@ export type IdempotencyOptions = { ttlMs: number; waitMs: number; leaseMs: numbe
 /** What is remembered: the success answer of the first request. Failures are not (the claim is released). */
 export type StoredAnswer = { status: number; body: Record<string, unknown> };
 
-type IdempotencyDoc = { _id: string; organizationId: string; fingerprint: string; answer: StoredAnswer | null; createdAt: Date; expiresAt: Date };
+/**
+ * A claim carries the answer its request will give (the ids of the events it is about to
+ * produce) and becomes `done` once they are produced: a repeat answers only a done claim.
+ */
+type IdempotencyDoc = { _id: string; organizationId: string; fingerprint: string; answer: StoredAnswer; done: boolean; createdAt: Date; expiresAt: Date };
 
 const KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
@@ -44,63 +49,86 @@ export function requestFingerprint(operation: string, body: unknown): string {
 
 class StillInProgress extends Error {}
 
-export type IdempotentRun = {
-  db: Db;
-  clock: () => Date;
-  options: IdempotencyOptions;
-  organizationId: string;
-  key: string;
-  fingerprint: string;
+export type IdempotencyScope = { organizationId: string; key: string; fingerprint: string };
+
+export type IdempotencyStore = {
+  /**
+   * Runs `work` once per (organization, key) within the key's lifetime and answers `answer`,
+   * or, for a repeat, the first request's answer (`replayed`). When `work` throws, the claim
+   * is released so a retry can do the work.
+   */
+  runOnce(scope: IdempotencyScope, answer: StoredAnswer, work: () => Promise<void>): Promise<StoredAnswer & { replayed: boolean }>;
 };
 
-/**
- * Runs `work` once per (organization, key) within the key's lifetime and answers with its
- * answer, `replayed` when it was a repeat's. When `work` throws, the claim is released so a
- * retry can do the work.
- */
-export async function runIdempotently(run: IdempotentRun, work: () => Promise<StoredAnswer>): Promise<StoredAnswer & { replayed: boolean }> {
-  const keys = run.db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
-  const _id = createHash("sha256").update(run.organizationId).update("\n").update(run.key).digest("hex");
+/** Claims with an `_id` already taken (by another request, or earlier in the same batch) come back `taken`. */
+function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | "taken" | Error> {
+  const writeErrors = (err as MongoBulkWriteError | null)?.writeErrors;
+  if (!writeErrors) throw err;
+  const failed = new Map((Array.isArray(writeErrors) ? writeErrors : [writeErrors]).map((e) => [e.index, e]));
+  return docs.map((_, i) => {
+    const e = failed.get(i);
+    if (!e) return "claimed";
+    return e.code === 11000 ? "taken" : new Error(`claiming an idempotency key failed: ${e.errmsg ?? e.code}`);
+  });
+}
 
-  /** One look at the key: ours to work on (null), the first answer, or still in progress (throws). */
-  async function claimOrAnswer(): Promise<StoredAnswer | { claimedAt: Date }> {
-    const now = run.clock();
-    const claim: IdempotencyDoc = { _id, organizationId: run.organizationId, fingerprint: run.fingerprint, answer: null, createdAt: now, expiresAt: new Date(now.getTime() + run.options.ttlMs) };
+export function createIdempotencyStore(db: Db, clock: () => Date, options: IdempotencyOptions): IdempotencyStore {
+  const keys = db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
+  // Two writes per request, each in one statement for every request of a batch.
+  const claims = new SerialBatcher<IdempotencyDoc, "claimed" | "taken">(async (docs) => {
     try {
-      await keys.insertOne(claim);
-      return { claimedAt: now };
+      await keys.insertMany(docs, { ordered: false });
+      return docs.map(() => "claimed" as const);
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      return claimOutcomes(docs, err);
     }
-    const existing = await keys.findOne({ _id });
-    if (!existing) throw new StillInProgress();
-    const abandoned = existing.answer === null && now.getTime() - existing.createdAt.getTime() >= run.options.leaseMs;
-    if (existing.expiresAt.getTime() <= now.getTime() || abandoned) {
-      // Conditional on its creation time: of several repeats, one removes it and one claims it afresh.
-      await keys.deleteOne({ _id, createdAt: existing.createdAt });
-      throw new StillInProgress();
-    }
-    if (existing.fingerprint !== run.fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with another request body; use a new key for a new request");
-    if (existing.answer === null) throw new StillInProgress();
-    return existing.answer;
-  }
+  }, 100);
+  const completions = new SerialBatcher<string, undefined>(async (ids) => {
+    await keys.updateMany({ _id: { $in: ids } }, { $set: { done: true } });
+    return ids.map(() => undefined);
+  }, 500);
 
-  const looked = await retryUntil(claimOrAnswer, { initialDelayMs: 5, maxDelayMs: 50, timeoutMs: run.options.waitMs, isRetryable: (err) => err instanceof StillInProgress });
-  if (!looked.ok) {
-    if (looked.error instanceof StillInProgress) throw new ApiError("conflict", "a request with this Idempotency-Key is still in progress; try again shortly");
-    throw looked.error;
-  }
-  if (!("claimedAt" in looked.value)) return { ...looked.value, replayed: true };
-  const { claimedAt } = looked.value;
-  let answer: StoredAnswer;
-  try {
-    answer = await work();
-  } catch (err) {
-    await keys.deleteOne({ _id, createdAt: claimedAt, answer: null }).catch(() => undefined);
-    throw err;
-  }
-  await keys.updateOne({ _id, createdAt: claimedAt }, { $set: { answer } });
-  return { ...answer, replayed: false };
+  return {
+    async runOnce(scope, answer, work) {
+      const _id = createHash("sha256").update(scope.organizationId).update("\n").update(scope.key).digest("hex");
+
+      /** One look at the key: ours to work on, the first request's answer, or still in progress (throws). */
+      async function claimOrAnswer(): Promise<{ claimedAt: Date } | { answer: StoredAnswer }> {
+        const now = clock();
+        const claim: IdempotencyDoc = { _id, organizationId: scope.organizationId, fingerprint: scope.fingerprint, answer, done: false, createdAt: now, expiresAt: new Date(now.getTime() + options.ttlMs) };
+        if ((await claims.submit(claim)) === "claimed") return { claimedAt: now };
+        const existing = await keys.findOne({ _id });
+        if (!existing) throw new StillInProgress();
+        const abandoned = !existing.done && now.getTime() - existing.createdAt.getTime() >= options.leaseMs;
+        if (existing.expiresAt.getTime() <= now.getTime() || abandoned) {
+          // Conditional on its creation time: of several repeats, one removes it and one claims it afresh.
+          await keys.deleteOne({ _id, createdAt: existing.createdAt });
+          throw new StillInProgress();
+        }
+        if (existing.fingerprint !== scope.fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with another request body; use a new key for a new request");
+        if (!existing.done) throw new StillInProgress();
+        return { answer: existing.answer };
+      }
+
+      const looked = await retryUntil(claimOrAnswer, { initialDelayMs: 5, maxDelayMs: 50, timeoutMs: options.waitMs, isRetryable: (err) => err instanceof StillInProgress });
+      if (!looked.ok) {
+        if (looked.error instanceof StillInProgress) throw new ApiError("conflict", "a request with this Idempotency-Key is still in progress; try again shortly");
+        throw looked.error;
+      }
+      if ("answer" in looked.value) return { ...looked.value.answer, replayed: true };
+      const { claimedAt } = looked.value;
+      try {
+        await work();
+      } catch (err) {
+        await keys.deleteOne({ _id, createdAt: claimedAt, done: false }).catch(() => undefined);
+        throw err;
+      }
+      // Should this write fail, the events are out but the claim stays undone: a repeat waits,
+      // then after the lease takes the key over and produces again (at least once, never lost).
+      await completions.submit(_id);
+      return { ...answer, replayed: false };
+    },
+  };
 }
 
 /** Deletes the keys expired at `now`, a bounded batch at a time so a large backlog never holds the store's writer for long. */

@@ -1,7 +1,7 @@
 import { BatchingProducer, type DomainEvent } from "@agiletune/shared";
 import { readJsonBody } from "../body.js";
 import { toApiError } from "../errors.js";
-import { idempotencyKeyOf, requestFingerprint, runIdempotently, type StoredAnswer } from "../idempotency.js";
+import { createIdempotencyStore, idempotencyKeyOf, requestFingerprint, type StoredAnswer } from "../idempotency.js";
 import { eventMessage, parsePublishBatch, parsePublishEvent, toDomainEvent, traceHeaders, type PublishEventInput } from "../publish-events.js";
 import type { PublishBatchAccepted, PublishAccepted } from "../views.js";
 import { authenticated, organizationScoped, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
@@ -17,23 +17,22 @@ export function registerEventRoutes(router: AppRouter, deps: RouteDeps): void {
   // Single events of concurrent requests share produce requests: one round trip to the
   // broker per tick instead of one per request (the producer sends one request at a time).
   const batching = new BatchingProducer(deps.producer);
+  const idempotency = createIdempotencyStore(deps.db, deps.clock, deps.idempotency);
 
   async function publish(ctx: Ctx, operation: "event" | "batch", parse: (body: unknown) => PublishEventInput[]): Promise<void> {
     const body = await readJsonBody(ctx);
     const inputs = parse(body);
     const organizationId = ctx.params.orgId!;
     const key = idempotencyKeyOf(ctx.get("idempotency-key") || undefined);
-    const work = async (): Promise<StoredAnswer> => {
-      const now = deps.clock();
-      const events = inputs.map((input) => toDomainEvent(input, organizationId, now));
-      await produce(events, traceHeaders((name) => ctx.get(name)), operation);
-      const answer: PublishAccepted | PublishBatchAccepted = operation === "event" ? { id: events[0]!.id } : { ids: events.map((e) => e.id) };
-      return { status: 202, body: answer };
-    };
-    const answer = key ? await runIdempotently({ db: deps.db, clock: deps.clock, options: deps.idempotency, organizationId, key, fingerprint: requestFingerprint(operation, body) }, work) : await work();
-    if (key) ctx.set("Idempotent-Replayed", String("replayed" in answer && answer.replayed));
-    ctx.status = answer.status;
-    ctx.body = answer.body;
+    const now = deps.clock();
+    const events = inputs.map((input) => toDomainEvent(input, organizationId, now));
+    const accepted: PublishAccepted | PublishBatchAccepted = operation === "event" ? { id: events[0]!.id } : { ids: events.map((e) => e.id) };
+    const answer: StoredAnswer = { status: 202, body: accepted };
+    const work = () => produce(events, traceHeaders((name) => ctx.get(name)), operation);
+    const sent = key ? await idempotency.runOnce({ organizationId, key, fingerprint: requestFingerprint(operation, body) }, answer, work) : await work().then(() => ({ ...answer, replayed: false }));
+    if (key) ctx.set("Idempotent-Replayed", String(sent.replayed));
+    ctx.status = sent.status;
+    ctx.body = sent.body;
   }
 
   /** A batch goes in one produce request: one partition (one key), so the broker appends all of it or none. */
