@@ -49,7 +49,7 @@ export function requestFingerprint(operation: string, body: unknown): string {
 
 class StillInProgress extends Error {}
 
-export type IdempotencyScope = { organizationId: string; key: string; fingerprint: string };
+type IdempotencyScope = { organizationId: string; key: string; fingerprint: string };
 
 export type IdempotencyStore = {
   /**
@@ -95,7 +95,15 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
       /** One look at the key: ours to work on, the first request's answer, or still in progress (throws). */
       async function claimOrAnswer(): Promise<{ claimedAt: Date } | { answer: StoredAnswer }> {
         const now = clock();
-        const claim: IdempotencyDoc = { _id, organizationId: scope.organizationId, fingerprint: scope.fingerprint, answer, done: false, createdAt: now, expiresAt: new Date(now.getTime() + options.ttlMs) };
+        const claim: IdempotencyDoc = {
+          _id,
+          organizationId: scope.organizationId,
+          fingerprint: scope.fingerprint,
+          answer,
+          done: false,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + options.ttlMs),
+        };
         if ((await claims.submit(claim)) === "claimed") return { claimedAt: now };
         const existing = await keys.findOne({ _id });
         if (!existing) throw new StillInProgress();
@@ -136,7 +144,12 @@ export async function sweepExpiredIdempotencyKeys(db: Db, now: Date, batchSize =
   const keys = db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
   let deleted = 0;
   for (;;) {
-    const ids = (await keys.find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } }).limit(batchSize).toArray()).map((d) => d._id);
+    const ids = (
+      await keys
+        .find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } })
+        .limit(batchSize)
+        .toArray()
+    ).map((d) => d._id);
     if (ids.length === 0) return deleted;
     deleted += (await keys.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } })).deletedCount;
     if (ids.length < batchSize) return deleted;

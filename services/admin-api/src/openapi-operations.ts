@@ -3,17 +3,7 @@ import { deadLetterListSchema, dlqReplayResultSchema } from "./dead-letter-views
 import { deliveryListSchema, deliverySchema, recoverResultSchema } from "./delivery-views.js";
 import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
 import { publishBatchSchema, publishEventSchema } from "./publish-events.js";
-import {
-  acceptedSchema,
-  apiKeySchema,
-  eventTypeListSchema,
-  healthSchema,
-  meSchema,
-  openApiDocumentSchema,
-  publishAcceptedSchema,
-  publishBatchAcceptedSchema,
-  readySchema,
-} from "./views.js";
+import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, publishAcceptedSchema, publishBatchAcceptedSchema, readySchema } from "./views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
 
 /**

@@ -11,7 +11,7 @@ import { validationFailed, type ErrorDetail } from "./errors.js";
  * messages they become.
  */
 
-export const MAX_BATCH_EVENTS = 100;
+const MAX_BATCH_EVENTS = 100;
 
 const envelope = domainEventSchema.shape;
 
@@ -27,7 +27,13 @@ export const publishEventSchema = z
 export type PublishEventInput = z.output<typeof publishEventSchema>;
 
 export const publishBatchSchema = z
-  .strictObject({ events: z.array(publishEventSchema).min(1).max(MAX_BATCH_EVENTS).meta({ description: `1 to ${MAX_BATCH_EVENTS} events, produced all or none` }) })
+  .strictObject({
+    events: z
+      .array(publishEventSchema)
+      .min(1)
+      .max(MAX_BATCH_EVENTS)
+      .meta({ description: `1 to ${MAX_BATCH_EVENTS} events, produced all or none` }),
+  })
   .meta({ id: "PublishEventBatch" });
 
 /** The envelope's problems, and those of `data` for a known event type, so one answer names them all. */

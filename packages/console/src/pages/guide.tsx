@@ -102,8 +102,8 @@ function EventSchemas(props: { client: Client | null; eventTypes: EventType[] | 
         Event schemas
       </h2>
       <p>
-        Each event's <code>data</code> matches the JSON Schema of its type; fields not listed may be present too. Services that publish events (<code>POST /v1/organizations/:orgId/events</code>)
-        are held to the same schemas.
+        Each event's <code>data</code> matches the JSON Schema of its type; fields not listed may be present too. Services that publish events (<code>POST /v1/organizations/:orgId/events</code>) are
+        held to the same schemas.
       </p>
       {props.client === null ? <p>Sign in to see each event's schema and an example.</p> : null}
       <ErrorText error={props.error} prefix="The event schemas could not be loaded." />

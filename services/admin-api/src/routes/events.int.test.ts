@@ -15,7 +15,11 @@ async function eventsOnTopic(kafka: Kafka, topic: string, count: number) {
 
 const publish = (api: TestApi, body: unknown, headers: Record<string, string> = {}, token?: string) => api.request("POST", `${ORG}/events`, { body, headers, ...(token && { token }) });
 
-test("an event is produced keyed by its organization, with the path's organization, a generated id and time, and the request's trace context; 202 once the broker has it", async ({ api, kafka, topics }) => {
+test("an event is produced keyed by its organization, with the path's organization, a generated id and time, and the request's trace context; 202 once the broker has it", async ({
+  api,
+  kafka,
+  topics,
+}) => {
   api.clockAt(new Date("2026-03-20T12:00:00.000Z"));
   const res = await publish(api, { ...taskUpdated, orderingKey: "prj_1" }, { traceparent, tracestate: "vendor=1" });
   expect(res.status).toBe(202);
@@ -30,7 +34,11 @@ test("an event is produced keyed by its organization, with the path's organizati
     event: { id: res.json.id, event: "task.updated", timestamp: "2026-03-20T12:00:00.000Z", organizationId: "org_a", data: taskUpdated.data, orderingKey: "prj_1" },
     headers: { traceparent, tracestate: "vendor=1" },
   });
-  expect(second).toEqual({ key: "org_a", event: { id: "evt_upstream_1", event: "task.updated", timestamp: "2026-03-19T08:00:00+02:00", organizationId: "org_a", data: taskUpdated.data }, headers: {} });
+  expect(second).toEqual({
+    key: "org_a",
+    event: { id: "evt_upstream_1", event: "task.updated", timestamp: "2026-03-19T08:00:00+02:00", organizationId: "org_a", data: taskUpdated.data },
+    headers: {},
+  });
 });
 
 test("concurrent requests with one Idempotency-Key, on two admin API instances, produce exactly one event and all answer its id", async ({ api, startApi, kafka, topics }) => {

@@ -28,7 +28,8 @@ export function registerEventRoutes(router: AppRouter, deps: RouteDeps): void {
     const events = inputs.map((input) => toDomainEvent(input, organizationId, now));
     const accepted: PublishAccepted | PublishBatchAccepted = operation === "event" ? { id: events[0]!.id } : { ids: events.map((e) => e.id) };
     const answer: StoredAnswer = { status: 202, body: accepted };
-    const work = () => produce(events, traceHeaders((name) => ctx.get(name)), operation);
+    const headers = traceHeaders((name) => ctx.get(name));
+    const work = () => produce(events, headers, operation);
     const sent = key ? await idempotency.runOnce({ organizationId, key, fingerprint: requestFingerprint(operation, body) }, answer, work) : await work().then(() => ({ ...answer, replayed: false }));
     if (key) ctx.set("Idempotent-Replayed", String(sent.replayed));
     ctx.status = sent.status;
