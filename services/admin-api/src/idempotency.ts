@@ -73,18 +73,18 @@ function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | 
 }
 
 export function createIdempotencyStore(db: Db, clock: () => Date, options: IdempotencyOptions): IdempotencyStore {
-  const keys = db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
+  const keys = () => db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
   // Two writes per request, each in one statement for every request of a batch.
   const claims = new SerialBatcher<IdempotencyDoc, "claimed" | "taken">(async (docs) => {
     try {
-      await keys.insertMany(docs, { ordered: false });
+      await keys().insertMany(docs, { ordered: false });
       return docs.map(() => "claimed" as const);
     } catch (err) {
       return claimOutcomes(docs, err);
     }
   }, 100);
   const completions = new SerialBatcher<string, undefined>(async (ids) => {
-    await keys.updateMany({ _id: { $in: ids } }, { $set: { done: true } });
+    await keys().updateMany({ _id: { $in: ids } }, { $set: { done: true } });
     return ids.map(() => undefined);
   }, 500);
 
@@ -105,12 +105,12 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
           expiresAt: new Date(now.getTime() + options.ttlMs),
         };
         if ((await claims.submit(claim)) === "claimed") return { claimedAt: now };
-        const existing = await keys.findOne({ _id });
+        const existing = await keys().findOne({ _id });
         if (!existing) throw new StillInProgress();
         const abandoned = !existing.done && now.getTime() - existing.createdAt.getTime() >= options.leaseMs;
         if (existing.expiresAt.getTime() <= now.getTime() || abandoned) {
           // Conditional on its creation time: of several repeats, one removes it and one claims it afresh.
-          await keys.deleteOne({ _id, createdAt: existing.createdAt });
+          await keys().deleteOne({ _id, createdAt: existing.createdAt });
           throw new StillInProgress();
         }
         if (existing.fingerprint !== scope.fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with another request body; use a new key for a new request");
@@ -128,7 +128,7 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
       try {
         await work();
       } catch (err) {
-        await keys.deleteOne({ _id, createdAt: claimedAt, done: false }).catch(() => undefined);
+        await keys().deleteOne({ _id, createdAt: claimedAt, done: false }).catch(() => undefined);
         throw err;
       }
       // Should this write fail, the events are out but the claim stays undone: a repeat waits,
