@@ -27,8 +27,14 @@ test("an event is produced keyed by its organization, with the path's organizati
   const given = await publish(api, { ...taskUpdated, id: "evt_upstream_1", timestamp: "2026-03-19T08:00:00+02:00" }, { traceparent: "not-a-traceparent" });
   expect([given.status, given.json]).toEqual([202, { id: "evt_upstream_1" }]);
 
-  const [first, second, ...more] = await eventsOnTopic(kafka, topics.events, 2);
+  // Data goes on as sent, even a key a copied object would lose.
+  const odd = await api.request("POST", `${ORG}/events`, { rawBody: '{"event":"project.created","data":{"id":"prj_1","__proto__":{"x":1}}}', headers: { "content-type": "application/json" } });
+  expect(odd.status).toBe(202);
+
+  const [first, second, third, ...more] = await eventsOnTopic(kafka, topics.events, 3);
   expect(more).toEqual([]);
+  expect(third!.event.data).toEqual(JSON.parse('{"id":"prj_1","__proto__":{"x":1}}'));
+  expect(Object.keys(third!.event.data)).toEqual(["id", "__proto__"]);
   expect(first).toEqual({
     key: "org_a",
     event: { id: res.json.id, event: "task.updated", timestamp: "2026-03-20T12:00:00.000Z", organizationId: "org_a", data: taskUpdated.data, orderingKey: "prj_1" },
