@@ -128,7 +128,11 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
       try {
         await work();
       } catch (err) {
-        await keys().deleteOne({ _id, createdAt: claimedAt, done: false }).catch(() => undefined);
+        // The work's error is the one to answer with; a claim that could not be released is
+        // taken over after its lease.
+        await keys()
+          .deleteOne({ _id, createdAt: claimedAt, done: false })
+          .catch(() => undefined);
         throw err;
       }
       // Should this write fail, the events are out but the claim stays undone: a repeat waits,
