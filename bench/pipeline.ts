@@ -27,6 +27,9 @@ export type BenchPipeline = {
   services: ServiceProcess[];
   topics: TopicNames;
   mongoUrl: string;
+  /** The admin API's origin on loopback, and the operator token it was started with. */
+  adminUrl: string;
+  adminToken: string;
   /** The first instance of a service. */
   service(name: ServiceName): ServiceProcess;
   /** Creates webhooks through the admin API, as a customer would, `concurrency` at a time; their ids in order. */
@@ -104,6 +107,8 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
     services,
     topics,
     mongoUrl: mongoUrl.toString(),
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminToken: token,
     service: (wanted) => services.find((s) => s.name === wanted)!,
     async createWebhooks(hooks, concurrency = 1) {
       const ids: string[] = new Array(hooks.length);
@@ -146,7 +151,8 @@ export function benchEvent(runId: string, n: number, org: string, now: number, o
       event: EVENT_TYPES[n % EVENT_TYPES.length],
       timestamp: new Date(now).toISOString(),
       organizationId: org,
-      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", producedAt: now, ...(opts.padding ? { notes: opts.padding } : {}) },
+      // `changes`: task.updated and task.moved must have it (the event catalogue's schemas); the others ignore it.
+      data: { id: `obj_${idPrefix}${n}`, title: "Implement login page", changes: {}, producedAt: now, ...(opts.padding ? { notes: opts.padding } : {}) },
     }),
   };
 }

@@ -84,7 +84,7 @@ try {
       event,
       timestamp: new Date().toISOString(),
       organizationId,
-      data: { id: `obj_${i}_${n}`, title: `demo ${event} #${n + 1}` },
+      data: { id: `obj_${i}_${n}`, title: `demo ${event} #${n + 1}`, changes: {} },
     })),
   );
   await producer.send({ topic: "demo.agiletune.events", messages: events.map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });

@@ -66,7 +66,7 @@ async function orderingState(db: Db, scope: Record<string, unknown>): Promise<st
 }
 
 const keyedEvents = (count: number, keys: number, org = "org_1") =>
-  Array.from({ length: count }, (_, n) => domainEvent({ organizationId: org, event: "task.updated", data: { id: `tsk_${n % keys}`, n } }));
+  Array.from({ length: count }, (_, n) => domainEvent({ organizationId: org, event: "task.updated", data: { id: `tsk_${n % keys}`, n, changes: {} } }));
 
 integrationTest(
   "with 30 % of requests failing, a dispatcher SIGKILLed mid-stream and a second one joining, no key's requests ever go backwards, repeats included, and every delivery ends",

@@ -30,7 +30,7 @@ test("each of the eight event types reaches a subscribed endpoint with the exact
   const jsonHook = await pipeline.createWebhook({ url: receiver.url("/json"), events: ["*"] });
   const formHook = await pipeline.createWebhook({ url: receiver.url("/form"), events: ["*"], contentType: "form" });
 
-  const events = EVENT_TYPES.map((type) => domainEvent({ event: type, data: { id: `x_${type}`, note: "ünïcødé ✓ & = ?" } }));
+  const events = EVENT_TYPES.map((type) => domainEvent({ event: type, data: { id: `x_${type}`, note: "ünïcødé ✓ & = ?", changes: {} } }));
   await pipeline.produceEvents(events);
   await receiver.waitFor((all) => all.length >= 16);
   await pipeline.waitUntilIdle();
@@ -215,6 +215,9 @@ test("malformed events of every kind land on the invalid topic unchanged, while 
     { value: Buffer.from(JSON.stringify({ ...domainEvent(), data: "text" })), reason: /data/ },
     { value: Buffer.from([0xff, 0xfe, 0x00, 0x01]), reason: /invalid JSON/ },
     { value: Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from("avro?")]), reason: /SCHEMA_REGISTRY_URL is not set/ },
+    // Failing the event catalogue's schema of its type: a JSON pointer per problem, as the publish API's 422 gives.
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), data: { id: "tsk_1" } })), reason: /^\/data\/changes: is required$/ },
+    { value: Buffer.from(JSON.stringify({ ...domainEvent(), event: "comment.created", data: { id: 7, author: {} } })), reason: /^\/data\/id: expected string, received number$/ },
   ];
   const messages = [
     { key: "org_1", value: JSON.stringify(good[0]) },
@@ -256,9 +259,9 @@ test("an event too large for its delivery jobs is set aside on the invalid topic
   await pipeline.createWebhook({ url: receiver.url("/after-big") });
   // Just under the events topic's 8 MiB: accepted there, while a job (the event and its
   // ids) or the event with the set-aside headers would not be, uncompressed.
-  const big = domainEvent({ organizationId: "org_1", data: { id: "big", text: "" } });
+  const big = domainEvent({ organizationId: "org_1", data: { id: "big", changes: {}, text: "" } });
   const padding = TOPIC_MAX_MESSAGE_BYTES - 400 - Buffer.byteLength(JSON.stringify(big));
-  const value = Buffer.from(JSON.stringify({ ...big, data: { id: "big", text: "x".repeat(padding) } }));
+  const value = Buffer.from(JSON.stringify({ ...big, data: { id: "big", changes: {}, text: "x".repeat(padding) } }));
   const after = domainEvent({ organizationId: "org_1" });
   await pipeline.producer.send({ topic: topics.events, messages: [{ key: "org_1", value }] });
   await pipeline.producer.send({ topic: topics.events, messages: [{ key: "org_1", value: JSON.stringify(after) }] });
@@ -322,7 +325,7 @@ test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN
   const receiver = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
   const pipeline = await startPipeline({ maxInFlightBytes: 250_000 });
   await pipeline.createWebhook({ url: receiver.url("/large") });
-  const events = Array.from({ length: 8 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(100_000) } }));
+  const events = Array.from({ length: 8 }, (_, i) => domainEvent({ data: { id: `large_${i}`, changes: {}, text: "x".repeat(100_000) } }));
   await pipeline.produceEvents(events);
   await receiver.waitFor((all) => all.length >= 8, 60_000);
 
@@ -346,7 +349,7 @@ test("failed attempts of large events to one endpoint are all retried, though th
   });
   const pipeline = await startPipeline();
   await pipeline.createWebhook({ url: receiver.url("/large-failing") });
-  const events = Array.from({ length: 3 }, (_, i) => domainEvent({ data: { id: `large_${i}`, text: "x".repeat(3_000_000) } }));
+  const events = Array.from({ length: 3 }, (_, i) => domainEvent({ data: { id: `large_${i}`, changes: {}, text: "x".repeat(3_000_000) } }));
   for (const event of events) await pipeline.produceEvents([event]);
   await receiver.waitFor((all) => all.length >= 6, 60_000);
   const retried = receiver.requests.slice(3).map((r) => JSON.parse(r.body).data.id);

@@ -186,6 +186,12 @@ describe("the webhook settings page", () => {
     await expect.poll(() => heading.evaluate((el) => el === document.activeElement), { timeout: 15_000 }).toBe(true);
     expect(page.url()).toMatch(/\/ui\/guide#signature-verification$/);
     expect(await page.getByRole("group", { name: "verifySignature" }).textContent()).toContain('.createHmac("sha256", secret)');
+    // Each event type's schema and example, from GET /v1/event-types.
+    const schema = page.getByRole("group", { name: "task.updated schema" });
+    await schema.waitFor();
+    expect(JSON.parse((await schema.textContent())!)).toMatchObject({ $schema: "https://json-schema.org/draft/2020-12/schema", required: ["id", "changes"] });
+    expect(JSON.parse((await page.getByRole("group", { name: "task.updated example" }).textContent())!)).toMatchObject({ id: "tsk_abc123", changes: { status: { from: "todo", to: "in_progress" } } });
+    expect(await page.getByRole("group", { name: /schema$/ }).count()).toBe(8);
     await expectAccessible(page, "guide");
     expectNoProblems(u);
   });
@@ -433,7 +439,7 @@ describe("the webhook settings page", () => {
   test("Recent Deliveries pages through the API's cursor with Load more", async () => {
     const org = await newOrganization("load_more");
     const hook = await createWebhook(org, { url: stack.receiver.url("/many"), events: ["task.moved"] });
-    for (let i = 0; i < 27; i++) await stack.produceEvent(org.id, "task.moved", { id: `tsk_m${i}`, column: "done" });
+    for (let i = 0; i < 27; i++) await stack.produceEvent(org.id, "task.moved", { id: `tsk_m${i}`, column: "done", changes: { column: { from: "review", to: "done" } } });
     await expect.poll(() => deliveriesCollection(stack.db).countDocuments({ webhookId: hook.id, status: "succeeded" }), { timeout: 20_000 }).toBe(27);
     const u = await user();
     const { page } = u;

@@ -65,7 +65,7 @@ export function App() {
   }
 
   let page;
-  if (route.name === "guide") page = <GuidePage hash={location.hash} />;
+  if (route.name === "guide") page = <GuidePage hash={location.hash} client={client} />;
   else if (route.name === "sign-in") page = session ? <Redirect to={paths.home()} /> : <SignInPage notice={notice} onSignedIn={signIn} />;
   else if (!session || !client) page = <Redirect to={paths.signIn()} />;
   else if (route.name === "organization") page = session.kind === "operator" ? <OrganizationPage current={session.organizationId} onChoose={chooseOrganization} /> : <Redirect to={paths.webhooks()} />;

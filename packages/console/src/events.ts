@@ -9,7 +9,7 @@ const GROUPS: Array<{ prefix: string; label: string }> = [
 ];
 
 /** Event types by group (Tasks, Comments, Members, Projects, then any other), catalogue order kept. */
-export function groupEventTypes(types: EventType[]): Array<{ label: string; types: EventType[] }> {
+export function groupEventTypes<T extends Pick<EventType, "event">>(types: T[]): Array<{ label: string; types: T[] }> {
   const groups = GROUPS.map((g) => ({ label: g.label, types: types.filter((t) => t.event.startsWith(g.prefix)) }));
   const other = types.filter((t) => !GROUPS.some((g) => t.event.startsWith(g.prefix)));
   if (other.length) groups.push({ label: "Other", types: other });

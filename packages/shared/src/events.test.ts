@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPES, parseJsonDomainEvent } from "./events.js";
 
-const good = { id: "evt_1", event: "task.updated", timestamp: "2026-03-20T12:00:00Z", organizationId: "org_1", data: { id: "tsk_1" } };
+const good = { id: "evt_1", event: "task.updated", timestamp: "2026-03-20T12:00:00Z", organizationId: "org_1", data: { id: "tsk_1", changes: {} } };
 const bytes = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
 
 describe("domain event envelope", () => {
@@ -24,6 +24,9 @@ describe("domain event envelope", () => {
     ["a missing organization", { ...good, organizationId: "" }, /organizationId/],
     ["non-object data", { ...good, data: "text" }, /data/],
     ["null data", { ...good, data: null }, /data/],
+    ["data without its id", { ...good, data: { changes: {} } }, /^\/data\/id: is required$/],
+    ["a task.updated without changes", { ...good, data: { id: "tsk_1" } }, /^\/data\/changes: is required$/],
+    ["a mistyped field the guide shows", { ...good, data: { id: "tsk_1", changes: {}, assignee: { id: 7 } } }, /^\/data\/assignee\/id: expected string, received number$/],
   ])("refuses %s with a reason", (_label, value, reason) => {
     const result = parseJsonDomainEvent(value === null ? null : bytes(value));
     expect(result.ok).toBe(false);

@@ -1,18 +1,6 @@
 import { z } from "zod";
+import { checkEventData, EVENT_CATALOGUE, type EventType } from "./event-catalogue.js";
 
-/** The event catalogue of the user guide, in its order. */
-export const EVENT_CATALOGUE = [
-  { event: "task.created", description: "A new task is created" },
-  { event: "task.updated", description: "A task's fields are changed" },
-  { event: "task.deleted", description: "A task is permanently deleted" },
-  { event: "task.moved", description: "A task is moved to a different column" },
-  { event: "comment.created", description: "A comment is added to a task" },
-  { event: "member.added", description: "A member is added to the organization" },
-  { event: "member.removed", description: "A member is removed from the organization" },
-  { event: "project.created", description: "A new project is created" },
-] as const;
-
-export type EventType = (typeof EVENT_CATALOGUE)[number]["event"];
 export const EVENT_TYPES: readonly EventType[] = EVENT_CATALOGUE.map((e) => e.event);
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 
@@ -46,11 +34,17 @@ export function orderingKeyOf(event: Pick<DomainEvent, "orderingKey" | "data">):
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Validates a decoded event envelope (docs/topics-and-formats.md#domain-events); the reason names the bad field. */
+/**
+ * Validates a decoded event (docs/topics-and-formats.md#domain-events): its envelope (the
+ * reason names the bad field), then its `data` against its type's schema (the reason gives
+ * a JSON pointer per problem, as the publish API's 422 does).
+ */
 export function validateDomainEvent(value: unknown): ParseResult<DomainEvent> {
   const result = domainEventSchema.safeParse(value);
-  if (result.success) return { ok: true, value: result.data as DomainEvent };
-  return { ok: false, reason: describeZodError(result.error) };
+  if (!result.success) return { ok: false, reason: describeZodError(result.error) };
+  const problems = checkEventData(result.data.event, result.data.data);
+  if (problems.length) return { ok: false, reason: problems.map((p) => `${p.pointer}: ${p.message}`).join("; ") };
+  return { ok: true, value: result.data as DomainEvent };
 }
 
 /** Parses a plain-JSON event from the raw message bytes. */

@@ -1,6 +1,7 @@
 export * from "./config.js";
 export * from "./delivery-job.js";
 export * from "./events.js";
+export * from "./event-catalogue.js";
 export * from "./kafka.js";
 export * from "./logger.js";
 export * from "./metrics.js";

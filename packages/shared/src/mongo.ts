@@ -15,6 +15,8 @@ export const COLLECTIONS = {
   held: "held_deliveries",
   /** One-time rewrites of stored documents that have run (see delivery-log/migrate-legacy.ts). */
   migrations: "store_migrations",
+  /** The publish API's answers by `Idempotency-Key`, until they expire (admin-api/src/idempotency.ts). */
+  idempotencyKeys: "idempotency_keys",
 } as const;
 
 export type Mongo = { client: MongoClient; db: Db };
@@ -64,6 +66,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { webhookId: 1, chainId: 1 }, name: "webhook_chain" },
   ],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
+  // The sweep of expired keys; uniqueness is the `_id`'s.
+  [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: "expires_at" }],
 };
 
 /**

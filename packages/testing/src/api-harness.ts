@@ -129,7 +129,7 @@ export type TestApi = {
 export type TestApiOptions = {
   db: Db;
   kafka: Kafka;
-  topics: { deliveries: string };
+  topics: { deliveries: string; events: string };
   allowPrivateUrls?: boolean;
   producer?: JobProducer;
   kafkaReady?: () => Promise<void>;

@@ -28,7 +28,7 @@ export async function insertWebhook(db: Db, encryptionKey: string, fields: Parti
 }
 
 let counter = 0;
-/** A valid domain event (docs/topics-and-formats.md#domain-events). */
+/** A valid domain event (docs/topics-and-formats.md#domain-events); `data` given instead of the default must fit its type's schema (`changes` for task.updated and task.moved). */
 export function domainEvent(fields: Partial<{ id: string; event: string; timestamp: string; organizationId: string; data: Record<string, unknown> }> = {}) {
   counter++;
   return {
@@ -36,7 +36,7 @@ export function domainEvent(fields: Partial<{ id: string; event: string; timesta
     event: "task.updated",
     timestamp: "2026-03-20T12:00:00Z",
     organizationId: "org_1",
-    data: { id: `tsk_${counter}`, title: "Implement login page", status: "in_progress", assignee: { id: "usr_xyz789", name: "Jane Doe" } },
+    data: { id: `tsk_${counter}`, title: "Implement login page", status: "in_progress", assignee: { id: "usr_xyz789", name: "Jane Doe" }, changes: { status: { from: "todo", to: "in_progress" } } },
     ...fields,
   };
 }

@@ -10,11 +10,13 @@ import { DEFAULT_CONSOLE_DIR, serveConsole } from "./console-assets.js";
 import type { JobProducer } from "./dlq-replay.js";
 import { ApiError, toApiError } from "./errors.js";
 import { createHttpMetrics } from "./http-metrics.js";
+import { IDEMPOTENCY_DEFAULTS, type IdempotencyOptions } from "./idempotency.js";
 import { registerApiKeyRoutes } from "./routes/api-keys.js";
 import { registerCatalogueRoutes } from "./routes/catalogue.js";
 import type { AppRouter, AppState, RouteDeps } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/deliveries.js";
 import { registerDlqRoutes } from "./routes/dlq.js";
+import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMeRoutes } from "./routes/me.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
@@ -23,7 +25,7 @@ import type { ResolveHost } from "./url-guard.js";
 export type AppDeps = {
   db: Db;
   producer: JobProducer;
-  topics: Pick<TopicNames, "deliveries">;
+  topics: Pick<TopicNames, "deliveries" | "events">;
   config: { ADMIN_TOKEN?: string | undefined; SECRETS_ENCRYPTION_KEY?: string | undefined; ALLOW_PRIVATE_URLS: boolean };
   logger: Logger;
   clock?: () => Date;
@@ -32,6 +34,8 @@ export type AppDeps = {
   /** Resolves when Kafka answers (readiness); MongoDB is pinged through `db`. */
   kafkaReady: ReadinessCheck;
   registry?: Registry;
+  /** `Idempotency-Key` lifetimes for publishing; IDEMPOTENCY_DEFAULTS by default. */
+  idempotency?: Partial<IdempotencyOptions>;
   /** The built settings page (`pnpm build`); packages/console/dist by default. */
   consoleDir?: string;
 };
@@ -46,6 +50,7 @@ export function createRouter(deps: RouteDeps): AppRouter {
   registerWebhookRoutes(router, deps);
   registerDeliveryRoutes(router, deps);
   registerDlqRoutes(router, deps);
+  registerEventRoutes(router, deps);
   return router;
 }
 
@@ -65,6 +70,7 @@ function routeDeps(deps: AppDeps): RouteDeps {
     authenticate: createAuthenticator(deps.db, ADMIN_TOKEN),
     checks: { mongo: mongoReachable(deps.db), kafka: deps.kafkaReady },
     registry: deps.registry ?? createRegistry("admin-api"),
+    idempotency: { ...IDEMPOTENCY_DEFAULTS, ...deps.idempotency },
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Ids of our own documents: a type prefix and 96 random bits (`wh_3f2a…`). */
-export function newId(prefix: "wh" | "key" | "ping"): string {
+export function newId(prefix: "wh" | "key" | "ping" | "evt"): string {
   return `${prefix}_${randomBytes(12).toString("hex")}`;
 }
 

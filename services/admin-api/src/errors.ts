@@ -13,6 +13,7 @@ export const API_ERROR_CODES = {
   not_found: { status: 404, retriable: false },
   method_not_allowed: { status: 405, retriable: false },
   conflict: { status: 409, retriable: false },
+  idempotency_key_reused: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },
   unsupported_media_type: { status: 415, retriable: false },
   validation_failed: { status: 422, retriable: false },
@@ -22,8 +23,8 @@ export const API_ERROR_CODES = {
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
-/** One offending input: `field` is a dotted path (`events.2`), `query.limit`, or `(body)`. */
-const errorDetailSchema = z.strictObject({ field: z.string(), message: z.string() });
+/** One offending input: `field` is a dotted path (`events.2`), `query.limit`, or `(body)`; `pointer` the same as a JSON pointer into the body where the API gives one (publishing events). */
+const errorDetailSchema = z.strictObject({ field: z.string(), message: z.string(), pointer: z.string().optional() });
 export type ErrorDetail = z.output<typeof errorDetailSchema>;
 
 export const errorBodySchema = z

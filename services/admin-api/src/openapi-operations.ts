@@ -1,8 +1,9 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { deadLetterListSchema, dlqReplayResultSchema } from "./dead-letter-views.js";
 import { deliveryListSchema, deliverySchema, recoverResultSchema } from "./delivery-views.js";
 import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
-import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, readySchema } from "./views.js";
+import { publishBatchSchema, publishEventSchema } from "./publish-events.js";
+import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, publishAcceptedSchema, publishBatchAcceptedSchema, readySchema } from "./views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
 
 /**
@@ -26,11 +27,20 @@ export type OperationSpec = {
   query?: z.ZodType;
   /** Success status and its response: a schema with `.meta({ id })`, `"text"` (text/plain) or null (no body). */
   success: [number, z.ZodType | "text" | null];
+  /** Request headers it reads, by name. */
+  headers?: Record<string, z.ZodType>;
   /** Extra error statuses beyond those implied by auth and body. */
   errors?: number[];
 };
 
 const ORG = "/v1/organizations/:orgId";
+
+const publishHeaders = {
+  "Idempotency-Key": z.string().min(1).max(255).optional().meta({
+    description: "a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused",
+  }),
+  traceparent: z.string().optional().meta({ description: "W3C Trace Context, passed on to the event's deliveries (with tracestate)" }),
+};
 const HOOK = `${ORG}/webhooks/:webhookId`;
 
 export const OPERATIONS: OperationSpec[] = [
@@ -139,6 +149,28 @@ export const OPERATIONS: OperationSpec[] = [
     body: { schema: recoverSchema, required: true },
     success: [202, recoverResultSchema],
     errors: [404, 409, 503],
+  },
+  {
+    method: "post",
+    path: `${ORG}/events`,
+    operationId: "publishEvent",
+    summary: "Publish an event of the organization to agiletune.events; 202 once the broker has it",
+    auth: "organization",
+    body: { schema: publishEventSchema, required: true },
+    headers: publishHeaders,
+    success: [202, publishAcceptedSchema],
+    errors: [409, 503],
+  },
+  {
+    method: "post",
+    path: `${ORG}/events/batch`,
+    operationId: "publishEventBatch",
+    summary: "Publish up to 100 events, all checked before any is produced, all or none; 202 once the broker has them",
+    auth: "organization",
+    body: { schema: publishBatchSchema, required: true },
+    headers: publishHeaders,
+    success: [202, publishBatchAcceptedSchema],
+    errors: [409, 503],
   },
   {
     method: "get",

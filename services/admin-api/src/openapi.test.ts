@@ -7,6 +7,7 @@ import { DELIVERY_STATUSES } from "@agiletune/shared";
 import { createRouter } from "./app.js";
 import { API_ERROR_CODES } from "./errors.js";
 import { buildOpenApiDocument, documentedStatuses, toOpenApiPath } from "./openapi.js";
+import { IDEMPOTENCY_DEFAULTS } from "./idempotency.js";
 import { OPERATIONS } from "./openapi-operations.js";
 import type { RouteDeps } from "./routes/context.js";
 import { ID_PATTERN, MAX_PAGE_SIZE } from "./schemas.js";
@@ -16,7 +17,7 @@ function routerOperations(): string[] {
   const deps = {
     db: {} as Db,
     producer: { send: async () => [], sendBatch: async () => [] },
-    topics: { deliveries: "d" },
+    topics: { deliveries: "d", events: "e" },
     logger: pino({ level: "silent" }),
     clock: () => new Date(),
     secretsKey: "k",
@@ -25,6 +26,7 @@ function routerOperations(): string[] {
     authenticate: async () => ({ kind: "operator" }),
     checks: { mongo: async () => undefined, kafka: async () => undefined },
     registry: new Registry(),
+    idempotency: IDEMPOTENCY_DEFAULTS,
   } satisfies RouteDeps;
   const router = createRouter(deps);
   return router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${toOpenApiPath(String(layer.path))}`));

@@ -84,7 +84,7 @@ function componentCollector() {
 
 /** Path parameters from `pathParamSchemas`, query parameters from the properties of the operation's query schema. */
 function parameters(op: OperationSpec): JsonSchema[] {
-  const param = (name: string, where: "path" | "query", required: boolean, json: JsonSchema) => {
+  const param = (name: string, where: "path" | "query" | "header", required: boolean, json: JsonSchema) => {
     const { description, ...schema } = json;
     return { name, in: where, required, ...(description !== undefined && { description }), schema };
   };
@@ -93,9 +93,10 @@ function parameters(op: OperationSpec): JsonSchema[] {
     if (!schema) throw new Error(`${op.path}: no schema for the path parameter ${name} in pathParamSchemas`);
     return param(name!, "path", true, jsonSchemaOf(schema, "input"));
   });
-  if (!op.query) return path;
+  const headers = Object.entries(op.headers ?? {}).map(([name, schema]) => param(name, "header", !schema.safeParse(undefined).success, jsonSchemaOf(schema, "input")));
+  if (!op.query) return [...path, ...headers];
   const query = jsonSchemaOf(op.query, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return [...path, ...Object.entries(query.properties ?? {}).map(([name, json]) => param(name, "query", query.required?.includes(name) ?? false, json))];
+  return [...path, ...Object.entries(query.properties ?? {}).map(([name, json]) => param(name, "query", query.required?.includes(name) ?? false, json)), ...headers];
 }
 
 export function buildOpenApiDocument(): Record<string, unknown> {

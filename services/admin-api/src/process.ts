@@ -18,6 +18,10 @@ import {
   type Logger,
 } from "@agiletune/shared";
 import { createApp } from "./app.js";
+import { sweepExpiredIdempotencyKeys } from "./idempotency.js";
+
+/** How often expired `Idempotency-Key` answers are deleted; every instance sweeps, which is harmless (the deletes are idempotent). */
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 export async function startAdminApiProcess(config: Config, logger: Logger, opts: { retention: boolean } = { retention: true }): Promise<{ stop: () => Promise<void> }> {
   const mongo = await connectMongo(config.MONGO_URL, { appName: "admin-api" });
@@ -58,6 +62,9 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
   // delivery path, so its sweeps (where the store has no TTL indexes) never take a dispatcher's CPU, and one owner
   // means no two sweepers and no two configurations of the TTL indexes.
   const retention = opts.retention ? await startRetention(mongo.db, { deliveriesMs: config.DELIVERY_LOG_RETENTION, deadLettersMs: config.DEAD_LETTER_RETENTION }, logger, { registry }) : null;
+  const sweep = setInterval(() => {
+    sweepExpiredIdempotencyKeys(mongo.db, new Date()).catch((err: unknown) => logger.warn({ err }, "sweeping expired idempotency keys failed; the next sweep tries again"));
+  }, IDEMPOTENCY_SWEEP_INTERVAL_MS).unref();
 
   return {
     stop: async () => {
@@ -66,6 +73,7 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearInterval(sweep);
       await retention?.stop();
       await producer.disconnect();
       await admin.disconnect();

@@ -33,7 +33,14 @@ export const healthSchema = z.strictObject({ status: z.literal("ok") }).meta({ i
 export const readySchema = z.strictObject({ status: z.literal("ready"), checks: z.strictObject({ mongo: z.literal("ok"), kafka: z.literal("ok") }) }).meta({ id: "Ready" });
 export const openApiDocumentSchema = z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }).meta({ id: "OpenApiDocument" });
 
-const eventTypeSchema = z.strictObject({ event: z.string(), description: z.string() }).meta({ id: "EventType" });
+const eventTypeSchema = z
+  .strictObject({
+    event: z.string(),
+    description: z.string(),
+    schema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema (draft 2020-12) of the event's `data`" }),
+    example: z.record(z.string(), z.unknown()).meta({ description: "an example of the event's `data`" }),
+  })
+  .meta({ id: "EventType" });
 export const eventTypeListSchema = listOf(eventTypeSchema, "EventTypeList");
 export type EventTypeList = z.output<typeof eventTypeListSchema>;
 
@@ -45,6 +52,12 @@ export type ApiKeyView = z.output<typeof apiKeySchema>;
 /** Ping and redeliver: the job is queued under this delivery id. */
 export const acceptedSchema = z.strictObject({ deliveryId: z.string() }).meta({ id: "Accepted" });
 export type Accepted = z.output<typeof acceptedSchema>;
+
+/** Publishing: the broker has the event (or every event of the batch, in order). */
+export const publishAcceptedSchema = z.strictObject({ id: z.string() }).meta({ id: "PublishAccepted" });
+export type PublishAccepted = z.output<typeof publishAcceptedSchema>;
+export const publishBatchAcceptedSchema = z.strictObject({ ids: z.array(z.string()) }).meta({ id: "PublishBatchAccepted" });
+export type PublishBatchAccepted = z.output<typeof publishBatchAcceptedSchema>;
 
 /** Who a token is (beyond docs/openapi.json): the settings page signs in with it. */
 export const meSchema = z.union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })]).meta({ id: "Me" });

@@ -1,11 +1,15 @@
 import { useEffect } from "preact/hooks";
-import { useTitle } from "../components/feedback.js";
+import type { Client, EventType } from "../api.js";
+import { ErrorText, useTitle } from "../components/feedback.js";
 import { VERIFY_SIGNATURE_SNIPPET } from "../components/secret-reveal.js";
 import { EVENT_DESCRIPTIONS } from "../guide-events.js";
+import { useLoad } from "../use-load.js";
 
 /** The user guide's Webhooks chapter, word for word, so the page can link to its sections. */
-export function GuidePage(props: { hash: string }) {
+export function GuidePage(props: { hash: string; client: Client | null }) {
   useTitle("Webhooks guide");
+  const { client } = props;
+  const eventTypes = useLoad(async () => (client ? (await client.eventTypes()).items : null), [client]);
   useEffect(() => {
     let id = props.hash.slice(1);
     try {
@@ -85,7 +89,39 @@ export function GuidePage(props: { hash: string }) {
       <pre class="code" tabIndex={0} role="group" aria-label="verifySignature">
         <code>{VERIFY_SIGNATURE_SNIPPET}</code>
       </pre>
+      <EventSchemas client={client} eventTypes={eventTypes.data} error={eventTypes.error} />
     </article>
+  );
+}
+
+/** Beyond the user guide: each event type's `data` schema and an example, from GET /v1/event-types. */
+function EventSchemas(props: { client: Client | null; eventTypes: EventType[] | null; error: unknown }) {
+  return (
+    <>
+      <h2 id="event-schemas" tabIndex={-1}>
+        Event schemas
+      </h2>
+      <p>
+        Each event's <code>data</code> matches the JSON Schema of its type; fields not listed may be present too. Services that publish events (<code>POST /v1/organizations/:orgId/events</code>) are
+        held to the same schemas.
+      </p>
+      {props.client === null ? <p>Sign in to see each event's schema and an example.</p> : null}
+      <ErrorText error={props.error} prefix="The event schemas could not be loaded." />
+      {(props.eventTypes ?? []).map((type) => (
+        <section key={type.event} aria-labelledby={`schema-${type.event}`}>
+          <h3 id={`schema-${type.event}`} class="mono">
+            {type.event}
+          </h3>
+          <p>{type.description}</p>
+          <pre class="code" tabIndex={0} role="group" aria-label={`${type.event} schema`}>
+            <code>{JSON.stringify(type.schema, null, 2)}</code>
+          </pre>
+          <pre class="code" tabIndex={0} role="group" aria-label={`${type.event} example`}>
+            <code>{JSON.stringify(type.example, null, 2)}</code>
+          </pre>
+        </section>
+      ))}
+    </>
   );
 }
 

@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import { assertOperator, assertOrganization, type Principal } from "../auth.js";
 import type { JobProducer } from "../dlq-replay.js";
 import { ApiError, toApiError } from "../errors.js";
+import type { IdempotencyOptions } from "../idempotency.js";
 import { ID_PATTERN } from "../schemas.js";
 import type { ResolveHost } from "../url-guard.js";
 
@@ -17,7 +18,7 @@ export type Ctx = RouterContext<AppState>;
 export type RouteDeps = {
   db: Db;
   producer: JobProducer;
-  topics: Pick<TopicNames, "deliveries">;
+  topics: Pick<TopicNames, "deliveries" | "events">;
   logger: Logger;
   clock: () => Date;
   secretsKey: string;
@@ -27,6 +28,7 @@ export type RouteDeps = {
   /** Readiness: each resolves when its dependency answers. */
   checks: Record<"mongo" | "kafka", ReadinessCheck>;
   registry: Registry;
+  idempotency: IdempotencyOptions;
 };
 
 /** The caller, after `authenticated` ran. */
@@ -67,7 +69,7 @@ export function pathId(ctx: Ctx, name: string, what: string): string {
  * Produces one job keyed by webhook id (docs/topics-and-formats.md#topics). A broker failure kafkajs calls
  * retriable is a 503 (try again); a non-retriable one would fail again the same way: 500.
  */
-export async function produceJob(deps: Pick<RouteDeps, "producer" | "topics">, job: DeliveryJob): Promise<void> {
+export async function produceJob(deps: { producer: JobProducer; topics: Pick<TopicNames, "deliveries"> }, job: DeliveryJob): Promise<void> {
   try {
     await deps.producer.send({ topic: deps.topics.deliveries, messages: [{ key: job.webhookId, value: encodeDeliveryJob(job) }] });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from "node:net";
-import { createKafka, EVENT_CATALOGUE, kafkaReachable, READY_TIMEOUT_MS } from "@agiletune/shared";
+import { createKafka, EVENT_CATALOGUE, eventDataJsonSchema, kafkaReachable, READY_TIMEOUT_MS } from "@agiletune/shared";
 import { apiTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { buildOpenApiDocument } from "../openapi.js";
@@ -40,8 +40,10 @@ test("health, readiness against the real broker and database, metrics, event cat
     expect(held.length).toBeGreaterThanOrEqual(1);
 
     const types = await api.request("GET", "/v1/event-types");
-    expect(types.json).toEqual({ items: EVENT_CATALOGUE.map((e) => ({ event: e.event, description: e.description })), nextCursor: null });
+    expect(types.json).toEqual({ items: EVENT_CATALOGUE.map((e) => ({ event: e.event, description: e.description, schema: eventDataJsonSchema(e.event), example: e.example })), nextCursor: null });
     expect(types.json.items).toHaveLength(8);
+    // The guide's payload example is task.updated's, and its schema the JSON Schema of draft 2020-12.
+    expect(types.json.items[1]).toMatchObject({ event: "task.updated", schema: { $schema: "https://json-schema.org/draft/2020-12/schema", required: ["id", "changes"] } });
 
     const openapi = await api.request("GET", "/v1/openapi.json", { token: null });
     expect(openapi.status).toBe(200);

@@ -1,0 +1,161 @@
+import { createHash } from "node:crypto";
+import { COLLECTIONS, retryUntil } from "@agiletune/shared";
+import type { Db, MongoBulkWriteError } from "mongodb";
+import { ApiError, validationFailed } from "./errors.js";
+import { SerialBatcher } from "./serial-batcher.js";
+
+/**
+ * `Idempotency-Key` for the publish API (docs/publishing.md): the first request with a key
+ * claims it by inserting a document under a unique `_id` (the organization and the key), so of
+ * two concurrent requests, on any admin API instance, exactly one does the work; the other
+ * waits for its answer. A repeat within the key's lifetime gets the stored answer; the same
+ * key with another body is refused. Expiry is read from `expiresAt` (FerretDB has no TTL
+ * indexes); `sweepExpiredIdempotencyKeys` deletes what has expired.
+ */
+
+export const IDEMPOTENCY_DEFAULTS = {
+  /** How long a key's answer is remembered. */
+  ttlMs: 24 * 60 * 60 * 1000,
+  /** How long a repeat waits for a first request still at work before it is told to try again. */
+  waitMs: 10_000,
+  /** A claim with no answer this long after it was made belongs to a request that died: the next repeat takes it over. */
+  leaseMs: 120_000,
+} as const;
+
+export type IdempotencyOptions = { ttlMs: number; waitMs: number; leaseMs: number };
+
+/** What is remembered: the success answer of the first request. Failures are not (the claim is released). */
+export type StoredAnswer = { status: number; body: Record<string, unknown> };
+
+/**
+ * A claim carries the answer its request will give (the ids of the events it is about to
+ * produce) and becomes `done` once they are produced: a repeat answers only a done claim.
+ */
+type IdempotencyDoc = { _id: string; organizationId: string; fingerprint: string; answer: StoredAnswer; done: boolean; createdAt: Date; expiresAt: Date };
+
+const KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
+
+/** The header's value, or undefined without one; 422 for one that is not 1-255 printable ASCII characters. */
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header === undefined || header === "") return undefined;
+  if (!KEY.test(header)) throw validationFailed([{ field: "header.Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }]);
+  return header;
+}
+
+/** What a request asked, as compared between a key's first request and its repeats. */
+export function requestFingerprint(operation: string, body: unknown): string {
+  return createHash("sha256").update(operation).update("\n").update(JSON.stringify(body)).digest("hex");
+}
+
+class StillInProgress extends Error {}
+
+type IdempotencyScope = { organizationId: string; key: string; fingerprint: string };
+
+export type IdempotencyStore = {
+  /**
+   * Runs `work` once per (organization, key) within the key's lifetime and answers `answer`,
+   * or, for a repeat, the first request's answer (`replayed`). When `work` throws, the claim
+   * is released so a retry can do the work.
+   */
+  runOnce(scope: IdempotencyScope, answer: StoredAnswer, work: () => Promise<void>): Promise<StoredAnswer & { replayed: boolean }>;
+};
+
+/** Claims with an `_id` already taken (by another request, or earlier in the same batch) come back `taken`. */
+function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | "taken" | Error> {
+  const writeErrors = (err as MongoBulkWriteError | null)?.writeErrors;
+  if (!writeErrors) throw err;
+  const failed = new Map((Array.isArray(writeErrors) ? writeErrors : [writeErrors]).map((e) => [e.index, e]));
+  return docs.map((_, i) => {
+    const e = failed.get(i);
+    if (!e) return "claimed";
+    return e.code === 11000 ? "taken" : new Error(`claiming an idempotency key failed: ${e.errmsg ?? e.code}`);
+  });
+}
+
+export function createIdempotencyStore(db: Db, clock: () => Date, options: IdempotencyOptions): IdempotencyStore {
+  const keys = () => db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
+  // Two writes per request, each in one statement for every request of a batch.
+  const claims = new SerialBatcher<IdempotencyDoc, "claimed" | "taken">(async (docs) => {
+    try {
+      await keys().insertMany(docs, { ordered: false });
+      return docs.map(() => "claimed" as const);
+    } catch (err) {
+      return claimOutcomes(docs, err);
+    }
+  }, 100);
+  const completions = new SerialBatcher<string, undefined>(async (ids) => {
+    await keys().updateMany({ _id: { $in: ids } }, { $set: { done: true } });
+    return ids.map(() => undefined);
+  }, 500);
+
+  return {
+    async runOnce(scope, answer, work) {
+      const _id = createHash("sha256").update(scope.organizationId).update("\n").update(scope.key).digest("hex");
+
+      /** One look at the key: ours to work on, the first request's answer, or still in progress (throws). */
+      async function claimOrAnswer(): Promise<{ claimedAt: Date } | { answer: StoredAnswer }> {
+        const now = clock();
+        const claim: IdempotencyDoc = {
+          _id,
+          organizationId: scope.organizationId,
+          fingerprint: scope.fingerprint,
+          answer,
+          done: false,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + options.ttlMs),
+        };
+        if ((await claims.submit(claim)) === "claimed") return { claimedAt: now };
+        const existing = await keys().findOne({ _id });
+        if (!existing) throw new StillInProgress();
+        const abandoned = !existing.done && now.getTime() - existing.createdAt.getTime() >= options.leaseMs;
+        if (existing.expiresAt.getTime() <= now.getTime() || abandoned) {
+          // Conditional on its creation time: of several repeats, one removes it and one claims it afresh.
+          await keys().deleteOne({ _id, createdAt: existing.createdAt });
+          throw new StillInProgress();
+        }
+        if (existing.fingerprint !== scope.fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with another request body; use a new key for a new request");
+        if (!existing.done) throw new StillInProgress();
+        return { answer: existing.answer };
+      }
+
+      const looked = await retryUntil(claimOrAnswer, { initialDelayMs: 5, maxDelayMs: 50, timeoutMs: options.waitMs, isRetryable: (err) => err instanceof StillInProgress });
+      if (!looked.ok) {
+        if (looked.error instanceof StillInProgress) throw new ApiError("conflict", "a request with this Idempotency-Key is still in progress; try again shortly");
+        throw looked.error;
+      }
+      if ("answer" in looked.value) return { ...looked.value.answer, replayed: true };
+      const { claimedAt } = looked.value;
+      try {
+        await work();
+      } catch (err) {
+        // The work's error is the one to answer with; a claim that could not be released is
+        // taken over after its lease.
+        await keys()
+          .deleteOne({ _id, createdAt: claimedAt, done: false })
+          .catch(() => undefined);
+        throw err;
+      }
+      // Should this write fail, the events are out but the claim stays undone: a repeat waits,
+      // then after the lease takes the key over and produces again (at least once, never lost).
+      await completions.submit(_id);
+      return { ...answer, replayed: false };
+    },
+  };
+}
+
+/** Deletes the keys expired at `now`, a bounded batch at a time so a large backlog never holds the store's writer for long. */
+export async function sweepExpiredIdempotencyKeys(db: Db, now: Date, batchSize = 500): Promise<number> {
+  const keys = db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
+  let deleted = 0;
+  for (;;) {
+    const ids = (
+      await keys
+        .find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } })
+        .limit(batchSize)
+        .toArray()
+    ).map((d) => d._id);
+    if (ids.length === 0) return deleted;
+    deleted += (await keys.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } })).deletedCount;
+    if (ids.length < batchSize) return deleted;
+  }
+}
