@@ -10,9 +10,7 @@ export const createPortalSessionSchema = z
   .strictObject({
     user: z
       .strictObject({
-        id: text(128)
-          .min(1, "must not be empty")
-          .meta({ description: "the AgileTune user's id, recorded as the actor of what they change" }),
+        id: text(128).min(1, "must not be empty").meta({ description: "the AgileTune user's id, recorded as the actor of what they change" }),
         name: text(200).optional().meta({ description: "shown on the page as who is signed in, and in the audit log" }),
         email: z.email("must be an email address").max(254).optional(),
       })

@@ -18,12 +18,19 @@ async function portalSignIn(api: TestApi, body: Record<string, unknown>): Promis
   return { id: created.json.id as string, url, token: exchanged.json.token as string, link };
 }
 
-test("a portal session: a link built on PUBLIC_URL with its secret in the fragment, exchanged once, for one organization, read-only when asked, ended at once, expired by its time", async ({ api, mongo }) => {
+test("a portal session: a link built on PUBLIC_URL with its secret in the fragment, exchanged once, for one organization, read-only when asked, ended at once, expired by its time", async ({
+  api,
+  mongo,
+}) => {
   const t0 = new Date("2026-12-07T10:00:00.000Z");
   api.clockAt(t0);
   const created = await api.request("POST", `${ORG}/portal-sessions`, { body: { user: { id: "u_1", name: "Ada Admin", email: "ada@example.com" } } });
   expect(created.status).toBe(201);
-  expect(created.json).toEqual({ id: expect.stringMatching(/^ps_[0-9a-f]{24}$/), url: expect.stringMatching(new RegExp(`^${api.baseUrl}/ui/portal#psl_[A-Za-z0-9_-]{43}$`)), expiresAt: "2026-12-07T11:00:00.000Z" });
+  expect(created.json).toEqual({
+    id: expect.stringMatching(/^ps_[0-9a-f]{24}$/),
+    url: expect.stringMatching(new RegExp(`^${api.baseUrl}/ui/portal#psl_[A-Za-z0-9_-]{43}$`)),
+    expiresAt: "2026-12-07T11:00:00.000Z",
+  });
   const link = (created.json.url as string).split("#")[1]!;
   // Stored as a hash only.
   const stored = await portalSessionsCollection(mongo.db).findOne({ _id: created.json.id });
@@ -46,10 +53,22 @@ test("a portal session: a link built on PUBLIC_URL with its secret in the fragme
 
   // The link is good once.
   const exchanged = await api.request("POST", "/v1/portal-sessions/exchange", { token: null, body: { link } });
-  expect(exchanged.json).toEqual({ token: expect.stringMatching(/^pst_/), organizationId: "org_p", user: { id: "u_1", name: "Ada Admin", email: "ada@example.com" }, readOnly: false, expiresAt: "2026-12-07T11:00:00.000Z" });
+  expect(exchanged.json).toEqual({
+    token: expect.stringMatching(/^pst_/),
+    organizationId: "org_p",
+    user: { id: "u_1", name: "Ada Admin", email: "ada@example.com" },
+    readOnly: false,
+    expiresAt: "2026-12-07T11:00:00.000Z",
+  });
   expect((await api.request("POST", "/v1/portal-sessions/exchange", { token: null, body: { link } })).status).toBe(401);
   const token = exchanged.json.token as string;
-  expect((await api.request("GET", "/v1/me", { token })).json).toEqual({ kind: "portal", organizationId: "org_p", user: { id: "u_1", name: "Ada Admin", email: "ada@example.com" }, readOnly: false, expiresAt: "2026-12-07T11:00:00.000Z" });
+  expect((await api.request("GET", "/v1/me", { token })).json).toEqual({
+    kind: "portal",
+    organizationId: "org_p",
+    user: { id: "u_1", name: "Ada Admin", email: "ada@example.com" },
+    readOnly: false,
+    expiresAt: "2026-12-07T11:00:00.000Z",
+  });
 
   // Its own organization only, never the operator's routes; it may change things.
   expect((await api.request("POST", `${ORG}/webhooks`, { token, body: hook })).status).toBe(201);
@@ -103,7 +122,10 @@ test("the audit log records each kind of change with its actor, never a secret, 
   // As a portal user: redeliver the ping once it is logged with a payload, recover, then delete.
   const portal = await portalSignIn(api, { user: { id: "u_9", name: "Grace" } });
   const ping = await deliveriesCollection(mongo.db).findOne({ webhookId });
-  await deliveriesCollection(mongo.db).updateOne({ _id: ping!._id }, { $set: { status: "failed", payload: storedPayloadOf({ event: "ping", timestamp: new Date().toISOString(), data: { id: "ping" } }) } });
+  await deliveriesCollection(mongo.db).updateOne(
+    { _id: ping!._id },
+    { $set: { status: "failed", payload: storedPayloadOf({ event: "ping", timestamp: new Date().toISOString(), data: { id: "ping" } }) } },
+  );
   const redelivered = await api.request("POST", `${ORG}/webhooks/${webhookId}/deliveries/${ping!._id}/redeliver`, { token: portal.token });
   expect(redelivered.status, redelivered.text).toBe(202);
   expect((await api.request("POST", `${ORG}/webhooks/${webhookId}/recover`, { token: portal.token, body: { since: new Date(Date.now() - 60_000).toISOString() } })).status).toBe(202);
