@@ -8,7 +8,7 @@
 // by the same setting.
 
 /** A portal session's user as AgileTune named them, and whether the session may change anything. */
-export type PortalIdentity = { user: { id: string; name?: string; email?: string }; readOnly: boolean; expiresAt: string };
+type PortalIdentity = { user: { id: string; name?: string; email?: string }; readOnly: boolean; expiresAt: string };
 
 export type Session = { token: string; kind: "operator" | "organization" | "portal"; organizationId: string | null; portal?: PortalIdentity };
 

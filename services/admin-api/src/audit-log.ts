@@ -22,9 +22,9 @@ export const AUDIT_ACTIONS = [
   "portal_session.created",
   "portal_session.ended",
 ] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type AuditTarget = { type: "webhook" | "delivery" | "dead-letters" | "api-key" | "portal-session"; id: string };
+type AuditTarget = { type: "webhook" | "delivery" | "dead-letters" | "api-key" | "portal-session"; id: string };
 
 /** One audit entry as stored; `organizationId` is null for what spans organizations (an operator's replay of every dead letter). */
 export type AuditEntryDoc = {
@@ -37,7 +37,7 @@ export type AuditEntryDoc = {
   changes?: Record<string, FieldChange>;
 };
 
-export function auditLogCollection(db: Db): Collection<AuditEntryDoc> {
+function auditLogCollection(db: Db): Collection<AuditEntryDoc> {
   return db.collection<AuditEntryDoc>(COLLECTIONS.auditLog);
 }
 

@@ -3,10 +3,10 @@
  * A webhook's `secret`, every value of its `headers`, and all of its `auth` but the parts
  * that name rather than prove (CONTRACT §11). A new secret field is one more line here.
  */
-export const SECRET_PATHS: readonly string[] = ["secret", "headers.*", "auth.*"];
+const SECRET_PATHS: readonly string[] = ["secret", "headers.*", "auth.*"];
 
 /** Paths under a secret pattern that are not secret. */
-export const PUBLIC_PATHS: readonly string[] = ["auth.type", "auth.username", "auth.tokenUrl", "auth.clientId", "auth.scope", "auth.audience"];
+const PUBLIC_PATHS: readonly string[] = ["auth.type", "auth.username", "auth.tokenUrl", "auth.clientId", "auth.scope", "auth.audience"];
 
 export const REDACTED = "[redacted]";
 

@@ -9,7 +9,7 @@ import { audit, authenticated, operatorOnly, organizationScoped, pathId, type Ap
 const BASE = "/v1/organizations/:orgId/portal-sessions";
 
 /** Where the page picks the link up: the secret goes in the fragment, which no request (and so no access log) carries. */
-export const PORTAL_PAGE_PATH = "/ui/portal";
+const PORTAL_PAGE_PATH = "/ui/portal";
 
 /**
  * Portal sessions (docs/portal-and-audit.md): AgileTune's backend, as the operator, opens the
