@@ -11,7 +11,7 @@ import { pino } from "pino";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { ensureConsoleBuilt } from "../../scripts/build.js";
-import { expectAccessible, launchChromium, newUser, type User } from "./browser.js";
+import { expectAccessible, expectFitsNarrowScreen, launchChromium, newUser, screenshot, type User } from "./browser.js";
 
 // Callbacks given to page.evaluate run in the page; this Node program's types have no DOM.
 declare const sessionStorage: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -119,6 +119,8 @@ describe("a portal link", () => {
     expect(await changed.textContent()).toContain("active: true → false");
     expect(await page.getByRole("row").filter({ hasText: "Created the webhook" }).textContent()).toContain("AgileTune operator");
     await expectAccessible(page, "Activity");
+    await expectFitsNarrowScreen(page, "Activity");
+    await screenshot(page, "activity");
 
     // The link is good once: another browser opening it again is not signed in.
     const other = await user();
@@ -145,6 +147,7 @@ describe("a portal link", () => {
     // Moving on inside the frame keeps the session (held in memory where the browser refuses a framed page its storage).
     await frame.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
     await frame.getByRole("row").filter({ hasText: "Created the webhook" }).filter({ hasText: "Grace (user u_grace)" }).waitFor();
+    await screenshot(u.page, "portal-framed");
 
     const listed = await api.request("GET", "/v1/organizations/org_framed/webhooks");
     expect(listed.json.items.map((w: { url: string }) => w.url)).toEqual(["https://hooks.example.com/framed"]);
@@ -167,6 +170,7 @@ describe("a portal link", () => {
     for (const name of ["Send test event", "Deactivate", "Recover", "Rotate secret", "Delete", "Redeliver"]) expect(await page.getByRole("button", { name }).count(), name).toBe(0);
     expect(await page.getByText("Edit settings").count()).toBe(0);
     await page.getByRole("heading", { name: "Recent Deliveries" }).waitFor();
+    await expectAccessible(page, "a webhook, read-only");
 
     const token = await heldToken(page);
     const ping = await api.request("POST", `/v1/organizations/org_readonly/webhooks/${webhookId}/ping`, { token });

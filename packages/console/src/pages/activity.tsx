@@ -29,6 +29,7 @@ function actorText(actor: AuditEntry["actor"]): string {
 /** A value as text: strings as they are, anything else as JSON. Never markup. */
 function valueText(value: unknown): string {
   if (value === undefined) return "—";
+  if (value === "") return "(empty)";
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
