@@ -86,11 +86,11 @@ export function listAudit(db: Db, opts: { organizationId: string | undefined; af
     .toArray();
 }
 
-/** The changes between two versions of a record, field by field, for the fields named. */
-export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): Record<string, FieldChange> {
-  const changes: Record<string, FieldChange> = {};
-  for (const field of fields) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes[field] = { from: before[field], to: after[field] };
-  }
-  return changes;
+/**
+ * Each named field's value before and after a change. Every field the request named, even
+ * one left as it was: write-only values (header values, auth secrets) look the same in
+ * both views, and their being set is what the log must show.
+ */
+export function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): Record<string, FieldChange> {
+  return Object.fromEntries(fields.map((field) => [field, { from: before[field], to: after[field] }]));
 }

@@ -6,7 +6,7 @@ import { ApiError, notFound, validationFailed } from "../errors.js";
 import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
 import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
 import { webhookView, type WebhookList, type WebhookWithSecretView } from "../webhook-views.js";
-import { diffFields } from "../audit-log.js";
+import { fieldChanges } from "../audit-log.js";
 import { audit, authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 /** The previous secret keeps signing `webhook-signature` this long after a rotation (docs/openapi.json). */
@@ -129,7 +129,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
         : await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
     if (!updated) throw notFound("webhook");
     const view = webhookView(updated);
-    await audit(deps, ctx, { action: "webhook.updated", target: { type: "webhook", id }, changes: diffFields(webhookView(before), view, Object.keys(patch)) });
+    await audit(deps, ctx, { action: "webhook.updated", target: { type: "webhook", id }, changes: fieldChanges(webhookView(before), view, Object.keys(patch)) });
     ctx.body = view;
   });
 
