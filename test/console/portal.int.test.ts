@@ -121,6 +121,10 @@ describe("a portal link", () => {
     await expectAccessible(page, "Activity");
     await expectFitsNarrowScreen(page, "Activity");
     await screenshot(page, "activity");
+    // A top-level tab keeps its session in sessionStorage: a reload stays signed in.
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Activity" }).waitFor();
+    await page.getByText("Signed in as Ada Admin").waitFor();
 
     // The link is good once: another browser opening it again is not signed in.
     const other = await user();
