@@ -188,3 +188,35 @@ test("retention follows the store profile: TTL indexes where it has them, create
   await ensureTtlIndexes(db, { deliveriesMs: 7 * 86_400_000, deadLettersMs: 90 * 86_400_000 });
   expect(await ttl("deliveries", "expire_created_at")).toBe(604_800);
 });
+
+test("the audit log expires with the deliveries' period by its at, and a portal session at its own expiresAt", async ({ mongo, logger }) => {
+  const db = mongo.db;
+  const clock = new ManualClock();
+  const at = (ms: number) => new Date(clock.now() + ms);
+  const entry = (id: string, ms: number) => ({
+    _id: id,
+    organizationId: "org_1",
+    at: at(ms),
+    actor: { type: "operator", id: "operator" },
+    action: "webhook.deleted",
+    target: { type: "webhook", id: "wh_1" },
+  });
+  await db.collection<{ _id: string }>("audit_log").insertMany([entry("aud_old", -3_000), entry("aud_new", 0)]);
+  const session = (id: string, ms: number) => ({ _id: id, organizationId: "org_1", user: { id: "u" }, readOnly: false, createdAt: at(-60_000), expiresAt: at(ms) });
+  await db.collection<{ _id: string }>("portal_sessions").insertMany([session("ps_over", -1), session("ps_live", 60_000)]);
+
+  const retention = await startRetention(db, { deliveriesMs: 2_000, deadLettersMs: 2_000 }, logger, { profile: await sweeping(db), clock, pauseMs: 10 });
+  const left = async (collection: string) =>
+    (
+      await db
+        .collection<{ _id: string }>(collection)
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    )
+      .map((d) => d._id)
+      .sort();
+  await advanceUntil(clock, 10, async () => (await left("audit_log")).length === 1 && (await left("portal_sessions")).length === 1);
+  await retention.stop();
+  expect(await left("audit_log")).toEqual(["aud_new"]);
+  expect(await left("portal_sessions")).toEqual(["ps_live"]);
+});

@@ -33,6 +33,7 @@ export type CreateWebhook = Schemas["CreateWebhook"];
 export type WebhookPatch = Omit<Schemas["UpdateWebhook"], "secret">;
 export type DlqFilter = Omit<Schemas["DlqReplay"], "dryRun">;
 export type ReplayResult = Schemas["DlqReplayResult"];
+export type AuditEntry = Schemas["AuditEntry"];
 type DeliveriesQuery = NonNullable<operations["listDeliveries"]["parameters"]["query"]>;
 /** A list page: `{items, nextCursor}`, `nextCursor` null on the last page. */
 export type Page<T> = { items: T[]; nextCursor: string | null };
@@ -42,15 +43,17 @@ type Query = Record<string, string | number | undefined>;
 export type Client = ReturnType<typeof createClient>;
 
 /**
- * A client bound to one token. `onUnauthorized` runs on any 401 (the page then returns
- * to sign-in); the call still rejects so the caller's progress indicator ends.
+ * A client bound to one token (null: none, for trading a portal link). `onUnauthorized`
+ * runs on any 401 (the page then returns to sign-in); the call still rejects so the
+ * caller's progress indicator ends.
  */
-export function createClient(token: string, onUnauthorized: (error: ApiError) => void, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+export function createClient(token: string | null, onUnauthorized: (error: ApiError) => void, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
   async function call<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(opts.query ?? {})) if (value !== undefined && value !== "") search.set(key, String(value));
     const url = path + (search.size ? `?${search}` : "");
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
     try {
@@ -84,6 +87,9 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
 
   return {
     me: () => call<Me>("GET", "/v1/me"),
+    /** The portal link's secret (its fragment) for this tab's session token: in the body, never a URL. */
+    exchangePortalLink: (link: string) => call<Schemas["PortalSignIn"]>("POST", "/v1/portal-sessions/exchange", { body: { link } }),
+    auditLog: (orgId: string, cursor?: string) => call<Schemas["AuditLog"]>("GET", `${org(orgId)}/audit-log`, { query: { limit: 50, cursor } }),
     eventTypes: () => call<Schemas["EventTypeList"]>("GET", "/v1/event-types"),
     listWebhooks: (orgId: string, cursor?: string) => call<Schemas["WebhookList"]>("GET", `${org(orgId)}/webhooks`, { query: { limit: 50, cursor } }),
     getWebhook: (orgId: string, id: string) => call<Webhook>("GET", hook(orgId, id)),

@@ -2,17 +2,22 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { createClient, describeError } from "./api.js";
 import { AppCtx, type AppContext } from "./context.js";
 import { useTitle } from "./components/feedback.js";
+import { ActivityPage } from "./pages/activity.js";
 import { AddWebhookPage } from "./pages/add-webhook.js";
 import { DeadLettersPage } from "./pages/dead-letters.js";
 import { DeliveryPage } from "./pages/delivery.js";
 import { GuidePage } from "./pages/guide.js";
 import { OrganizationPage } from "./pages/organization.js";
+import { PortalPage, SignedOutPage } from "./pages/portal.js";
 import { SignInPage } from "./pages/sign-in.js";
 import { WebhookPage } from "./pages/webhook.js";
 import { WebhooksPage } from "./pages/webhooks.js";
 import { Link, navigate, Redirect, useLocation } from "./router.js";
 import { matchRoute, paths, type Route } from "./routes.js";
-import { clearSession, loadSession, saveSession, type Session } from "./session.js";
+import { clearSession, loadSession, mayChange, saveSession, signedInAs, type Session } from "./session.js";
+
+/** How often an open page asks whether its portal session still stands (ended by AgileTune, or expired). */
+const PORTAL_CHECK_MS = 5_000;
 
 export function App() {
   const location = useLocation();
@@ -25,15 +30,33 @@ export function App() {
     () =>
       session
         ? createClient(session.token, (error) => {
-            // The token no longer works (revoked, or the server's token changed): start over.
+            // The token no longer works (revoked, ended, expired, or the server's token changed): start over.
             clearSession();
             setSession(null);
+            if (session.kind === "portal") {
+              setNotice("You are signed out: AgileTune ended this session, or it expired.");
+              navigate(paths.signedOut(), { replace: true });
+              return;
+            }
             setNotice(`You were signed out because the admin API refused the token: ${describeError(error)} Sign in again.`);
             navigate(paths.signIn(), { replace: true });
           })
         : null,
     [session?.token],
   );
+
+  // A portal session can end while the page is open: ask now and then, and on coming back to the tab; a 401 signs out.
+  useEffect(() => {
+    if (!client || session?.kind !== "portal") return;
+    const check = () => void client.me().catch(() => undefined);
+    const timer = setInterval(check, PORTAL_CHECK_MS);
+    const onVisible = () => document.visibilityState === "visible" && check();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [client]);
 
   // Each new page: its heading takes the focus, so keyboard and screen-reader users start there.
   useEffect(() => {
@@ -50,9 +73,14 @@ export function App() {
   }
 
   function signOut() {
+    const wasPortal = session?.kind === "portal";
     clearSession();
     setSession(null);
     setNotice(null);
+    if (wasPortal) {
+      navigate(paths.signedOut());
+      return;
+    }
     setFlash({ text: "You are signed out.", path: paths.signIn() });
     navigate(paths.signIn());
   }
@@ -66,6 +94,8 @@ export function App() {
 
   let page;
   if (route.name === "guide") page = <GuidePage hash={location.hash} client={client} />;
+  else if (route.name === "portal") page = <PortalPage current={session} onSignedIn={signIn} />;
+  else if (route.name === "signed-out") page = session ? <Redirect to={paths.home()} /> : <SignedOutPage notice={notice} />;
   else if (route.name === "sign-in") page = session ? <Redirect to={paths.home()} /> : <SignInPage notice={notice} onSignedIn={signIn} />;
   else if (!session || !client) page = <Redirect to={paths.signIn()} />;
   else if (route.name === "organization") page = session.kind === "operator" ? <OrganizationPage current={session.organizationId} onChoose={chooseOrganization} /> : <Redirect to={paths.webhooks()} />;
@@ -73,7 +103,7 @@ export function App() {
   else if (route.name === "dead-letters" || session.organizationId) page = <SignedIn route={route} session={session} client={client} flash={(text, path) => setFlash({ text, path })} />;
   else page = <Redirect to={paths.organization()} />;
 
-  const signedIn = session !== null && route.name !== "sign-in";
+  const signedIn = session !== null && !["sign-in", "portal", "signed-out"].includes(route.name);
   return (
     <>
       <a class="skip-link" href="#main">
@@ -91,6 +121,13 @@ export function App() {
                   Webhooks
                 </NavLink>
               </li>
+              {session.organizationId ? (
+                <li>
+                  <NavLink href={paths.activity()} current={route.name === "activity"}>
+                    Activity
+                  </NavLink>
+                </li>
+              ) : null}
               {session.kind === "operator" ? (
                 <li>
                   <NavLink href={paths.deadLetters()} current={route.name === "dead-letters"}>
@@ -109,8 +146,9 @@ export function App() {
         {signedIn ? (
           <div class="who">
             <span class="who-text">
-              {session.kind === "operator" ? "Operator" : "Organization"}
-              {session.organizationId ? <span class="mono"> {session.organizationId}</span> : null}
+              {session.kind === "portal" ? "Signed in as " : ""}
+              {signedInAs(session)}
+              {session.organizationId ? <span class="mono"> · {session.organizationId}</span> : null}
             </span>
             {session.kind === "operator" ? <Link href={paths.organization()}>Change organization</Link> : null}
             <button type="button" class="button button-small" onClick={signOut}>
@@ -145,6 +183,7 @@ function SignedIn(props: { route: Route; session: Session; client: NonNullable<A
     session,
     client,
     organizationId: session.organizationId ?? "",
+    mayChange: mayChange(session),
     flash: (text) => props.flash(text, paths.webhooks()),
   };
   let page;
@@ -156,7 +195,10 @@ function SignedIn(props: { route: Route; session: Session; client: NonNullable<A
       page = <WebhooksPage />;
       break;
     case "add-webhook":
-      page = <AddWebhookPage />;
+      page = ctx.mayChange ? <AddWebhookPage /> : <Redirect to={paths.webhooks()} />;
+      break;
+    case "activity":
+      page = <ActivityPage />;
       break;
     case "webhook":
       page = <WebhookPage key={route.webhookId} webhookId={route.webhookId} />;

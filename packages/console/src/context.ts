@@ -8,6 +8,8 @@ export type AppContext = {
   client: Client;
   /** The organization whose webhooks are shown (the key's own, or the one the operator chose). */
   organizationId: string;
+  /** False for a read-only portal session: the page then offers no control that changes anything. */
+  mayChange: boolean;
   /** A message for the next page (after a navigation), e.g. "Webhook deleted". */
   flash: (text: string) => void;
 };

@@ -167,6 +167,9 @@ describe("routes", () => {
     expect(matchRoute(paths.deadLetters())).toEqual({ name: "dead-letters" });
     expect(matchRoute(paths.signIn())).toEqual({ name: "sign-in" });
     expect(matchRoute(paths.organization())).toEqual({ name: "organization" });
+    expect(matchRoute(paths.activity())).toEqual({ name: "activity" });
+    expect(matchRoute(paths.portal())).toEqual({ name: "portal" });
+    expect(matchRoute(paths.signedOut())).toEqual({ name: "signed-out" });
     expect(matchRoute("/ui/guide")).toEqual({ name: "guide" });
     expect(matchRoute("/ui/webhooks/wh_1/elsewhere")).toEqual({ name: "not-found" });
     expect(matchRoute("/ui/webhooks/a%2Fb")).toEqual({ name: "webhook", webhookId: "a/b" });

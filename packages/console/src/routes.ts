@@ -11,6 +11,9 @@ export type Route =
   | { name: "delivery"; webhookId: string; deliveryId: string }
   | { name: "dead-letters" }
   | { name: "guide" }
+  | { name: "activity" }
+  | { name: "portal" }
+  | { name: "signed-out" }
   | { name: "not-found" };
 
 export function matchRoute(pathname: string): Route {
@@ -31,6 +34,9 @@ export function matchRoute(pathname: string): Route {
   if (parts.length === 1 && a === "organization") return { name: "organization" };
   if (parts.length === 1 && a === "dead-letters") return { name: "dead-letters" };
   if (parts.length === 1 && a === "guide") return { name: "guide" };
+  if (parts.length === 1 && a === "activity") return { name: "activity" };
+  if (parts.length === 1 && a === "portal") return { name: "portal" };
+  if (parts.length === 1 && a === "signed-out") return { name: "signed-out" };
   if (a === "webhooks") {
     if (parts.length === 1) return { name: "webhooks" };
     if (parts.length === 2 && b === "new") return { name: "add-webhook" };
@@ -49,5 +55,9 @@ export const paths = {
   webhook: (id: string) => `${BASE}/webhooks/${encodeURIComponent(id)}`,
   delivery: (webhookId: string, deliveryId: string) => `${BASE}/webhooks/${encodeURIComponent(webhookId)}/deliveries/${encodeURIComponent(deliveryId)}`,
   deadLetters: () => `${BASE}/dead-letters`,
+  activity: () => `${BASE}/activity`,
+  /** Where a portal link lands; its secret is in the fragment, never sent to the server. */
+  portal: () => `${BASE}/portal`,
+  signedOut: () => `${BASE}/signed-out`,
   guide: (anchor?: string) => `${BASE}/guide${anchor ? `#${anchor}` : ""}`,
 };

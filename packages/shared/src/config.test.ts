@@ -74,6 +74,21 @@ describe("loadConfig", () => {
     expect(() => loadConfig("fanout", { DELIVERY_LOG_RETENTION: "30000d" })).toThrow(/DELIVERY_LOG_RETENTION must be at most 24855d/);
   });
 
+  it("reads the portal's public origin and the origins that may frame the page, and names a bad one", () => {
+    const admin = { ADMIN_TOKEN: "x".repeat(32), SECRETS_ENCRYPTION_KEY: key };
+    expect([loadConfig("admin-api", admin).PUBLIC_URL, loadConfig("admin-api", admin).PORTAL_FRAME_ANCESTORS]).toEqual([undefined, []]);
+    const config = loadConfig("admin-api", {
+      ...admin,
+      PUBLIC_URL: "https://webhooks.agiletune.com/",
+      PORTAL_FRAME_ANCESTORS: " https://app.agiletune.com  http://localhost:3000 https://*.agiletune.com",
+    });
+    expect(config.PUBLIC_URL).toBe("https://webhooks.agiletune.com");
+    expect(config.PORTAL_FRAME_ANCESTORS).toEqual(["https://app.agiletune.com", "http://localhost:3000", "https://*.agiletune.com"]);
+    expect(() => loadConfig("admin-api", { ...admin, PORTAL_FRAME_ANCESTORS: "https://app.agiletune.com/settings" })).toThrow(/^Invalid configuration: PORTAL_FRAME_ANCESTORS must be origins/);
+    expect(() => loadConfig("admin-api", { ...admin, PORTAL_FRAME_ANCESTORS: "'self'; script-src *" })).toThrow(/PORTAL_FRAME_ANCESTORS/);
+    expect(() => loadConfig("admin-api", { ...admin, PUBLIC_URL: "ftp://x" })).toThrow(/^Invalid configuration: PUBLIC_URL/);
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig("fanout", { KAFKA_BROKERS: "" }).KAFKA_BROKERS).toEqual(["localhost:9092"]);
   });

@@ -29,6 +29,13 @@ const brokers = z
   )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, "each broker must be host:port")).min(1, "at least one broker"));
 
+/** An origin as CSP writes it: scheme, host (a leading `*.` allowed) and port, no path. */
+const ORIGIN = /^https?:\/\/(\*\.)?([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+const frameAncestors = z
+  .string()
+  .transform((s) => s.split(/\s+/).filter(Boolean))
+  .pipe(z.array(z.string().regex(ORIGIN, "must be origins such as https://app.agiletune.com, separated by spaces")));
+
 const encryptionKey = z.string().refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s) && Buffer.from(s, "base64").length === 32, "must be 32 random bytes, base64-encoded");
 
 /**
@@ -92,6 +99,12 @@ export const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   SECRETS_ENCRYPTION_KEY: encryptionKey.optional(),
   ALLOW_PRIVATE_URLS: bool.default(CONFIG_DEFAULTS.ALLOW_PRIVATE_URLS),
+  // The settings page's origin as users reach it; portal links are built on it (default: http://localhost:<ADMIN_API_PORT>).
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((s) => s.replace(/\/+$/, ""))
+    .optional(),
+  PORTAL_FRAME_ANCESTORS: frameAncestors.default(() => []),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CONFIG_DEFAULTS.LOG_LEVEL),
   METRICS_PORT: port.optional(),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(CONFIG_DEFAULTS.KAFKA_TOPIC_PARTITIONS),

@@ -13,6 +13,10 @@ export const COLLECTIONS = {
   orderingChains: "ordering_chains",
   /** Deliveries of an ordered webhook waiting for an earlier one of their key. */
   held: "held_deliveries",
+  /** Signed-in links into the settings page for one organization's user, by hash only (services/admin-api/src/portal-sessions.ts). */
+  portalSessions: "portal_sessions",
+  /** Who changed what through the admin API or the page (services/admin-api/src/audit-log.ts). */
+  auditLog: "audit_log",
   /** One-time rewrites of stored documents that have run (see delivery-log/migrate-legacy.ts). */
   migrations: "store_migrations",
   /** The publish API's answers by `Idempotency-Key`, until they expire (admin-api/src/idempotency.ts). */
@@ -68,6 +72,15 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
   // The sweep of expired keys; uniqueness is the `_id`'s.
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: "expires_at" }],
+  // Plain, not unique: a session has no token hash until its link is exchanged, and none of its link after.
+  [COLLECTIONS.portalSessions]: [
+    { key: { linkHash: 1 }, name: "link_hash" },
+    { key: { tokenHash: 1 }, name: "token_hash" },
+  ],
+  [COLLECTIONS.auditLog]: [
+    { key: { organizationId: 1, at: -1, _id: -1 }, name: "org_at" },
+    { key: { at: -1, _id: -1 }, name: "at" },
+  ],
 };
 
 /**

@@ -2,6 +2,7 @@
 // database and topics, with every response and log line captured, every response checked
 // against the OpenAPI document, and a scan for leaked secrets at the end.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createProducer } from "@agiletune/shared";
@@ -81,7 +82,9 @@ export function findLeakedSecrets(captured: Array<{ response: ApiResponse; reque
   const issuedBy = new Map<string, number[]>();
   const secrets = new Set(extraSecrets.filter((s) => s.length >= 8));
   captured.forEach((c, i) => {
-    for (const value of [c.response.json?.secret, c.response.json?.token]) {
+    // A portal session's link carries its secret in the fragment.
+    const link = typeof c.response.json?.url === "string" ? (c.response.json.url as string).split("#")[1] : undefined;
+    for (const value of [c.response.json?.secret, c.response.json?.token, link]) {
       if (typeof value === "string") {
         secrets.add(value);
         issuedBy.set(value, [...(issuedBy.get(value) ?? []), i]);
@@ -135,6 +138,8 @@ export type TestApiOptions = {
   kafkaReady?: () => Promise<void>;
   /** Seals webhook secrets; share it with the dispatcher that is to deliver this API's webhooks. */
   encryptionKey?: string;
+  /** PORTAL_FRAME_ANCESTORS: origins that may frame the settings page. */
+  frameAncestors?: string[];
 };
 
 /** The admin API on an ephemeral loopback port (see the top of this file). */
@@ -153,20 +158,28 @@ export async function startTestApi(opts: TestApiOptions): Promise<TestApi> {
   const producer = createProducer(opts.kafka);
   await producer.connect();
   let fixedNow: Date | null = null;
+  // Listening first: portal links are built on the address (PUBLIC_URL).
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const deps: AppDeps = {
     db: opts.db,
     producer: opts.producer ?? producer,
     topics: opts.topics,
-    config: { ADMIN_TOKEN: adminToken, SECRETS_ENCRYPTION_KEY: encryptionKey, ALLOW_PRIVATE_URLS: opts.allowPrivateUrls ?? false },
+    config: {
+      ADMIN_TOKEN: adminToken,
+      SECRETS_ENCRYPTION_KEY: encryptionKey,
+      ALLOW_PRIVATE_URLS: opts.allowPrivateUrls ?? false,
+      PUBLIC_URL: baseUrl,
+      PORTAL_FRAME_ANCESTORS: opts.frameAncestors ?? [],
+    },
     logger,
     clock: () => fixedNow ?? new Date(),
     resolveHost: testResolver,
     kafkaReady: opts.kafkaReady ?? (async () => undefined),
   };
-  const app = createApp(deps);
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on("request", createApp(deps).callback());
   const captured: Captured[] = [];
 
   const request = async (method: string, path: string, ro: RequestOptions = {}): Promise<ApiResponse> => {
@@ -197,6 +210,7 @@ export async function startTestApi(opts: TestApiOptions): Promise<TestApi> {
       stored = [
         ...(await opts.db.collection("webhooks").find().toArray()).flatMap((w) => [w.secretSealed, w.previousSecretSealed]),
         ...(await opts.db.collection("api_keys").find().toArray()).map((k) => k.tokenHash),
+        ...(await opts.db.collection("portal_sessions").find().toArray()).flatMap((p) => [p.linkHash, p.tokenHash]),
       ].filter((s): s is string => typeof s === "string");
     } finally {
       await new Promise<void>((resolve) => {

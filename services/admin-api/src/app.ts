@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
-import { createRegistry, mongoReachable, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
+import { CONFIG_DEFAULTS, createRegistry, mongoReachable, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
 import Koa from "koa";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
@@ -12,6 +12,7 @@ import { ApiError, toApiError } from "./errors.js";
 import { createHttpMetrics } from "./http-metrics.js";
 import { IDEMPOTENCY_DEFAULTS, type IdempotencyOptions } from "./idempotency.js";
 import { registerApiKeyRoutes } from "./routes/api-keys.js";
+import { registerAuditLogRoutes } from "./routes/audit-log.js";
 import { registerCatalogueRoutes } from "./routes/catalogue.js";
 import type { AppRouter, AppState, RouteDeps } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/deliveries.js";
@@ -19,6 +20,7 @@ import { registerDlqRoutes } from "./routes/dlq.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMeRoutes } from "./routes/me.js";
+import { registerPortalSessionRoutes } from "./routes/portal-sessions.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import type { ResolveHost } from "./url-guard.js";
 
@@ -26,7 +28,16 @@ export type AppDeps = {
   db: Db;
   producer: JobProducer;
   topics: Pick<TopicNames, "deliveries" | "events">;
-  config: { ADMIN_TOKEN?: string | undefined; SECRETS_ENCRYPTION_KEY?: string | undefined; ALLOW_PRIVATE_URLS: boolean };
+  config: {
+    ADMIN_TOKEN?: string | undefined;
+    SECRETS_ENCRYPTION_KEY?: string | undefined;
+    ALLOW_PRIVATE_URLS: boolean;
+    /** Portal links start with it (default http://localhost:<ADMIN_API_PORT>). */
+    PUBLIC_URL?: string | undefined;
+    ADMIN_API_PORT?: number;
+    /** Origins that may frame the settings page (CSP frame-ancestors); none by default. */
+    PORTAL_FRAME_ANCESTORS?: string[];
+  };
   logger: Logger;
   clock?: () => Date;
   /** DNS for the private-address check; the system resolver by default. */
@@ -51,6 +62,8 @@ export function createRouter(deps: RouteDeps): AppRouter {
   registerDeliveryRoutes(router, deps);
   registerDlqRoutes(router, deps);
   registerEventRoutes(router, deps);
+  registerPortalSessionRoutes(router, deps);
+  registerAuditLogRoutes(router, deps);
   return router;
 }
 
@@ -58,16 +71,18 @@ function routeDeps(deps: AppDeps): RouteDeps {
   const { ADMIN_TOKEN, SECRETS_ENCRYPTION_KEY } = deps.config;
   if (!ADMIN_TOKEN) throw new Error("ADMIN_TOKEN is required");
   if (!SECRETS_ENCRYPTION_KEY) throw new Error("SECRETS_ENCRYPTION_KEY is required");
+  const clock = deps.clock ?? (() => new Date());
   return {
     db: deps.db,
     producer: deps.producer,
     topics: deps.topics,
     logger: deps.logger,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     secretsKey: SECRETS_ENCRYPTION_KEY,
+    publicUrl: deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.ADMIN_API_PORT ?? CONFIG_DEFAULTS.ADMIN_API_PORT}`,
     allowPrivateUrls: deps.config.ALLOW_PRIVATE_URLS,
     resolveHost: deps.resolveHost,
-    authenticate: createAuthenticator(deps.db, ADMIN_TOKEN),
+    authenticate: createAuthenticator({ db: deps.db, adminToken: ADMIN_TOKEN, clock }),
     checks: { mongo: mongoReachable(deps.db), kafka: deps.kafkaReady },
     registry: deps.registry ?? createRegistry("admin-api"),
     idempotency: { ...IDEMPOTENCY_DEFAULTS, ...deps.idempotency },
@@ -116,7 +131,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
 
   // The settings page at / and /ui/: apart from the router, it is no API route.
-  app.use(serveConsole({ dir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR }));
+  app.use(serveConsole({ dir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR, frameAncestors: deps.config.PORTAL_FRAME_ANCESTORS ?? [] }));
   app.use(router.routes());
 
   // Nothing answered: 405 when the path exists with other methods, else 404.

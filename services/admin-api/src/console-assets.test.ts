@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSOLE_SECURITY_HEADERS, NOT_BUILT_MESSAGE, serveConsole } from "./console-assets.js";
+import { consoleSecurityHeaders, NOT_BUILT_MESSAGE, serveConsole } from "./console-assets.js";
+
+const CONSOLE_SECURITY_HEADERS = consoleSecurityHeaders([]);
 
 /** A Koa app with only the page's middleware, and a marker for what it passes on. */
 async function serve(dir: string) {
   const app = new Koa();
-  app.use(serveConsole({ dir }));
+  app.use(serveConsole({ dir, frameAncestors: [] }));
   app.use((ctx) => {
     ctx.status = 418;
     ctx.body = "passed on";
@@ -50,6 +52,15 @@ describe("the settings page's static files", () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain("unsafe-inline");
     expect(csp).not.toContain("unsafe-eval");
+    expect(CONSOLE_SECURITY_HEADERS["X-Frame-Options"]).toBe("DENY");
+  });
+
+  it("lets the PORTAL_FRAME_ANCESTORS origins frame the page, and only them", () => {
+    const headers = consoleSecurityHeaders(["https://app.agiletune.com", "http://localhost:3000"]);
+    expect(headers["Content-Security-Policy"]).toContain("frame-ancestors https://app.agiletune.com http://localhost:3000");
+    expect(headers["Content-Security-Policy"]).not.toMatch(/frame-ancestors 'none'/);
+    // X-Frame-Options cannot name origins; where CSP is known it would be ignored anyway.
+    expect(headers["X-Frame-Options"]).toBeUndefined();
   });
 
   it("redirects / and /ui to /ui/", async () => {

@@ -17,26 +17,31 @@ export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../../packages/cons
 
 /**
  * Scripts and styles only from this origin (no inline script or style can run, so text
- * that slipped into the page as HTML still could not act), no framing, no sniffing, and
- * no Referer: a page URL never leaves the browser.
+ * that slipped into the page as HTML still could not act), no sniffing, and no Referer: a
+ * page URL never leaves the browser. Framing only by `frameAncestors`
+ * (`PORTAL_FRAME_ANCESTORS`): by default none, and `X-Frame-Options: DENY` for browsers
+ * that know no CSP; with origins given, X-Frame-Options (which cannot list them) is left out.
  */
-export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; "),
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-  "X-Frame-Options": "DENY",
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
+export function consoleSecurityHeaders(frameAncestors: readonly string[]): Record<string, string> {
+  const framing = frameAncestors.length ? frameAncestors.join(" ") : "'none'";
+  return {
+    "Content-Security-Policy": [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      `frame-ancestors ${framing}`,
+    ].join("; "),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    ...(frameAncestors.length ? {} : { "X-Frame-Options": "DENY" }),
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+  };
+}
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -52,8 +57,9 @@ const ASSET_NAME = /^[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9]{1,10}){1,2}$/;
 
 export const NOT_BUILT_MESSAGE = "The webhook settings page has not been built. Run `pnpm build` (or `./dev start`, which builds it) in the repository, then reload this page.\n";
 
-export function serveConsole(opts: { dir: string }): Middleware {
+export function serveConsole(opts: { dir: string; frameAncestors: readonly string[] }): Middleware {
   const assetsDir = join(opts.dir, "assets");
+  const securityHeaders = consoleSecurityHeaders(opts.frameAncestors);
   return async (ctx, next) => {
     const path = ctx.path;
     const isPage = path === "/ui" || path.startsWith("/ui/");
@@ -61,7 +67,7 @@ export function serveConsole(opts: { dir: string }): Middleware {
     if (path === "/" && ctx.method !== "GET" && ctx.method !== "HEAD") return next();
     // The request log and metrics name this route rather than "unmatched".
     (ctx as { _matchedRoute?: string })._matchedRoute = path === "/" ? "/" : "/ui/*";
-    ctx.set(CONSOLE_SECURITY_HEADERS);
+    ctx.set(securityHeaders);
 
     if (ctx.method !== "GET" && ctx.method !== "HEAD") {
       ctx.status = 405;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Ids of our own documents: a type prefix and 96 random bits (`wh_3f2a…`). */
-export function newId(prefix: "wh" | "key" | "ping" | "evt"): string {
+export function newId(prefix: "wh" | "key" | "ping" | "evt" | "ps" | "aud"): string {
   return `${prefix}_${randomBytes(12).toString("hex")}`;
 }
 
@@ -13,6 +13,11 @@ export function generateWebhookSecret(): string {
 /** An organization API key: 256 bits from the CSPRNG, shown once, stored only as its hash. */
 export function generateApiToken(): string {
   return `atk_${randomBytes(32).toString("base64url")}`;
+}
+
+/** A portal link's secret (in the URL fragment, exchanged once) and the page's session token it buys: 256 bits each, stored only as hashes. */
+export function generatePortalSecret(kind: "link" | "token"): string {
+  return `${kind === "link" ? "psl" : "pst"}_${randomBytes(32).toString("base64url")}`;
 }
 
 /** SHA-256 of a token, hex. High-entropy tokens need no slow hash; the hash is the lookup key. */

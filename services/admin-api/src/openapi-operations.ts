@@ -5,6 +5,8 @@ import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySc
 import { publishBatchSchema, publishEventSchema } from "./publish-events.js";
 import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, publishAcceptedSchema, publishBatchAcceptedSchema, readySchema } from "./views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
+import { adminAuditQuerySchema, createPortalSessionSchema, exchangePortalLinkSchema } from "./portal-audit-schemas.js";
+import { auditLogSchema, portalSessionSchema, portalSignInSchema } from "./portal-audit-views.js";
 
 /**
  * Every route of the admin API with what no schema can know: method, path, summary, who may
@@ -13,6 +15,7 @@ import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./web
  * and the other way round.
  */
 
+/** `organization`: an organization's API key, a portal session of it (read-only ones may only read), or the operator. */
 type Auth = "none" | "any" | "organization" | "operator";
 export type OperationSpec = {
   method: "get" | "post" | "patch" | "delete";
@@ -191,5 +194,53 @@ export const OPERATIONS: OperationSpec[] = [
     body: { schema: dlqReplaySchema, required: false },
     success: [200, dlqReplayResultSchema],
     errors: [503],
+  },
+  {
+    method: "post",
+    path: `${ORG}/portal-sessions`,
+    operationId: "createPortalSession",
+    summary: "Operator: a link that signs one user into the settings page for this organization until it expires; its secret (the fragment) is shown only here",
+    auth: "operator",
+    body: { schema: createPortalSessionSchema, required: true },
+    success: [201, portalSessionSchema],
+  },
+  {
+    method: "delete",
+    path: `${ORG}/portal-sessions/:sessionId`,
+    operationId: "endPortalSession",
+    summary: "Operator: end a portal session at once (its link and any page signed in with it)",
+    auth: "operator",
+    success: [204, null],
+    errors: [404],
+  },
+  {
+    method: "post",
+    path: "/v1/portal-sessions/exchange",
+    operationId: "exchangePortalLink",
+    summary: "The settings page trades a portal link's secret for its session token, once (no Authorization header)",
+    auth: "none",
+    body: { schema: exchangePortalLinkSchema, required: true },
+    success: [200, portalSignInSchema],
+    errors: [401],
+  },
+  {
+    method: "get",
+    path: `${ORG}/audit-log`,
+    operationId: "listAuditLog",
+    summary: "Who changed what in the organization, newest first; never a secret value",
+    auth: "organization",
+    query: pageQuerySchema,
+    success: [200, auditLogSchema],
+    errors: [422],
+  },
+  {
+    method: "get",
+    path: "/v1/admin/audit-log",
+    operationId: "listAllAuditLog",
+    summary: "Operator: the audit log of every organization, newest first",
+    auth: "operator",
+    query: adminAuditQuerySchema,
+    success: [200, auditLogSchema],
+    errors: [422],
   },
 ];

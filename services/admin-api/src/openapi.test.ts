@@ -21,6 +21,7 @@ function routerOperations(): string[] {
     logger: pino({ level: "silent" }),
     clock: () => new Date(),
     secretsKey: "k",
+    publicUrl: "http://localhost:8080",
     allowPrivateUrls: false,
     resolveHost: undefined,
     authenticate: async () => ({ kind: "operator" }),

@@ -132,7 +132,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: "AgileTune Webhooks admin API",
       version: "1.0.0",
       description:
-        "Manage webhooks, secrets, delivery logs, redeliveries, recovery after an outage and dead letters. Authenticate with `Authorization: Bearer <token>`: the operator token (ADMIN_TOKEN) or an organization API key. Errors are `{error: {code, message, details}}`.",
+        "Manage webhooks, secrets, delivery logs, redeliveries, recovery after an outage, dead letters, portal sessions and the audit log. Authenticate with `Authorization: Bearer <token>`: the operator token (ADMIN_TOKEN), an organization API key, or the token a portal session's link is exchanged for (the settings page opened by AgileTune; a read-only one gets 403 on every write). Every change is recorded in the audit log. Errors are `{error: {code, message, details}}`.",
     },
     servers: [{ url: "http://localhost:8080" }],
     security: [{ bearerAuth: [] }],

@@ -26,7 +26,7 @@ export const RATE_LIMIT_MAX = 10_000;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A string without control characters or unpaired surrogates, at most `max` characters. */
-function text(max: number) {
+export function text(max: number) {
   return z
     .string()
     .max(max, `must be at most ${max} characters`)
@@ -36,7 +36,7 @@ function text(max: number) {
 
 /** Path and filter ids: what our own ids and organization ids look like. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
+export const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
 
 /** Path parameters by name; a path id that does not match names nothing (404, see `pathId`). */
 export const pathParamSchemas: Record<string, z.ZodType> = {
@@ -44,6 +44,7 @@ export const pathParamSchemas: Record<string, z.ZodType> = {
   webhookId: idSchema.meta({ description: "webhook id" }),
   deliveryId: idSchema.meta({ description: "delivery id" }),
   keyId: idSchema.meta({ description: "API key id" }),
+  sessionId: idSchema.meta({ description: "portal session id" }),
 };
 
 const urlField = z.string().superRefine((raw, ctx) => {

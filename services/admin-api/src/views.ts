@@ -59,6 +59,14 @@ export type PublishAccepted = z.output<typeof publishAcceptedSchema>;
 export const publishBatchAcceptedSchema = z.strictObject({ ids: z.array(z.string()) }).meta({ id: "PublishBatchAccepted" });
 export type PublishBatchAccepted = z.output<typeof publishBatchAcceptedSchema>;
 
-/** Who a token is (beyond docs/openapi.json): the settings page signs in with it. */
-export const meSchema = z.union([z.strictObject({ kind: z.literal("operator") }), z.strictObject({ kind: z.literal("organization"), organizationId: z.string() })]).meta({ id: "Me" });
+export const portalUserSchema = z.strictObject({ id: z.string(), name: z.string().optional(), email: z.string().optional() }).meta({ id: "PortalUser" });
+
+/** Who a token is (beyond docs/openapi.json): the settings page signs in with it, and a portal page learns of its session's end from it. */
+export const meSchema = z
+  .union([
+    z.strictObject({ kind: z.literal("operator") }),
+    z.strictObject({ kind: z.literal("organization"), organizationId: z.string() }),
+    z.strictObject({ kind: z.literal("portal"), organizationId: z.string(), user: portalUserSchema, readOnly: z.boolean(), expiresAt: isoDateTime }),
+  ])
+  .meta({ id: "Me" });
 export type Me = z.output<typeof meSchema>;

@@ -36,7 +36,7 @@ export function RecentDeliveries(props: {
   /** After each refresh (and a first load that found a delivery settled since): the page reloads the webhook, its health included. */
   onRefreshed: () => void;
 }) {
-  const { client, organizationId } = useApp();
+  const { client, organizationId, mayChange } = useApp();
   const id = useId();
   const webhookId = props.webhook.id;
   const [status, setStatus] = useState<DeliveryStatus | "">("");
@@ -229,9 +229,11 @@ export function RecentDeliveries(props: {
                   <td data-label="Response">{d.lastResponseStatus ?? "—"}</td>
                   <td data-label="Actions">
                     <div>
-                      <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>
-                        Redeliver
-                      </Button>
+                      {mayChange ? (
+                        <Button busy={notes[d.id]?.tone === "busy"} onClick={() => void redeliver(d)} aria-describedby={`${id}-${d.id}`}>
+                          Redeliver
+                        </Button>
+                      ) : null}
                       <span role="status" class={`row-note note-${notes[d.id]?.tone ?? "none"}`}>
                         {notes[d.id]?.text ?? ""}
                       </span>

@@ -17,7 +17,7 @@ const SOURCE_LABELS: Record<string, string> = { event: "event delivery", redeliv
 /** One delivery: the request as sent, then every attempt with its response. */
 export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; deliveryId: string }) {
   useTitle(`Delivery ${deliveryId}`);
-  const { client, organizationId } = useApp();
+  const { client, organizationId, mayChange } = useApp();
   const delivery = useLoad(() => client.getDelivery(organizationId, webhookId, deliveryId), [organizationId, webhookId, deliveryId]);
   // Only to say, for an ordered webhook, that Redeliver goes outside the order; the page works without it.
   const webhook = useLoad(() => client.getWebhook(organizationId, webhookId), [organizationId, webhookId]);
@@ -107,22 +107,24 @@ export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; del
             ) : null}
           </dl>
           <div class="toolbar">
-            <Button
-              busy={action.state.busy || awaiting.current !== null}
-              onClick={() =>
-                void action.run(
-                  "Queuing a redelivery…",
-                  () => client.redeliver(organizationId, webhookId, d.id),
-                  () => {
-                    awaiting.current = d.attempts.length;
-                    void delivery.reload();
-                    return "Redelivery queued; waiting for the new attempt…";
-                  },
-                )
-              }
-            >
-              Redeliver
-            </Button>
+            {mayChange ? (
+              <Button
+                busy={action.state.busy || awaiting.current !== null}
+                onClick={() =>
+                  void action.run(
+                    "Queuing a redelivery…",
+                    () => client.redeliver(organizationId, webhookId, d.id),
+                    () => {
+                      awaiting.current = d.attempts.length;
+                      void delivery.reload();
+                      return "Redelivery queued; waiting for the new attempt…";
+                    },
+                  )
+                }
+              >
+                Redeliver
+              </Button>
+            ) : null}
             {moving ? <span class="muted">Refreshing every 2 seconds…</span> : null}
           </div>
           <OutsideOrderNote webhook={webhook.data} />

@@ -25,7 +25,12 @@ export function SignInPage(props: { notice: string | null; onSignedIn: (session:
     setBusy(true);
     try {
       const me = await createClient(value, () => undefined).me();
-      const session: Session = me.kind === "operator" ? { token: value, kind: "operator", organizationId: null } : { token: value, kind: "organization", organizationId: me.organizationId };
+      const session: Session =
+        me.kind === "operator"
+          ? { token: value, kind: "operator", organizationId: null }
+          : me.kind === "portal"
+            ? { token: value, kind: "portal", organizationId: me.organizationId, portal: { user: me.user, readOnly: me.readOnly, expiresAt: me.expiresAt } }
+            : { token: value, kind: "organization", organizationId: me.organizationId };
       setToken("");
       props.onSignedIn(session);
       navigate(me.kind === "operator" ? paths.organization() : paths.webhooks(), { replace: true });

@@ -53,8 +53,13 @@ function DisabledNotice({ reason, active }: { reason: string | null; active: boo
   );
 }
 
+/** Said where the controls would be, so a read-only reader knows why there are none. */
+function ReadOnlyNote() {
+  return <p class="message message-empty read-only-note">Read-only: you can see this webhook and its deliveries, but not change them.</p>;
+}
+
 export function WebhookPage({ webhookId }: { webhookId: string }) {
-  const { client, organizationId, flash } = useApp();
+  const { client, organizationId, flash, mayChange } = useApp();
   const hook = useLoad(() => client.getWebhook(organizationId, webhookId), [webhookId, organizationId]);
   const eventTypes = useLoad(() => client.eventTypes(), []);
   const action = useAction();
@@ -121,57 +126,61 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
 
       {webhook.health === "disabled" ? <DisabledNotice reason={webhook.healthReason} active={webhook.active} /> : null}
 
-      <div class="toolbar" role="group" aria-label="Webhook actions">
-        <Button
-          busy={action.state.busy}
-          onClick={() =>
-            void action.run(
-              "Sending a test event…",
-              () => client.ping(organizationId, webhook.id),
-              (r) => {
-                setDeliveriesVersion((v) => v + 1);
-                return `Test event queued as delivery ${r.deliveryId}; it appears in Recent Deliveries below.`;
-              },
-            )
-          }
-        >
-          Send test event
-        </Button>
-        <Button
-          busy={action.state.busy}
-          onClick={() =>
-            void action.run(
-              webhook.active ? "Deactivating…" : "Activating…",
-              () => client.updateWebhook(organizationId, webhook.id, { active: !webhook.active }),
-              (w) => {
-                const wasDisabled = webhook.health === "disabled";
-                hook.setData(w);
-                if (!w.active) return "Webhook deactivated: nothing is delivered until you activate it again.";
-                return wasDisabled
-                  ? `Webhook activated: events produced from now on are delivered, and it is ${w.health} again. Recover sends again what failed or was cancelled meanwhile.`
-                  : "Webhook activated: events produced from now on are delivered.";
-              },
-            )
-          }
-        >
-          {webhook.active ? "Deactivate" : "Activate"}
-        </Button>
-        <Button
-          id="recover-button"
-          aria-expanded={recovering ? "true" : "false"}
-          aria-controls={recovering ? "recover-panel" : undefined}
-          aria-describedby={webhook.ordered ? "outside-order-note" : undefined}
-          onClick={() => setRecovering(!recovering)}
-        >
-          Recover
-        </Button>
-        <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
-          Rotate secret
-        </Button>
-        <Button busy={action.state.busy} class="button-danger" onClick={() => setConfirm("delete")}>
-          Delete
-        </Button>
-      </div>
+      {mayChange ? (
+        <div class="toolbar" role="group" aria-label="Webhook actions">
+          <Button
+            busy={action.state.busy}
+            onClick={() =>
+              void action.run(
+                "Sending a test event…",
+                () => client.ping(organizationId, webhook.id),
+                (r) => {
+                  setDeliveriesVersion((v) => v + 1);
+                  return `Test event queued as delivery ${r.deliveryId}; it appears in Recent Deliveries below.`;
+                },
+              )
+            }
+          >
+            Send test event
+          </Button>
+          <Button
+            busy={action.state.busy}
+            onClick={() =>
+              void action.run(
+                webhook.active ? "Deactivating…" : "Activating…",
+                () => client.updateWebhook(organizationId, webhook.id, { active: !webhook.active }),
+                (w) => {
+                  const wasDisabled = webhook.health === "disabled";
+                  hook.setData(w);
+                  if (!w.active) return "Webhook deactivated: nothing is delivered until you activate it again.";
+                  return wasDisabled
+                    ? `Webhook activated: events produced from now on are delivered, and it is ${w.health} again. Recover sends again what failed or was cancelled meanwhile.`
+                    : "Webhook activated: events produced from now on are delivered.";
+                },
+              )
+            }
+          >
+            {webhook.active ? "Deactivate" : "Activate"}
+          </Button>
+          <Button
+            id="recover-button"
+            aria-expanded={recovering ? "true" : "false"}
+            aria-controls={recovering ? "recover-panel" : undefined}
+            aria-describedby={webhook.ordered ? "outside-order-note" : undefined}
+            onClick={() => setRecovering(!recovering)}
+          >
+            Recover
+          </Button>
+          <Button busy={action.state.busy} onClick={() => setConfirm("rotate")}>
+            Rotate secret
+          </Button>
+          <Button busy={action.state.busy} class="button-danger" onClick={() => setConfirm("delete")}>
+            Delete
+          </Button>
+        </div>
+      ) : (
+        <ReadOnlyNote />
+      )}
       <OutsideOrderNote webhook={webhook} id="outside-order-note" />
       <ActionStatus state={action.state} />
       {recovering ? (
@@ -257,27 +266,29 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         </div>
       ) : null}
 
-      <details class="panel settings">
-        <summary>Edit settings</summary>
-        <WebhookForm
-          key={webhook.id}
-          mode="edit"
-          initial={webhook}
-          eventTypes={eventTypes.data?.items ?? null}
-          eventTypesError={eventTypes.error}
-          submitLabel="Save changes"
-          busyLabel="Saving…"
-          onSubmit={async (patch) => {
-            setSaved(null);
-            const updated = await client.updateWebhook(organizationId, webhook.id, patch);
-            hook.setData(updated);
-            setSaved("Settings saved. They apply to events produced from now on.");
-          }}
-        />
-        <p role="status" class={`message ${saved ? "message-ok" : "message-empty"}`}>
-          {saved ?? ""}
-        </p>
-      </details>
+      {mayChange ? (
+        <details class="panel settings">
+          <summary>Edit settings</summary>
+          <WebhookForm
+            key={webhook.id}
+            mode="edit"
+            initial={webhook}
+            eventTypes={eventTypes.data?.items ?? null}
+            eventTypesError={eventTypes.error}
+            submitLabel="Save changes"
+            busyLabel="Saving…"
+            onSubmit={async (patch) => {
+              setSaved(null);
+              const updated = await client.updateWebhook(organizationId, webhook.id, patch);
+              hook.setData(updated);
+              setSaved("Settings saved. They apply to events produced from now on.");
+            }}
+          />
+          <p role="status" class={`message ${saved ? "message-ok" : "message-empty"}`}>
+            {saved ?? ""}
+          </p>
+        </details>
+      ) : null}
 
       <RecentDeliveries webhook={webhook} version={deliveriesVersion} onRefreshed={() => void hook.reload()} />
     </>

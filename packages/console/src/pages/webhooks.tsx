@@ -33,16 +33,18 @@ async function recentActivity(client: Client, org: string, webhookId: string): P
 
 export function WebhooksPage() {
   useTitle("Webhooks");
-  const { client, organizationId } = useApp();
+  const { client, organizationId, mayChange } = useApp();
   const { first, items, more, loadMore } = usePagedLoad((cursor) => client.listWebhooks(organizationId, cursor), [organizationId]);
 
   return (
     <>
       <div class="page-head">
         <h1 tabIndex={-1}>Webhooks</h1>
-        <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
-          Add Webhook
-        </Button>
+        {mayChange ? (
+          <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
+            Add Webhook
+          </Button>
+        ) : null}
       </div>
       <p class="muted">
         Organization <span class="mono">{organizationId}</span>
@@ -58,7 +60,7 @@ export function WebhooksPage() {
           <Button onClick={() => void first.reload()}>Try again</Button>
         </div>
       ) : null}
-      {first.data && items.length === 0 ? <EmptyState /> : null}
+      {first.data && items.length === 0 ? <EmptyState mayChange={mayChange} /> : null}
       {items.length > 0 ? (
         <ul class="cards" aria-label="Webhooks">
           {items.map((w) => (
@@ -71,7 +73,7 @@ export function WebhooksPage() {
   );
 }
 
-function EmptyState() {
+function EmptyState({ mayChange }: { mayChange: boolean }) {
   return (
     <section class="panel empty" aria-labelledby="empty-title">
       <h2 id="empty-title">No webhooks yet</h2>
@@ -83,9 +85,11 @@ function EmptyState() {
         Every request is signed with your webhook's secret, so your endpoint can check that it came from AgileTune: see <Link href={paths.guide("signature-verification")}>Signature Verification</Link>{" "}
         in the guide.
       </p>
-      <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
-        Add Webhook
-      </Button>
+      {mayChange ? (
+        <Button class="button-primary" onClick={() => navigate(paths.addWebhook())}>
+          Add Webhook
+        </Button>
+      ) : null}
     </section>
   );
 }

@@ -11,10 +11,12 @@ describe("retention", () => {
     expect(retentionCutoff(NOW, 2_000).getTime()).toBe(NOW - 2_000);
   });
 
-  it("expires deliveries by createdAt, attempts by startedAt, dead letters by deadLetteredAt with their own period", () => {
+  it("expires deliveries by createdAt, attempts by startedAt, dead letters by deadLetteredAt with their own period, audit entries by at, portal sessions at expiresAt", () => {
     expect(expiredFilter("deliveries", periods, NOW)).toEqual({ createdAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("delivery_attempts", periods, NOW)).toEqual({ startedAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("dead_letters", periods, NOW)).toEqual({ deadLetteredAt: { $lt: new Date(NOW - 90 * DAY) } });
+    expect(expiredFilter("audit_log", periods, NOW)).toEqual({ at: { $lt: new Date(NOW - 30 * DAY) } });
+    expect(expiredFilter("portal_sessions", periods, NOW)).toEqual({ expiresAt: { $lt: new Date(NOW) } });
   });
 
   it("describes single-field TTL indexes in whole seconds", () => {
@@ -23,6 +25,8 @@ describe("retention", () => {
       ["deliveries", { createdAt: 1 }, 2],
       ["delivery_attempts", { startedAt: 1 }, 2],
       ["dead_letters", { deadLetteredAt: 1 }, 90 * 86_400],
+      ["audit_log", { at: 1 }, 2],
+      ["portal_sessions", { expiresAt: 1 }, 0],
     ]);
   });
 });

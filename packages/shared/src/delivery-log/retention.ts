@@ -16,13 +16,23 @@ export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
  * - an attempt stored apart by its `startedAt`, always after its delivery's `createdAt`,
  *   so attempts outlive their entry at most by the time between the two;
  * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and
- *   kept from then.
+ *   kept from then;
+ * - an audit log entry by `at`, as long as a delivery;
+ * - a portal session at its own `expiresAt` (no period: the date is the end).
  */
 const EXPIRING = [
   { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at" },
   { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at" },
   { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at" },
-] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods; index: string }>;
+  { collection: COLLECTIONS.auditLog, field: "at", period: "deliveriesMs", index: "expire_at" },
+  { collection: COLLECTIONS.portalSessions, field: "expiresAt", period: null, index: "expire_expires_at" },
+] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods | null; index: string }>;
+
+type Expiring = (typeof EXPIRING)[number];
+
+function periodMs(e: Expiring, periods: RetentionPeriods): number {
+  return e.period === null ? 0 : periods[e.period];
+}
 
 /** Entries dated before this are past their period. */
 export function retentionCutoff(nowMs: number, periodMs: number): Date {
@@ -36,15 +46,15 @@ export function ttlIndexes(periods: RetentionPeriods): Array<{ collection: strin
     index: {
       key: { [e.field]: 1 },
       name: e.index,
-      expireAfterSeconds: Math.ceil(periods[e.period] / 1000),
+      expireAfterSeconds: Math.ceil(periodMs(e, periods) / 1000),
     },
   }));
 }
 
 /** The documents of one collection past their period at `nowMs` (the sweeper's query). */
-export function expiredFilter(collection: (typeof EXPIRING)[number]["collection"], periods: RetentionPeriods, nowMs: number): Filter<Document> {
+export function expiredFilter(collection: Expiring["collection"], periods: RetentionPeriods, nowMs: number): Filter<Document> {
   const e = EXPIRING.find((x) => x.collection === collection)!;
-  return { [e.field]: { $lt: retentionCutoff(nowMs, periods[e.period]) } };
+  return { [e.field]: { $lt: retentionCutoff(nowMs, periodMs(e, periods)) } };
 }
 
 /**
@@ -73,7 +83,7 @@ export type SweepOptions = {
   onBatch?: (collection: string, deleted: number, ms: number) => void;
 };
 
-export type SweepCounts = Record<(typeof EXPIRING)[number]["collection"], number>;
+export type SweepCounts = Record<Expiring["collection"], number>;
 
 /**
  * One pass: deletes every document past its period, collection by collection, in paced
@@ -87,7 +97,7 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
   const pauseMs = opts.pauseMs ?? 200;
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now();
-  const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0 } as SweepCounts;
+  const counts = Object.fromEntries(EXPIRING.map((e) => [e.collection, 0])) as SweepCounts;
   for (const { collection } of EXPIRING) {
     // One cutoff per collection and pass: documents expiring during the pass wait for the next.
     const filter = expiredFilter(collection, periods, opts.asOf ?? now());

@@ -3,7 +3,8 @@ import { encodeDeliveryJob, type DeliveryJob, type ReadinessCheck, type TopicNam
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { assertOperator, assertOrganization, type Principal } from "../auth.js";
+import { actorOf, recordAudit, type AuditRecord } from "../audit-log.js";
+import { assertMayWrite, assertOperator, assertOrganization, type Principal } from "../auth.js";
 import type { JobProducer } from "../dlq-replay.js";
 import { ApiError, toApiError } from "../errors.js";
 import type { IdempotencyOptions } from "../idempotency.js";
@@ -22,6 +23,8 @@ export type RouteDeps = {
   logger: Logger;
   clock: () => Date;
   secretsKey: string;
+  /** The page's origin as users reach it: portal links start with it. */
+  publicUrl: string;
   allowPrivateUrls: boolean;
   resolveHost: ResolveHost | undefined;
   authenticate: (header: string | undefined) => Promise<Principal>;
@@ -38,9 +41,12 @@ export function principalOf(ctx: Ctx): Principal {
   return principal;
 }
 
+/** Every authenticated route: who is calling (401 if nobody), and no write by a read-only portal session (403). */
 export function authenticated(deps: RouteDeps): RouterMiddleware<AppState> {
   return async (ctx, next) => {
-    ctx.state.principal = await deps.authenticate(ctx.get("authorization") || undefined);
+    const principal = await deps.authenticate(ctx.get("authorization") || undefined);
+    assertMayWrite(principal, ctx.method);
+    ctx.state.principal = principal;
     await next();
   };
 }
@@ -57,6 +63,14 @@ export const organizationScoped: RouterMiddleware<AppState> = async (ctx, next) 
   assertOrganization(principalOf(ctx), orgId);
   await next();
 };
+
+/**
+ * Records a change the caller made in the audit log: the actor from the request's
+ * principal, the organization from the path unless given (null: the operator's, spanning organizations).
+ */
+export function audit(deps: Pick<RouteDeps, "db" | "logger" | "clock">, ctx: Ctx, record: Omit<AuditRecord, "actor" | "organizationId"> & { organizationId?: string | null }): Promise<void> {
+  return recordAudit(deps, { organizationId: ctx.params.orgId ?? null, ...record, actor: actorOf(principalOf(ctx)) });
+}
 
 /** A path id that fails the id pattern names nothing: 404, like an unknown one. */
 export function pathId(ctx: Ctx, name: string, what: string): string {

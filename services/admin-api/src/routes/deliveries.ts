@@ -7,7 +7,7 @@ import { recoverDeliveries } from "../recover.js";
 import { deliveriesQuerySchema, emptyBodySchema, parseOr422, parseQuery, parseRecover } from "../schemas.js";
 import { deliverySummaryView, deliveryView, type DeliveryList, type RecoverResult } from "../delivery-views.js";
 import type { Accepted } from "../views.js";
-import { authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
+import { audit, authenticated, organizationScoped, pathId, produceJob, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 import { findWebhook } from "./webhooks.js";
 
 const BASE = "/v1/organizations/:orgId/webhooks/:webhookId";
@@ -38,6 +38,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
       throw err;
     }
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId }, "ping queued");
+    await audit(deps, ctx, { action: "webhook.pinged", target: { type: "webhook", id: webhook._id } });
     ctx.status = 202;
     ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
@@ -75,6 +76,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     const job = jobFromStoredDelivery(delivery, payload, { as: "redeliver", now: deps.clock() });
     await produceJob(deps, job);
     log.info({ webhookId: webhook._id, deliveryId: job.deliveryId, attempt: job.attempt }, "redelivery queued");
+    await audit(deps, ctx, { action: "delivery.redelivered", target: { type: "delivery", id: job.deliveryId } });
     ctx.status = 202;
     ctx.body = { deliveryId: job.deliveryId } satisfies Accepted;
   });
@@ -85,6 +87,7 @@ export function registerDeliveryRoutes(router: AppRouter, deps: RouteDeps): void
     const webhook = await findWebhook(deps, ctx);
     // The response stays `{matched}` (docs/endpoint-health.md); what was skipped is in the log.
     const { matched } = await recoverDeliveries(deps, webhook, since);
+    await audit(deps, ctx, { action: "webhook.recovered", target: { type: "webhook", id: webhook._id } });
     ctx.status = 202;
     ctx.body = { matched } satisfies RecoverResult;
   });

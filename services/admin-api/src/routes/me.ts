@@ -1,3 +1,4 @@
+import type { Principal } from "../auth.js";
 import type { Me } from "../views.js";
 import { authenticated, principalOf, type AppRouter, type RouteDeps } from "./context.js";
 
@@ -8,6 +9,17 @@ import { authenticated, principalOf, type AppRouter, type RouteDeps } from "./co
 export function registerMeRoutes(router: AppRouter, deps: RouteDeps): void {
   router.get("/v1/me", authenticated(deps), (ctx) => {
     const principal = principalOf(ctx);
-    ctx.body = (principal.kind === "operator" ? { kind: "operator" } : { kind: "organization", organizationId: principal.organizationId }) satisfies Me;
+    ctx.body = meView(principal);
   });
+}
+
+function meView(principal: Principal): Me {
+  switch (principal.kind) {
+    case "operator":
+      return { kind: "operator" };
+    case "organization":
+      return { kind: "organization", organizationId: principal.organizationId };
+    case "portal":
+      return { kind: "portal", organizationId: principal.organizationId, user: principal.user, readOnly: principal.readOnly, expiresAt: principal.expiresAt.toISOString() };
+  }
 }

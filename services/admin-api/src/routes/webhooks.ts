@@ -6,7 +6,8 @@ import { ApiError, notFound, validationFailed } from "../errors.js";
 import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
 import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
 import { webhookView, type WebhookList, type WebhookWithSecretView } from "../webhook-views.js";
-import { authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
+import { fieldChanges } from "../audit-log.js";
+import { audit, authenticated, organizationScoped, pathId, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 /** The previous secret keeps signing `webhook-signature` this long after a rotation (docs/openapi.json). */
 const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
@@ -84,6 +85,9 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       updatedAt: now,
     };
     await webhooks().insertOne(doc);
+    // Every field the caller set, the secret too (redacted by the audit log, whatever the field).
+    const created = Object.fromEntries(Object.entries({ ...input, secret }).map(([field, value]) => [field, { to: value }]));
+    await audit(deps, ctx, { action: "webhook.created", target: { type: "webhook", id: doc._id }, changes: created });
     ctx.status = 201;
     ctx.set("Location", `/v1/organizations/${encodeURIComponent(doc.organizationId)}/webhooks/${doc._id}`);
     ctx.body = { ...webhookView(doc), secret } satisfies WebhookWithSecretView;
@@ -109,6 +113,8 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     const id = pathId(ctx, "webhookId", "webhook");
     const patch = parseOr422(updateWebhookSchema, await readJsonBody(ctx));
     if (patch.url !== undefined) await checkUrl(deps, patch.url);
+    // Read first for the audit log's "from"; the update itself stays conditional on nothing it read.
+    const before = await findWebhook(deps, ctx);
     const set: Partial<WebhookDoc> = { updatedAt: deps.clock() };
     if (patch.url !== undefined) set.url = patch.url;
     if (patch.contentType !== undefined) set.contentType = patch.contentType;
@@ -122,7 +128,9 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
         ? await activate(id, ctx.params.orgId!, set)
         : await webhooks().findOneAndUpdate({ _id: id, organizationId: ctx.params.orgId! }, { $set: set }, { returnDocument: "after" });
     if (!updated) throw notFound("webhook");
-    ctx.body = webhookView(updated);
+    const view = webhookView(updated);
+    await audit(deps, ctx, { action: "webhook.updated", target: { type: "webhook", id }, changes: fieldChanges(webhookView(before), view, Object.keys(patch)) });
+    ctx.body = view;
   });
 
   router.delete(`${BASE}/:webhookId`, ...guard, async (ctx) => {
@@ -130,6 +138,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     // Deleting is enough: the dispatcher cancels jobs whose webhook no longer exists.
     const { deletedCount } = await webhooks().deleteOne({ _id: id, organizationId: ctx.params.orgId! });
     if (deletedCount === 0) throw notFound("webhook");
+    await audit(deps, ctx, { action: "webhook.deleted", target: { type: "webhook", id } });
     ctx.status = 204;
   });
 
@@ -154,6 +163,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       { returnDocument: "after" },
     );
     if (!updated) throw new ApiError("conflict", "the secret was changed by another request at the same time; try again");
+    await audit(deps, ctx, { action: "webhook.secret_rotated", target: { type: "webhook", id: updated._id }, changes: { secret: { from: "", to: secret } } });
     ctx.body = { ...webhookView(updated), secret, previousSecretExpiresAt: updated.previousSecretExpiresAt!.toISOString() } satisfies WebhookWithSecretView;
   });
 }
