@@ -15,6 +15,8 @@ export const COLLECTIONS = {
   held: "held_deliveries",
   /** One-time rewrites of stored documents that have run (see delivery-log/migrate-legacy.ts). */
   migrations: "store_migrations",
+  /** Each webhook's attempts counted by minute, hour and day (see delivery-log/stats.ts). */
+  endpointStats: "endpoint_stats",
 } as const;
 
 export type Mongo = { client: MongoClient; db: Db };
@@ -63,6 +65,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { chainId: 1, sequence: 1 }, name: "chain_sequence" },
     { key: { webhookId: 1, chainId: 1 }, name: "webhook_chain" },
   ],
+  // A webhook's statistics of one interval over a time range (`GET .../stats`).
+  [COLLECTIONS.endpointStats]: [{ key: { webhookId: 1, interval: 1, start: 1 }, name: "webhook_interval_start" }],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
 };
 

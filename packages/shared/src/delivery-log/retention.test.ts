@@ -15,6 +15,7 @@ describe("retention", () => {
     expect(expiredFilter("deliveries", periods, NOW)).toEqual({ createdAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("delivery_attempts", periods, NOW)).toEqual({ startedAt: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("dead_letters", periods, NOW)).toEqual({ deadLetteredAt: { $lt: new Date(NOW - 90 * DAY) } });
+    expect(expiredFilter("endpoint_stats", periods, NOW)).toEqual({ end: { $lt: new Date(NOW - 30 * DAY) } });
   });
 
   it("describes single-field TTL indexes in whole seconds", () => {
@@ -23,6 +24,7 @@ describe("retention", () => {
       ["deliveries", { createdAt: 1 }, 2],
       ["delivery_attempts", { startedAt: 1 }, 2],
       ["dead_letters", { deadLetteredAt: 1 }, 90 * 86_400],
+      ["endpoint_stats", { end: 1 }, 2],
     ]);
   });
 });

@@ -16,12 +16,15 @@ export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
  * - an attempt stored apart by its `startedAt`, always after its delivery's `createdAt`,
  *   so attempts outlive their entry at most by the time between the two;
  * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and
- *   kept from then.
+ *   kept from then;
+ * - an endpoint statistics bucket by its `end`, so a day's or an hour's roll-up lasts as
+ *   long as the last attempt it counts would (docs/statistics.md).
  */
 const EXPIRING = [
   { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at" },
   { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at" },
   { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at" },
+  { collection: COLLECTIONS.endpointStats, field: "end", period: "deliveriesMs", index: "expire_end" },
 ] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods; index: string }>;
 
 /** Entries dated before this are past their period. */
@@ -87,7 +90,7 @@ export async function sweepExpired(db: Db, periods: RetentionPeriods, opts: Swee
   const pauseMs = opts.pauseMs ?? 200;
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now();
-  const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0 } as SweepCounts;
+  const counts = { [COLLECTIONS.deliveries]: 0, [COLLECTIONS.attempts]: 0, [COLLECTIONS.deadLetters]: 0, [COLLECTIONS.endpointStats]: 0 } as SweepCounts;
   for (const { collection } of EXPIRING) {
     // One cutoff per collection and pass: documents expiring during the pass wait for the next.
     const filter = expiredFilter(collection, periods, opts.asOf ?? now());
