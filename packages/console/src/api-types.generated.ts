@@ -278,6 +278,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{orgId}/webhooks/{webhookId}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Endpoint statistics: attempts, outcomes and latency percentiles per minute, hour or day (docs/statistics.md) */
+        get: operations["getWebhookStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find deliveries across the organization's webhooks by event id or delivery id, newest first (one page: nextCursor is always null) */
+        get: operations["searchDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dlq": {
         parameters: {
             query?: never;
@@ -559,6 +593,33 @@ export interface components {
              * @description resend the failed and cancelled deliveries created at or after this time (not in the future)
              */
             since: string;
+        };
+        EndpointStats: {
+            /** @description oldest first; buckets without an attempt are left out */
+            items: components["schemas"]["StatsBucket"][];
+        };
+        StatsBucket: {
+            /** Format: date-time */
+            start: string;
+            attempts: number;
+            /** @description attempts answered 2xx */
+            succeeded: number;
+            failed: number;
+            /** @description attempts by how they ended: the answer's status class, a timeout, or no answer (connection, DNS or address refused) */
+            byOutcome: {
+                "2xx": number;
+                "3xx": number;
+                "4xx": number;
+                "5xx": number;
+                timeout: number;
+                connection: number;
+            };
+            /** @description attempt duration percentiles, estimated from a fixed histogram (docs/statistics.md): accurate to its bucket bounds */
+            latencyMs: {
+                p50: number;
+                p95: number;
+                p99: number;
+            };
         };
         DeadLetterList: {
             items: components["schemas"]["DeadLetter"][];
@@ -1966,6 +2027,156 @@ export interface operations {
             };
             /** @description a dependency (Kafka, MongoDB) is unavailable; retry */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookStats: {
+        parameters: {
+            query?: {
+                /** @description bucket size */
+                interval?: "minute" | "hour" | "day";
+                /** @description the first bucket is the one holding this time; default: `to` less an hour (minute), a day (hour) or 30 days (day) */
+                from?: string;
+                /** @description buckets starting before this time; default: now */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description organization id */
+                orgId: string;
+                /** @description webhook id */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointStats"];
+                };
+            };
+            /** @description no or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed for this token (operator only, or another organization) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (also another organization's id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description method not allowed on this path */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchDeliveries: {
+        parameters: {
+            query?: {
+                /** @description the deliveries of this event, one per webhook it went to */
+                eventId?: string;
+                /** @description this delivery */
+                deliveryId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description organization id */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description no or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed for this token (operator only, or another organization) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (also another organization's id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description method not allowed on this path */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation failed; details name each field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

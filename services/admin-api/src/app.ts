@@ -17,6 +17,7 @@ import { registerDeliveryRoutes } from "./routes/deliveries.js";
 import { registerDlqRoutes } from "./routes/dlq.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMeRoutes } from "./routes/me.js";
+import { registerStatsRoutes } from "./routes/stats.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import type { ResolveHost } from "./url-guard.js";
 
@@ -45,6 +46,7 @@ export function createRouter(deps: RouteDeps): AppRouter {
   registerApiKeyRoutes(router, deps);
   registerWebhookRoutes(router, deps);
   registerDeliveryRoutes(router, deps);
+  registerStatsRoutes(router, deps);
   registerDlqRoutes(router, deps);
   return router;
 }

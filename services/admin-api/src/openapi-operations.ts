@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { deadLetterListSchema, dlqReplayResultSchema } from "./dead-letter-views.js";
 import { deliveryListSchema, deliverySchema, recoverResultSchema } from "./delivery-views.js";
 import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
+import { deliverySearchQuerySchema, endpointStatsSchema, statsQuerySchema } from "./stats-views.js";
 import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, readySchema } from "./views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
 
@@ -139,6 +140,26 @@ export const OPERATIONS: OperationSpec[] = [
     body: { schema: recoverSchema, required: true },
     success: [202, recoverResultSchema],
     errors: [404, 409, 503],
+  },
+  {
+    method: "get",
+    path: `${HOOK}/stats`,
+    operationId: "getWebhookStats",
+    summary: "Endpoint statistics: attempts, outcomes and latency percentiles per minute, hour or day (docs/statistics.md)",
+    auth: "organization",
+    query: statsQuerySchema,
+    success: [200, endpointStatsSchema],
+    errors: [404, 422],
+  },
+  {
+    method: "get",
+    path: `${ORG}/deliveries`,
+    operationId: "searchDeliveries",
+    summary: "Find deliveries across the organization's webhooks by event id or delivery id, newest first (one page: nextCursor is always null)",
+    auth: "organization",
+    query: deliverySearchQuerySchema,
+    success: [200, deliveryListSchema],
+    errors: [422],
   },
   {
     method: "get",

@@ -36,7 +36,7 @@ function text(max: number) {
 
 /** Path and filter ids: what our own ids and organization ids look like. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
+export const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
 
 /** Path parameters by name; a path id that does not match names nothing (404, see `pathId`). */
 export const pathParamSchemas: Record<string, z.ZodType> = {
@@ -128,7 +128,7 @@ export const rotateSecretSchema = z.strictObject({ secret: secretField.optional(
 export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 
 // A missing value keeps zod's own message, which zodDetails turns into "is required".
-const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
+export const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
 
 /**
  * Recover (docs/endpoint-health.md): `since` is required and not in the future. The future check
@@ -155,7 +155,7 @@ const dlqFilterShape = {
   from: isoTime.optional().meta({ description: "deadLetteredAt at or after" }),
   to: isoTime.optional().meta({ description: "deadLetteredAt before" }),
 };
-const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
+export const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
 
 /** Dead-letter filters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
 const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });

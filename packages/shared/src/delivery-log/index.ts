@@ -37,6 +37,7 @@ export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";
 export { LogWriter, type LogCommand } from "./batched-writer.js";
+export { searchDeliveries } from "./search.js";
 export { addToStats, readStats, statsCollection, statsIdOf, tallyOf } from "./stats.js";
 export type { StatsDoc, StatsEntry, StatsKey } from "./stats.js";
 export { migrateLegacyLayout, type MigrationCounts } from "./migrate-legacy.js";
