@@ -59,9 +59,7 @@ test("charts each webhook's success rate and latency for the last hour, day and 
   // The list: the last day by default, for each webhook.
   await card(page, ok.url).getByRole("img", { name: "Success rate, last day: 100 % of 3 attempts succeeded" }).waitFor();
   await card(page, failing.url).getByRole("img", { name: "Success rate, last day: 0 % of 3 attempts succeeded" }).waitFor();
-  await card(page, ok.url)
-    .getByRole("img", { name: LATENCY_DAY })
-    .waitFor();
+  await card(page, ok.url).getByRole("img", { name: LATENCY_DAY }).waitFor();
   await expectAccessible(page, "the webhook list with statistics");
   await expectFitsNarrowScreen(page, "the webhook list with statistics");
   await screenshot(page, "statistics");
@@ -70,7 +68,9 @@ test("charts each webhook's success rate and latency for the last hour, day and 
     ["Last week", "last week"],
   ] as const) {
     await page.getByRole("radio", { name: radio }).check();
-    await card(page, failing.url).getByRole("img", { name: `Success rate, ${label}: 0 % of 3 attempts succeeded` }).waitFor();
+    await card(page, failing.url)
+      .getByRole("img", { name: `Success rate, ${label}: 0 % of 3 attempts succeeded` })
+      .waitFor();
   }
 
   // Find a delivery: an event id finds its delivery to each webhook; each links to the delivery.

@@ -128,7 +128,9 @@ export const rotateSecretSchema = z.strictObject({ secret: secretField.optional(
 export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 
 // A missing value keeps zod's own message, which zodDetails turns into "is required".
-export const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
+export const isoTime = z.iso
+  .datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") })
+  .transform((s) => new Date(s));
 
 /**
  * Recover (docs/endpoint-health.md): `since` is required and not in the future. The future check

@@ -8,7 +8,7 @@ import { count, isoDateTime } from "./views.js";
 // query strings and the statistics' response. The search answers a DeliveryList.
 
 /** Buckets one stats request may cover: a day of minutes, two months of hours, four years of days. */
-export const MAX_STATS_BUCKETS = 1_500;
+const MAX_STATS_BUCKETS = 1_500;
 /** The range a stats request covers when it names no `from`, by interval. */
 const DEFAULT_RANGE_MS: Record<StatsInterval, number> = { minute: 3_600_000, hour: 86_400_000, day: 30 * 86_400_000 };
 
@@ -57,9 +57,7 @@ const statsBucketSchema = z
       .meta({ description: "attempt duration percentiles, estimated from a fixed histogram (docs/statistics.md): accurate to its bucket bounds" }),
   })
   .meta({ id: "StatsBucket" });
-export const endpointStatsSchema = z
-  .strictObject({ items: z.array(statsBucketSchema).meta({ description: "oldest first; buckets without an attempt are left out" }) })
-  .meta({ id: "EndpointStats" });
+export const endpointStatsSchema = z.strictObject({ items: z.array(statsBucketSchema).meta({ description: "oldest first; buckets without an attempt are left out" }) }).meta({ id: "EndpointStats" });
 export type EndpointStatsView = z.output<typeof endpointStatsSchema>;
 
 export function statsBucketView(doc: StatsDoc): z.output<typeof statsBucketSchema> {
