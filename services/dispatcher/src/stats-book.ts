@@ -60,7 +60,8 @@ export class StatsBook implements AttemptCounter {
 
   /** One flush at a time; a flush due while one runs follows it. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writePending());
+    // A flush that failed in an unforeseen way must not stop the ones after it.
+    this.flushing = this.flushing.then(() => this.writePending()).catch((err: unknown) => this.log.error({ err }, "endpoint statistics flush failed"));
     return this.flushing;
   }
 
