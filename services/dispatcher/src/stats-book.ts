@@ -70,10 +70,11 @@ export class StatsBook implements AttemptCounter {
     const entries = [...this.pending.values()];
     this.pending = new Map();
     const started = this.opts.clock.now();
-    const { left, error } = await addToStats(this.opts.db, entries);
+    const { left, refused, error } = await addToStats(this.opts.db, entries);
     this.opts.onFlush?.((this.opts.clock.now() - started) / 1000);
     if (error === undefined) return;
-    this.log.warn({ err: error, buckets: left.length }, "endpoint statistics not written; adding them to the next flush");
+    if (refused) this.log.error({ err: error, bucket: refused.key, attempts: refused.tally.attempts }, "endpoint statistics bucket refused by the database; its tally is dropped");
+    else this.log.warn({ err: error, buckets: left.length }, "endpoint statistics not written; adding them to the next flush");
     for (const entry of left) {
       const newer = this.pending.get(idOf(entry.key));
       if (newer) mergeTally(entry.tally, newer.tally);

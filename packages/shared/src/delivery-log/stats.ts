@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { emptyTally, INTERVAL_MS, LATENCY_BUCKET_NAMES, OUTCOME_CLASSES, type OutcomeClass, type StatsInterval, type Tally } from "../endpoint-stats.js";
-import { COLLECTIONS } from "../mongo.js";
+import { COLLECTIONS, isDuplicateKey } from "../mongo.js";
 import { storeProfile } from "../store-profile.js";
 
 /**
@@ -60,9 +60,10 @@ function statsUpsert(key: StatsKey, tally: Tally): AnyBulkWriteOperation<StatsDo
  * Adds tallies to their buckets, in commands of at most the store profile's
  * `updatesPerCommand`, each ordered: both MongoDB and FerretDB then stop at the first
  * failing statement, so what was applied is exactly what came before it. Answers the
- * entries not applied (to be added again later) and why.
+ * entries not applied, to be added again later (`left`), the one the database refused for
+ * good (`refused`: a bucket document it can never add to), and why.
  */
-export async function addToStats(db: Db, entries: ReadonlyArray<StatsEntry>): Promise<{ left: StatsEntry[]; error?: unknown }> {
+export async function addToStats(db: Db, entries: ReadonlyArray<StatsEntry>): Promise<{ left: StatsEntry[]; refused?: StatsEntry; error?: unknown }> {
   try {
     const perCommand = (await storeProfile(db)).updatesPerCommand;
     for (let from = 0; from < entries.length; from += perCommand) {
@@ -74,9 +75,14 @@ export async function addToStats(db: Db, entries: ReadonlyArray<StatsEntry>): Pr
         );
       } catch (error) {
         // A command lost on the way (no answer) counts as not applied: its tallies come back in
-        // the next flush. Two dispatchers creating one bucket at once: one loses with a duplicate key.
-        const failedAt = error instanceof MongoBulkWriteError ? Math.min(...[error.writeErrors].flat().map((e) => e.index), chunk.length) : 0;
-        return { left: entries.slice(from + failedAt), error };
+        // the next flush.
+        if (!(error instanceof MongoBulkWriteError)) return { left: entries.slice(from), error };
+        const first = [error.writeErrors].flat().sort((a, b) => a.index - b.index)[0];
+        const at = from + (first?.index ?? 0);
+        // Two dispatchers creating one bucket at once: one loses with a duplicate key, and
+        // is an update next time. Any other refusal would repeat: that tally is dropped.
+        if (!first || isDuplicateKey(first)) return { left: entries.slice(at), error };
+        return { left: entries.slice(at + 1), refused: entries[at], error };
       }
     }
     return { left: [] };
