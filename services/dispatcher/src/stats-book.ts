@@ -2,7 +2,7 @@ import { addAttempt, addToStats, bucketStart, emptyTally, mergeTally, outcomeCla
 import type { Db } from "mongodb";
 import type { AttemptResult } from "./attempt.js";
 
-/** What the recorder tells the statistics: one attempt, once its log entry is written. */
+/** What the recorder tells the statistics: each attempt made, as it takes it up for recording. */
 export type AttemptCounter = { count: (result: AttemptResult) => void };
 
 /** Statistics switched off (ENDPOINT_STATS=false): nothing is counted or written. */
