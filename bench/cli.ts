@@ -54,6 +54,8 @@ rather than of its first seconds (when the services' code is not yet optimised).
                      endpoints, delivered and not counted (default 10; 0 sends one event
                      to each, and then the first seconds measure the services' cold code)
   --no-ceilings      skip the raw HTTP and raw Kafka ceilings
+  --no-endpoint-stats  run the dispatcher with ENDPOINT_STATS=false (no statistics counted
+                     or written: docs/statistics.md), to measure what they cost
   --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --heap-profile SERVICE  write a sampling heap profile of that service there too
   --help             this text`;
@@ -80,6 +82,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         "event-bytes": { type: "string", default: "0" },
         "warm-up": { type: "string", default: "10" },
         "no-ceilings": { type: "boolean", default: false },
+        "no-endpoint-stats": { type: "boolean", default: false },
         profile: { type: "string" },
         "heap-profile": { type: "string" },
         help: { type: "boolean", default: false },
@@ -112,6 +115,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
       deadRateLimit: Number(args["dead-rate-limit"]),
       eventBytes: Number(args["event-bytes"]),
       warmUpS: Number(args["warm-up"]),
+      endpointStats: !args["no-endpoint-stats"],
       profile: args.profile,
       heapProfile: args["heap-profile"],
     },

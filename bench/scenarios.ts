@@ -45,6 +45,8 @@ export type ScenarioOptions = {
   /** Padding added to each event's data. */
   eventBytes: number;
   warmUpS: number;
+  /** Endpoint statistics on (the services' default) or off (ENDPOINT_STATS=false). */
+  endpointStats: boolean;
   /** A service to write a V8 CPU profile of. */
   profile?: string | undefined;
   /** A service to write a sampling heap profile of. */
@@ -161,6 +163,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
       // that a breaker which hurts a live endpoint shows it: parked, then disabled.
       ...(scenario === "flaky" ? { CIRCUIT_PROBE_INTERVAL: "1s", DISABLE_AFTER: "40s" } : {}),
       ...(scenario === "slow" ? { DELIVERY_TIMEOUT_MS: "2000" } : {}),
+      ...(options.endpointStats ? {} : { ENDPOINT_STATS: "false" }),
     },
     // instances: the healthy load on two dispatchers in one group.
     instances: scenario === "instances" ? { dispatcher: 2 } : {},

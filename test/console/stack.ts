@@ -62,6 +62,8 @@ export async function startConsoleStack(opts: { retryDelaysMs: number[] }) {
     maxInFlightPerEndpoint: 8,
     maxInFlightBytes: CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
     health: endpointHealthSettings(CONFIG_DEFAULTS),
+    // Written often, so the page's charts show an attempt within a second.
+    endpointStats: { flushIntervalMs: 300 },
   });
   const fanout = await startFanout({ ...common, db: mongo.db, groupId: `${testId}-fanout` });
   const producer = createProducer(kafka);

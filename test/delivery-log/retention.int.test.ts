@@ -12,7 +12,10 @@ import {
   ManualClock,
   newDeliveryEntry,
   startRetention,
+  statsCollection,
+  statsIdOf,
   storeProfile,
+  sweepExpired,
   type AttemptDoc,
   type DeadLetterDoc,
   type DeliveryJob,
@@ -219,4 +222,30 @@ test("the audit log expires with the deliveries' period by its at, and a portal 
   await retention.stop();
   expect(await left("audit_log")).toEqual(["aud_new"]);
   expect(await left("portal_sessions")).toEqual(["ps_live"]);
+});
+
+test("endpoint statistics expire with the deliveries' period, each bucket by its end", async ({ mongo }) => {
+  const db = mongo.db;
+  const MINUTE = 60_000;
+  const DAY = 86_400_000;
+  const now = 10 * DAY;
+  const bucket = (interval: "minute" | "day", start: number) => ({
+    _id: statsIdOf({ webhookId: "wh_1", interval, start }),
+    webhookId: "wh_1",
+    organizationId: "org_1",
+    interval,
+    start: new Date(start),
+    end: new Date(start + (interval === "day" ? DAY : MINUTE)),
+    attempts: 1,
+    succeeded: 1,
+  });
+  // With a retention of one day: the minute that ended 2 min past it goes, the minute inside
+  // stays, and so does the day that began before the cutoff but ends after it.
+  await statsCollection(db).insertMany([bucket("minute", now - DAY - 3 * MINUTE), bucket("minute", now - DAY + MINUTE), bucket("day", now - DAY - 3 * MINUTE)]);
+  const counts = await sweepExpired(db, { deliveriesMs: DAY, deadLettersMs: 90 * DAY }, { asOf: now, pauseMs: 0 });
+  expect(counts.endpoint_stats).toBe(1);
+  expect((await statsCollection(db).find().sort({ _id: 1 }).toArray()).map((d) => [d.interval, d.start.getTime()])).toEqual([
+    ["day", now - DAY - 3 * MINUTE],
+    ["minute", now - DAY + MINUTE],
+  ]);
 });

@@ -35,6 +35,9 @@ export type DlqFilter = Omit<Schemas["DlqReplay"], "dryRun">;
 export type ReplayResult = Schemas["DlqReplayResult"];
 export type AuditEntry = Schemas["AuditEntry"];
 type DeliveriesQuery = NonNullable<operations["listDeliveries"]["parameters"]["query"]>;
+export type StatsQuery = NonNullable<operations["getWebhookStats"]["parameters"]["query"]>;
+export type StatsBucket = Schemas["StatsBucket"];
+type SearchQuery = NonNullable<operations["searchDeliveries"]["parameters"]["query"]>;
 /** A list page: `{items, nextCursor}`, `nextCursor` null on the last page. */
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -103,6 +106,10 @@ export function createClient(token: string | null, onUnauthorized: (error: ApiEr
     redeliver: (orgId: string, id: string, deliveryId: string) => call<Schemas["Accepted"]>("POST", `${hook(orgId, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
     /** Sends again the webhook's failed and cancelled deliveries created since `since` (docs/endpoint-health.md); no `since` lets the API say it is required. */
     recover: (orgId: string, id: string, since: string | undefined) => call<Schemas["RecoverResult"]>("POST", `${hook(orgId, id)}/recover`, { body: since === undefined ? {} : { since } }),
+    /** Endpoint statistics (docs/statistics.md): buckets with attempts, oldest first. */
+    stats: (orgId: string, id: string, query: StatsQuery) => call<Schemas["EndpointStats"]>("GET", `${hook(orgId, id)}/stats`, { query }),
+    /** The organization's deliveries of an event, or one delivery, whichever webhook they went to. */
+    searchDeliveries: (orgId: string, query: SearchQuery) => call<Schemas["DeliveryList"]>("GET", `${org(orgId)}/deliveries`, { query }),
     listDeadLetters: (filter: DlqFilter, cursor?: string) => call<Schemas["DeadLetterList"]>("GET", "/v1/admin/dlq", { query: { ...filter, cursor, limit: 50 } }),
     replayDeadLetters: (filter: DlqFilter, dryRun: boolean) => call<ReplayResult>("POST", "/v1/admin/dlq/replay", { body: { ...filter, dryRun } }),
   };

@@ -69,6 +69,9 @@ export const CONFIG_DEFAULTS = {
   // The delivery log's retention (deliveries with their attempts; dead letters apart, by
   // default as long). At most ~68 years: a TTL index's `expireAfterSeconds` is an int32.
   DELIVERY_LOG_RETENTION: 30 * 86_400_000,
+  // docs/statistics.md: endpoint statistics, and how often the dispatcher writes what it tallied.
+  ENDPOINT_STATS: true,
+  ENDPOINT_STATS_FLUSH_INTERVAL: 5_000,
 } as const;
 
 /** The variables the services read, each with its check and its default from CONFIG_DEFAULTS. */
@@ -118,6 +121,8 @@ export const envSchema = z.object({
   DISPATCH_MAX_IN_FLIGHT_BYTES: positiveInt.default(CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES),
   DELIVERY_LOG_RETENTION: retention.default(CONFIG_DEFAULTS.DELIVERY_LOG_RETENTION),
   DEAD_LETTER_RETENTION: retention.optional(),
+  ENDPOINT_STATS: bool.default(CONFIG_DEFAULTS.ENDPOINT_STATS),
+  ENDPOINT_STATS_FLUSH_INTERVAL: duration.pipe(z.number().min(100, "must be at least 100ms").max(600_000, "must be at most 10m")).default(CONFIG_DEFAULTS.ENDPOINT_STATS_FLUSH_INTERVAL),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -172,4 +177,9 @@ export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = proces
 /** Endpoint health (docs/endpoint-health.md) as the dispatcher takes it, from a parsed config or CONFIG_DEFAULTS. */
 export function endpointHealthSettings(env: Pick<Env, "CIRCUIT_FAILURE_THRESHOLD" | "CIRCUIT_PROBE_INTERVAL" | "DISABLE_AFTER">) {
   return { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, probeIntervalMs: env.CIRCUIT_PROBE_INTERVAL, disableAfterMs: env.DISABLE_AFTER };
+}
+
+/** Endpoint statistics (docs/statistics.md) as the dispatcher takes them: null when switched off. */
+export function endpointStatsSettings(env: Pick<Env, "ENDPOINT_STATS" | "ENDPOINT_STATS_FLUSH_INTERVAL">): { flushIntervalMs: number } | null {
+  return env.ENDPOINT_STATS ? { flushIntervalMs: env.ENDPOINT_STATS_FLUSH_INTERVAL } : null;
 }

@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   migrations: "store_migrations",
   /** The publish API's answers by `Idempotency-Key`, until they expire (admin-api/src/idempotency.ts). */
   idempotencyKeys: "idempotency_keys",
+  /** Each webhook's attempts counted by minute, hour and day (see delivery-log/stats.ts). */
+  endpointStats: "endpoint_stats",
 } as const;
 
 export type Mongo = { client: MongoClient; db: Db };
@@ -69,6 +71,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { chainId: 1, sequence: 1 }, name: "chain_sequence" },
     { key: { webhookId: 1, chainId: 1 }, name: "webhook_chain" },
   ],
+  // A webhook's statistics of one interval over a time range (`GET .../stats`).
+  [COLLECTIONS.endpointStats]: [{ key: { webhookId: 1, interval: 1, start: 1 }, name: "webhook_interval_start" }],
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
   // The sweep of expired keys; uniqueness is the `_id`'s.
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: "expires_at" }],

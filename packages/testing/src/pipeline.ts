@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS, createProducer, endpointHealthSettings, generateEncryptionKey, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
+import { CONFIG_DEFAULTS, createProducer, endpointHealthSettings, endpointStatsSettings, generateEncryptionKey, type Logger, type TopicNames, type WebhookDoc } from "@agiletune/shared";
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import { Registry } from "prom-client";
@@ -28,6 +28,8 @@ export type PipelineOptions = {
   maxInFlightBytes?: number;
   /** Endpoint health (docs/endpoint-health.md); the contract's defaults when unset. */
   health?: Partial<HealthSettings>;
+  /** Endpoint statistics (docs/statistics.md); the defaults when unset. */
+  endpointStats?: { flushIntervalMs: number } | null;
 };
 
 /** A short retry ladder (the five tiers in 1 to 5 s), so tests see retries in seconds. */
@@ -58,6 +60,7 @@ export async function startPipeline(opts: PipelineOptions) {
     maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
     maxInFlightBytes: opts.maxInFlightBytes ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
     health: { ...endpointHealthSettings(CONFIG_DEFAULTS), ...opts.health },
+    endpointStats: opts.endpointStats === undefined ? endpointStatsSettings(CONFIG_DEFAULTS) : opts.endpointStats,
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: groups.fanout, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);

@@ -21,6 +21,7 @@ import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMeRoutes } from "./routes/me.js";
 import { registerPortalSessionRoutes } from "./routes/portal-sessions.js";
+import { registerStatsRoutes } from "./routes/stats.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import type { ResolveHost } from "./url-guard.js";
 
@@ -60,6 +61,7 @@ export function createRouter(deps: RouteDeps): AppRouter {
   registerApiKeyRoutes(router, deps);
   registerWebhookRoutes(router, deps);
   registerDeliveryRoutes(router, deps);
+  registerStatsRoutes(router, deps);
   registerDlqRoutes(router, deps);
   registerEventRoutes(router, deps);
   registerPortalSessionRoutes(router, deps);

@@ -4,6 +4,7 @@ import { deliveryListSchema, deliverySchema, recoverResultSchema } from "./deliv
 import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
 import { publishBatchSchema, publishEventSchema } from "./publish-events.js";
 import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, publishAcceptedSchema, publishBatchAcceptedSchema, readySchema } from "./views.js";
+import { deliverySearchQuerySchema, endpointStatsSchema, statsQuerySchema } from "./stats-views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
 import { adminAuditQuerySchema, createPortalSessionSchema, exchangePortalLinkSchema } from "./portal-audit-schemas.js";
 import { auditLogSchema, portalSessionSchema, portalSignInSchema } from "./portal-audit-views.js";
@@ -174,6 +175,26 @@ export const OPERATIONS: OperationSpec[] = [
     headers: publishHeaders,
     success: [202, publishBatchAcceptedSchema],
     errors: [409, 503],
+  },
+  {
+    method: "get",
+    path: `${HOOK}/stats`,
+    operationId: "getWebhookStats",
+    summary: "Endpoint statistics: attempts, outcomes and latency percentiles per minute, hour or day (docs/statistics.md)",
+    auth: "organization",
+    query: statsQuerySchema,
+    success: [200, endpointStatsSchema],
+    errors: [404, 422],
+  },
+  {
+    method: "get",
+    path: `${ORG}/deliveries`,
+    operationId: "searchDeliveries",
+    summary: "Find deliveries across the organization's webhooks by event id or delivery id, newest first (one page: nextCursor is always null)",
+    auth: "organization",
+    query: deliverySearchQuerySchema,
+    success: [200, deliveryListSchema],
+    errors: [422],
   },
   {
     method: "get",

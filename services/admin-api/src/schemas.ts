@@ -129,7 +129,9 @@ export const rotateSecretSchema = z.strictObject({ secret: secretField.optional(
 export const emptyBodySchema = z.strictObject({}).meta({ id: "EmptyBody" });
 
 // A missing value keeps zod's own message, which zodDetails turns into "is required".
-const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") }).transform((s) => new Date(s));
+export const isoTime = z.iso
+  .datetime({ offset: true, error: (issue) => (issue.input === undefined ? undefined : "must be an ISO 8601 date-time, e.g. 2026-03-20T12:00:00Z") })
+  .transform((s) => new Date(s));
 
 /**
  * Recover (docs/endpoint-health.md): `since` is required and not in the future. The future check
@@ -156,7 +158,7 @@ const dlqFilterShape = {
   from: isoTime.optional().meta({ description: "deadLetteredAt at or after" }),
   to: isoTime.optional().meta({ description: "deadLetteredAt before" }),
 };
-const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
+export const fromBeforeTo = (f: { from?: Date | undefined; to?: Date | undefined }) => !(f.from && f.to && f.from >= f.to);
 
 /** Dead-letter filters: `from` inclusive, `to` exclusive, both on `deadLetteredAt`. */
 const dlqFilterSchema = z.strictObject(dlqFilterShape).refine(fromBeforeTo, { message: "must be before to", path: ["from"] });

@@ -19,6 +19,7 @@ import { Handover } from "./ordering/handover.js";
 import { HeldSweeper } from "./ordering/held-sweeper.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Recorder } from "./recorder.js";
+import { NOT_COUNTED, StatsBook } from "./stats-book.js";
 import { WebhookCache } from "./webhook-cache.js";
 
 export type DispatcherOptions = {
@@ -37,6 +38,8 @@ export type DispatcherOptions = {
   maxInFlightBytes: number;
   /** docs/endpoint-health.md: CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_PROBE_INTERVAL, DISABLE_AFTER. */
   health: HealthSettings;
+  /** docs/statistics.md: tallied in memory, written every `flushIntervalMs`; null switches them off (ENDPOINT_STATS=false). */
+  endpointStats: { flushIntervalMs: number } | null;
   groupId?: string;
   agent?: Agent;
   clock?: Clock;
@@ -97,6 +100,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const circuits = new CircuitBook({ settings: opts.health, clock });
   const ownership = new PartitionOwnership({ kafka: opts.kafka, deliveriesTopic: opts.topics.deliveries });
   const healthWriter = new HealthWriter({ db: opts.db, deliveryLog, producer: batching, topics: opts.topics, metrics, logger: opts.logger, clock });
+  const stats = opts.endpointStats
+    ? new StatsBook({ db: opts.db, flushIntervalMs: opts.endpointStats.flushIntervalMs, clock, logger: opts.logger, onFlush: (seconds) => metrics.statsFlushSeconds.observe(seconds) })
+    : null;
   const recorder = new Recorder({
     deliveryLog,
     producer: batching,
@@ -104,6 +110,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     topics: opts.topics,
     retryDelaysMs: opts.retryDelaysMs,
     metrics,
+    stats: stats ?? NOT_COUNTED,
     logger: opts.logger,
     clock,
     abandoned: abandon.signal,
@@ -175,6 +182,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   });
   drainer.start();
   sweeper.start();
+  stats?.start();
   log.info({ groupId, topic: opts.topics.deliveries }, "dispatcher consuming");
 
   return {
@@ -188,6 +196,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         abandon.abort();
       }
       await deliveryLog.drain();
+      // After the last recording, so a clean stop leaves no attempt uncounted.
+      await stats?.stop();
       await batching.flush();
       await producer.disconnect();
       if (!opts.agent) await (drained ? agent.close() : agent.destroy());

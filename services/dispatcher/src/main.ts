@@ -1,5 +1,5 @@
 // dispatcher: signs and POSTs delivery jobs; failures climb the retry tiers. Wiring only.
-import { bootstrapWorker, endpointHealthSettings, runService } from "@agiletune/shared";
+import { bootstrapWorker, endpointHealthSettings, endpointStatsSettings, runService } from "@agiletune/shared";
 import { startDispatcher } from "./dispatcher.js";
 
 await runService("dispatcher", async (config, logger) => {
@@ -20,8 +20,9 @@ await runService("dispatcher", async (config, logger) => {
     maxInFlightPerEndpoint: config.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
     maxInFlightBytes: config.DISPATCH_MAX_IN_FLIGHT_BYTES,
     health: endpointHealthSettings(config),
+    endpointStats: endpointStatsSettings(config),
   });
-  logger.info({ retryDelaysMs: config.retryDelaysMs, timeoutMs: config.DELIVERY_TIMEOUT_MS }, "dispatcher ready");
+  logger.info({ retryDelaysMs: config.retryDelaysMs, timeoutMs: config.DELIVERY_TIMEOUT_MS, endpointStats: config.ENDPOINT_STATS }, "dispatcher ready");
   return {
     async stop() {
       await dispatcher.stop();

@@ -89,6 +89,12 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
       labelNames: ["type"],
       registers: [registry],
     }),
+    statsFlushSeconds: new Histogram({
+      name: "webhook_stats_flush_seconds",
+      help: "Duration of each write of the endpoint statistics tallied since the last (docs/statistics.md)",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     unrecordedBytes: new Gauge({
       name: "webhook_deliveries_unrecorded_bytes",
       help: "Serialized size of the jobs counted by webhook_deliveries_unrecorded; at DISPATCH_MAX_IN_FLIGHT_BYTES the dispatcher stops taking jobs",

@@ -17,6 +17,7 @@ import { statusChangeAfter } from "./delivery-outcome.js";
 import type { HealthUpdate } from "./health/circuit-book.js";
 import type { HealthWriter } from "./health/health-writer.js";
 import type { DispatcherMetrics } from "./metrics.js";
+import type { AttemptCounter } from "./stats-book.js";
 
 export type RecorderOptions = {
   deliveryLog: DeliveryLogWriter;
@@ -25,6 +26,8 @@ export type RecorderOptions = {
   topics: TopicNames;
   retryDelaysMs: readonly number[];
   metrics: DispatcherMetrics;
+  /** Endpoint statistics: told of every attempt, written apart in batches (stats-book.ts). */
+  stats: AttemptCounter;
   logger: Logger;
   clock: Clock;
   /** Aborted when shutdown gives up waiting: unfinished recordings stop retrying and are redelivered after restart. */
@@ -56,6 +59,8 @@ export class Recorder {
     metrics.attemptSeconds.observe({ result: http.error ? "failure" : "success" }, http.durationMs / 1000);
     if (outcome.kind === "succeeded") metrics.endToEndSeconds.observe((this.opts.clock.now() - job.enqueuedAt) / 1000);
     metrics.deliveries.inc({ outcome: outcome.kind === "dead-letter" ? "dead_lettered" : outcome.kind === "retry" ? "retrying" : outcome.kind.replace("-", "_") });
+    // Counted as made, like the receiver counts it: an attempt repeated after a crash counts again.
+    this.opts.stats.count(result);
     this.log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: http.status, outcome: outcome.kind }, "attempt done");
     const followUp = await this.durably("retry or dead letter", () => this.produceFollowUp(result), job);
     // A job the broker will never take can never be retried: its delivery ends failed,

@@ -4,12 +4,14 @@ import { ConfirmDialog } from "../components/dialog.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
 import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
+import { PeriodSwitch, StatsCharts } from "../components/stats-charts.js";
 import { OutsideOrderNote, StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
 import { formatTime, healthReasonText } from "../format.js";
 import { Link, navigate } from "../router.js";
 import { paths } from "../routes.js";
+import type { StatsPeriod } from "../stats.js";
 import { useLoad } from "../use-load.js";
 import { RecentDeliveries } from "./deliveries.js";
 
@@ -69,6 +71,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
   const [deliveriesVersion, setDeliveriesVersion] = useState(0);
   const [saved, setSaved] = useState<string | null>(null);
   const [recovering, setRecovering] = useState(false);
+  const [period, setPeriod] = useState<StatsPeriod>("hour");
   const webhook = hook.data;
   useTitle(webhook ? `Webhook ${webhook.url}` : "Webhook");
   useEffect(() => {
@@ -290,6 +293,11 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         </details>
       ) : null}
 
+      <section class="panel" aria-labelledby="stats-title">
+        <h2 id="stats-title">Statistics</h2>
+        <PeriodSwitch value={period} onChange={setPeriod} name="webhook-period" />
+        <StatsCharts webhookId={webhook.id} period={period} />
+      </section>
       <RecentDeliveries webhook={webhook} version={deliveriesVersion} onRefreshed={() => void hook.reload()} />
     </>
   );

@@ -1,13 +1,17 @@
+import { useState } from "preact/hooks";
 import type { Client, DeliverySummary, Webhook } from "../api.js";
 import { StatusBadge } from "../components/badges.js";
 import { DeliveryChart } from "../components/chart.js";
 import { Button, ErrorText, LoadMore, useTitle } from "../components/feedback.js";
+import { FindDelivery } from "../components/find-delivery.js";
+import { PeriodSwitch, StatsCharts } from "../components/stats-charts.js";
 import { StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { hourlyBuckets, lastDelivered } from "../chart.js";
 import { useApp } from "../context.js";
 import { formatTime, relativeTime } from "../format.js";
 import { Link, navigate } from "../router.js";
 import { paths } from "../routes.js";
+import type { StatsPeriod } from "../stats.js";
 import { useLoad, usePagedLoad } from "../use-load.js";
 
 /** Pages of the delivery log read for one webhook's 24 h chart (100 deliveries each). */
@@ -35,6 +39,7 @@ export function WebhooksPage() {
   useTitle("Webhooks");
   const { client, organizationId, mayChange } = useApp();
   const { first, items, more, loadMore } = usePagedLoad((cursor) => client.listWebhooks(organizationId, cursor), [organizationId]);
+  const [period, setPeriod] = useState<StatsPeriod>("day");
 
   return (
     <>
@@ -62,11 +67,15 @@ export function WebhooksPage() {
       ) : null}
       {first.data && items.length === 0 ? <EmptyState mayChange={mayChange} /> : null}
       {items.length > 0 ? (
-        <ul class="cards" aria-label="Webhooks">
-          {items.map((w) => (
-            <WebhookCard key={w.id} webhook={w} />
-          ))}
-        </ul>
+        <>
+          <FindDelivery />
+          <PeriodSwitch value={period} onChange={setPeriod} name="list-period" />
+          <ul class="cards" aria-label="Webhooks">
+            {items.map((w) => (
+              <WebhookCard key={w.id} webhook={w} period={period} />
+            ))}
+          </ul>
+        </>
       ) : null}
       <LoadMore nextCursor={more.nextCursor} busy={more.busy} error={more.error} onLoad={loadMore} errorPrefix="More webhooks could not be loaded." />
     </>
@@ -94,7 +103,7 @@ function EmptyState({ mayChange }: { mayChange: boolean }) {
   );
 }
 
-function WebhookCard({ webhook }: { webhook: Webhook }) {
+function WebhookCard({ webhook, period }: { webhook: Webhook; period: StatsPeriod }) {
   const { client, organizationId } = useApp();
   const activity = useLoad(() => recentActivity(client, organizationId, webhook.id), [webhook.id]);
   const last = activity.data ? lastDelivered(activity.data.deliveries) : undefined;
@@ -131,6 +140,7 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
         </div>
       </dl>
       {activity.data ? <DeliveryChart buckets={hourlyBuckets(activity.data.deliveries, Date.now())} partial={activity.data.partial} /> : null}
+      <StatsCharts webhookId={webhook.id} period={period} />
     </li>
   );
 }

@@ -1,7 +1,7 @@
 // The delivery log (collections `deliveries`, `delivery_attempts`, `dead_letters`,
-// `parked_deliveries`): its current layout lives in this folder only, its earlier layouts in
-// migrate-legacy.ts only, and what the database server needs done its own way in the store
-// profile (../store-profile.ts).
+// `parked_deliveries`, and `endpoint_stats`, kept as long): its current layout lives in
+// this folder only, its earlier layouts in migrate-legacy.ts only, and what the database
+// server needs done its own way in the store profile (../store-profile.ts).
 export {
   attemptCountOf,
   attemptsCollection,
@@ -37,6 +37,9 @@ export type { DeadLetterFilter, RecoverFilter } from "./reader.js";
 export { DeliveryLogWriter, forgetPendingDelivery, recordPendingDelivery } from "./writer.js";
 export type { LoggedAttempt, StatusChange } from "./writer.js";
 export { LogWriter, type LogCommand } from "./batched-writer.js";
+export { searchDeliveries } from "./search.js";
+export { addToStats, readStats, statsCollection, statsIdOf, tallyOf } from "./stats.js";
+export type { StatsDoc, StatsEntry, StatsKey } from "./stats.js";
 export { migrateLegacyLayout, type MigrationCounts } from "./migrate-legacy.js";
 export { ensureTtlIndexes, expiredFilter, retentionCutoff, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
 export type { Retention, RetentionPeriods, SweepCounts, SweepOptions } from "./retention.js";

@@ -48,6 +48,11 @@ async function byIds<T extends { _id: string }>(db: Db, collection: Collection<T
   return found;
 }
 
+/** The parked documents of these deliveries, by id. */
+export function parkedById(db: Db, ids: string[]): Promise<Map<string, ParkedDoc>> {
+  return byIds(db, parkedCollection(db), ids);
+}
+
 /** The log entries of these deliveries, by id. */
 export function entriesById(db: Db, ids: string[], projection?: Record<string, 0 | 1>): Promise<Map<string, DeliveryDoc>> {
   return byIds(db, deliveriesCollection(db), ids, projection);

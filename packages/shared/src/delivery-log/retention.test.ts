@@ -17,6 +17,7 @@ describe("retention", () => {
     expect(expiredFilter("dead_letters", periods, NOW)).toEqual({ deadLetteredAt: { $lt: new Date(NOW - 90 * DAY) } });
     expect(expiredFilter("audit_log", periods, NOW)).toEqual({ at: { $lt: new Date(NOW - 30 * DAY) } });
     expect(expiredFilter("portal_sessions", periods, NOW)).toEqual({ expiresAt: { $lt: new Date(NOW) } });
+    expect(expiredFilter("endpoint_stats", periods, NOW)).toEqual({ end: { $lt: new Date(NOW - 30 * DAY) } });
   });
 
   it("describes single-field TTL indexes in whole seconds", () => {
@@ -27,6 +28,7 @@ describe("retention", () => {
       ["dead_letters", { deadLetteredAt: 1 }, 90 * 86_400],
       ["audit_log", { at: 1 }, 2],
       ["portal_sessions", { expiresAt: 1 }, 0],
+      ["endpoint_stats", { end: 1 }, 2],
     ]);
   });
 });
