@@ -56,6 +56,11 @@ export function assertOrganization(principal: Principal, organizationId: string)
   }
 }
 
+/** 403 for a portal session: publishing is for services, with an organization key or the operator token. */
+export function assertPublisher(principal: Principal): void {
+  if (principal.kind === "portal") throw new ApiError("forbidden", "a portal session cannot publish events: services publish with an organization API key");
+}
+
 const READING = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** 403 for any write by a read-only portal session: it sees everything and changes nothing. */

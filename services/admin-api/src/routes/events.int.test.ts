@@ -146,7 +146,7 @@ test("a batch is checked whole before anything is produced: all of it, in order,
   ]);
 });
 
-test("an organization key publishes for its own organization only", async ({ api, kafka, topics }) => {
+test("an organization key publishes for its own organization only; a portal session not at all", async ({ api, kafka, topics }) => {
   const token = await api.createOrgKey("org_a");
   const own = await publish(api, taskUpdated, {}, token);
   expect(own.status).toBe(202);
@@ -155,5 +155,10 @@ test("an organization key publishes for its own organization only", async ({ api
   const otherBatch = await api.request("POST", "/v1/organizations/org_b/events/batch", { body: { events: [taskUpdated] }, token });
   expect(otherBatch.status).toBe(403);
   expect((await api.request("POST", `${ORG}/events`, { body: taskUpdated, token: null })).status).toBe(401);
+  // A portal session is a person on the settings page, not a service: it may not publish.
+  const portal = await api.request("POST", "/v1/organizations/org_a/portal-sessions", { body: { user: { id: "usr_1" } } });
+  const exchanged = await api.request("POST", "/v1/portal-sessions/exchange", { token: null, body: { link: (portal.json.url as string).split("#")[1] } });
+  const byPortal = await api.request("POST", "/v1/organizations/org_a/events", { body: taskUpdated, token: exchanged.json.token as string });
+  expect([byPortal.status, byPortal.json.error.code]).toEqual([403, "forbidden"]);
   expect((await eventsOnTopic(kafka, topics.events, 1)).map((m) => [m.key, m.event.organizationId, m.event.id])).toEqual([["org_a", "org_a", own.json.id]]);
 });

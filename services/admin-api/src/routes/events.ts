@@ -4,7 +4,8 @@ import { toApiError } from "../errors.js";
 import { createIdempotencyStore, idempotencyKeyOf, requestFingerprint, type StoredAnswer } from "../idempotency.js";
 import { eventMessage, parsePublishBatch, parsePublishEvent, toDomainEvent, traceHeaders, type PublishEventInput } from "../publish-events.js";
 import type { PublishBatchAccepted, PublishAccepted } from "../views.js";
-import { authenticated, organizationScoped, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
+import { assertPublisher } from "../auth.js";
+import { authenticated, organizationScoped, principalOf, type AppRouter, type Ctx, type RouteDeps } from "./context.js";
 
 const BASE = "/v1/organizations/:orgId/events";
 
@@ -20,6 +21,7 @@ export function registerEventRoutes(router: AppRouter, deps: RouteDeps): void {
   const idempotency = createIdempotencyStore(deps.db, deps.clock, deps.idempotency);
 
   async function publish(ctx: Ctx, operation: "event" | "batch", parse: (body: unknown) => PublishEventInput[]): Promise<void> {
+    assertPublisher(principalOf(ctx));
     const body = await readJsonBody(ctx);
     const inputs = parse(body);
     const organizationId = ctx.params.orgId!;
