@@ -18,7 +18,7 @@ export type RetentionPeriods = { deliveriesMs: number; deadLettersMs: number };
  * - a dead letter by `deadLetteredAt`: one that fails again is dead-lettered afresh and
  *   kept from then;
  * - an audit log entry by `at`, as long as a delivery;
- * - a portal session at its own `expiresAt` (no period: the date is the end).
+ * - a portal session at its own `expiresAt` (no period: the date is the end);
  * - an endpoint statistics bucket by its `end`, so a day's or an hour's roll-up lasts as
  *   long as the last attempt it counts would (docs/statistics.md).
  */
@@ -26,9 +26,9 @@ const EXPIRING = [
   { collection: COLLECTIONS.deliveries, field: "createdAt", period: "deliveriesMs", index: "expire_created_at" },
   { collection: COLLECTIONS.attempts, field: "startedAt", period: "deliveriesMs", index: "expire_started_at" },
   { collection: COLLECTIONS.deadLetters, field: "deadLetteredAt", period: "deadLettersMs", index: "expire_dead_lettered_at" },
-  { collection: COLLECTIONS.endpointStats, field: "end", period: "deliveriesMs", index: "expire_end" },
   { collection: COLLECTIONS.auditLog, field: "at", period: "deliveriesMs", index: "expire_at" },
   { collection: COLLECTIONS.portalSessions, field: "expiresAt", period: null, index: "expire_expires_at" },
+  { collection: COLLECTIONS.endpointStats, field: "end", period: "deliveriesMs", index: "expire_end" },
 ] as const satisfies ReadonlyArray<{ collection: string; field: string; period: keyof RetentionPeriods | null; index: string }>;
 
 type Expiring = (typeof EXPIRING)[number];
