@@ -22,3 +22,4 @@ export * from "./worker-bootstrap.js";
 export * from "./batch-ttl-cache.js";
 export * from "./clock.js";
 export * from "./store-profile.js";
+export * from "./endpoint-credentials.js";
