@@ -28,6 +28,8 @@ export type PipelineOptions = {
   maxInFlightBytes?: number;
   /** Endpoint health (docs/endpoint-health.md); the contract's defaults when unset. */
   health?: Partial<HealthSettings>;
+  /** CA certificates (PEM) the dispatcher trusts besides Node's: a test's own https endpoints. */
+  extraCaCertificates?: string[];
 };
 
 /** A short retry ladder (the five tiers in 1 to 5 s), so tests see retries in seconds. */
@@ -58,6 +60,7 @@ export async function startPipeline(opts: PipelineOptions) {
     maxInFlightPerEndpoint: opts.maxInFlightPerEndpoint ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT,
     maxInFlightBytes: opts.maxInFlightBytes ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
     health: { ...endpointHealthSettings(CONFIG_DEFAULTS), ...opts.health },
+    ...(opts.extraCaCertificates && { extraCaCertificates: opts.extraCaCertificates }),
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: groups.fanout, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);
