@@ -85,6 +85,18 @@ export function GuidePage(props: { hash: string }) {
       <pre class="code" tabIndex={0} role="group" aria-label="verifySignature">
         <code>{VERIFY_SIGNATURE_SNIPPET}</code>
       </pre>
+      <h2 id="ed25519-signatures" tabIndex={-1}>
+        Ed25519 signatures (v1a)
+      </h2>
+      <p>
+        A webhook with Sign with Ed25519 on also signs each delivery with a private key only AgileTune holds. The <code>webhook-signature</code> header then carries a <code>v1a,…</code> signature
+        beside the <code>v1,…</code> ones, over <code>webhook-id</code>, <code>webhook-timestamp</code> and the raw body joined by dots. Check it with the webhook's public key (
+        <code>whpk_…</code>, on the webhook's page), so your endpoint keeps no shared secret:
+      </p>
+      <pre class="code" tabIndex={0} role="group" aria-label="verifyEd25519">
+        <code>{VERIFY_ED25519_SNIPPET}</code>
+      </pre>
+      <p>For 24 hours after the secret is rotated, the old key signs too: accept the delivery when any v1a signature verifies with the key you have.</p>
     </article>
   );
 }
@@ -107,4 +119,18 @@ const PAYLOAD_EXAMPLE = `{
       }
     }
   }
+}`;
+
+const VERIFY_ED25519_SNIPPET = `import crypto from "crypto";
+
+function verifyEd25519(headers: Record<string, string>, payload: string, publicKey: string) {
+  const key = crypto.createPublicKey({
+    key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(publicKey.slice("whpk_".length), "base64").toString("base64url") },
+    format: "jwk",
+  });
+  const signed = Buffer.from(\`\${headers["webhook-id"]}.\${headers["webhook-timestamp"]}.\${payload}\`);
+  return headers["webhook-signature"]
+    .split(" ")
+    .filter((s) => s.startsWith("v1a,"))
+    .some((s) => crypto.verify(null, signed, key, Buffer.from(s.slice(4), "base64")));
 }`;

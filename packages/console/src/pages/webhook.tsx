@@ -4,6 +4,7 @@ import { ConfirmDialog } from "../components/dialog.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
 import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
+import { EndpointFacts } from "../components/endpoint-facts.js";
 import { OutsideOrderNote, StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
@@ -105,6 +106,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
             ends in <span class="mono">…{webhook.secretHint}</span>
           </dd>
         </div>
+        <EndpointFacts webhook={webhook} />
         <div>
           <dt>Rate limit</dt>
           <dd>{webhook.rateLimitPerSecond === null ? "No limit" : `${webhook.rateLimitPerSecond} requests per second`}</dd>

@@ -17,7 +17,7 @@ const DESCRIPTION_LIMIT = 200;
 type CachedToken = { fingerprint: string; accessToken: string; expiresAtMs: number };
 type Fetching = { fingerprint: string; token: Promise<CachedToken | DeliveryError> };
 
-export type TokenOptions = { agent: Agent; allowPrivate: boolean; timeoutMs: number; clock: Clock };
+export type TokenOptions = { agent: Agent; allowPrivate: boolean; timeoutMs: number; clock: Pick<Clock, "now"> };
 
 /**
  * OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), one per webhook in this process,
