@@ -4,13 +4,16 @@
 // checked with node:crypto from the published key. Every test ends by looking for the
 // secrets it configured in every API answer, every recorded attempt and every log line.
 import { verify } from "node:crypto";
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { deliveriesCollection, generateEncryptionKey, loadAttempts, publicKeyFromPublished, REDACTED, type AttemptRecord, type Logger } from "@agiletune/shared";
 import { domainEvent, makeTestCertificates, pipelineTest, startMtlsReceiver, startOAuthServer } from "@agiletune/testing";
 import { startTestApi, type TestApi } from "@agiletune/testing/harness";
 import type { Db } from "mongodb";
+import { transformSync } from "esbuild";
 import { pino } from "pino";
 import { expect } from "vitest";
+import { VERIFY_ED25519_SNIPPET } from "../packages/console/src/snippets.js";
 import { verifySignature } from "../packages/shared/src/fixtures/user-guide-verify-signature.js";
 
 type Fixtures = { logLines: string[]; api: TestApi; encryptionKey: string };
@@ -45,6 +48,13 @@ const test = pipelineTest.extend<Fixtures & { logger: Logger }>({
 
 const ORG = "org_1";
 const hooks = `/v1/organizations/${ORG}/webhooks`;
+
+type VerifyEd25519 = (headers: Record<string, string>, payload: string, publicKey: string) => boolean;
+/** The guide page's snippet, as a receiver would paste it (compiled from TypeScript). */
+function guideVerifyEd25519(): VerifyEd25519 {
+  const { code } = transformSync(VERIFY_ED25519_SNIPPET, { loader: "ts", format: "cjs" });
+  return new Function("require", `${code}\nreturn verifyEd25519;`)(createRequire(import.meta.url)) as VerifyEd25519;
+}
 
 async function attemptsOf(db: Db): Promise<AttemptRecord[]> {
   const entries = await deliveriesCollection(db).find().toArray();
@@ -237,6 +247,13 @@ test("ed25519: v1a verifies with the published key beside v1 and the guide's HMA
   expect(verify(null, content, publicKeyFromPublished(rotated.json.signingPublicKey), newV1a!)).toBe(true);
   expect(verify(null, content, publicKey, oldV1a!)).toBe(true);
   expect(verifySignature(after.body, String(after.headers["x-agiletune-signature"]), rotated.json.secret)).toBe(true);
+  // The guide's snippet accepts both, with either key, and refuses a changed body.
+  const verifyEd25519 = guideVerifyEd25519();
+  const asReceived = (r: typeof after) => Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)]));
+  expect(verifyEd25519(asReceived(delivery!), delivery!.body, signed.json.signingPublicKey)).toBe(true);
+  expect(verifyEd25519(asReceived(after), after.body, signed.json.signingPublicKey)).toBe(true);
+  expect(verifyEd25519(asReceived(after), after.body, rotated.json.signingPublicKey)).toBe(true);
+  expect(verifyEd25519(asReceived(after), `${after.body} `, rotated.json.signingPublicKey)).toBe(false);
 
   for (const a of await attemptsOf(mongo.db)) expect(a.request.headers.authorization).toBe(REDACTED);
   await expectNoSecretAnywhere([password, bearer, Buffer.from(`hooks:${password}`).toString("base64")], { api, db: mongo.db, logLines });

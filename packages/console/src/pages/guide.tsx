@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import { useTitle } from "../components/feedback.js";
 import { VERIFY_SIGNATURE_SNIPPET } from "../components/secret-reveal.js";
 import { EVENT_DESCRIPTIONS } from "../guide-events.js";
+import { VERIFY_ED25519_SNIPPET } from "../snippets.js";
 
 /** The user guide's Webhooks chapter, word for word, so the page can link to its sections. */
 export function GuidePage(props: { hash: string }) {
@@ -119,18 +120,4 @@ const PAYLOAD_EXAMPLE = `{
       }
     }
   }
-}`;
-
-const VERIFY_ED25519_SNIPPET = `import crypto from "crypto";
-
-function verifyEd25519(headers: Record<string, string>, payload: string, publicKey: string) {
-  const key = crypto.createPublicKey({
-    key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(publicKey.slice("whpk_".length), "base64").toString("base64url") },
-    format: "jwk",
-  });
-  const signed = Buffer.from(\`\${headers["webhook-id"]}.\${headers["webhook-timestamp"]}.\${payload}\`);
-  return headers["webhook-signature"]
-    .split(" ")
-    .filter((s) => s.startsWith("v1a,"))
-    .some((s) => crypto.verify(null, signed, key, Buffer.from(s.slice(4), "base64")));
 }`;
