@@ -67,20 +67,19 @@ async function expectNoSecretAnywhere(secrets: string[], where: { api: TestApi; 
   const attempts = JSON.stringify(await attemptsOf(where.db));
   const logs = [...where.logLines, ...where.api.logLines];
   for (const secret of secrets) {
-    expect(answers.filter((a) => a.includes(secret)), `API answers showing ${secret.slice(0, 6)}…`).toEqual([]);
+    expect(
+      answers.filter((a) => a.includes(secret)),
+      `API answers showing ${secret.slice(0, 6)}…`,
+    ).toEqual([]);
     expect(attempts.includes(secret), `recorded attempts showing ${secret.slice(0, 6)}…`).toBe(false);
-    expect(logs.filter((l) => l.includes(secret)), `log lines showing ${secret.slice(0, 6)}…`).toEqual([]);
+    expect(
+      logs.filter((l) => l.includes(secret)),
+      `log lines showing ${secret.slice(0, 6)}…`,
+    ).toEqual([]);
   }
 }
 
-test("oauth2: one token for 100 deliveries and one more after a 401, sent beside a custom header, neither recorded", async ({
-  api,
-  mongo,
-  logLines,
-  encryptionKey,
-  startPipeline,
-  startReceiver,
-}) => {
+test("oauth2: one token for 100 deliveries and one more after a 401, sent beside a custom header, neither recorded", async ({ api, mongo, logLines, encryptionKey, startPipeline, startReceiver }) => {
   const client = { clientId: "agiletune-deliveries", clientSecret: "client-secret-0123456789-abcdef" };
   const oauth = await startOAuthServer({ clients: [client], scope: "webhooks", tokenTtlSeconds: 3600 });
   try {
@@ -132,14 +131,7 @@ test("oauth2: one token for 100 deliveries and one more after a 401, sent beside
   }
 });
 
-test("oauth2: a token endpoint refusing the client is a failed attempt naming its answer, retried on the ladder", async ({
-  api,
-  mongo,
-  logLines,
-  encryptionKey,
-  startPipeline,
-  startReceiver,
-}) => {
+test("oauth2: a token endpoint refusing the client is a failed attempt naming its answer, retried on the ladder", async ({ api, mongo, logLines, encryptionKey, startPipeline, startReceiver }) => {
   const oauth = await startOAuthServer({ clients: [{ clientId: "known", clientSecret: "the-right-secret-0123456789" }], scope: "webhooks", tokenTtlSeconds: 3600 });
   try {
     const receiver = await startReceiver();

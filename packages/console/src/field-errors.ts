@@ -15,7 +15,13 @@ export function fieldErrors(details: ErrorDetail[]): { byField: Partial<Record<F
     const head = detail.field.split(".")[0] as FormField;
     if (FIELDS.includes(head)) {
       const index = detail.field.split(".")[1];
-      (byField[head] ??= []).push(index !== undefined && head === "events" ? `entry ${Number(index) + 1} ${detail.message}` : index !== undefined && head !== "events" ? `${detail.field.slice(head.length + 1)} ${detail.message}` : detail.message);
+      (byField[head] ??= []).push(
+        index !== undefined && head === "events"
+          ? `entry ${Number(index) + 1} ${detail.message}`
+          : index !== undefined && head !== "events"
+            ? `${detail.field.slice(head.length + 1)} ${detail.message}`
+            : detail.message,
+      );
     } else {
       other.push(detail);
     }

@@ -106,7 +106,7 @@ export function findLeakedSecrets(captured: Array<{ response: ApiResponse; reque
 }
 
 /** The write-only values of a request body (WEBHOOK_SECRET_FIELD_PATHS): none of them may come back. */
-export function secretsSent(requestBody: string): string[] {
+function secretsSent(requestBody: string): string[] {
   let sent: { secret?: unknown; headers?: unknown; auth?: unknown };
   try {
     sent = JSON.parse(requestBody);

@@ -27,10 +27,7 @@ function headerNameProblem(name: string): string | null {
   return null;
 }
 
-const headerValue = z
-  .string("must be a string")
-  .max(HEADER_VALUE_MAX_LENGTH, `must be at most ${HEADER_VALUE_MAX_LENGTH} characters`)
-  .regex(PRINTABLE_ASCII, "must be printable ASCII");
+const headerValue = z.string("must be a string").max(HEADER_VALUE_MAX_LENGTH, `must be at most ${HEADER_VALUE_MAX_LENGTH} characters`).regex(PRINTABLE_ASCII, "must be printable ASCII");
 
 function checkNames(headers: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
@@ -60,7 +57,7 @@ const credential = (max: number) => z.string("must be a string").min(1, "must no
 const pem = z.string("must be a PEM string").min(1, "must not be empty").max(PEM_MAX_LENGTH, `must be at most ${PEM_MAX_LENGTH} characters`);
 
 /** Whether a PEM certificate and private key belong together, or why not. */
-export function certificateKeyProblem(certificate: string, privateKey: string): { field: "certificate" | "privateKey"; message: string } | null {
+function certificateKeyProblem(certificate: string, privateKey: string): { field: "certificate" | "privateKey"; message: string } | null {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certificate);
@@ -112,10 +109,7 @@ function authVariants(secretsOptional: boolean) {
 const typeMessage = `must be an object whose type is one of ${ENDPOINT_AUTH_TYPES.join(", ")}`;
 const authDescription = "how deliveries authenticate to the endpoint; null for not at all";
 
-export const endpointAuthField = z
-  .discriminatedUnion("type", authVariants(false), typeMessage)
-  .nullable()
-  .meta({ id: "EndpointAuthInput", description: authDescription });
+export const endpointAuthField = z.discriminatedUnion("type", authVariants(false), typeMessage).nullable().meta({ id: "EndpointAuthInput", description: authDescription });
 export type EndpointAuthInput = z.output<typeof endpointAuthField>;
 
 export const endpointAuthPatchField = z

@@ -24,4 +24,3 @@ export const urlField = z.string().superRefine((raw, ctx) => {
     ctx.addIssue({ code: "custom", message: err.message });
   }
 });
-

@@ -16,7 +16,18 @@ const AUTH_TYPES: ReadonlyArray<[AuthType, string]> = [
 ];
 
 type HeaderRow = { key: number; name: string; value: string; savedHint: string | null };
-type AuthFields = { username: string; password: string; token: string; tokenUrl: string; clientId: string; clientSecret: string; scope: string; audience: string; certificate: string; privateKey: string };
+type AuthFields = {
+  username: string;
+  password: string;
+  token: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  audience: string;
+  certificate: string;
+  privateKey: string;
+};
 export type EndpointDraft = { headers: HeaderRow[]; removed: string[]; authType: AuthType; auth: AuthFields; ed25519: boolean };
 
 let rowKeys = 0;
@@ -192,15 +203,18 @@ export function EndpointSettingsFields({ id, draft, onChange, saved, errors }: F
               type="button"
               class="button"
               aria-label={`Remove header ${h.name || index + 1}`}
-              onClick={() =>
-                onChange({ ...draft, headers: draft.headers.filter((r) => r.key !== h.key), removed: h.savedHint !== null ? [...draft.removed, h.name] : draft.removed })
-              }
+              onClick={() => onChange({ ...draft, headers: draft.headers.filter((r) => r.key !== h.key), removed: h.savedHint !== null ? [...draft.removed, h.name] : draft.removed })}
             >
               Remove
             </button>
           </div>
         ))}
-        <button type="button" class="button" disabled={draft.headers.length >= 20} onClick={() => onChange({ ...draft, headers: [...draft.headers, { key: rowKeys++, name: "", value: "", savedHint: null }] })}>
+        <button
+          type="button"
+          class="button"
+          disabled={draft.headers.length >= 20}
+          onClick={() => onChange({ ...draft, headers: [...draft.headers, { key: rowKeys++, name: "", value: "", savedHint: null }] })}
+        >
           Add header
         </button>
       </fieldset>
@@ -227,11 +241,7 @@ export function EndpointSettingsFields({ id, draft, onChange, saved, errors }: F
             </p>
           </>
         )}
-        {draft.authType === "bearer" && (
-          <>
-            {input("token", "Token", { secret: true, hint: secretHint ?? "Sent as Authorization: Bearer …" })}
-          </>
-        )}
+        {draft.authType === "bearer" && <>{input("token", "Token", { secret: true, hint: secretHint ?? "Sent as Authorization: Bearer …" })}</>}
         {draft.authType === "oauth2" && (
           <>
             {input("tokenUrl", "Token URL", { placeholder: "https://login.example.com/oauth2/token", hint: "Your authorization server's token endpoint." })}

@@ -91,8 +91,8 @@ export function GuidePage(props: { hash: string }) {
       </h2>
       <p>
         A webhook with Sign with Ed25519 on also signs each delivery with a private key only AgileTune holds. The <code>webhook-signature</code> header then carries a <code>v1a,…</code> signature
-        beside the <code>v1,…</code> ones, over <code>webhook-id</code>, <code>webhook-timestamp</code> and the raw body joined by dots. Check it with the webhook's public key (
-        <code>whpk_…</code>, on the webhook's page), so your endpoint keeps no shared secret:
+        beside the <code>v1,…</code> ones, over <code>webhook-id</code>, <code>webhook-timestamp</code> and the raw body joined by dots. Check it with the webhook's public key (<code>whpk_…</code>, on
+        the webhook's page), so your endpoint keeps no shared secret:
       </p>
       <pre class="code" tabIndex={0} role="group" aria-label="verifyEd25519">
         <code>{VERIFY_ED25519_SNIPPET}</code>
