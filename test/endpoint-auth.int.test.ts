@@ -6,7 +6,7 @@
 import { verify } from "node:crypto";
 import { createRequire } from "node:module";
 import { Writable } from "node:stream";
-import { deliveriesCollection, generateEncryptionKey, loadAttempts, publicKeyFromPublished, REDACTED, type AttemptRecord, type Logger } from "@agiletune/shared";
+import { deliveriesCollection, generateEncryptionKey, loadAttempts, publicKeyFromPublished, REDACTED, webhooksCollection, type AttemptRecord, type Logger } from "@agiletune/shared";
 import { domainEvent, makeTestCertificates, pipelineTest, startMtlsReceiver, startOAuthServer } from "@agiletune/testing";
 import { startTestApi, type TestApi } from "@agiletune/testing/harness";
 import type { Db } from "mongodb";
@@ -131,28 +131,39 @@ test("oauth2: one token for 100 deliveries and one more after a 401, sent beside
   }
 });
 
-test("oauth2: a token endpoint refusing the client is a failed attempt naming its answer, retried on the ladder", async ({ api, mongo, logLines, encryptionKey, startPipeline, startReceiver }) => {
+test("oauth2: a token endpoint refusing the client is a failed attempt naming its answer, retried on the ladder, and opens the circuit", async ({
+  api,
+  mongo,
+  logLines,
+  encryptionKey,
+  startPipeline,
+  startReceiver,
+}) => {
   const oauth = await startOAuthServer({ clients: [{ clientId: "known", clientSecret: "the-right-secret-0123456789" }], scope: "webhooks", tokenTtlSeconds: 3600 });
   try {
     const receiver = await startReceiver();
-    const pipeline = await startPipeline({ encryptionKey, retryDelaysMs: [500, 500, 500, 500, 500] });
+    const pipeline = await startPipeline({ encryptionKey, retryDelaysMs: [500, 500, 500, 500, 500], health: { failureThreshold: 3 } });
     const wrongSecret = "a-wrong-client-secret-9876543210";
     const created = await api.request("POST", hooks, {
       body: { url: receiver.url("/refused"), contentType: "json", events: ["*"], auth: { type: "oauth2", tokenUrl: oauth.tokenUrl, clientId: "known", clientSecret: wrongSecret } },
     });
     expect(created.status).toBe(201);
     await new Promise((r) => setTimeout(r, 100));
-    await pipeline.produceEvents([domainEvent({ organizationId: ORG })]);
-    await expect.poll(async () => (await attemptsOf(mongo.db)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await pipeline.produceEvents([1, 2, 3].map(() => domainEvent({ organizationId: ORG })));
+    await expect.poll(async () => (await attemptsOf(mongo.db)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
 
     const [first] = await attemptsOf(mongo.db);
     expect(first!.error).toEqual({ code: "token_request_failed", message: `the token endpoint ${oauth.tokenUrl} answered 401 invalid_client: client authentication failed` });
     expect(first!.response).toBeNull();
-    // Nothing reached the endpoint; every attempt asked the token endpoint again.
+    // Nothing reached the endpoint; attempts waiting for one token request share its failure.
     expect(receiver.requests).toHaveLength(0);
-    expect(oauth.tokenRequests()).toBeGreaterThanOrEqual(2);
-    const after = await api.request("GET", `${hooks}/${created.json.id}`);
-    expect(after.json.health).toBe("healthy");
+    expect((await attemptsOf(mongo.db)).every((a) => a.error?.code === "token_request_failed")).toBe(true);
+    expect(oauth.tokenRequests()).toBeGreaterThanOrEqual(1);
+    // On the ladder (or parked once the circuit opened), never given up.
+    const statuses = (await deliveriesCollection(mongo.db).find().toArray()).map((d) => d.status);
+    expect(statuses.every((status) => status === "retrying" || status === "parked")).toBe(true);
+    // Counted toward the circuit like any failed attempt: three in a row open it.
+    await expect.poll(async () => (await webhooksCollection(mongo.db).findOne({ _id: created.json.id }))?.circuit?.state, { timeout: 20_000 }).toBe("open");
     await expectNoSecretAnywhere([wrongSecret], { api, db: mongo.db, logLines });
   } finally {
     await oauth.close();
