@@ -46,14 +46,14 @@ const NO_CREDENTIALS: EndpointCredentials = { headers: {}, auth: null, signingKe
  * or damaged) must not stop the others: it is resolved with the error instead.
  */
 function resolve(doc: WebhookDoc, encryptionKey: string, now: number): ResolvedWebhook {
-  const previousValid = Boolean(doc.previousSecretExpiresAt && doc.previousSecretExpiresAt.getTime() > now);
+  const previousValid = doc.previousSecretSealed && doc.previousSecretExpiresAt && doc.previousSecretExpiresAt.getTime() > now;
   try {
     return {
       doc,
       secret: decryptSecret(doc.secretSealed, encryptionKey),
       secretError: null,
-      previousSecret: previousValid && doc.previousSecretSealed ? decryptSecret(doc.previousSecretSealed, encryptionKey) : undefined,
-      credentials: openEndpointCredentials(doc, encryptionKey, previousValid),
+      previousSecret: previousValid ? decryptSecret(doc.previousSecretSealed!, encryptionKey) : undefined,
+      credentials: openEndpointCredentials(doc, encryptionKey, now),
     };
   } catch (err) {
     // Its headers and auth are sealed like the secret: a delivery without them would be refused anyway.

@@ -21,14 +21,16 @@ function fingerprint(...parts: Array<string | null>): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("base64url");
 }
 
-/** Opens a webhook's sealed headers, auth and signing keys. Throws when one cannot be decrypted. */
-export function openEndpointCredentials(doc: WebhookDoc, encryptionKey: string, previousValid: boolean): EndpointCredentials {
+/** Opens a webhook's sealed headers, auth and signing keys as of `nowMs`. Throws when one cannot be decrypted. */
+export function openEndpointCredentials(doc: WebhookDoc, encryptionKey: string, nowMs: number): EndpointCredentials {
   if (!doc.headers?.length && !doc.auth && !doc.signingKey) return NONE;
   const open = (sealed: string) => decryptSecret(sealed, encryptionKey);
   const headers = Object.fromEntries((doc.headers ?? []).map((h) => [h.name, open(h.valueSealed)]));
   const signingKeys: KeyObject[] = [];
   if (doc.signingKey) {
     signingKeys.push(createPrivateKey(open(doc.signingKey.privateKeySealed)));
+    // The previous key signs as long as the previous secret does.
+    const previousValid = doc.previousSecretExpiresAt !== null && doc.previousSecretExpiresAt.getTime() > nowMs;
     if (previousValid && doc.signingKey.previousPrivateKeySealed) signingKeys.push(createPrivateKey(open(doc.signingKey.previousPrivateKeySealed)));
   }
   return { headers, auth: openAuth(doc.auth ?? null, open), signingKeys };
