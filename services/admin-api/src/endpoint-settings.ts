@@ -108,10 +108,18 @@ function authView(auth: StoredEndpointAuth | null | undefined): AuthView {
       return { type: "bearer" };
     case "oauth2":
       return { type: "oauth2", tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope, audience: auth.audience };
-    case "mtls": {
-      const cert = new X509Certificate(auth.certificate);
-      return { type: "mtls", certificateSubject: cert.subject.replaceAll("\n", ", "), certificateExpiresAt: new Date(cert.validTo).toISOString() };
-    }
+    case "mtls":
+      return { type: "mtls", ...certificateFacts(auth.certificate) };
+  }
+}
+
+/** Checked at creation; a stored certificate that no longer parses is shown as such rather than failing every read of its webhook. */
+function certificateFacts(pem: string): { certificateSubject: string; certificateExpiresAt: string } {
+  try {
+    const cert = new X509Certificate(pem);
+    return { certificateSubject: cert.subject.replaceAll("\n", ", "), certificateExpiresAt: new Date(cert.validTo).toISOString() };
+  } catch {
+    return { certificateSubject: "(unreadable certificate)", certificateExpiresAt: new Date(0).toISOString() };
   }
 }
 
