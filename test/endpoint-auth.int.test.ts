@@ -196,6 +196,10 @@ test("mtls: without the certificate the handshake fails and the delivery is retr
     expect(patched.json.auth).toMatchObject({ type: "mtls", certificateSubject: "CN=agiletune-webhooks" });
     await expect.poll(() => deliveriesCollection(mongo.db).countDocuments({ status: "succeeded" }), { timeout: 20_000 }).toBe(1);
     expect(receiver.requests.map((r) => r.clientName)).toEqual(["agiletune-webhooks"]);
+    // It arrived as a retry of the refused attempt, the same delivery.
+    const attempts = await attemptsOf(mongo.db);
+    expect(attempts.at(-1)).toMatchObject({ outcome: "succeeded", attempt: expect.any(Number) });
+    expect(attempts.at(-1)!.attempt).toBeGreaterThanOrEqual(1);
     await expectNoSecretAnywhere([certs.client.privateKey, certs.strayPrivateKey], { api, db: mongo.db, logLines });
   } finally {
     await receiver.close();
