@@ -40,6 +40,7 @@ export class EndpointAuthenticator {
 
   /** Ready to send, or a failed token request (a failed attempt that sent nothing to the endpoint). */
   async prepare(webhookId: string, url: string, credentials: EndpointCredentials): Promise<Prepared | { kind: "failed"; error: DeliveryError }> {
+    if (credentials.auth?.type !== "mtls") this.clientCertificates.forget(webhookId);
     if (credentials.auth === null && credentials.signingKeys.length === 0 && Object.keys(credentials.headers).length === 0) return this.plain;
     const headers = { ...credentials.headers };
     let agent = this.opts.agent;

@@ -24,6 +24,14 @@ export class ClientCertificateAgents {
     return agent;
   }
 
+  /** The webhook presents no certificate any more: its pool goes once its requests finish. */
+  forget(webhookId: string): void {
+    const known = this.agents.get(webhookId);
+    if (!known) return;
+    this.agents.delete(webhookId);
+    void known.agent.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     const agents = [...this.agents.values()].map((a) => a.agent);
     this.agents.clear();
