@@ -5,7 +5,7 @@ import { verify } from "node:crypto";
 import { publicKeyFromPublished, webhooksCollection } from "@agiletune/shared";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { expectAccessible, launchChromium, newUser, screenshot, type User } from "./browser.js";
+import { expectAccessible, expectFitsNarrowScreen, launchChromium, newUser, screenshot, type User } from "./browser.js";
 import { startConsoleStack, type ConsoleStack } from "./stack.js";
 
 let stack: ConsoleStack;
@@ -72,6 +72,8 @@ test("headers, bearer auth and Ed25519 are edited on the page, hidden once saved
   expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(publicKey);
   expect(await fact(page, "Ed25519 public key").textContent()).toContain(publicKey);
   await screenshot(page, "endpoint-settings-saved");
+  await expectAccessible(page, "the webhook with its saved header, auth and public key");
+  await expectFitsNarrowScreen(page, "the webhook with its saved header, auth and public key");
   const savedRow = page.getByRole("group", { name: "Header 1" });
   expect(await savedRow.getByLabel("Header value").inputValue()).toBe("");
   expect(await savedRow.getByLabel("Header value").getAttribute("placeholder")).toBe("Saved (…cdef); type to replace");
