@@ -21,7 +21,7 @@ export type PipelineContext = {
 };
 
 /** `auth`: the API's auth object (docs/endpoint-authentication.md), sent as given. */
-type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number; auth?: object };
+type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number; ordered?: boolean; auth?: object };
 
 export type BenchPipeline = {
   /** Every instance started, in start order. */
@@ -94,6 +94,7 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
         contentType: "json",
         events: ["*"],
         ...(hook.rateLimitPerSecond ? { rateLimitPerSecond: hook.rateLimitPerSecond } : {}),
+        ...(hook.ordered ? { ordered: true } : {}),
         ...(hook.auth && { auth: hook.auth }),
       }),
     });
