@@ -5,7 +5,7 @@ describe("parseOptions", () => {
   it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
     expect(parseOptions([])).toEqual({
       options: {
-        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered"],
+        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2"],
         ceilings: true,
         durationS: 20,
         rate: 4000,

@@ -20,7 +20,8 @@ export type PipelineContext = {
   heapProfile?: string | undefined;
 };
 
-type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number; ordered?: boolean };
+/** `auth`: the API's auth object (docs/endpoint-authentication.md), sent as given. */
+type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number; ordered?: boolean; auth?: object };
 
 export type BenchPipeline = {
   /** Every instance started, in start order. */
@@ -97,6 +98,7 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
         events: ["*"],
         ...(hook.rateLimitPerSecond ? { rateLimitPerSecond: hook.rateLimitPerSecond } : {}),
         ...(hook.ordered ? { ordered: true } : {}),
+        ...(hook.auth && { auth: hook.auth }),
       }),
     });
     if (res.status !== 201) throw new Error(`webhook create: ${res.status} ${await res.text()}`);

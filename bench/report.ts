@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { drawChart } from "./chart.js";
 import type { Ceilings } from "./ceilings.js";
 import type { OrderedSummary } from "./ordered.js";
+import { oauth2Line, type OAuth2Summary } from "./oauth2-scenario.js";
 import type { DeadStats, FlakyStats } from "./receiver.js";
 import type { ServiceUsage } from "./sampling.js";
 import type { Scenario } from "./scenarios.js";
@@ -51,6 +52,8 @@ export type Result = {
   flaky?: Record<string, FlakyEndpointSummary>;
   /** ordered only: its keys' throughput and order, the bystanders' lateness, memory with deliveries held. */
   ordered?: OrderedSummary;
+  /** oauth2 only: what the token cache asked of the token server. */
+  oauth2?: OAuth2Summary;
   services: Record<string, ServiceUsage>;
   /** Each process's CPU time over the measured window divided by the deliveries in it, in ms; `dispatchers` adds up every dispatcher instance. */
   cpuMsPerDelivery?: Record<string, number>;
@@ -309,6 +312,7 @@ export function scenarioLines(result: Result, isolation: number | null): string[
   ];
   if (result.dead) lines.push(deadLine(result.dead));
   if (result.ordered) lines.push(...orderedLines(result.ordered));
+  if (result.oauth2) lines.push(oauth2Line(result.oauth2));
   if (result.dead && result.healthyArrivalsPer5s) lines.push(`  healthy endpoints' deliveries per 5 s since the load began: ${result.healthyArrivalsPer5s.join(" ")}`);
   if (result.latencyBySecond) {
     const seconds = result.latencyBySecond.slice(0, 10).map((b) => `${b.second}s ${b.p99Ms}/${b.fanoutP99Ms}`);

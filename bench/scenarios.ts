@@ -8,10 +8,11 @@ import type { Stats } from "./receiver.js";
 import type { ReceiverProcess } from "./receiver-client.js";
 import { arrivalsPerInterval, cpuPerDelivery, deadSummary, flakySummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type FlakyEndpointSummary, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp, waitForDrain } from "./sampling.js";
+import { startOAuth2Bench } from "./oauth2-scenario.js";
 import { runOrderedScenario } from "./ordered.js";
 import { benchEvent, startBenchPipeline } from "./pipeline.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The dispatchers' counts added up (gauges: the highest), for a scenario that runs more than one. */
@@ -172,7 +173,9 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
 
   // Webhooks through the admin API, as a customer would create them. dead's dead endpoints
   // are each on a port of their own (the receiver's), down until half the load is produced.
-  const hooks: Array<{ org: string; path: string; url: string; id?: string; rateLimitPerSecond?: number }> = [];
+  const hooks: Array<{ org: string; path: string; url: string; id?: string; rateLimitPerSecond?: number; auth?: object }> = [];
+  // oauth2: healthy's webhooks, each with its own client at a token server on loopback.
+  const oauth2 = scenario === "oauth2" ? await startOAuth2Bench(50) : null;
   if (scenario === "fanout") for (let i = 0; i < 100; i++) hooks.push({ org: "org_fanout", path: `/fanout/${i}`, url: receiver.url(`/fanout/${i}`) });
   else if (scenario === "flaky") for (const path of ["/ok/flaky", "/flaky-random/0", "/flaky-first/0"]) hooks.push({ org: "org_flaky", path, url: receiver.url(path) });
   else {
@@ -180,7 +183,13 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     for (let i = 0; i < 50; i++) {
       const kind = scenario === "slow" && i % 10 === 0 ? "slow" : scenario === "failing" && i % 10 === 0 ? "fail" : scenario === "dead" && i % 10 === 0 ? "dead" : "ok";
       const url = kind === "dead" ? deadUrls[i / 10]! : receiver.url(`/${kind}/${i}`);
-      hooks.push({ org: `org_${i}`, path: new URL(url).pathname, url, ...(kind === "dead" && options.deadRateLimit ? { rateLimitPerSecond: options.deadRateLimit } : {}) });
+      hooks.push({
+        org: `org_${i}`,
+        path: new URL(url).pathname,
+        url,
+        ...(kind === "dead" && options.deadRateLimit ? { rateLimitPerSecond: options.deadRateLimit } : {}),
+        ...(oauth2 && { auth: oauth2.authFor(i) }),
+      });
     }
   }
   const ids = await pipeline.createWebhooks(hooks);
@@ -227,6 +236,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
     await waitForWarmUp(warmDeliveries + sent * perDelivery, 120_000);
   }
   await receiver.reset();
+  oauth2?.startMeasuring();
 
   // The infrastructure and the receiver too: on one machine, any of them can be the limit.
   const sampler = new ProcessSampler(pipeline.pids({ receiver: receiver.pid }));
@@ -341,8 +351,10 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   if (deadHooks.length && everParked) result.dead = deadSummary(s.dead, expectedDead, everParked, dispatcherOutcomes, began);
   if (scenario === "flaky") result.flaky = await flakyAccount({ mongoUrl, hooks, stats: s.flaky, produced, loadEndedAt: began + producedFor * 1000 });
 
+  if (oauth2) result.oauth2 = oauth2.summary(s.received, hooks.length);
   await producer.disconnect();
   await pipeline.stop();
+  await oauth2?.close();
   if (deadHooks.length) await receiver.closeDead();
   return result;
 }

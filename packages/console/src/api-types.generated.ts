@@ -575,6 +575,15 @@ export interface components {
             updatedAt: string;
             /** @description last four characters of the secret */
             secretHint: string;
+            /** @description custom header names, each value shown as "…" and its last four characters */
+            headers: {
+                [key: string]: string;
+            };
+            auth: components["schemas"]["EndpointAuth"];
+            /** @description deliveries also carry a v1a Ed25519 signature */
+            ed25519: boolean;
+            /** @description whpk_ and the base64 Ed25519 public key verifying v1a signatures; null unless ed25519 */
+            signingPublicKey: string | null;
             /** @description shown only in the create and rotate responses */
             secret: string;
             /**
@@ -583,6 +592,32 @@ export interface components {
              */
             previousSecretExpiresAt?: string;
         };
+        /** @description how deliveries authenticate to the endpoint, without its secret; null: not at all */
+        EndpointAuth: ({
+            /** @constant */
+            type: "basic";
+            username: string;
+        } | {
+            /** @constant */
+            type: "bearer";
+        } | {
+            /** @constant */
+            type: "oauth2";
+            tokenUrl: string;
+            clientId: string;
+            scope: string | null;
+            audience: string | null;
+        } | {
+            /** @constant */
+            type: "mtls";
+            /** @description the client certificate's subject */
+            certificateSubject: string;
+            /**
+             * Format: date-time
+             * @description the client certificate's notAfter
+             */
+            certificateExpiresAt: string;
+        }) | null;
         CreateWebhook: {
             url: string;
             /** @enum {string} */
@@ -597,7 +632,44 @@ export interface components {
             rateLimitPerSecond?: number;
             /** @description deliver each ordering key's deliveries one at a time, in the order of their events; absent: false */
             ordered?: boolean;
+            /** @description custom headers added to every delivery (at most 20); values are write-only */
+            headers?: {
+                [key: string]: string;
+            };
+            auth?: components["schemas"]["EndpointAuthInput"];
+            /** @description also sign with Ed25519 (v1a in webhook-signature); the public key is signingPublicKey */
+            ed25519?: boolean;
         };
+        /** @description how deliveries authenticate to the endpoint; null for not at all */
+        EndpointAuthInput: ({
+            /** @constant */
+            type: "basic";
+            username: string;
+            /** @description write-only */
+            password: string;
+        } | {
+            /** @constant */
+            type: "bearer";
+            /** @description write-only */
+            token: string;
+        } | {
+            /** @constant */
+            type: "oauth2";
+            /** @description the authorization server's token endpoint; the address rules of webhook URLs apply */
+            tokenUrl: string;
+            clientId: string;
+            /** @description write-only */
+            clientSecret: string;
+            scope?: string;
+            audience?: string;
+        } | {
+            /** @constant */
+            type: "mtls";
+            /** @description client certificate, PEM */
+            certificate: string;
+            /** @description its private key, PEM, unencrypted; write-only */
+            privateKey: string;
+        }) | null;
         WebhookList: {
             items: components["schemas"]["Webhook"][];
             nextCursor: string | null;
@@ -628,6 +700,15 @@ export interface components {
             updatedAt: string;
             /** @description last four characters of the secret */
             secretHint: string;
+            /** @description custom header names, each value shown as "…" and its last four characters */
+            headers: {
+                [key: string]: string;
+            };
+            auth: components["schemas"]["EndpointAuth"];
+            /** @description deliveries also carry a v1a Ed25519 signature */
+            ed25519: boolean;
+            /** @description whpk_ and the base64 Ed25519 public key verifying v1a signatures; null unless ed25519 */
+            signingPublicKey: string | null;
         };
         UpdateWebhook: {
             url?: string;
@@ -642,9 +723,46 @@ export interface components {
             rateLimitPerSecond?: number | null;
             /** @description deliver each ordering key's deliveries one at a time, in the order of their events */
             ordered?: boolean;
+            /** @description custom headers added to every delivery (at most 20); values are write-only; a string sets one, null removes it, names not given are kept */
+            headers?: {
+                [key: string]: string | null;
+            };
+            auth?: components["schemas"]["EndpointAuthPatch"];
+            /** @description also sign with Ed25519 (v1a in webhook-signature); the public key is signingPublicKey */
+            ed25519?: boolean;
             /** @description cannot be changed here; use POST .../secret/rotate */
             secret?: unknown;
         };
+        /** @description how deliveries authenticate to the endpoint; null for not at all; a secret left out keeps the stored one of the same type */
+        EndpointAuthPatch: ({
+            /** @constant */
+            type: "basic";
+            username: string;
+            /** @description write-only */
+            password?: string;
+        } | {
+            /** @constant */
+            type: "bearer";
+            /** @description write-only */
+            token?: string;
+        } | {
+            /** @constant */
+            type: "oauth2";
+            /** @description the authorization server's token endpoint; the address rules of webhook URLs apply */
+            tokenUrl: string;
+            clientId: string;
+            /** @description write-only */
+            clientSecret?: string;
+            scope?: string;
+            audience?: string;
+        } | {
+            /** @constant */
+            type: "mtls";
+            /** @description client certificate, PEM */
+            certificate: string;
+            /** @description its private key, PEM, unencrypted; write-only */
+            privateKey?: string;
+        }) | null;
         RotateSecret: {
             /** @description generated when omitted */
             secret?: string;

@@ -14,6 +14,8 @@ export const DELIVERY_ERROR_CODES = {
   /** The URL resolved to a refused address (private, loopback, metadata...). */
   private_address: { retriable: false },
   invalid_url: { retriable: false },
+  /** OAuth 2.0: the token endpoint gave no access token (its answer is in the message); nothing was sent to the endpoint. */
+  token_request_failed: { retriable: true },
   /** The webhook's secret cannot be decrypted, so the request cannot be signed. */
   unsignable: { retriable: false },
 } as const;

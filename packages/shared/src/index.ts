@@ -24,3 +24,4 @@ export * from "./batch-ttl-cache.js";
 export * from "./clock.js";
 export * from "./store-profile.js";
 export * from "./endpoint-stats.js";
+export * from "./endpoint-credentials.js";

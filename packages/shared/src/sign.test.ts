@@ -1,8 +1,8 @@
-import { createHmac } from "node:crypto";
+import { createHmac, createPrivateKey, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildDeliveryBody } from "./delivery-job.js";
 import { verifySignature } from "./fixtures/user-guide-verify-signature.js";
-import { agileTuneSignature, signatureHeaders, standardWebhookSignature } from "./sign.js";
+import { agileTuneSignature, generateSigningKeyPair, publicKeyFromPublished, signatureHeaders, standardWebhookSignature } from "./sign.js";
 
 /** The guide's function throws (RangeError) when lengths differ; a receiver treats that as a rejection. */
 function guideAccepts(payload: string, signature: string, secret: string): boolean {
@@ -58,5 +58,20 @@ describe("Standard Webhooks headers", () => {
     expect(headers["webhook-signature"].split(" ")).toEqual([standardWebhookSignature("dlv_1", 5, body, "new-secret-0123456789"), standardWebhookSignature("dlv_1", 5, body, secret)]);
     // X-AgileTune-Signature has room for one signature: the current secret's.
     expect(headers["x-agiletune-signature"]).toBe(agileTuneSignature(body, "new-secret-0123456789"));
+  });
+});
+
+describe("v1a (Ed25519)", () => {
+  it("verifies with node:crypto from the published whpk_ key, follows the v1 signatures, and fails for another body", () => {
+    const pair = generateSigningKeyPair();
+    const privateKey = createPrivateKey(pair.privateKeyPem);
+    const headers = signatureHeaders({ deliveryId: "dlv_1", body, secret, previousSecret: "an-older-secret-0123", signingKeys: [privateKey], nowSeconds: 1_700_000_000 });
+    const parts = headers["webhook-signature"].split(" ");
+    expect(parts.map((p) => p.split(",")[0])).toEqual(["v1", "v1", "v1a"]);
+    const signature = Buffer.from(parts[2]!.slice("v1a,".length), "base64");
+    const publicKey = publicKeyFromPublished(pair.publicKey);
+    expect(verify(null, Buffer.from(`dlv_1.1700000000.${body}`), publicKey, signature)).toBe(true);
+    expect(verify(null, Buffer.from(`dlv_1.1700000000.${body} `), publicKey, signature)).toBe(false);
+    expect(headers["x-agiletune-signature"]).toBe(agileTuneSignature(body, secret));
   });
 });

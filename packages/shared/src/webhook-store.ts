@@ -1,5 +1,6 @@
 import type { Collection, Db } from "mongodb";
 import { ALL_EVENTS } from "./events.js";
+import type { StoredEndpointAuth, StoredHeader, StoredSigningKey } from "./endpoint-credentials.js";
 import { COLLECTIONS } from "./mongo.js";
 
 export const WEBHOOK_CONTENT_TYPES = ["json", "form"] as const;
@@ -34,6 +35,12 @@ export type WebhookDoc = {
   /** After a rotation the previous secret keeps signing `webhook-signature` until this time. */
   previousSecretSealed: string | null;
   previousSecretExpiresAt: Date | null;
+  /** Custom headers of every delivery (docs/endpoint-authentication.md); absent: none. */
+  headers?: StoredHeader[];
+  /** How deliveries authenticate to the endpoint; absent or null: not at all. */
+  auth?: StoredEndpointAuth | null;
+  /** Present while `ed25519: true`: deliveries also carry a `v1a,` signature. */
+  signingKey?: StoredSigningKey | null;
   createdAt: Date;
   updatedAt: Date;
 };

@@ -90,13 +90,8 @@ export function findLeakedSecrets(captured: Array<{ response: ApiResponse; reque
         issuedBy.set(value, [...(issuedBy.get(value) ?? []), i]);
       }
     }
-    // Secrets chosen by the client count too.
-    try {
-      const sent = JSON.parse(c.requestBody) as { secret?: unknown };
-      if (typeof sent?.secret === "string" && sent.secret.length >= 8) secrets.add(sent.secret);
-    } catch {
-      // not JSON: nothing chosen
-    }
+    // Secrets chosen by the client count too: the webhook secret, custom header values, auth secrets.
+    for (const chosen of secretsSent(c.requestBody)) if (chosen.length >= 8) secrets.add(chosen);
   });
   const leaks: string[] = [];
   for (const secret of secrets) {
@@ -111,6 +106,24 @@ export function findLeakedSecrets(captured: Array<{ response: ApiResponse; reque
     });
   }
   return leaks;
+}
+
+/** The write-only values of a request body (WEBHOOK_SECRET_FIELD_PATHS): none of them may come back. */
+function secretsSent(requestBody: string): string[] {
+  let sent: { secret?: unknown; headers?: unknown; auth?: unknown };
+  try {
+    sent = JSON.parse(requestBody);
+  } catch {
+    return [];
+  }
+  if (!sent || typeof sent !== "object") return [];
+  const values: unknown[] = [sent.secret];
+  if (sent.headers && typeof sent.headers === "object") values.push(...Object.values(sent.headers));
+  if (sent.auth && typeof sent.auth === "object") {
+    const auth = sent.auth as Record<string, unknown>;
+    values.push(auth.password, auth.token, auth.clientSecret, auth.privateKey);
+  }
+  return values.filter((v): v is string => typeof v === "string");
 }
 
 export type TestApi = {
@@ -208,7 +221,14 @@ export async function startTestApi(opts: TestApiOptions): Promise<TestApi> {
     try {
       // Stored forms of the secrets must not show up anywhere either.
       stored = [
-        ...(await opts.db.collection("webhooks").find().toArray()).flatMap((w) => [w.secretSealed, w.previousSecretSealed]),
+        ...(await opts.db.collection("webhooks").find().toArray()).flatMap((w) => [
+          w.secretSealed,
+          w.previousSecretSealed,
+          ...(w.headers ?? []).map((h: { valueSealed: string }) => h.valueSealed),
+          ...Object.entries(w.auth ?? {}).flatMap(([field, value]) => (field.endsWith("Sealed") ? [value] : [])),
+          w.signingKey?.privateKeySealed,
+          w.signingKey?.previousPrivateKeySealed,
+        ]),
         ...(await opts.db.collection("api_keys").find().toArray()).map((k) => k.tokenHash),
         ...(await opts.db.collection("portal_sessions").find().toArray()).flatMap((p) => [p.linkHash, p.tokenHash]),
       ].filter((s): s is string => typeof s === "string");

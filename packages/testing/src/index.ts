@@ -6,6 +6,7 @@ export type { Receiver, ReceivedRequest, Responder } from "@agiletune/local-infr
 export type { ApiResponse, RequestOptions, TestApi, TestApiOptions } from "./api-harness.js";
 export { apiTest, integrationTest, pipelineTest, type InfraFixtures } from "./fixtures.js";
 export { consumeJobs, readTopic, type ReadMessage } from "./kafka-reader.js";
+export { makeTestCertificates, startMtlsReceiver, startOAuthServer, type MtlsReceiver, type OAuthServer, type TestCertificates } from "./endpoint-peers.js";
 export { LeakError, ResourceTracker, type LeakCheckOptions } from "./leaks.js";
 export type { Pipeline, PipelineOptions } from "./pipeline.js";
 export { domainEvent, insertWebhook } from "./test-data.js";

@@ -30,6 +30,8 @@ export type PipelineOptions = {
   health?: Partial<HealthSettings>;
   /** Endpoint statistics (docs/statistics.md); the defaults when unset. */
   endpointStats?: { flushIntervalMs: number } | null;
+  /** CA certificates (PEM) the dispatcher trusts besides Node's: a test's own https endpoints. */
+  extraCaCertificates?: string[];
 };
 
 /** A short retry ladder (the five tiers in 1 to 5 s), so tests see retries in seconds. */
@@ -61,6 +63,7 @@ export async function startPipeline(opts: PipelineOptions) {
     maxInFlightBytes: opts.maxInFlightBytes ?? CONFIG_DEFAULTS.DISPATCH_MAX_IN_FLIGHT_BYTES,
     health: { ...endpointHealthSettings(CONFIG_DEFAULTS), ...opts.health },
     endpointStats: opts.endpointStats === undefined ? endpointStatsSettings(CONFIG_DEFAULTS) : opts.endpointStats,
+    ...(opts.extraCaCertificates && { extraCaCertificates: opts.extraCaCertificates }),
   });
   const fanout = await startFanout({ ...common, db: opts.db, groupId: groups.fanout, schemaRegistry: opts.schemaRegistry });
   const producer = createProducer(opts.kafka);

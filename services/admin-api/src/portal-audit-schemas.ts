@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { idSchema, pageQuerySchema, text } from "./schemas.js";
+import { text } from "./schema-fields.js";
+import { idSchema, pageQuerySchema } from "./schemas.js";
 
 /** docs/portal-and-audit.md: a portal session lasts 60 s to 24 h, an hour unless told. */
 export const PORTAL_TTL_SECONDS = { min: 60, max: 86_400, default: 3_600 } as const;

@@ -70,7 +70,7 @@ describe("updateWebhookSchema and rotateSecretSchema", () => {
   it("accepts a partial change and refuses an empty one or the secret", () => {
     expect(parseOr422(updateWebhookSchema, { active: false })).toEqual({ active: false });
     expect(details(() => parseOr422(updateWebhookSchema, {}))).toEqual([
-      { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered" },
+      { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered, headers, auth, ed25519" },
     ]);
     expect(details(() => parseOr422(updateWebhookSchema, { secret: "0123456789abcdef" }))).toEqual([{ field: "secret", message: "cannot be changed here; use POST .../secret/rotate" }]);
     expect(parseOr422(rotateSecretSchema, {})).toEqual({});

@@ -1,7 +1,8 @@
 import { ALL_EVENTS, DELIVERY_STATUSES, isEventType, WEBHOOK_CONTENT_TYPES } from "@agiletune/shared";
 import { z } from "zod";
 import { validationFailed, type ErrorDetail } from "./errors.js";
-import { parseWebhookUrl, UrlRefusedError } from "./url-guard.js";
+import { customHeadersField, customHeadersPatchField, ed25519Field, endpointAuthField, endpointAuthPatchField } from "./endpoint-settings-schemas.js";
+import { text, urlField } from "./schema-fields.js";
 
 /**
  * Request schemas of the admin API: bodies, query strings and path ids. Every body is a
@@ -22,18 +23,6 @@ export const MAX_PAGE_SIZE = 100;
 export const RATE_LIMIT_MIN = 1;
 export const RATE_LIMIT_MAX = 10_000;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A string without control characters or unpaired surrogates, at most `max` characters. */
-export function text(max: number) {
-  return z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), "must not contain control characters")
-    .refine((s) => s.isWellFormed(), "must be valid Unicode (no unpaired surrogates)");
-}
-
 /** Path and filter ids: what our own ids and organization ids look like. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const idSchema = z.string().regex(ID_PATTERN, "is not a valid id");
@@ -46,15 +35,6 @@ export const pathParamSchemas: Record<string, z.ZodType> = {
   keyId: idSchema.meta({ description: "API key id" }),
   sessionId: idSchema.meta({ description: "portal session id" }),
 };
-
-const urlField = z.string().superRefine((raw, ctx) => {
-  try {
-    parseWebhookUrl(raw);
-  } catch (err) {
-    if (!(err instanceof UrlRefusedError)) throw err;
-    ctx.addIssue({ code: "custom", message: err.message });
-  }
-});
 
 const secretField = text(SECRET_MAX_LENGTH)
   .refine((s) => s.length >= SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`)
@@ -96,6 +76,9 @@ export const createWebhookSchema = z
     description: descriptionField.optional(),
     rateLimitPerSecond: rateLimitField(rateLimitMessage).optional().meta({ description: "requests per second its URL may receive, on all dispatchers together; absent: no limit" }),
     ordered: orderedField.optional().meta({ description: `${orderedDescription}; absent: false` }),
+    headers: customHeadersField.optional(),
+    auth: endpointAuthField.optional(),
+    ed25519: ed25519Field.optional(),
   })
   .meta({ id: "CreateWebhook" });
 
@@ -111,6 +94,9 @@ export const updateWebhookSchema = z
       .optional()
       .meta({ description: "requests per second its URL may receive, on all dispatchers together; null removes the limit" }),
     ordered: orderedField.optional().meta({ description: orderedDescription }),
+    headers: customHeadersPatchField.optional(),
+    auth: endpointAuthPatchField.optional(),
+    ed25519: ed25519Field.optional(),
     // Named so the 422 says where to go instead of just "unknown field"; documented as
     // never valid (`not: {}`).
     secret: z
@@ -119,8 +105,9 @@ export const updateWebhookSchema = z
       .optional()
       .meta({ not: {}, description: "cannot be changed here; use POST .../secret/rotate" }),
   })
-  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered")
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered, headers, auth, ed25519")
   .meta({ id: "UpdateWebhook", minProperties: 1 });
+export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 
 /** Rotation may name the new secret; without a body one is generated. */
 export const rotateSecretSchema = z.strictObject({ secret: secretField.optional() }).meta({ id: "RotateSecret" });

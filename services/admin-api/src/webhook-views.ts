@@ -1,5 +1,6 @@
 import { ALL_EVENTS, EVENT_TYPES, WEBHOOK_CONTENT_TYPES, WEBHOOK_HEALTHS, type WebhookDoc } from "@agiletune/shared";
 import { z } from "zod";
+import { endpointSettingsView, endpointSettingsViewShape } from "./endpoint-settings.js";
 import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "./schemas.js";
 import { MAX_URL_LENGTH } from "./url-guard.js";
 import { iso, isoDateTime, listOf } from "./views.js";
@@ -23,6 +24,7 @@ export const webhookSchema = z
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
     secretHint: z.string().meta({ description: "last four characters of the secret" }),
+    ...endpointSettingsViewShape,
   })
   .meta({ id: "Webhook" });
 export type WebhookView = z.output<typeof webhookSchema>;
@@ -59,5 +61,6 @@ export function webhookView(doc: WebhookDoc): WebhookView {
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
     secretHint: doc.secretHint,
+    ...endpointSettingsView(doc),
   };
 }

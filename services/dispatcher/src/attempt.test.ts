@@ -5,7 +5,13 @@ import type { ResolvedWebhook } from "./webhook-cache.js";
 
 const delays = [1_000, 2_000, 3_000, 4_000, 5_000];
 const job = (source: DeliveryJob["source"]) => ({ deliveryId: "dlv_1", webhookId: "wh_1", organizationId: "org_1", event: "task.created", attempt: 0, source }) as DeliveryJob;
-const webhook: ResolvedWebhook = { doc: { _id: "wh_1", url: "https://example.com/hook" } as WebhookDoc, secret: null, secretError: "bad key", previousSecret: undefined };
+const webhook: ResolvedWebhook = {
+  doc: { _id: "wh_1", url: "https://example.com/hook" } as WebhookDoc,
+  secret: null,
+  secretError: "bad key",
+  previousSecret: undefined,
+  credentials: { headers: {}, auth: null, signingKeys: [] },
+};
 
 describe("deliveryHeaders", () => {
   it("carries the contract's headers, signed with the webhook's secret", () => {

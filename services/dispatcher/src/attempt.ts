@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type Clock, type DeliveryJob } from "@agiletune/shared";
-import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
 import { decideOutcome, type Outcome } from "./delivery-outcome.js";
+import type { EndpointAuthenticator } from "./endpoint-auth/authenticator.js";
 import { postDelivery, type HttpAttempt } from "./http-delivery.js";
 import type { PendingDelivery } from "./triage.js";
 import type { ResolvedWebhook } from "./webhook-cache.js";
@@ -54,12 +54,20 @@ export function deliveryHeaders({
     "x-agiletune-event": job.event,
     "x-agiletune-delivery": job.deliveryId,
     ...(job.orderingKey !== undefined && { "x-agiletune-ordering-key": job.orderingKey }),
-    ...signatureHeaders({ deliveryId: job.deliveryId, body, secret: webhook.secret, previousSecret: webhook.previousSecret, nowSeconds: Math.floor(nowMs / 1000) }),
+    ...signatureHeaders({
+      deliveryId: job.deliveryId,
+      body,
+      secret: webhook.secret,
+      previousSecret: webhook.previousSecret,
+      signingKeys: webhook.credentials.signingKeys,
+      nowSeconds: Math.floor(nowMs / 1000),
+    }),
   };
 }
 
 export type AttemptOptions = {
-  agent: Agent;
+  /** Custom headers, Authorization and the connection pool (a client certificate's, for mTLS). */
+  authenticator: EndpointAuthenticator;
   timeoutMs: number;
   allowPrivateUrls: boolean;
   retryDelaysMs: readonly number[];
@@ -70,11 +78,23 @@ export type AttemptOptions = {
 export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: AttemptOptions): Promise<AttemptResult> {
   const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
   const startedAt = opts.clock.now();
-  const headers = deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt });
-  const http = await postDelivery({ agent: opts.agent, url: webhook.doc.url, headers, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
+  const ours = deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt });
+  const url = webhook.doc.url;
+  const prepared = await opts.authenticator.prepare(job.webhookId, url, webhook.credentials);
+  let http: HttpAttempt;
+  let recorded = ours;
+  if (prepared.kind === "failed") {
+    // No token, nothing sent: a failed attempt on the usual ladder, counting toward the circuit.
+    http = { status: null, headers: {}, body: "", bodyTruncated: false, durationMs: Math.round(opts.clock.now() - startedAt), error: prepared.error };
+  } else {
+    // Ours last: the admin API refuses custom headers of our names, and ours win regardless.
+    http = await postDelivery({ agent: prepared.agent, url, headers: { ...prepared.headers, ...ours }, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
+    opts.authenticator.answered(job.webhookId, prepared, http.status);
+    recorded = { ...prepared.recorded, ...ours };
+  }
   const failedAt = opts.clock.now();
   const outcome = decideOutcome({ job, error: http.error, failedAt, delaysMs: opts.retryDelaysMs, retryAfterMs: parseRetryAfter(retryAfterHeader(http), failedAt) });
-  return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url: webhook.doc.url, headers }, http, outcome };
+  return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url, headers: recorded }, http, outcome };
 }
 
 /**

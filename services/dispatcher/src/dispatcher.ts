@@ -10,6 +10,7 @@ import type { HealthSettings } from "./health/health-policy.js";
 import { HealthWriter } from "./health/health-writer.js";
 import { ParkedDrainer } from "./health/parked-drainer.js";
 import { PartitionOwnership } from "./health/partition-ownership.js";
+import { EndpointAuthenticator } from "./endpoint-auth/authenticator.js";
 import { createDeliveryAgent } from "./http-delivery.js";
 import { InFlightBudget } from "./in-flight-budget.js";
 import { startIntake } from "./intake.js";
@@ -42,6 +43,8 @@ export type DispatcherOptions = {
   endpointStats: { flushIntervalMs: number } | null;
   groupId?: string;
   agent?: Agent;
+  /** CA certificates (PEM) trusted besides Node's, for endpoints behind a private CA. */
+  extraCaCertificates?: readonly string[];
   clock?: Clock;
 };
 
@@ -85,7 +88,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   // Many webhooks can share one origin (a chat service, a CI host): the pool per origin must
   // not be what limits them, or one hanging webhook would starve its neighbours. The gate
   // bounds each webhook instead.
-  const agent = opts.agent ?? createDeliveryAgent({ allowPrivate: opts.allowPrivateUrls, connectionsPerOrigin: opts.maxInFlight });
+  const agentOptions = { allowPrivate: opts.allowPrivateUrls, connectionsPerOrigin: opts.maxInFlight, extraCaCertificates: opts.extraCaCertificates };
+  const agent = opts.agent ?? createDeliveryAgent(agentOptions);
+  const authenticator = new EndpointAuthenticator({ agent, agentOptions, timeoutMs: opts.deliveryTimeoutMs, clock });
   const webhooks = new WebhookCache(opts.db, opts.encryptionKey, { ttlMs: 1_000 });
   const deliveryLog = new DeliveryLogWriter(opts.db, {
     now: () => clock.now(),
@@ -126,7 +131,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     ownership,
     gate,
     limiter,
-    attempt: { agent, timeoutMs: opts.deliveryTimeoutMs, allowPrivateUrls: opts.allowPrivateUrls, retryDelaysMs: opts.retryDelaysMs, clock },
+    attempt: { authenticator, timeoutMs: opts.deliveryTimeoutMs, allowPrivateUrls: opts.allowPrivateUrls, retryDelaysMs: opts.retryDelaysMs, clock },
     recorder,
     metrics,
     logger: log,
@@ -200,6 +205,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       await stats?.stop();
       await batching.flush();
       await producer.disconnect();
+      await (drained ? authenticator.close() : authenticator.destroy());
       if (!opts.agent) await (drained ? agent.close() : agent.destroy());
     },
   };

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
+import { rootCertificates } from "node:tls";
 import { DeliveryError, isPublicAddress, RESPONSE_BODY_LOG_LIMIT } from "@agiletune/shared";
 import { Agent, errors as undiciErrors, request } from "undici";
 
@@ -32,22 +33,45 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
-/** Keep-alive connection pools per origin, shared by all deliveries of this process. */
-export function createDeliveryAgent(opts: { allowPrivate: boolean; connectionsPerOrigin: number }): Agent {
+export type DeliveryAgentOptions = {
+  allowPrivate: boolean;
+  connectionsPerOrigin: number;
+  /** CA certificates (PEM) trusted besides Node's own, for endpoints behind a private CA. */
+  extraCaCertificates?: readonly string[] | undefined;
+  /** A client certificate and key (PEM) presented to https endpoints that ask for one (mTLS). */
+  clientCertificate?: { certificate: string; privateKey: string } | undefined;
+};
+
+/** Keep-alive connection pools per origin, shared by all deliveries of this process (or of one mTLS webhook). */
+export function createDeliveryAgent(opts: DeliveryAgentOptions): Agent {
   return new Agent({
     connections: opts.connectionsPerOrigin,
     keepAliveTimeout: 30_000,
     pipelining: 1,
-    connect: { lookup: guardedLookup(opts.allowPrivate), timeout: 10_000 },
+    connect: {
+      lookup: guardedLookup(opts.allowPrivate),
+      timeout: 10_000,
+      ...(opts.extraCaCertificates?.length && { ca: [...rootCertificates, ...opts.extraCaCertificates] }),
+      ...(opts.clientCertificate && { cert: opts.clientCertificate.certificate, key: opts.clientCertificate.privateKey }),
+    },
   });
 }
 
 /**
  * One POST. Never throws: the outcome, including why it failed, is in the result.
  * `timeoutMs` covers the whole exchange (connect, headers and reading the body);
- * redirects are not followed; at most RESPONSE_BODY_LOG_LIMIT bytes of the body are kept.
+ * redirects are not followed; at most `bodyLimit` bytes of the body are kept.
  */
-export async function postDelivery(opts: { agent: Agent; url: string; headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean }): Promise<HttpAttempt> {
+export async function postDelivery(opts: {
+  agent: Agent;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  allowPrivate: boolean;
+  /** Bytes of the answer kept; default RESPONSE_BODY_LOG_LIMIT. */
+  bodyLimit?: number;
+}): Promise<HttpAttempt> {
   const started = performance.now();
   const result = (partial: Omit<HttpAttempt, "durationMs">): HttpAttempt => ({ ...partial, durationMs: Math.round(performance.now() - started) });
   const failed = (error: DeliveryError, status: number | null = null) => result({ status, headers: {}, body: "", bodyTruncated: false, error });
@@ -80,7 +104,7 @@ export async function postDelivery(opts: { agent: Agent; url: string; headers: R
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
     });
-    const { text, truncated } = await readCapped(response.body, RESPONSE_BODY_LOG_LIMIT);
+    const { text, truncated } = await readCapped(response.body, opts.bodyLimit ?? RESPONSE_BODY_LOG_LIMIT);
     const headers = flattenHeaders(response.headers);
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     return result({

@@ -6,7 +6,7 @@ import type { ResolvedWebhook } from "./webhook-cache.js";
 const job = { deliveryId: "dlv_1", webhookId: "wh_1", organizationId: "org_1" } as DeliveryJob;
 function webhook(fields: Partial<WebhookDoc>, secret: string | null = "s3cret-s3cret-s3cret"): ResolvedWebhook {
   const doc = { _id: "wh_1", organizationId: "org_1", active: true, ...fields } as WebhookDoc;
-  return { doc, secret, secretError: secret === null ? "bad key" : null, previousSecret: undefined };
+  return { doc, secret, secretError: secret === null ? "bad key" : null, previousSecret: undefined, credentials: { headers: {}, auth: null, signingKeys: [] } };
 }
 
 describe("triage", () => {

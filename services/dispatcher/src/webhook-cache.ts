@@ -1,5 +1,6 @@
 import { BatchTtlCache, decryptSecret, webhooksCollection, type WebhookDoc } from "@agiletune/shared";
 import type { Db } from "mongodb";
+import { openEndpointCredentials, type EndpointCredentials } from "./endpoint-auth/credentials.js";
 
 export type ResolvedWebhook = {
   doc: WebhookDoc;
@@ -8,6 +9,8 @@ export type ResolvedWebhook = {
   secretError: string | null;
   /** The pre-rotation secret while it still signs `webhook-signature`. */
   previousSecret: string | undefined;
+  /** Custom headers, endpoint auth and Ed25519 keys, opened (docs/endpoint-authentication.md). */
+  credentials: EndpointCredentials;
 };
 
 /**
@@ -36,6 +39,8 @@ export class WebhookCache {
   }
 }
 
+const NO_CREDENTIALS: EndpointCredentials = { headers: {}, auth: null, signingKeys: [] };
+
 /**
  * One webhook whose secret cannot be opened (sealed with another SECRETS_ENCRYPTION_KEY,
  * or damaged) must not stop the others: it is resolved with the error instead.
@@ -48,8 +53,16 @@ function resolve(doc: WebhookDoc, encryptionKey: string, now: number): ResolvedW
       secret: decryptSecret(doc.secretSealed, encryptionKey),
       secretError: null,
       previousSecret: previousValid ? decryptSecret(doc.previousSecretSealed!, encryptionKey) : undefined,
+      credentials: openEndpointCredentials(doc, encryptionKey, now),
     };
   } catch (err) {
-    return { doc, secret: null, secretError: `the webhook's secret cannot be decrypted with SECRETS_ENCRYPTION_KEY (${(err as Error).message})`, previousSecret: undefined };
+    // Its headers and auth are sealed like the secret: a delivery without them would be refused anyway.
+    return {
+      doc,
+      secret: null,
+      secretError: `the webhook's secret, headers or auth cannot be decrypted with SECRETS_ENCRYPTION_KEY (${(err as Error).message})`,
+      previousSecret: undefined,
+      credentials: NO_CREDENTIALS,
+    };
   }
 }

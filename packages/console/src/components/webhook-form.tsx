@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError, type CreateWebhook, type EventType, type Webhook, type WebhookPatch } from "../api.js";
 import { groupEventTypes } from "../events.js";
 import { fieldErrors, type FormField } from "../field-errors.js";
+import { EndpointSettingsFields, endpointFieldsForCreate, endpointFieldsForPatch, initialEndpointDraft } from "./endpoint-settings.js";
 import { Button, ErrorText } from "./feedback.js";
 
 /** A new secret from the browser's CSPRNG, in the form the API generates (`whsec_` + 256 bits). */
@@ -31,6 +32,9 @@ export function WebhookForm(props: Props) {
   const [description, setDescription] = useState(initial?.description ?? "");
   const [rateLimit, setRateLimit] = useState(initial?.rateLimitPerSecond != null ? String(initial.rateLimitPerSecond) : "");
   const [ordered, setOrdered] = useState(initial?.ordered ?? false);
+  const [endpoint, setEndpoint] = useState(() => initialEndpointDraft(initial));
+  // Once saved, typed header values and secrets leave the form: only their hints come back.
+  useEffect(() => setEndpoint(initialEndpointDraft(initial)), [initial?.updatedAt]);
   // What the browser will not hand over: a number field holding something that is not a number has the value "".
   const [rateLimitUnreadable, setRateLimitUnreadable] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -68,8 +72,9 @@ export function WebhookForm(props: Props) {
     // else goes as the number it reads as, and the API says what is wrong with it.
     const limit = rateLimit.trim() === "" ? undefined : Number(rateLimit.trim());
     try {
-      if (props.mode === "create") await props.onSubmit({ ...fields, ...(secret !== "" && { secret }), ...(limit !== undefined && { rateLimitPerSecond: limit }) });
-      else await props.onSubmit({ ...fields, rateLimitPerSecond: limit ?? null });
+      if (props.mode === "create")
+        await props.onSubmit({ ...fields, ...endpointFieldsForCreate(endpoint), ...(secret !== "" && { secret }), ...(limit !== undefined && { rateLimitPerSecond: limit }) });
+      else await props.onSubmit({ ...fields, ...endpointFieldsForPatch(endpoint, props.initial), rateLimitPerSecond: limit ?? null });
     } catch (err) {
       setError(err);
       if (err instanceof ApiError && err.status === 422) setErrors(fieldErrors(err.details).byField);
@@ -277,6 +282,8 @@ export function WebhookForm(props: Props) {
         </div>
         {fieldError("ordered", "Deliver in order")}
       </div>
+
+      <EndpointSettingsFields id={id} draft={endpoint} onChange={setEndpoint} saved={initial} errors={{ headers: errors.headers, auth: errors.auth }} />
 
       <div class="actions">
         <Button type="submit" class="button-primary" busy={busy}>

@@ -4,6 +4,7 @@ import { ErrorText, useTitle } from "../components/feedback.js";
 import { VERIFY_SIGNATURE_SNIPPET } from "../components/secret-reveal.js";
 import { EVENT_DESCRIPTIONS } from "../guide-events.js";
 import { useLoad } from "../use-load.js";
+import { VERIFY_ED25519_SNIPPET } from "../snippets.js";
 
 /** The user guide's Webhooks chapter, word for word, so the page can link to its sections. */
 export function GuidePage(props: { hash: string; client: Client | null }) {
@@ -90,6 +91,18 @@ export function GuidePage(props: { hash: string; client: Client | null }) {
         <code>{VERIFY_SIGNATURE_SNIPPET}</code>
       </pre>
       <EventSchemas client={client} eventTypes={eventTypes.data} error={eventTypes.error} />
+      <h2 id="ed25519-signatures" tabIndex={-1}>
+        Ed25519 signatures (v1a)
+      </h2>
+      <p>
+        A webhook with Sign with Ed25519 on also signs each delivery with a private key only AgileTune holds. The <code>webhook-signature</code> header then carries a <code>v1a,…</code> signature
+        beside the <code>v1,…</code> ones, over <code>webhook-id</code>, <code>webhook-timestamp</code> and the raw body joined by dots. Check it with the webhook's public key (<code>whpk_…</code>, on
+        the webhook's page), so your endpoint keeps no shared secret:
+      </p>
+      <pre class="code" tabIndex={0} role="group" aria-label="verifyEd25519">
+        <code>{VERIFY_ED25519_SNIPPET}</code>
+      </pre>
+      <p>For 24 hours after the secret is rotated, the old key signs too: accept the delivery when any v1a signature verifies with the key you have.</p>
     </article>
   );
 }

@@ -5,6 +5,7 @@ import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../compone
 import { RecoverForm } from "../components/recover-form.js";
 import { SecretReveal } from "../components/secret-reveal.js";
 import { PeriodSwitch, StatsCharts } from "../components/stats-charts.js";
+import { EndpointFacts } from "../components/endpoint-facts.js";
 import { OutsideOrderNote, StateFacts, SubscriptionFacts } from "../components/webhook-facts.js";
 import { WebhookForm } from "../components/webhook-form.js";
 import { useApp } from "../context.js";
@@ -113,6 +114,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
             ends in <span class="mono">…{webhook.secretHint}</span>
           </dd>
         </div>
+        <EndpointFacts webhook={webhook} />
         <div>
           <dt>Rate limit</dt>
           <dd>{webhook.rateLimitPerSecond === null ? "No limit" : `${webhook.rateLimitPerSecond} requests per second`}</dd>

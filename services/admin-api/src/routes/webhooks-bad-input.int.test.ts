@@ -100,7 +100,7 @@ test("refuses bad input with a clear 4xx naming the field, and writes nothing", 
     { field: "secret", message: "cannot be changed here; use POST .../secret/rotate" },
   ]);
   await expectError(api.request("PATCH", path, { body: {} }), 422, "validation_failed", [
-    { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered" },
+    { field: "(body)", message: "must change at least one of url, contentType, events, active, description, rateLimitPerSecond, ordered, headers, auth, ed25519" },
   ]);
   await expectError(api.request("PATCH", path, { body: { active: null } }), 422, "validation_failed");
   await expectError(api.request("POST", `${path}/secret/rotate`, { body: { secret: "short" } }), 422, "validation_failed", [{ field: "secret", message: "must be at least 16 characters" }]);

@@ -30,6 +30,10 @@ test("create, read, list, update, rotate and delete a webhook", async ({ api, mo
     createdAt: t0.toISOString(),
     updatedAt: t0.toISOString(),
     secretHint: secret.slice(-4),
+    headers: {},
+    auth: null,
+    ed25519: false,
+    signingPublicKey: null,
     secret,
   });
   expect(created.headers.location).toBe(`${ORG}/${id}`);

@@ -2,8 +2,9 @@ import { encryptSecret, webhooksCollection, type WebhookDoc } from "@agiletune/s
 import { readJsonBody } from "../body.js";
 import { generateWebhookSecret, newId, secretHint } from "../credentials.js";
 import { afterCursor, decodeCursor, page } from "../cursor.js";
+import { newSigningKey, patchHeaders, rotatedSigningKey, sealAuth, sealHeaders } from "../endpoint-settings.js";
 import { ApiError, notFound, validationFailed } from "../errors.js";
-import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema } from "../schemas.js";
+import { createWebhookSchema, pageQuerySchema, parseOr422, parseQuery, rotateSecretSchema, updateWebhookSchema, type UpdateWebhookInput } from "../schemas.js";
 import { assertPublicUrl, UrlRefusedError } from "../url-guard.js";
 import { webhookView, type WebhookList, type WebhookWithSecretView } from "../webhook-views.js";
 import { fieldChanges } from "../audit-log.js";
@@ -25,11 +26,12 @@ export async function findWebhook(deps: RouteDeps, ctx: Ctx): Promise<WebhookDoc
   return doc;
 }
 
-async function checkUrl(deps: RouteDeps, url: string): Promise<void> {
+/** The address rules of webhook URLs, for the webhook's URL and an OAuth 2.0 token endpoint alike. */
+async function checkUrl(deps: RouteDeps, url: string, field: "url" | "auth.tokenUrl" = "url"): Promise<void> {
   try {
     await assertPublicUrl(url, { allowPrivate: deps.allowPrivateUrls, resolve: deps.resolveHost });
   } catch (err) {
-    if (err instanceof UrlRefusedError) throw validationFailed([{ field: "url", message: err.message }]);
+    if (err instanceof UrlRefusedError) throw validationFailed([{ field, message: err.message }]);
     throw err;
   }
 }
@@ -61,6 +63,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
   router.post(BASE, ...guard, async (ctx) => {
     const input = parseOr422(createWebhookSchema, await readJsonBody(ctx));
     await checkUrl(deps, input.url);
+    if (input.auth?.type === "oauth2") await checkUrl(deps, input.auth.tokenUrl, "auth.tokenUrl");
     const secret = input.secret ?? generateWebhookSecret();
     const now = deps.clock();
     const doc: WebhookDoc = {
@@ -81,6 +84,9 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
       secretHint: secretHint(secret),
       previousSecretSealed: null,
       previousSecretExpiresAt: null,
+      headers: sealHeaders(input.headers ?? {}, deps.secretsKey),
+      auth: sealAuth(input.auth ?? null, null, deps.secretsKey),
+      signingKey: input.ed25519 ? newSigningKey(deps.secretsKey) : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -123,6 +129,7 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = patch.rateLimitPerSecond;
     if (patch.ordered !== undefined) set.ordered = patch.ordered;
+    if (patch.headers !== undefined || patch.auth !== undefined || patch.ed25519 !== undefined) Object.assign(set, await endpointSettingsPatch(ctx, patch));
     const updated =
       patch.active === true
         ? await activate(id, ctx.params.orgId!, set)
@@ -132,6 +139,23 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
     await audit(deps, ctx, { action: "webhook.updated", target: { type: "webhook", id }, changes: fieldChanges(webhookView(before), view, Object.keys(patch)) });
     ctx.body = view;
   });
+
+  /**
+   * Headers, auth and the Ed25519 key are merged with what is stored, so they are read
+   * first; two such PATCHes racing keep the later one's whole result.
+   */
+  async function endpointSettingsPatch(ctx: Ctx, patch: UpdateWebhookInput): Promise<Partial<WebhookDoc>> {
+    const current = await findWebhook(deps, ctx);
+    const set: Partial<WebhookDoc> = {};
+    if (patch.headers !== undefined) set.headers = patchHeaders(current.headers ?? [], patch.headers, deps.secretsKey);
+    if (patch.auth !== undefined) {
+      if (patch.auth?.type === "oauth2") await checkUrl(deps, patch.auth.tokenUrl, "auth.tokenUrl");
+      set.auth = sealAuth(patch.auth, current.auth ?? null, deps.secretsKey);
+    }
+    if (patch.ed25519 === false) set.signingKey = null;
+    if (patch.ed25519 === true && !current.signingKey) set.signingKey = newSigningKey(deps.secretsKey);
+    return set;
+  }
 
   router.delete(`${BASE}/:webhookId`, ...guard, async (ctx) => {
     const id = pathId(ctx, "webhookId", "webhook");
@@ -157,6 +181,8 @@ export function registerWebhookRoutes(router: AppRouter, deps: RouteDeps): void 
           secretHint: secretHint(secret),
           previousSecretSealed: current.secretSealed,
           previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
+          // The Ed25519 pair rotates with the secret, its old key signing as long as the old secret.
+          ...(current.signingKey && { signingKey: rotatedSigningKey(current.signingKey, deps.secretsKey) }),
           updatedAt: now,
         },
       },
