@@ -22,3 +22,5 @@ export * from "./worker-bootstrap.js";
 export * from "./batch-ttl-cache.js";
 export * from "./clock.js";
 export * from "./store-profile.js";
+export * from "./trace-context.js";
+export * from "./tracing.js";

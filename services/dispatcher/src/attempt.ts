@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type Clock, type DeliveryJob } from "@agiletune/shared";
 import type { Agent } from "undici";
 import pkg from "../package.json" with { type: "json" };
+import { beginAttemptTrace } from "./attempt-trace.js";
 import { decideOutcome, type Outcome } from "./delivery-outcome.js";
 import { postDelivery, type HttpAttempt } from "./http-delivery.js";
 import type { PendingDelivery } from "./triage.js";
@@ -70,8 +71,10 @@ export type AttemptOptions = {
 export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: AttemptOptions): Promise<AttemptResult> {
   const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
   const startedAt = opts.clock.now();
-  const headers = deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt });
+  const trace = beginAttemptTrace(job, webhook.doc.url);
+  const headers = { ...deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt }), ...trace.headers };
   const http = await postDelivery({ agent: opts.agent, url: webhook.doc.url, headers, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
+  trace.end(http);
   const failedAt = opts.clock.now();
   const outcome = decideOutcome({ job, error: http.error, failedAt, delaysMs: opts.retryDelaysMs, retryAfterMs: parseRetryAfter(retryAfterHeader(http), failedAt) });
   return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url: webhook.doc.url, headers }, http, outcome };
