@@ -54,6 +54,8 @@ export type ScenarioContext = {
   /** Services running now, for the harness to kill if it dies. */
   liveServices: Set<ServiceProcess>;
   options: ScenarioOptions;
+  /** With `--tracing`: where the services export their spans (OTEL_EXPORTER_OTLP_ENDPOINT, docs/tracing.md). */
+  otlpEndpoint?: string | undefined;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -155,6 +157,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
       // that a breaker which hurts a live endpoint shows it: parked, then disabled.
       ...(scenario === "flaky" ? { CIRCUIT_PROBE_INTERVAL: "1s", DISABLE_AFTER: "40s" } : {}),
       ...(scenario === "slow" ? { DELIVERY_TIMEOUT_MS: "2000" } : {}),
+      ...(ctx.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint } : {}),
     },
     // instances: the healthy load on two dispatchers in one group.
     instances: scenario === "instances" ? { dispatcher: 2 } : {},

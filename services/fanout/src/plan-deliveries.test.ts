@@ -26,6 +26,24 @@ describe("planDeliveries", () => {
     ]);
   });
 
+  it("gives every job of an event that event's trace context; an event without one, none", () => {
+    const trace = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "a=1" };
+    const jobs = planDeliveries({
+      events: [
+        { event: event("e1", "org_b", "task.created"), sequence: 1, trace },
+        { event: event("e2", "org_b", "task.created"), sequence: 2 },
+      ],
+      webhooks: [webhook("wh_1", "org_b", ["*"]), webhook("wh_2", "org_b", ["*"])],
+      enqueuedAt: 0,
+    });
+    expect(jobs.map((j) => [j.eventId, j.traceparent, j.tracestate])).toEqual([
+      ["e1", trace.traceparent, "a=1"],
+      ["e1", trace.traceparent, "a=1"],
+      ["e2", undefined, undefined],
+      ["e2", undefined, undefined],
+    ]);
+  });
+
   const hooks = [
     webhook("wh_tasks", "org_a", ["task.created", "task.updated"]),
     webhook("wh_all", "org_a", ["*"]),
