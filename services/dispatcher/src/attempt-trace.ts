@@ -1,5 +1,14 @@
 import { contextOf, deliveryTraceContext, newSpanId, traceContextOfSpan, tracerOf, tracingOn, withSpanId, type DeliveryJob, type TraceContext } from "@agiletune/shared";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from "@opentelemetry/semantic-conventions";
 import type { HttpAttempt } from "./http-delivery.js";
 
 /** One attempt as a trace sees it: the headers that carry its context, and the end of its span. */
@@ -22,9 +31,9 @@ export function beginAttemptTrace(job: DeliveryJob, url: string): AttemptTrace {
     {
       kind: SpanKind.CLIENT,
       attributes: {
-        "http.request.method": "POST",
-        ...(target && { "url.full": target.full, "server.address": target.address, "server.port": target.port }),
-        ...(job.attempt > 0 && { "http.request.resend_count": job.attempt }),
+        [ATTR_HTTP_REQUEST_METHOD]: "POST",
+        ...(target && { [ATTR_URL_FULL]: target.full, [ATTR_SERVER_ADDRESS]: target.address, [ATTR_SERVER_PORT]: target.port }),
+        ...(job.attempt > 0 && { [ATTR_HTTP_REQUEST_RESEND_COUNT]: job.attempt }),
         "agiletune.webhook.id": job.webhookId,
         "agiletune.delivery.id": job.deliveryId,
         "agiletune.delivery.attempt": job.attempt,
@@ -38,10 +47,10 @@ export function beginAttemptTrace(job: DeliveryJob, url: string): AttemptTrace {
   return {
     headers: withState(own.traceparent, own),
     end(http) {
-      if (http.status !== null) span.setAttribute("http.response.status_code", http.status);
+      if (http.status !== null) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, http.status);
       if (http.error) {
         // The semantic conventions' error.type: the status code when there was one, else why there was none.
-        span.setAttribute("error.type", http.status !== null ? String(http.status) : http.error.code);
+        span.setAttribute(ATTR_ERROR_TYPE, http.status !== null ? String(http.status) : http.error.code);
         span.setStatus({ code: SpanStatusCode.ERROR, message: http.error.message });
       }
       span.end();
