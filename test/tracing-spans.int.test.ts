@@ -3,10 +3,10 @@
 // the right parent-child links: the event's span → fanout's handling → each attempt, a retry
 // hold between a failed attempt and its retry, a parking between an attempt and its release.
 import { createServer } from "node:net";
-import { startJaeger, type Jaeger } from "@agiletune/local-infra";
+import { installJaeger, startJaeger, type Jaeger } from "@agiletune/local-infra";
 import { countByStatus, deliveryIdFor, startTracing } from "@agiletune/shared";
 import { domainEvent, pipelineTest, type ReceivedRequest } from "@agiletune/testing";
-import { expect } from "vitest";
+import { beforeAll, expect } from "vitest";
 
 /** A loopback port free a moment ago. */
 async function freePort(): Promise<number> {
@@ -16,6 +16,9 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+// A clean clone builds Jaeger first (infra/jaeger/README.md: minutes), outside the test's own timeout.
+beforeAll(() => installJaeger(), 30 * 60_000);
 
 const test = pipelineTest.extend<{ jaeger: Jaeger }>({
   jaeger: async ({ testId }, use) => {

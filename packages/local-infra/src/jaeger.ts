@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { INFRA_DIR, LOG_DIR, REPO_ROOT } from "./paths.js";
 import { portAnswers, spawnDetached, stopPidFile, waitFor } from "./processes.js";
 
@@ -22,14 +23,17 @@ export const JAEGER_DEFAULT_PORTS: JaegerPorts = { otlpHttp: 4318, otlpGrpc: 431
 /**
  * Builds Jaeger v2 (pinned as a Go tool in infra/jaeger/go.mod) with the machine's Go, from the
  * module proxy: once, and again whenever go.mod or go.sum change. A tool of our own module
- * rather than `go install …@version`, which Jaeger's replace directives refuse.
+ * rather than `go install …@version`, which Jaeger's replace directives refuse. Asynchronous:
+ * the build takes minutes, and a test worker waiting for it must stay responsive.
  */
-export function installJaeger(): string {
+export async function installJaeger(): Promise<string> {
   const sourceHash = hashSources();
   if (existsSync(binary) && existsSync(builtFrom) && readFileSync(builtFrom, "utf8") === sourceHash) return binary;
   process.stderr.write("[infra] building Jaeger v2 with Go (once; a few minutes)\n");
   mkdirSync(join(INFRA_DIR, "bin"), { recursive: true });
-  execFileSync("go", ["build", "-o", binary, JAEGER_PACKAGE], { cwd: SOURCE_DIR, stdio: ["ignore", "inherit", "inherit"] });
+  const started = Date.now();
+  await promisify(execFile)("go", ["build", "-o", binary, JAEGER_PACKAGE], { cwd: SOURCE_DIR, maxBuffer: 64 * 1024 * 1024 });
+  process.stderr.write(`[infra] Jaeger built in ${Math.round((Date.now() - started) / 1000)} s\n`);
   writeFileSync(builtFrom, sourceHash);
   return binary;
 }
@@ -62,7 +66,7 @@ export async function startJaeger(opts: { ports?: JaegerPorts; name?: string } =
   const urls = { otlpEndpoint: `http://127.0.0.1:${ports.otlpHttp}`, queryUrl: `http://127.0.0.1:${ports.query}` };
   const stop = () => stopPidFile(pidFile);
   if (await portAnswers(ports.query)) return { ...urls, started: false, stop: async () => false };
-  const command = installJaeger();
+  const command = await installJaeger();
   mkdirSync(LOG_DIR, { recursive: true });
   spawnDetached({
     command,
