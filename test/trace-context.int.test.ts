@@ -140,3 +140,29 @@ test("parked deliveries released after the circuit closes still carry their even
     expectInUpstreamTrace(requests);
   }
 });
+
+test("an ordered webhook's deliveries held behind an earlier one of their key carry their events' traces when released", { timeout: 90_000 }, async ({
+  mongo,
+  startPipeline,
+  startReceiver,
+  topics,
+}) => {
+  const seen = new Set<string>();
+  // The key's first delivery fails once: the two behind it are held until its retry succeeds.
+  const receiver = await startReceiver((req) => {
+    const delivery = String(req.headers["x-agiletune-delivery"]);
+    const first = seen.size === 0;
+    seen.add(delivery);
+    return { status: first ? 500 : 200 };
+  });
+  const pipeline = await startPipeline({ retryDelaysMs: [1_000, 1_000, 1_000, 1_000, 1_000] });
+  const hook = await pipeline.createWebhook({ url: receiver.url("/ordered"), ordered: true });
+  const events = Array.from({ length: 3 }, () => domainEvent({ data: { id: "tsk_ordered" } }));
+  await produceWithContext(pipeline, events, upstream, topics.events);
+
+  await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).held ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).succeeded ?? 0, { timeout: 30_000 }).toBe(3);
+  await pipeline.waitUntilIdle();
+  expect(receiver.requests.map((r) => r.headers["x-agiletune-delivery"])).toEqual([events[0], ...events].map((e) => deliveryIdFor(e.id, hook._id)));
+  for (const event of events) expectInUpstreamTrace(receiver.requests.filter((r) => r.headers["x-agiletune-delivery"] === deliveryIdFor(event.id, hook._id)));
+});
