@@ -163,6 +163,6 @@ test("an ordered webhook's deliveries held behind an earlier one of their key ca
   await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).held ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
   await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).succeeded ?? 0, { timeout: 30_000 }).toBe(3);
   await pipeline.waitUntilIdle();
-  expect(receiver.requests.map((r) => r.headers["x-agiletune-delivery"])).toEqual([events[0], ...events].map((e) => deliveryIdFor(e.id, hook._id)));
+  expect(receiver.requests.map((r) => r.headers["x-agiletune-delivery"])).toEqual([events[0]!, ...events].map((e) => deliveryIdFor(e.id, hook._id)));
   for (const event of events) expectInUpstreamTrace(receiver.requests.filter((r) => r.headers["x-agiletune-delivery"] === deliveryIdFor(event.id, hook._id)));
 });
