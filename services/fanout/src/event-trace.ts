@@ -6,6 +6,8 @@ import type { KafkaMessage } from "kafkajs";
 export type EventTrace = { forJobs: TraceContext | undefined; end: (error?: unknown) => void };
 
 const noSpan = () => {};
+/** Most events: no context and no exporter, so nothing to allocate per event. */
+const UNTRACED: EventTrace = { forJobs: undefined, end: noSpan };
 
 /**
  * The event's W3C Trace Context from its Kafka headers (docs/tracing.md). With tracing off,
@@ -15,7 +17,7 @@ const noSpan = () => {};
  */
 export function beginEventTrace(message: KafkaMessage, where: { topic: string; partition: number; eventId: string }): EventTrace {
   const incoming = parseTraceContext(headerText(message, "traceparent"), headerText(message, "tracestate"));
-  if (!tracingOn()) return { forJobs: incoming, end: noSpan };
+  if (!tracingOn()) return incoming ? { forJobs: incoming, end: noSpan } : UNTRACED;
   const span = tracerOf().startSpan(
     `process ${where.topic}`,
     {
