@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
-import { startTracing, tracingOn } from "./tracing.js";
+import { startTracing, tracingOn, type Tracing } from "./tracing.js";
 
 export type RunningService = { stop: () => Promise<void> };
 
@@ -24,7 +24,13 @@ export async function runService(service: ServiceName, start: (config: Config, l
   const logger = createLogger(service, config.LOG_LEVEL);
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
   // OpenTelemetry's SDK, only when OTEL_EXPORTER_OTLP_ENDPOINT asks for it (docs/tracing.md).
-  const tracing = await startTracing(`agiletune-${service}`);
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing(`agiletune-${service}`);
+  } catch (err) {
+    logger.fatal({ err }, "OpenTelemetry's SDK could not start: check the OTEL_* variables");
+    process.exit(1);
+  }
   if (tracingOn()) logger.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, "exporting spans over OTLP");
 
   // Installed before start-up: a SIGTERM while starting (say, while a consumer group waits
