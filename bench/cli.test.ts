@@ -5,7 +5,7 @@ describe("parseOptions", () => {
   it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
     expect(parseOptions([])).toEqual({
       options: {
-        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky"],
+        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered"],
         ceilings: true,
         tracing: false,
         durationS: 20,
@@ -13,6 +13,8 @@ describe("parseOptions", () => {
         pacedRate: 500,
         failingRate: 300,
         flakyRate: 50,
+        orderedRate: 300,
+        held: 100000,
         deadRateLimit: 1000,
         eventBytes: 0,
         warmUpS: 10,
@@ -37,6 +39,10 @@ describe("parseOptions", () => {
       "30",
       "--flaky-rate",
       "20",
+      "--ordered-rate",
+      "40",
+      "--held",
+      "0",
       "--dead-rate-limit",
       "0",
       "--event-bytes",
@@ -59,6 +65,8 @@ describe("parseOptions", () => {
         pacedRate: 50,
         failingRate: 30,
         flakyRate: 20,
+        orderedRate: 40,
+        held: 0,
         deadRateLimit: 0,
         eventBytes: 900,
         warmUpS: 0,

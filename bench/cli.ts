@@ -33,9 +33,16 @@ rather than of its first seconds (when the services' code is not yet optimised).
                        paced    a fixed --paced-rate events/s, for latency
                        instances  healthy's load on two dispatcher instances in one group: the
                                 CPU per delivery coordination costs (two cores show no speed-up)
+                       ordered  1,000 ordering keys across 20 ordered webhooks at --ordered-rate, 30% of
+                                their requests refused at random (keys ending in a multiple
+                                of 10 never), ladder 1-5 s; each event also to an unordered
+                                control webhook; then --held deliveries held behind keys that
+                                never succeed, for the dispatcher's memory
   --duration S       seconds of producing per scenario (default 20; 600 for the soak)
   --rate N           offered events/s for healthy, slow and failing (default 4000)
   --paced-rate N     events/s for paced (default 500)
+  --ordered-rate N   events/s for ordered (default 300)
+  --held N           ordered: deliveries held after the load, for memory (default 100000; 0: none)
   --failing-rate N   events/s for failing (default 300: below capacity, so retries are
                      timed against their due time, not against a backlog ahead of them)
   --dead-rate-limit N  the dead webhooks' rateLimitPerSecond, which paces the release of
@@ -70,6 +77,8 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         "paced-rate": { type: "string", default: "500" },
         "failing-rate": { type: "string", default: "300" },
         "flaky-rate": { type: "string", default: "50" },
+        "ordered-rate": { type: "string", default: "300" },
+        held: { type: "string", default: "100000" },
         "dead-rate-limit": { type: "string", default: "1000" },
         "event-bytes": { type: "string", default: "0" },
         "warm-up": { type: "string", default: "10" },
@@ -84,7 +93,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
     return { error: (err as Error).message };
   }
   if (args.help) return { help: true };
-  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "flaky-rate", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
+  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "flaky-rate", "ordered-rate", "held", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
     if (!/^\d+$/.test(args[name])) return { error: `--${name} must be a whole number, not "${args[name]}"` };
   }
   const scenarios = args.scenarios.split(",").map((s) => s.trim());
@@ -103,6 +112,8 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
       pacedRate: Number(args["paced-rate"]),
       failingRate: Number(args["failing-rate"]),
       flakyRate: Number(args["flaky-rate"]),
+      orderedRate: Number(args["ordered-rate"]),
+      held: Number(args.held),
       deadRateLimit: Number(args["dead-rate-limit"]),
       eventBytes: Number(args["event-bytes"]),
       warmUpS: Number(args["warm-up"]),

@@ -20,7 +20,7 @@ export type PipelineContext = {
   heapProfile?: string | undefined;
 };
 
-type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number };
+type WebhookSpec = { org: string; url: string; rateLimitPerSecond?: number; ordered?: boolean };
 
 export type BenchPipeline = {
   /** Every instance started, in start order. */
@@ -88,7 +88,13 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
     const res = await fetch(`http://127.0.0.1:${adminPort}/v1/organizations/${hook.org}/webhooks`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ url: hook.url, contentType: "json", events: ["*"], ...(hook.rateLimitPerSecond ? { rateLimitPerSecond: hook.rateLimitPerSecond } : {}) }),
+      body: JSON.stringify({
+        url: hook.url,
+        contentType: "json",
+        events: ["*"],
+        ...(hook.rateLimitPerSecond ? { rateLimitPerSecond: hook.rateLimitPerSecond } : {}),
+        ...(hook.ordered ? { ordered: true } : {}),
+      }),
     });
     if (res.status !== 201) throw new Error(`webhook create: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;

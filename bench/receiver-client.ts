@@ -5,8 +5,12 @@ import { join } from "node:path";
 import { REPO_ROOT } from "@agiletune/local-infra";
 import type { Stats } from "./receiver.js";
 
-/** `deadDelivered`: distinct deliveries that reached the dead endpoints; `flakyAccepted`: the flaky endpoints accepted. */
-export type ReceiverCounts = Pick<Stats, "received" | "byPrefix"> & { deadDelivered: number; flakyAccepted: number };
+/**
+ * `deadDelivered`: distinct deliveries that reached the dead endpoints; `flakyAccepted`: the
+ * flaky endpoints accepted; `orderedAccepted`: distinct deliveries the ordered endpoints
+ * accepted; `orderedControl`: events their control webhooks received.
+ */
+export type ReceiverCounts = Pick<Stats, "received" | "byPrefix"> & { deadDelivered: number; flakyAccepted: number; orderedAccepted: number; orderedControl: number };
 export type ReceiverStats = Stats;
 
 export class ReceiverProcess {
@@ -63,6 +67,11 @@ export class ReceiverProcess {
     return this.request("stats");
   }
 
+  /** Whether the ordered endpoints refuse their failing keys' requests (off for a warm-up). */
+  async orderedFailures(on: boolean): Promise<void> {
+    await this.request("orderedFailures", { on });
+  }
+
   async reset(): Promise<void> {
     await this.request("reset");
   }
@@ -76,7 +85,7 @@ export class ReceiverProcess {
     this.child.kill();
   }
 
-  private request<T>(cmd: "stats" | "counts" | "reset" | "openDead" | "reviveDead" | "closeDead", args: Record<string, unknown> = {}): Promise<T> {
+  private request<T>(cmd: "stats" | "counts" | "reset" | "orderedFailures" | "openDead" | "reviveDead" | "closeDead", args: Record<string, unknown> = {}): Promise<T> {
     const id = ++this.requests;
     return new Promise((resolve) => {
       this.answers.set(id, resolve as (answer: unknown) => void);

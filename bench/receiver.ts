@@ -2,8 +2,10 @@
 // with the measuring harness. Paths decide behaviour: /ok/* answers 200, /fail/* 500,
 // /slow/* never answers (the dispatcher's timeout ends it), /dead/* answers 200 once its
 // endpoint is up again (below), /flaky-random/* answers 503 to half its requests at random,
-// /flaky-first/* refuses each delivery's first request and accepts every later one. Every body carries the producer's clock
-// (`data.producedAt`), so each receipt yields an end-to-end latency.
+// /flaky-first/* refuses each delivery's first request and accepts every later one,
+// /ordered/* and /ordered-control/* are the ordered scenario's (orderedReceipt below). Every
+// body carries the producer's clock (`data.producedAt`), so each receipt yields an
+// end-to-end latency.
 // Talks to its parent over IPC: {cmd:"stats"} → counts and latencies since the last reset,
 // {cmd:"counts"} → the counts alone; {cmd:"openDead"}, {cmd:"reviveDead"} and
 // {cmd:"closeDead"} run the dead endpoints.
@@ -36,12 +38,113 @@ export type Stats = {
   healthyLastAt: number;
   /** flaky endpoints by prefix: each delivery's requests, and when it was accepted (first 2xx). */
   flaky: Record<string, FlakyStats>;
+  ordered: OrderedStats;
   dead: DeadStats;
 };
 export type FlakyStats = { requests: Record<string, number>; acceptedAt: Record<string, number> };
+
+/**
+ * The ordered scenario's receipts. Its events carry their ordering key in `data.id` and
+ * the key's sequence in `data.seq`, and their number in the run in `data.n`. A key `stuck_*` is refused for ever; a key whose last
+ * number is a multiple of 10 (`key_3_40`) is a bystander and always accepted; any other
+ * key's requests are refused at random, one in three (so 30 % of all). `backwards` counts
+ * deliveries accepted after a later one of their key had been, `firstRequestBackwards`
+ * first requests that came after a later delivery's first request. Latencies are by event
+ * number, so that a bystander's can be set beside the same event's at its control webhook.
+ */
+export type OrderedStats = {
+  requests: number;
+  refused: number;
+  accepted: number;
+  repeats: number;
+  firstAcceptedAt: number;
+  lastAcceptedAt: number;
+  backwards: number;
+  firstRequestBackwards: number;
+  bystanderLatencyMs: Record<string, number>;
+  failingKeyLatencyMs: number[];
+  controlLatencyMs: Record<string, number>;
+};
+const freshOrdered = (): OrderedStats => ({
+  requests: 0,
+  refused: 0,
+  accepted: 0,
+  repeats: 0,
+  firstAcceptedAt: 0,
+  lastAcceptedAt: 0,
+  backwards: 0,
+  firstRequestBackwards: 0,
+  bystanderLatencyMs: {},
+  failingKeyLatencyMs: [],
+  controlLatencyMs: {},
+});
+// What the order checks remember, per key and per delivery; reset with the counts.
+let orderedSeen = { acceptedSeq: new Map<string, number>(), firstRequestSeq: new Map<string, number>(), requested: new Set<string>(), accepted: new Set<string>() };
+
 type Counts = Omit<Stats, "dead">;
-const fresh = (): Counts => ({ received: 0, byPrefix: {}, latenciesMs: [], producedAt: [], failedAttemptTimes: {}, firstAt: 0, lastAt: 0, healthyFirstAt: 0, healthyLastAt: 0, flaky: {} });
+const fresh = (): Counts => ({
+  received: 0,
+  byPrefix: {},
+  latenciesMs: [],
+  producedAt: [],
+  failedAttemptTimes: {},
+  firstAt: 0,
+  lastAt: 0,
+  healthyFirstAt: 0,
+  healthyLastAt: 0,
+  flaky: {},
+  ordered: freshOrdered(),
+});
 let stats = fresh();
+/** Off during the ordered scenario's warm-up. */
+let orderedFailures = true;
+
+type OrderedBody = { data?: { id?: string; seq?: number; n?: number; producedAt?: number } };
+
+/** An ordered endpoint's answer to one request, counted in `stats.ordered`. */
+function orderedReceipt(prefix: string, deliveryId: string, rawBody: Buffer, now: number): number {
+  const o = stats.ordered;
+  let body: OrderedBody;
+  try {
+    body = JSON.parse(rawBody.toString("utf8")) as OrderedBody;
+  } catch {
+    return 400;
+  }
+  const eventId = String(body.data?.n);
+  const key = body.data?.id ?? "";
+  const seq = body.data?.seq ?? 0;
+  const latency = now - (body.data?.producedAt ?? now);
+  if (prefix === "ordered-control") {
+    o.controlLatencyMs[eventId] ??= latency;
+    return 200;
+  }
+  o.requests++;
+  if (!orderedSeen.requested.has(deliveryId)) {
+    orderedSeen.requested.add(deliveryId);
+    if (seq < (orderedSeen.firstRequestSeq.get(key) ?? -1)) o.firstRequestBackwards++;
+    else orderedSeen.firstRequestSeq.set(key, seq);
+  }
+  const bystander = Number(key.split("_").at(-1)) % 10 === 0 && key.startsWith("key_");
+  const refuse = key.startsWith("stuck_") || (orderedFailures && !bystander && Math.random() < 1 / 3);
+  if (refuse) {
+    o.refused++;
+    return 503;
+  }
+  if (orderedSeen.accepted.has(deliveryId)) {
+    o.repeats++;
+    if (seq < (orderedSeen.acceptedSeq.get(key) ?? -1)) o.backwards++;
+    return 200;
+  }
+  orderedSeen.accepted.add(deliveryId);
+  o.accepted++;
+  o.firstAcceptedAt ||= now;
+  o.lastAcceptedAt = now;
+  if (seq < (orderedSeen.acceptedSeq.get(key) ?? -1)) o.backwards++;
+  else orderedSeen.acceptedSeq.set(key, seq);
+  if (bystander) o.bystanderLatencyMs[eventId] = latency;
+  else o.failingKeyLatencyMs.push(latency);
+  return 200;
+}
 // Kept across resets: the dead endpoints are opened before the warm-up, whose end resets the counts.
 let dead: DeadStats = { revivedAt: 0, endpoints: [] };
 let deadServers: TcpServer[] = [];
@@ -90,6 +193,7 @@ const server = createServer((req, res) => {
     }
     if (prefix === "slow") return; // never answer
     let status = prefix === "fail" ? 500 : 200;
+    if (prefix === "ordered" || prefix === "ordered-control") status = orderedReceipt(prefix, String(req.headers["x-agiletune-delivery"]), Buffer.concat(chunks), now);
     if (prefix === "flaky-random" || prefix === "flaky-first") {
       const id = String(req.headers["x-agiletune-delivery"]);
       const flaky = (stats.flaky[prefix] ??= { requests: {}, acceptedAt: {} });
@@ -144,7 +248,7 @@ async function closeDead(): Promise<void> {
 server.listen(0, "127.0.0.1", () => {
   process.send!({ port: (server.address() as AddressInfo).port });
 });
-process.on("message", (msg: { cmd: string; id?: number; count?: number }) => {
+process.on("message", (msg: { cmd: string; id?: number; count?: number; on?: boolean }) => {
   const answer = (value: unknown) => process.send!({ id: msg.id, answer: value });
   if (msg.cmd === "stats") answer({ ...stats, dead });
   // Polled every few hundred ms while measuring: no latency arrays to serialise.
@@ -154,9 +258,16 @@ process.on("message", (msg: { cmd: string; id?: number; count?: number }) => {
       byPrefix: stats.byPrefix,
       deadDelivered: dead.endpoints.reduce((n, e) => n + e.requests - e.duplicates, 0),
       flakyAccepted: Object.values(stats.flaky).reduce((n, f) => n + Object.keys(f.acceptedAt).length, 0),
+      orderedAccepted: stats.ordered.accepted,
+      orderedControl: Object.keys(stats.ordered.controlLatencyMs).length,
     });
+  if (msg.cmd === "orderedFailures") {
+    orderedFailures = msg.on ?? true;
+    answer(orderedFailures);
+  }
   if (msg.cmd === "reset") {
     stats = fresh();
+    orderedSeen = { acceptedSeq: new Map(), firstRequestSeq: new Map(), requested: new Set(), accepted: new Set() };
     answer(true);
   }
   if (msg.cmd === "openDead") void openDead(msg.count ?? 0).then(answer);

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drawChart } from "./chart.js";
 import type { Ceilings } from "./ceilings.js";
+import type { OrderedSummary } from "./ordered.js";
 import type { DeadStats, FlakyStats } from "./receiver.js";
 import type { ServiceUsage } from "./sampling.js";
 import type { Scenario } from "./scenarios.js";
@@ -48,6 +49,8 @@ export type Result = {
   dead?: DeadSummary;
   /** flaky only: what each live but failing endpoint got, and when. */
   flaky?: Record<string, FlakyEndpointSummary>;
+  /** ordered only: its keys' throughput and order, the bystanders' lateness, memory with deliveries held. */
+  ordered?: OrderedSummary;
   services: Record<string, ServiceUsage>;
   /** Each process's CPU time over the measured window divided by the deliveries in it, in ms; `dispatchers` adds up every dispatcher instance. */
   cpuMsPerDelivery?: Record<string, number>;
@@ -305,11 +308,26 @@ export function scenarioLines(result: Result, isolation: number | null): string[
         .join(", "),
   ];
   if (result.dead) lines.push(deadLine(result.dead));
+  if (result.ordered) lines.push(...orderedLines(result.ordered));
   if (result.dead && result.healthyArrivalsPer5s) lines.push(`  healthy endpoints' deliveries per 5 s since the load began: ${result.healthyArrivalsPer5s.join(" ")}`);
   if (result.latencyBySecond) {
     const seconds = result.latencyBySecond.slice(0, 10).map((b) => `${b.second}s ${b.p99Ms}/${b.fanoutP99Ms}`);
     lines.push(`  p99 ms by second produced, whole / produce-to-fanout: ${seconds.join(", ")}`);
   }
+  return lines;
+}
+
+function orderedLines(o: OrderedSummary): string[] {
+  const lines = [
+    `  ordered: ${o.keys} keys, ${o.accepted} deliveries accepted, ${o.acceptedPerSecondUnderLoad}/s under load, the last ${o.lastAcceptedAfterLoadS} s after it (${o.requests} requests, ${o.refused} refused, ${o.repeats} repeats); ` +
+      `backwards ${o.backwards}, first requests backwards ${o.firstRequestBackwards}; held at most ${o.heldPeak}; log ${JSON.stringify(o.statuses)}`,
+    `  keys that never fail: p50/p99 ${o.bystanderLatencyMs.p50}/${o.bystanderLatencyMs.p99} ms, the same events at the control webhooks ${o.controlLatencyMs.p50}/${o.controlLatencyMs.p99} ms, ` +
+      `lateness p50/p95/p99 ${o.bystanderLatenessMs.p50}/${o.bystanderLatenessMs.p95}/${o.bystanderLatenessMs.p99} ms (${o.bystanderLatenessMs.count} events); failing keys p50/p99 ${o.failingKeyLatencyMs.p50}/${o.failingKeyLatencyMs.p99} ms`,
+  ];
+  if (o.held)
+    lines.push(
+      `  held: ${o.held.heldReached} of ${o.held.produced} held at ${o.held.holdsPerSecond}/s; dispatcher RSS ${o.held.dispatcherRssMb.before} MB before, peak ${o.held.dispatcherRssMb.peak} MB, ${o.held.dispatcherRssMb.end} MB at the end (heap ${o.held.dispatcherHeapMb} MB)`,
+    );
   return lines;
 }
 

@@ -226,3 +226,20 @@ export function mergeCounts(each: Array<Record<string, number>>): Record<string,
 export function sinceWarmUp(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([name, value]) => [name, isGauge(name) ? value : Math.round((value - (before[name] ?? 0)) * 1000) / 1000]));
 }
+
+/**
+ * Waits for a run to drain: until `check` says it is done, or its progress (any number that
+ * grows as deliveries end) has not changed for `stallMs`, or `giveUpAt` has passed.
+ */
+export async function waitForDrain(opts: { check: () => Promise<{ done: boolean; progress: number }>; stallMs: number; giveUpAt: number; pollMs: number }): Promise<void> {
+  let last = -1;
+  let stableSince = Date.now();
+  for (;;) {
+    const { done, progress } = await opts.check();
+    if (done || Date.now() > opts.giveUpAt) return;
+    if (progress !== last) stableSince = Date.now();
+    else if (Date.now() - stableSince >= opts.stallMs) return;
+    last = progress;
+    await new Promise((r) => setTimeout(r, opts.pollMs));
+  }
+}

@@ -7,10 +7,11 @@ import type { Ceilings } from "./ceilings.js";
 import type { Stats } from "./receiver.js";
 import type { ReceiverProcess } from "./receiver-client.js";
 import { arrivalsPerInterval, cpuPerDelivery, deadSummary, flakySummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type FlakyEndpointSummary, type Result } from "./report.js";
-import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp } from "./sampling.js";
+import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp, waitForDrain } from "./sampling.js";
+import { runOrderedScenario } from "./ordered.js";
 import { benchEvent, startBenchPipeline } from "./pipeline.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The dispatchers' counts added up (gauges: the highest), for a scenario that runs more than one. */
@@ -35,6 +36,10 @@ export type ScenarioOptions = {
   failingRate: number;
   /** flaky: events/s, each to the three webhooks of one organization. */
   flakyRate: number;
+  /** ordered: events/s across its 1,000 keys. */
+  orderedRate: number;
+  /** ordered: deliveries to hold behind keys that never succeed, for the memory they cost (0: none). */
+  held: number;
   /** dead: the dead webhooks' rateLimitPerSecond; 0 for none (parked deliveries then drain at 10/s). */
   deadRateLimit: number;
   /** Padding added to each event's data. */
@@ -140,6 +145,7 @@ async function flakyAccount(opts: { mongoUrl: string; hooks: Array<{ path: strin
 }
 
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
+  if (scenario === "ordered") return runOrderedScenario(ctx);
   const { infra, runId, logger, receiver, options } = ctx;
   // Short tiers only where retries are what is measured. Elsewhere the services' own
   // schedule (1m, 5m, ...): with 1 s tiers, a slow endpoint's parked overflow would come
@@ -283,19 +289,18 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
   // And however it progresses, dead gives up 15 min after the load: a page per ~50 s at 10 or 100 a page would take hours.
   // flaky stops 150 s after the load: what has not arrived by then is what the breaker cost.
   const giveUpAt = Date.now() + (deadHooks.length ? 15 * 60_000 : scenario === "flaky" ? 150_000 : Infinity);
-  let last = -1;
-  let stableSince = Date.now();
-  for (;;) {
-    const s = await receiver.counts();
-    const healthy = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
-    if (healthy >= expectedHealthy && s.deadDelivered >= expectedDeadTotal && s.flakyAccepted >= expectedFlaky && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000)) break;
-    const progressed = healthy + s.deadDelivered + s.flakyAccepted;
-    if (progressed !== last) stableSince = Date.now();
-    else if (Date.now() - stableSince >= stallLimitMs) break;
-    if (Date.now() > giveUpAt) break;
-    last = progressed;
-    await sleep(500);
-  }
+  await waitForDrain({
+    check: async () => {
+      const s = await receiver.counts();
+      const healthy = (s.byPrefix.ok ?? 0) + (s.byPrefix.fanout ?? 0);
+      const done =
+        healthy >= expectedHealthy && s.deadDelivered >= expectedDeadTotal && s.flakyAccepted >= expectedFlaky && (scenario !== "failing" || Date.now() - began > producedFor * 1000 + 20_000);
+      return { done, progress: healthy + s.deadDelivered + s.flakyAccepted };
+    },
+    stallMs: stallLimitMs,
+    giveUpAt,
+    pollMs: 500,
+  });
   clearTimeout(revive);
   clearInterval(progress);
   sampler.stop();

@@ -1,6 +1,6 @@
 import { describeFailure, isRetryable, OUTAGE_RETRY, releaseHeld, retryUntil, type DeliveryJob } from "@agiletune/shared";
 import type { JobLease } from "./intake.js";
-import { isOrdered, type KeyedJob } from "./ordering/chain-book.js";
+import { isOrdered, type KeyedJob } from "./ordering/ordering-policy.js";
 import { route, send, type DeliveryContext, type Routed, type Sent } from "./steps.js";
 import { triage } from "./triage.js";
 
@@ -47,6 +47,15 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
     if (step.kind === "hold" || step.kind === "skip") return lease.finish();
     // In its key's order from here: its retries keep their place (outside ones do not join).
     if (step.kind === "admit" || step.kind === "send") ordered.inOrder = true;
+    if (step.kind === "send" && step.startedElsewhere) {
+      // Read again after an assignment: its previous owner may still be sending it. By the
+      // time that is over, a later attempt of it may have gone out, or its end been recorded.
+      await ctx.handover.untilPreviousOwnerDone();
+      if (!ctx.chains.stillUnderWay(ordered)) {
+        ctx.chains.settled(ordered);
+        return lease.finish();
+      }
+    }
     if (step.kind === "outside") ctx.logger.warn({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: step.reason }, "sent outside its key's order");
   }
   const routed = route(job, triaged, ctx);

@@ -15,6 +15,7 @@ import { InFlightBudget } from "./in-flight-budget.js";
 import { startIntake } from "./intake.js";
 import { createDispatcherMetrics } from "./metrics.js";
 import { ChainBook } from "./ordering/chain-book.js";
+import { Handover } from "./ordering/handover.js";
 import { HeldSweeper } from "./ordering/held-sweeper.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Recorder } from "./recorder.js";
@@ -107,11 +108,13 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     clock,
     abandoned: abandon.signal,
   });
-  const chains = new ChainBook({ db: opts.db, clock, logger: opts.logger });
+  const handover = new Handover({ clock, attemptTimeoutMs: opts.deliveryTimeoutMs });
+  const chains = new ChainBook({ db: opts.db, clock, logger: opts.logger, handover });
   const ctx: DeliveryContext = {
     db: opts.db,
     webhooks,
     chains,
+    handover,
     circuits,
     ownership,
     gate,
@@ -160,8 +163,14 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       circuits.keepOnly((id) => ownership.owns(id));
       circuits.pickUp((await healthWriter.openCircuits()).filter((doc) => ownership.owns(doc._id)));
       log.info({ partitions, openCircuits: circuits.openCircuits }, "endpoint health picked up for the assignment");
-      for (const job of await chains.resume((id) => ownership.owns(id)))
-        deliverHeld(job, ctx).catch((err: unknown) => log.warn({ err, deliveryId: job.deliveryId }, "resuming a held delivery failed; the next assignment resumes it"));
+      const resumed = await chains.resume((id) => ownership.owns(id));
+      // Released by the previous owner, which may be sending them still; meanwhile their
+      // chains may have moved on (a rebalance again, or their end recorded).
+      if (resumed.length)
+        void handover.untilPreviousOwnerDone().then(() => {
+          for (const job of resumed.filter((j) => chains.stillUnderWay(j)))
+            deliverHeld(job, ctx).catch((err: unknown) => log.warn({ err, deliveryId: job.deliveryId }, "resuming a held delivery failed; the next assignment resumes it"));
+        });
     },
   });
   drainer.start();

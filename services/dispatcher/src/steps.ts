@@ -6,6 +6,7 @@ import type { CircuitBook, HealthUpdate, SendKind } from "./health/circuit-book.
 import type { PartitionOwnership } from "./health/partition-ownership.js";
 import type { DispatcherMetrics } from "./metrics.js";
 import type { ChainBook } from "./ordering/chain-book.js";
+import type { Handover } from "./ordering/handover.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { Recorder } from "./recorder.js";
 import type { PendingDelivery, Triage } from "./triage.js";
@@ -18,6 +19,7 @@ export type DeliveryContext = {
   db: Db;
   webhooks: WebhookCache;
   chains: ChainBook;
+  handover: Handover;
   circuits: CircuitBook;
   ownership: PartitionOwnership;
   gate: ConcurrencyGate;

@@ -40,5 +40,5 @@ export { LogWriter, type LogCommand } from "./batched-writer.js";
 export { migrateLegacyLayout, type MigrationCounts } from "./migrate-legacy.js";
 export { ensureTtlIndexes, expiredFilter, retentionCutoff, startRetention, sweepExpired, ttlIndexes } from "./retention.js";
 export type { Retention, RetentionPeriods, SweepCounts, SweepOptions } from "./retention.js";
-export { activeChains, chainIdOf, dropChains, endHeld, heldJob, heldOfWebhook, holdDelivery, loadChain, newChain, nextHeld, releaseHeld, saveChain } from "./ordering.js";
+export { activeChains, chainIdOf, deliveryStatus, dropChains, endHeld, heldJob, heldOfWebhook, holdDelivery, loadChain, newChain, nextHeld, releaseHeld, saveChain } from "./ordering.js";
 export type { ChainDoc, ChainLink } from "./ordering.js";

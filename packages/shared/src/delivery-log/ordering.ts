@@ -90,9 +90,22 @@ export async function holdDelivery(db: Db, { job, chainId, heldBehind, at }: { j
     });
 }
 
-/** The chain's held delivery with the lowest event sequence: the next to go. */
-export async function nextHeld(db: Db, chainId: string): Promise<DeliveryJob | null> {
-  const [doc] = await heldCollection(db).find({ chainId }).sort({ sequence: 1 }).limit(1).toArray();
+/** A delivery's status in the log, if it is there. */
+export async function deliveryStatus(db: Db, deliveryId: string): Promise<DeliveryDoc["status"] | undefined> {
+  return (await deliveriesCollection(db).findOne({ _id: deliveryId }, { projection: { status: 1 } }))?.status;
+}
+
+/**
+ * The chain's held delivery with the lowest event sequence after `after` (the one that
+ * ended): the next to go. A released delivery's held copy stays until its first attempt is
+ * recorded, and a crash can leave it longer: it is never its own successor.
+ */
+export async function nextHeld(db: Db, chainId: string, after: number): Promise<DeliveryJob | null> {
+  const [doc] = await heldCollection(db)
+    .find({ chainId, sequence: { $gt: after } })
+    .sort({ sequence: 1 })
+    .limit(1)
+    .toArray();
   return doc ? jobOfHeld(doc) : null;
 }
 

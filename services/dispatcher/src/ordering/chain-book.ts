@@ -1,12 +1,13 @@
 import {
   activeChains,
   chainIdOf,
-  deliveriesCollection,
+  deliveryStatus,
   heldJob,
   holdDelivery,
   loadChain,
   newChain,
   nextHeld,
+  releaseHeld,
   saveChain,
   type ChainDoc,
   type Clock,
@@ -14,29 +15,27 @@ import {
   type Logger,
 } from "@agiletune/shared";
 import type { Db } from "mongodb";
-import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type OrderingStep } from "./ordering-policy.js";
+import type { Handover } from "./handover.js";
+import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type KeyedJob, type OrderingStep } from "./ordering-policy.js";
 
-/** An ordering step with the store's questions answered. */
-export type DecidedStep = Exclude<OrderingStep, { kind: "if-not-ended" } | { kind: "if-not-held" }>;
+const ENDED = new Set(["succeeded", "failed", "cancelled"]);
+const hasEnded = async (db: Db, deliveryId: string) => ENDED.has((await deliveryStatus(db, deliveryId)) ?? "");
 
-/** A job with what ordering needs: its key and its event's sequence. */
-export type KeyedJob = DeliveryJob & { orderingKey: string; eventSequence: number };
-
-/** Whether a job of this webhook is kept in order. */
-export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job is KeyedJob {
-  return webhook.ordered === true && job.source === "event" && job.orderingKey !== undefined && job.eventSequence !== undefined;
-}
-
-async function hasEnded(db: Db, deliveryId: string): Promise<boolean> {
-  const entry = await deliveriesCollection(db).findOne({ _id: deliveryId }, { projection: { status: 1 } });
-  return entry?.status === "succeeded" || entry?.status === "failed" || entry?.status === "cancelled";
-}
+/**
+ * An ordering step with the store's questions answered. A `send` that did not start here
+ * waits for the partition's previous owner (handover.ts), which may be sending it still.
+ */
+export type DecidedStep = Exclude<OrderingStep, { kind: "if-not-ended" } | { kind: "if-not-held" } | { kind: "send" }> | { kind: "send"; startedElsewhere: boolean };
 
 /** Tries of a chain write that lost to another writer (a stale owner during a rebalance) before giving up. */
 const MAX_CONFLICTS = 5;
 
-/** `sending`: deliveries of the chain past their step in this process and not yet recorded, with the attempt each is at. */
-type Entry = { chain: ChainDoc; queue: Promise<unknown>; sending: Map<string, number> };
+/**
+ * `sending`: deliveries of the chain past their step in this process and not yet recorded,
+ * with the attempt each is at. `startedHere`: the delivery under way, when this process made
+ * it so (admitted or released it) since its last assignment: no one else can be sending it.
+ */
+type Entry = { chain: ChainDoc; queue: Promise<unknown>; sending: Map<string, number>; startedHere: string | null };
 
 /**
  * The chains of the ordered webhooks whose jobs this dispatcher owns: each step decided in
@@ -48,7 +47,8 @@ export class ChainBook {
   private readonly entries = new Map<string, Entry>();
   private readonly log: Logger;
 
-  constructor(private readonly opts: { db: Db; clock: Clock; logger: Logger }) {
+  /** `handover`: told of each assignment, as `resume` is. */
+  constructor(private readonly opts: { db: Db; clock: Clock; logger: Logger; handover: Handover }) {
     this.log = opts.logger.child({ component: "ordering" });
   }
 
@@ -63,26 +63,24 @@ export class ChainBook {
         if ((entry.sending.get(job.deliveryId) ?? -1) >= job.attempt) return { kind: "skip", reason: "already being sent" };
         const link = { deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt, inOrder: job.inOrder === true };
         const step = await this.settle(orderingStep(entry.chain, link), job);
+        const { current, endedThrough, last } = entry.chain;
         this.log.debug(
-          {
-            chainId: entry.chain._id,
-            deliveryId: job.deliveryId,
-            sequence: job.eventSequence,
-            attempt: job.attempt,
-            step: step.kind,
-            current: entry.chain.current?.sequence,
-            endedThrough: entry.chain.endedThrough,
-            last: entry.chain.last?.sequence,
-          },
+          { chainId: entry.chain._id, deliveryId: job.deliveryId, sequence: job.eventSequence, attempt: job.attempt, step: step.kind, current: current?.sequence, endedThrough, last: last?.sequence },
           "ordering step",
         );
         if (step.kind === "send" || step.kind === "outside") entry.sending.set(job.deliveryId, job.attempt);
+        if (step.kind === "send") {
+          return { kind: "send", startedElsewhere: entry.startedHere !== job.deliveryId };
+        }
         if (step.kind !== "admit" && step.kind !== "hold") return step;
         // Held first: a crash before the chain says so leaves the job uncommitted, and its
         // re-read holds it again; the other way round, the chain would count a job it has not.
         if (step.kind === "hold") await holdDelivery(this.opts.db, { job, chainId: entry.chain._id, heldBehind: step.behind, at: new Date(this.opts.clock.now()) });
         if (await this.save(entry, chainAfterStep(entry.chain, link, step))) {
-          if (step.kind === "admit") entry.sending.set(job.deliveryId, job.attempt);
+          if (step.kind === "admit") {
+            entry.sending.set(job.deliveryId, job.attempt);
+            entry.startedHere = job.deliveryId;
+          }
           return step;
         }
         await this.reload(entry, conflict);
@@ -91,7 +89,7 @@ export class ChainBook {
   }
 
   /** Answers the rules' questions to the store: has it ended, is it held? */
-  private async settle(step: OrderingStep, job: KeyedJob): Promise<DecidedStep> {
+  private async settle(step: OrderingStep, job: KeyedJob): Promise<Exclude<OrderingStep, { kind: "if-not-ended" } | { kind: "if-not-held" }>> {
     const made = { kind: "outside", reason: "made before the webhook was ordered" } as const;
     if (step.kind === "if-not-ended") return (await hasEnded(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "already ended: a repeat" } : made;
     if (step.kind === "if-not-held") return (await heldJob(this.opts.db, job.deliveryId)) ? { kind: "skip", reason: "held already: a repeat" } : made;
@@ -106,12 +104,14 @@ export class ChainBook {
     return this.serially(job.webhookId, job.orderingKey, async (entry) => {
       for (let conflict = 0; ; conflict++) {
         if (entry.chain.current?.deliveryId !== job.deliveryId) return null;
-        const next = await nextHeld(this.opts.db, entry.chain._id);
+        const next = await nextHeld(this.opts.db, entry.chain._id, job.eventSequence);
         const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
         this.log.debug({ chainId: entry.chain._id, deliveryId: job.deliveryId, sequence: job.eventSequence, next: nextLink?.sequence }, "ordering end");
         if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
-          if (next) entry.sending.set(next.deliveryId, next.attempt);
-          else if (entry.sending.size === 0) this.entries.delete(entry.chain._id);
+          if (next) {
+            entry.sending.set(next.deliveryId, next.attempt);
+            entry.startedHere = next.deliveryId;
+          } else if (entry.sending.size === 0) this.entries.delete(entry.chain._id);
           return next;
         }
         await this.reload(entry, conflict);
@@ -127,9 +127,10 @@ export class ChainBook {
    */
   async resume(owns: (webhookId: string) => boolean): Promise<DeliveryJob[]> {
     this.entries.clear();
+    this.opts.handover.assigned();
     const toSend: DeliveryJob[] = [];
     for (const chain of (await activeChains(this.opts.db)).filter((c) => owns(c.webhookId))) {
-      const entry: Entry = { chain, queue: Promise.resolve(), sending: new Map() };
+      const entry: Entry = { chain, queue: Promise.resolve(), sending: new Map(), startedHere: null };
       this.entries.set(chain._id, entry);
       const job = await this.restart(entry);
       if (job) toSend.push(job);
@@ -164,18 +165,32 @@ export class ChainBook {
     const { current } = chain;
     const released = current ? await heldJob(this.opts.db, current.deliveryId) : null;
     if (released) {
-      entry.sending.set(released.deliveryId, released.attempt);
-      return released;
+      if ((await deliveryStatus(this.opts.db, released.deliveryId)) === "held") {
+        entry.sending.set(released.deliveryId, released.attempt);
+        entry.startedHere = released.deliveryId;
+        return released;
+      }
+      // Its first attempt was recorded before the process stopped: its own job (a retry,
+      // parked) carries it from here, and a copy sent too could follow the next delivery.
+      await releaseHeld(this.opts.db, released.deliveryId);
     }
     // Under way (on its ladder, parked): its own job comes back. Ended, but the process
     // stopped before the chain said so: its turn ends now.
     if (current && !(await hasEnded(this.opts.db, current.deliveryId))) return null;
-    const next = await nextHeld(this.opts.db, chain._id);
+    const next = await nextHeld(this.opts.db, chain._id, current?.sequence ?? chain.endedThrough ?? -1);
     const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
     const afterEnd = current ? chainAfterEnd(chain, current, nextLink) : { ...chain, current: nextLink, held: nextLink ? Math.max(0, chain.held - 1) : 0 };
     if (!(await this.save(entry, afterEnd)) || !next) return null;
     entry.sending.set(next.deliveryId, next.attempt);
+    entry.startedHere = next.deliveryId;
     return next;
+  }
+
+  /** Whether `job` is still its chain's delivery under way, to be sent by this process. */
+  stillUnderWay(job: DeliveryJob): boolean {
+    if (job.orderingKey === undefined) return false;
+    const entry = this.entries.get(chainIdOf(job.webhookId, job.orderingKey));
+    return entry?.chain.current?.deliveryId === job.deliveryId && entry.sending.get(job.deliveryId) === job.attempt;
   }
 
   /** The delivery's recording is done (whatever it decided): another copy of it may be taken again. */
@@ -201,7 +216,7 @@ export class ChainBook {
     const chainId = chainIdOf(webhookId, key);
     let entry = this.entries.get(chainId);
     if (!entry) {
-      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve(), sending: new Map() };
+      const loaded: Entry = { chain: newChain(webhookId, key, new Date(this.opts.clock.now())), queue: Promise.resolve(), sending: new Map(), startedHere: null };
       loaded.queue = loadChain(this.opts.db, chainId).then((stored) => {
         if (stored) loaded.chain = stored;
       });

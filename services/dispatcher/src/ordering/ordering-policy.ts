@@ -1,4 +1,12 @@
-import type { ChainDoc, ChainLink } from "@agiletune/shared";
+import type { ChainDoc, ChainLink, DeliveryJob } from "@agiletune/shared";
+
+/** A job with what ordering needs: its key and its event's sequence. */
+export type KeyedJob = DeliveryJob & { orderingKey: string; eventSequence: number };
+
+/** Whether a job of this webhook is kept in order. */
+export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job is KeyedJob {
+  return webhook.ordered === true && job.source === "event" && job.orderingKey !== undefined && job.eventSequence !== undefined;
+}
 
 /** What a chain knows that its rules read. */
 export type Chain = Pick<ChainDoc, "current" | "last" | "endedThrough" | "held">;
