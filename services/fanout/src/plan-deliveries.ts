@@ -2,8 +2,8 @@ import { deliveryIdFor, orderingKeyOf, subscribes, TOPIC_MAX_MESSAGE_BYTES, type
 
 /** The largest delivery job fanout produces: the topic's limit less room for the record batch and its headers. */
 export const MAX_JOB_BYTES = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
-/** What a job adds to its event's own fields, at most: ids, attempt, source, times and keys. */
-const JOB_ENVELOPE_BYTES = 1024;
+/** What a job adds to its event's own fields, at most: ids, attempt, source, times, keys and the trace context (a tracestate alone may be 512 bytes). */
+export const JOB_ENVELOPE_BYTES = 2048;
 
 /**
  * Why an event cannot become delivery jobs, or null. A job carries its event, so an event
