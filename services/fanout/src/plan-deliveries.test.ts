@@ -107,7 +107,11 @@ describe("tooLargeForJobs", () => {
     const edge = { ...longest, data: { id: "evt_big", text: "x".repeat(MAX_JOB_BYTES - JOB_ENVELOPE_BYTES - bytesOf(longest) - 10) } };
     expect(tooLargeForJobs(edge, bytesOf(edge))).toBeNull();
     const trace = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: `k=${"v".repeat(510)}` };
-    const [job] = planDeliveries({ events: [{ event: edge, sequence: Number.MAX_SAFE_INTEGER, trace }], webhooks: [webhook(`wh_${"f".repeat(24)}`, edge.organizationId, ["*"])], enqueuedAt: Date.now() });
+    const [job] = planDeliveries({
+      events: [{ event: edge, sequence: Number.MAX_SAFE_INTEGER, trace }],
+      webhooks: [webhook(`wh_${"f".repeat(24)}`, edge.organizationId, ["*"])],
+      enqueuedAt: Date.now(),
+    });
     expect(encodeDeliveryJob({ ...job!, attempt: 5, dueAt: Date.now(), inOrder: true }).length).toBeLessThanOrEqual(MAX_JOB_BYTES);
   });
 
