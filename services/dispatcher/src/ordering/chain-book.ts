@@ -104,7 +104,9 @@ export class ChainBook {
     return this.serially(job.webhookId, job.orderingKey, async (entry) => {
       for (let conflict = 0; ; conflict++) {
         if (entry.chain.current?.deliveryId !== job.deliveryId) return null;
-        const next = await nextHeld(this.opts.db, entry.chain._id, job.eventSequence);
+        // Nothing can be held behind the last delivery to join: no query for the common case.
+        const joinedAfter = (entry.chain.last?.sequence ?? -1) > job.eventSequence;
+        const next = joinedAfter ? await nextHeld(this.opts.db, entry.chain._id, job.eventSequence) : null;
         const nextLink = next ? { deliveryId: next.deliveryId, sequence: next.eventSequence ?? 0 } : null;
         this.log.debug({ chainId: entry.chain._id, deliveryId: job.deliveryId, sequence: job.eventSequence, next: nextLink?.sequence }, "ordering end");
         if (await this.save(entry, chainAfterEnd(entry.chain, { deliveryId: job.deliveryId, sequence: job.eventSequence }, nextLink))) {
