@@ -7,6 +7,7 @@ describe("parseOptions", () => {
       options: {
         scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2"],
         ceilings: true,
+        tracing: false,
         durationS: 20,
         rate: 4000,
         pacedRate: 500,
@@ -60,6 +61,7 @@ describe("parseOptions", () => {
       options: {
         scenarios: ["healthy", "failing"],
         ceilings: false,
+        tracing: false,
         durationS: 5,
         rate: 100,
         pacedRate: 50,

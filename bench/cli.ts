@@ -3,13 +3,13 @@
 // This is the entry point: importing it (or any bench module) starts nothing; main() does.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, type ServiceName } from "@agiletune/local-infra";
+import { REPO_ROOT, startJaeger, type ServiceName } from "@agiletune/local-infra";
 import { measureCeilings } from "./ceilings.js";
 import { startHarness } from "./harness.js";
 import { ceilingsLine, drawRunChart, healthyEndpointsKept, scenarioLines, writeRun, type Result, type Run } from "./report.js";
 import { runScenario, SCENARIOS, type Scenario, type ScenarioOptions } from "./scenarios.js";
 
-export type BenchOptions = ScenarioOptions & { scenarios: Scenario[]; ceilings: boolean };
+export type BenchOptions = ScenarioOptions & { scenarios: Scenario[]; ceilings: boolean; tracing: boolean };
 
 export const HELP = `pnpm bench [-- options]
 
@@ -58,6 +58,9 @@ rather than of its first seconds (when the services' code is not yet optimised).
                      or written: docs/statistics.md), to measure what they cost
   --profile SERVICE  write a V8 CPU profile of that service to bench/results/profiles/
   --heap-profile SERVICE  write a sampling heap profile of that service there too
+  --tracing          start (or reuse) the local Jaeger and have the services export their
+                     spans to it (OTEL_EXPORTER_OTLP_ENDPOINT, docs/tracing.md): what
+                     tracing costs, against a run without it
   --help             this text`;
 
 const SERVICE_NAMES: ServiceName[] = ["fanout", "dispatcher", "retry", "admin-api"];
@@ -85,6 +88,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         "no-endpoint-stats": { type: "boolean", default: false },
         profile: { type: "string" },
         "heap-profile": { type: "string" },
+        tracing: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }));
@@ -105,6 +109,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
     options: {
       scenarios: scenarios as Scenario[],
       ceilings: !args["no-ceilings"],
+      tracing: args.tracing,
       durationS: Number(args.duration),
       rate: Number(args.rate),
       pacedRate: Number(args["paced-rate"]),
@@ -135,12 +140,14 @@ export async function main(argv: string[]): Promise<void> {
   const { options } = parsed;
 
   const { logger, infra, runId, receiver, liveServices, commit, machine } = await startHarness("bench");
+  const jaeger = options.tracing ? await startJaeger() : null;
+  if (jaeger) console.log(`tracing: the services export spans to ${jaeger.otlpEndpoint}; traces at ${jaeger.queryUrl}`);
   const ceilings = options.ceilings ? await measureCeilings({ infra, runId, logger, receiver }) : null;
   if (ceilings) console.log(ceilingsLine(ceilings));
 
   const results: Result[] = [];
   for (const scenario of options.scenarios) {
-    const result = await runScenario({ infra, runId, logger, receiver, liveServices, options }, scenario, ceilings);
+    const result = await runScenario({ infra, runId, logger, receiver, liveServices, options, otlpEndpoint: jaeger?.otlpEndpoint }, scenario, ceilings);
     results.push(result);
     const isolation = healthyEndpointsKept(result, results);
     if (isolation !== null) result.healthyEndpointsKeptPercent = isolation;
@@ -152,6 +159,8 @@ export async function main(argv: string[]): Promise<void> {
   const file = writeRun(run, join(REPO_ROOT, "bench/results"));
   console.log(`results: ${file}`);
   console.log(`chart: ${await drawRunChart(run, file)}`);
+  // A Jaeger this run started goes with it; one that was already running stays.
+  await jaeger?.stop();
   receiver.exit();
   if (infra.started.length) await infra.stop();
 }

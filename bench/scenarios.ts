@@ -62,6 +62,8 @@ export type ScenarioContext = {
   /** Services running now, for the harness to kill if it dies. */
   liveServices: Set<ServiceProcess>;
   options: ScenarioOptions;
+  /** With `--tracing`: where the services export their spans (OTEL_EXPORTER_OTLP_ENDPOINT, docs/tracing.md). */
+  otlpEndpoint?: string | undefined;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,6 +167,7 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceil
       ...(scenario === "flaky" ? { CIRCUIT_PROBE_INTERVAL: "1s", DISABLE_AFTER: "40s" } : {}),
       ...(scenario === "slow" ? { DELIVERY_TIMEOUT_MS: "2000" } : {}),
       ...(options.endpointStats ? {} : { ENDPOINT_STATS: "false" }),
+      ...(ctx.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint } : {}),
     },
     // instances: the healthy load on two dispatchers in one group.
     instances: scenario === "instances" ? { dispatcher: 2 } : {},

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -45,10 +45,19 @@ export function bundlePath(service: (typeof SERVICES)[number]): string {
 export async function buildServices(): Promise<ConsoleBuild> {
   const [page] = await Promise.all([
     buildConsole(),
-    ...SERVICES.map((service) =>
-      build({
+    ...SERVICES.map(async (service) => {
+      const outdir = dirname(bundlePath(service));
+      // Chunks of an earlier build would pile up beside the new ones.
+      await rm(join(outdir, "chunks"), { recursive: true, force: true });
+      return build({
         entryPoints: [join(REPO_ROOT, "services", service, "src", "main.ts")],
-        outfile: bundlePath(service),
+        outdir,
+        entryNames: "main",
+        outExtension: { ".js": ".mjs" },
+        // What is imported dynamically (OpenTelemetry's SDK, only with OTEL_EXPORTER_OTLP_ENDPOINT:
+        // docs/tracing.md) goes to chunks of its own, so a service without it never reads that code.
+        splitting: true,
+        chunkNames: "chunks/[name]-[hash]",
         bundle: true,
         platform: "node",
         format: "esm",
@@ -59,8 +68,8 @@ export async function buildServices(): Promise<ConsoleBuild> {
         logLevel: "warning",
         // CommonJS dependencies (kafkajs, the MongoDB driver) call require() inside an ES module.
         banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      }),
-    ),
+      });
+    }),
   ]);
   return page;
 }

@@ -5,12 +5,14 @@
 // their consumer groups (the admin API stays one): instance i serves its ops endpoint on
 // the service's default METRICS_PORT + 10 × (i - 1), so fanout 9101, 9111, ..., dispatcher
 // 9102, 9112, ..., retry 9103, 9113, ...
+// `pnpm start -- --tracing` also starts Jaeger v2 (built with Go once) and points the
+// services' OpenTelemetry exporter at it (docs/tracing.md).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { infraUp, REPO_ROOT, type Infra } from "@agiletune/local-infra";
+import { infraUp, REPO_ROOT, startJaeger, type Infra, type Jaeger } from "@agiletune/local-infra";
 import { generateEncryptionKey, SERVICE_DEFAULT_PORTS } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS, buildServices, bundlePath, SERVICES } from "./build.js";
 import { lineFormatter, logFormat, type LogFormat } from "./log-format.js";
@@ -43,18 +45,19 @@ function localSecrets(): { ADMIN_TOKEN: string; SECRETS_ENCRYPTION_KEY: string }
 /** Instances per worker service; ports step by 10, so 9 keeps each one's ports apart from the others'. */
 const MAX_INSTANCES = 9;
 
-function instanceCount(): number {
+function startOptions(): { instances: number; tracing: boolean } {
   // pnpm may pass on the `--` of `pnpm start -- --instances 2`.
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { instances: { type: "string", default: "1" } } });
+  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { instances: { type: "string", default: "1" }, tracing: { type: "boolean", default: false } } });
   const n = Number(values.instances);
   if (!Number.isInteger(n) || n < 1 || n > MAX_INSTANCES) throw new Error(`--instances must be a whole number from 1 to ${MAX_INSTANCES} (got "${values.instances}")`);
-  return n;
+  return { instances: n, tracing: values.tracing };
 }
 
 let format: LogFormat;
 let instances: number;
+let tracing: boolean;
 try {
-  instances = instanceCount();
+  ({ instances, tracing } = startOptions());
   format = logFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
 } catch (err) {
   console.error(`start: ${(err as Error).message}`);
@@ -64,9 +67,22 @@ try {
 const formatLine = lineFormatter(format, { colorize: process.stdout.hasColors?.() === true });
 
 const infra: Infra = await infraUp();
+const jaeger: Jaeger | null = tracing ? await startJaeger() : null;
 await buildServices();
-const env = { ...process.env, KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, ...localSecrets() };
+const env = {
+  ...process.env,
+  KAFKA_BROKERS: infra.kafkaBrokers,
+  MONGO_URL: infra.mongoUrl,
+  ...localSecrets(),
+  ...(jaeger && { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? jaeger.otlpEndpoint }),
+};
 console.log(`start: KAFKA_BROKERS=${env.KAFKA_BROKERS} MONGO_URL=${env.MONGO_URL}${infra.started.length ? ` (started ${infra.started.join(", ")})` : ""}`);
+if (jaeger) {
+  console.log(`start: tracing on: spans go to ${env.OTEL_EXPORTER_OTLP_ENDPOINT} (OTLP/HTTP)${jaeger.started ? " (started jaeger)" : ""}`);
+  console.log(
+    `start: find a delivery's trace by the trace id its attempt shows: ${jaeger.queryUrl}/api/traces/<trace id>, or all of a service's: ${jaeger.queryUrl}/api/traces?service=agiletune-dispatcher`,
+  );
+}
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -124,6 +140,10 @@ async function shutdown(signal: string): Promise<void> {
         }),
     ),
   );
+  if (jaeger?.started) {
+    console.log("start: stopping jaeger");
+    await jaeger.stop();
+  }
   if (infra.started.length) {
     console.log(`start: stopping ${infra.started.join(" and ")}`);
     await infra.stop();

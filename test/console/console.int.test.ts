@@ -350,6 +350,13 @@ describe("the webhook settings page", () => {
     const attempt = page.getByRole("heading", { level: 3, name: "Attempt 0: succeeded, HTTP 200" });
     await attempt.waitFor();
     expect(await page.getByRole("group", { name: "Response body of attempt 0" }).textContent()).toBe("ok");
+    // The attempt's trace id (docs/tracing.md): the one its traceparent carried, with a button that copies it.
+    const traceId = String(received.headers.traceparent).split("-")[1]!;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await fact(page, "Trace id").getByText(traceId, { exact: true }).count()).toBe(1);
+    await fact(page, "Trace id").getByRole("button", { name: "Copy trace id of attempt 0" }).click();
+    await expect.poll(() => fact(page, "Trace id").getByRole("status").textContent(), { timeout: 15_000 }).toBe("Trace id copied to the clipboard.");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(traceId);
     await screenshot(page, "delivery");
     await expectAccessible(page, "delivery detail");
     await expectFitsNarrowScreen(page, "delivery detail");

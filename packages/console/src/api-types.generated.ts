@@ -841,6 +841,8 @@ export interface components {
             } | null;
             /** @description A 429's or 503's Retry-After header: the next attempt waited for it (docs/endpoint-health.md) */
             retryAfter: string | null;
+            /** @description The W3C traceparent the attempt sent: the event's trace id and a span id of the attempt's own (docs/tracing.md); null for attempts logged before it was sent */
+            traceparent: string | null;
         };
         RecoverResult: {
             /** @description failed or cancelled deliveries sent again */

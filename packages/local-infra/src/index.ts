@@ -5,3 +5,4 @@ export * from "./paths.js";
 export * from "./processes.js";
 export * from "./service-process.js";
 export * from "./schema-registry.js";
+export * from "./jaeger.js";

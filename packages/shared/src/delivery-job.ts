@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describeZodError, type ParseResult } from "./events.js";
+import { TRACEPARENT_PATTERN, TRACESTATE_MAX_LENGTH } from "./trace-context.js";
 
 /** Why a job exists: fan-out of an event, a manual redelivery, a ping, or a dead-letter replay. */
 export const JOB_SOURCES = ["event", "redeliver", "ping", "replay"] as const;
@@ -27,6 +28,10 @@ export const deliveryJobSchema = z.object({
   eventSequence: z.number().int().min(0).optional(),
   /** Set once the delivery has joined its key's order (an ordered webhook's): its retries keep their place in it. */
   inOrder: z.literal(true).optional(),
+  /** W3C Trace Context its attempts descend from (docs/tracing.md): the event's, or a span of ours under it; absent, the delivery has a trace of its own. */
+  traceparent: z.string().regex(TRACEPARENT_PATTERN).optional(),
+  /** The event's `tracestate`, passed on unchanged. */
+  tracestate: z.string().max(TRACESTATE_MAX_LENGTH).optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

@@ -25,3 +25,5 @@ export * from "./clock.js";
 export * from "./store-profile.js";
 export * from "./endpoint-stats.js";
 export * from "./endpoint-credentials.js";
+export * from "./trace-context.js";
+export * from "./tracing.js";

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
+import { startTracing, tracingOn, type Tracing } from "./tracing.js";
 
 export type RunningService = { stop: () => Promise<void> };
 
@@ -22,6 +23,15 @@ export async function runService(service: ServiceName, start: (config: Config, l
   }
   const logger = createLogger(service, config.LOG_LEVEL);
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+  // OpenTelemetry's SDK, only when OTEL_EXPORTER_OTLP_ENDPOINT asks for it (docs/tracing.md).
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing(`agiletune-${service}`);
+  } catch (err) {
+    logger.fatal({ err }, "OpenTelemetry's SDK could not start: check the OTEL_* variables");
+    process.exit(1);
+  }
+  if (tracingOn()) logger.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, "exporting spans over OTLP");
 
   // Installed before start-up: a SIGTERM while starting (say, while a consumer group waits
   // out a killed predecessor's session) must still end in a clean stop and exit 0, not
@@ -29,16 +39,19 @@ export async function runService(service: ServiceName, start: (config: Config, l
   let running: RunningService | undefined;
   let stopping = false;
   const stop = (service: RunningService) =>
-    service.stop().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, "stop failed");
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(
+        () => {
+          logger.info("stopped");
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, "stop failed");
+          process.exit(1);
+        },
+      );
   const shutdown = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal, exiting now");

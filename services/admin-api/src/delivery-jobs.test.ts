@@ -69,4 +69,18 @@ describe("delivery jobs", () => {
     expect(job).toEqual({ deliveryId: "dlv_z", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_3", ...payload, attempt: 0, source: "replay", enqueuedAt: now.getTime() });
     expect(deliveryJobSchema.parse(job)).toEqual(job);
   });
+
+  it("sends a logged delivery again in the trace its payload kept (docs/tracing.md); a context that no longer parses is left out", () => {
+    const trace = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "a=1" };
+    const payload = { event: "task.updated", timestamp: "2026-03-19T00:00:00Z", data: { id: "tsk_1" }, ...trace };
+    const delivery = { _id: "dlv_t", webhookId: "wh_1", organizationId: "org_1", eventId: "evt_4", attemptIds: [], payload: JSON.stringify(payload) } as unknown as DeliveryDoc;
+    for (const as of ["redeliver", "recover"] as const) {
+      const job = jobFromStoredDelivery(delivery, storedPayload(delivery)!, { as, now });
+      expect(job).toMatchObject(trace);
+      expect(deliveryJobSchema.parse(job)).toEqual(job);
+    }
+    const broken = jobFromStoredDelivery(delivery, { ...payload, traceparent: "00-nonsense", tracestate: "a=1" }, { as: "redeliver", now });
+    expect(broken).not.toHaveProperty("traceparent");
+    expect(broken).not.toHaveProperty("tracestate");
+  });
 });

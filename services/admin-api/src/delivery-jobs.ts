@@ -1,4 +1,4 @@
-import { attemptCountOf, deliveryIdFor, payloadFrom, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type Payload, type WebhookDoc } from "@agiletune/shared";
+import { attemptCountOf, deliveryIdFor, parseTraceContext, payloadFrom, type DeadLetterDoc, type DeliveryDoc, type DeliveryJob, type Payload, type WebhookDoc } from "@agiletune/shared";
 import { newId } from "./credentials.js";
 
 /**
@@ -63,5 +63,7 @@ export function jobFromStoredDelivery(
     attempt,
     source,
     enqueuedAt: opts.now.getTime(),
+    // Sent again in the event's trace (docs/tracing.md); a context that no longer parses starts the delivery's own.
+    ...parseTraceContext(payload.traceparent, payload.tracestate),
   };
 }

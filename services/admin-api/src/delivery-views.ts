@@ -18,6 +18,10 @@ const attemptSchema = z
     response: z.strictObject({ status: z.int(), headers: headersSchema, body: z.string(), bodyTruncated: z.boolean() }).nullable(),
     error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
     retryAfter: z.string().nullable().meta({ description: "A 429's or 503's Retry-After header: the next attempt waited for it (docs/endpoint-health.md)" }),
+    traceparent: z
+      .string()
+      .nullable()
+      .meta({ description: "The W3C traceparent the attempt sent: the event's trace id and a span id of the attempt's own (docs/tracing.md); null for attempts logged before it was sent" }),
   })
   .meta({ id: "Attempt" });
 type AttemptView = z.output<typeof attemptSchema>;
@@ -67,6 +71,8 @@ function attemptView(a: AttemptRecord): AttemptView {
     response: a.response && { status: a.response.status, headers: a.response.headers, body: a.response.body, bodyTruncated: a.response.bodyTruncated },
     error: a.error && { code: a.error.code, message: a.error.message },
     retryAfter: a.retryAfter ?? null,
+    // Recorded with the request's headers, so it costs the log nothing more.
+    traceparent: a.request.headers.traceparent ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { buildDeliveryBody, DeliveryError, parseRetryAfter, signatureHeaders, type Clock, type DeliveryJob } from "@agiletune/shared";
 import pkg from "../package.json" with { type: "json" };
+import { beginAttemptTrace } from "./attempt-trace.js";
 import { decideOutcome, type Outcome } from "./delivery-outcome.js";
 import type { EndpointAuthenticator } from "./endpoint-auth/authenticator.js";
 import { postDelivery, type HttpAttempt } from "./http-delivery.js";
@@ -78,7 +79,8 @@ export type AttemptOptions = {
 export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: AttemptOptions): Promise<AttemptResult> {
   const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
   const startedAt = opts.clock.now();
-  const ours = deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt });
+  const trace = beginAttemptTrace(job, webhook.doc.url);
+  const ours = { ...deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt }), ...trace.headers };
   const url = webhook.doc.url;
   const prepared = await opts.authenticator.prepare(job.webhookId, url, webhook.credentials);
   let http: HttpAttempt;
@@ -92,6 +94,7 @@ export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: A
     opts.authenticator.answered(job.webhookId, prepared, http.status);
     recorded = { ...prepared.recorded, ...ours };
   }
+  trace.end(http);
   const failedAt = opts.clock.now();
   const outcome = decideOutcome({ job, error: http.error, failedAt, delaysMs: opts.retryDelaysMs, retryAfterMs: parseRetryAfter(retryAfterHeader(http), failedAt) });
   return { job, webhook, attemptId: newAttemptId(job, startedAt), startedAt, request: { url, headers: recorded }, http, outcome };

@@ -1,8 +1,10 @@
 import {
+  beginWaitSpan,
   describeFailure,
   encodeDeliveryJob,
   isRetryable,
   retryUntil,
+  tracingOn,
   type AttemptRecord,
   type BatchingProducer,
   type Clock,
@@ -76,7 +78,10 @@ export class Recorder {
   async park(job: DeliveryJob): Promise<void> {
     this.opts.metrics.deliveries.inc({ outcome: "parked" });
     this.opts.metrics.parked.inc({ event: "parked" });
-    await this.durably("park", () => this.opts.deliveryLog.park(job, "the endpoint's circuit is open: held until a probe succeeds, then sent oldest first"), job);
+    // Traced, the parking is a span, and the attempt its release makes is that span's child.
+    const parking = tracingOn() ? beginWaitSpan(job, { name: "webhook park" }) : { job, end: () => {} };
+    await this.durably("park", () => this.opts.deliveryLog.park(parking.job, "the endpoint's circuit is open: held until a probe succeeds, then sent oldest first"), job);
+    parking.end();
   }
 
   /** The job is not attempted (its webhook is gone or inactive). */

@@ -18,6 +18,7 @@ import { CompressionTypes, type EachBatchPayload, type Kafka, type KafkaMessage,
 import type { Db } from "mongodb";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { decodeEvent, type RegistryDecoder } from "./decode-event.js";
+import { beginEventTrace, type EventTrace } from "./event-trace.js";
 import { planDeliveries, tooLargeForJobs, type SequencedEvent } from "./plan-deliveries.js";
 import { setAsideMessage } from "./set-aside.js";
 
@@ -76,6 +77,7 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
     const invalid: Message[] = [];
     const tooLarge: Message[] = [];
     const events: SequencedEvent[] = [];
+    const traces: EventTrace[] = [];
     const setAside = (message: KafkaMessage, reason: string): Message => {
       log.warn({ partition, offset: message.offset, reason }, "invalid event set aside");
       return setAsideMessage(message, { topic: opts.topics.events, partition }, reason);
@@ -88,8 +90,27 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
       }
       const oversize = tooLargeForJobs(result.value, message.value?.length ?? 0);
       if (oversize) tooLarge.push(setAside(message, oversize));
-      else events.push({ event: result.value, sequence: Number(message.offset) });
+      else {
+        const trace = beginEventTrace(message, { topic: opts.topics.events, partition, eventId: result.value.id });
+        traces.push(trace);
+        events.push({ event: result.value, sequence: Number(message.offset), ...(trace.forJobs && { trace: trace.forJobs }) });
+      }
     }
+    try {
+      await fanOut(events, invalid);
+    } catch (err) {
+      for (const trace of traces) trace.end(err);
+      throw err;
+    }
+    for (const trace of traces) trace.end();
+    await sendSetAside(tooLarge);
+    metrics.events.inc({ result: "valid" }, events.length);
+    metrics.events.inc({ result: "invalid" }, invalid.length + tooLarge.length);
+    timer();
+  }
+
+  /** The chunk's jobs and invalid events, produced together. */
+  async function fanOut(events: SequencedEvent[], invalid: Message[]): Promise<void> {
     const byOrganization = await routes.getMany(new Set(events.map((e) => e.event.organizationId)));
     const webhooks = [...byOrganization.values()].flatMap((list) => list ?? []);
     const jobs = planDeliveries({ events, webhooks, enqueuedAt: now() });
@@ -104,11 +125,7 @@ export async function startFanout(opts: FanoutOptions): Promise<Fanout> {
       },
       { topic: opts.topics.eventsInvalid, messages: invalid },
     ]);
-    await sendSetAside(tooLarge);
-    metrics.events.inc({ result: "valid" }, events.length);
-    metrics.events.inc({ result: "invalid" }, invalid.length + tooLarge.length);
     metrics.jobs.inc(jobs.length);
-    timer();
   }
 
   /**

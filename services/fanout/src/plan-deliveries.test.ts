@@ -1,7 +1,7 @@
 import { deliveryIdFor, type DomainEvent } from "@agiletune/shared";
 import { describe, expect, it } from "vitest";
 import { encodeDeliveryJob } from "@agiletune/shared";
-import { MAX_JOB_BYTES, planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
+import { JOB_ENVELOPE_BYTES, MAX_JOB_BYTES, planDeliveries, tooLargeForJobs } from "./plan-deliveries.js";
 
 const event = (id: string, organizationId: string, type: DomainEvent["event"]): DomainEvent => ({ id, event: type, organizationId, timestamp: "2026-03-20T12:00:00Z", data: { id } });
 const webhook = (id: string, organizationId: string, events: string[], active = true) => ({ _id: id, organizationId, events, active });
@@ -23,6 +23,24 @@ describe("planDeliveries", () => {
       ["tsk_9", 17],
       ["e3", 18],
       [undefined, undefined],
+    ]);
+  });
+
+  it("gives every job of an event that event's trace context; an event without one, none", () => {
+    const trace = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "a=1" };
+    const jobs = planDeliveries({
+      events: [
+        { event: event("e1", "org_b", "task.created"), sequence: 1, trace },
+        { event: event("e2", "org_b", "task.created"), sequence: 2 },
+      ],
+      webhooks: [webhook("wh_1", "org_b", ["*"]), webhook("wh_2", "org_b", ["*"])],
+      enqueuedAt: 0,
+    });
+    expect(jobs.map((j) => [j.eventId, j.traceparent, j.tracestate])).toEqual([
+      ["e1", trace.traceparent, "a=1"],
+      ["e1", trace.traceparent, "a=1"],
+      ["e2", undefined, undefined],
+      ["e2", undefined, undefined],
     ]);
   });
 
@@ -82,6 +100,19 @@ describe("tooLargeForJobs", () => {
     expect(encodeDeliveryJob(job!).length).toBeLessThan(MAX_JOB_BYTES);
     // Below half the limit nothing is measured: the claimed size decides.
     expect(tooLargeForJobs(sized(MAX_JOB_BYTES), 1_000)).toBeNull();
+  });
+
+  it("an event just small enough makes jobs within the limit, with the longest ordering key, ids and trace context", () => {
+    const longest = { ...sized(0), orderingKey: "k".repeat(256), organizationId: "o".repeat(256) };
+    const edge = { ...longest, data: { id: "evt_big", text: "x".repeat(MAX_JOB_BYTES - JOB_ENVELOPE_BYTES - bytesOf(longest) - 10) } };
+    expect(tooLargeForJobs(edge, bytesOf(edge))).toBeNull();
+    const trace = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: `k=${"v".repeat(510)}` };
+    const [job] = planDeliveries({
+      events: [{ event: edge, sequence: Number.MAX_SAFE_INTEGER, trace }],
+      webhooks: [webhook(`wh_${"f".repeat(24)}`, edge.organizationId, ["*"])],
+      enqueuedAt: Date.now(),
+    });
+    expect(encodeDeliveryJob({ ...job!, attempt: 5, dueAt: Date.now(), inOrder: true }).length).toBeLessThanOrEqual(MAX_JOB_BYTES);
   });
 
   it("refuses an event whose jobs would pass the limit, saying by how much", () => {

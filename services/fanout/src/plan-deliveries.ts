@@ -1,9 +1,9 @@
-import { deliveryIdFor, orderingKeyOf, subscribes, TOPIC_MAX_MESSAGE_BYTES, type DeliveryJob, type DomainEvent, type WebhookRoute } from "@agiletune/shared";
+import { deliveryIdFor, orderingKeyOf, subscribes, TOPIC_MAX_MESSAGE_BYTES, type DeliveryJob, type DomainEvent, type TraceContext, type WebhookRoute } from "@agiletune/shared";
 
 /** The largest delivery job fanout produces: the topic's limit less room for the record batch and its headers. */
 export const MAX_JOB_BYTES = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
-/** What a job adds to its event's own fields, at most: ids, attempt, source, times and keys. */
-const JOB_ENVELOPE_BYTES = 1024;
+/** What a job adds to its event's own fields, at most: ids, attempt, source, times, keys and the trace context (a tracestate alone may be 512 bytes). */
+export const JOB_ENVELOPE_BYTES = 2048;
 
 /**
  * Why an event cannot become delivery jobs, or null. A job carries its event, so an event
@@ -17,8 +17,11 @@ export function tooLargeForJobs(event: DomainEvent, eventBytes: number): string 
   return `event too large: its delivery jobs would be up to ${jobBytes} bytes, over the ${MAX_JOB_BYTES} a delivery job may have`;
 }
 
-/** An event with its offset on the events topic: one organization's events share a partition, so the offsets order them. */
-export type SequencedEvent = { event: DomainEvent; sequence: number };
+/**
+ * An event with its offset on the events topic (one organization's events share a partition,
+ * so the offsets order them) and the trace context its jobs carry, if any (docs/tracing.md).
+ */
+export type SequencedEvent = { event: DomainEvent; sequence: number; trace?: TraceContext };
 
 /**
  * One delivery job per (event, subscribed webhook), in event order, each carrying its
@@ -33,7 +36,7 @@ export function planDeliveries({ events, webhooks, enqueuedAt }: { events: Seque
     else byOrganization.set(webhook.organizationId, [webhook]);
   }
   const jobs: DeliveryJob[] = [];
-  for (const { event, sequence } of events) {
+  for (const { event, sequence, trace } of events) {
     const orderingKey = orderingKeyOf(event);
     for (const webhook of byOrganization.get(event.organizationId) ?? []) {
       if (!subscribes(webhook, event.organizationId, event.event)) continue;
@@ -49,6 +52,7 @@ export function planDeliveries({ events, webhooks, enqueuedAt }: { events: Seque
         source: "event",
         enqueuedAt,
         ...(orderingKey !== undefined && { orderingKey, eventSequence: sequence }),
+        ...trace,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { createConsumer, decodeDeliveryJob, encodeDeliveryJob, sendInChunks, systemClock, type Clock, type Logger } from "@agiletune/shared";
+import { beginWaitSpan, createConsumer, decodeDeliveryJob, encodeDeliveryJob, sendInChunks, systemClock, tracingOn, type Clock, type Logger } from "@agiletune/shared";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Counter, Histogram } from "prom-client";
 import { PartitionHolds } from "./partition-holds.js";
@@ -51,6 +51,7 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
 
   async function eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const due: Array<{ offset: string; value: Buffer; key: Buffer | null; lateness: number }> = [];
+    const holdSpans: Array<() => void> = [];
     let holdFor: number | null = null;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
@@ -67,7 +68,14 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
         holdFor = dueAt;
         break;
       }
-      due.push({ offset: message.offset, value: encodeDeliveryJob(decoded.value), key: message.key, lateness: clock.now() - dueAt });
+      let job = decoded.value;
+      if (tracingOn()) {
+        // The hold as a span: from when the dispatcher produced the retry to its hand-back; the next attempt is its child.
+        const hold = beginWaitSpan(job, { name: "webhook retry hold", startTime: Number(message.timestamp), attributes: { "agiletune.retry.topic": tier, "agiletune.retry.due_at": dueAt } });
+        job = hold.job;
+        holdSpans.push(hold.end);
+      }
+      due.push({ offset: message.offset, value: encodeDeliveryJob(job), key: message.key, lateness: clock.now() - dueAt });
     }
 
     if (due.length) {
@@ -77,6 +85,7 @@ export async function startTierConsumer(opts: TierConsumerOptions): Promise<Tier
       resolveOffset(last);
       // Commit only now: the jobs are acknowledged on the deliveries topic.
       await commitOffsetsIfNecessary({ topics: [{ topic: opts.tierTopic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      for (const end of holdSpans) end();
       for (const d of due) {
         opts.metrics.handedBack.inc({ tier });
         opts.metrics.lateness.observe({ tier }, Math.max(0, d.lateness) / 1000);

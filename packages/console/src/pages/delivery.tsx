@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Attempt, type Delivery } from "../api.js";
 import { StatusBadge } from "../components/badges.js";
+import { TraceId } from "../components/trace-id.js";
 import { ActionStatus, Button, ErrorText, useAction, useTitle } from "../components/feedback.js";
 import { prettyBody } from "../body.js";
 import { useApp } from "../context.js";
@@ -245,6 +246,7 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
           <dt>Kind</dt>
           <dd>{SOURCE_LABELS[a.source] ?? a.source}</dd>
         </div>
+        {a.traceparent !== null ? <TraceId traceparent={a.traceparent} attempt={a.attempt} /> : null}
         {a.retryAfter !== null ? (
           <div>
             <dt>Retry-After</dt>

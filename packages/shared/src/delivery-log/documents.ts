@@ -11,8 +11,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Response bodies are kept up to this many bytes (docs/openapi.json: truncated). */
 export const RESPONSE_BODY_LOG_LIMIT = 4096;
-/** What a delivery sends: its POST body's content. */
-export type Payload = { event: string; timestamp: string; data: Record<string, unknown> };
+/** What a delivery sends: its POST body's content, and the trace context its attempts descend from (docs/tracing.md). */
+export type Payload = { event: string; timestamp: string; data: Record<string, unknown>; traceparent?: string; tracestate?: string };
 
 export type AttemptRecord = {
   attempt: number;
@@ -118,7 +118,7 @@ export function attemptsInside(doc: Pick<DeliveryDoc, "attempts">): AttemptRecor
 }
 
 /** An entry's payload as stored: JSON text. */
-export function storedPayloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data">): string {
+export function storedPayloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data" | "traceparent" | "tracestate">): string {
   return JSON.stringify(payloadOf(job));
 }
 
@@ -182,9 +182,19 @@ export function parkedCollection(db: Db): Collection<ParkedDoc> {
   return db.collection<ParkedDoc>(COLLECTIONS.parked);
 }
 
-/** The body's content, kept so a redelivery, a parked release or a recover can resend it. */
-function payloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data">): Payload {
-  return { event: job.event, timestamp: job.timestamp, data: job.data };
+/**
+ * The body's content, kept so a redelivery, a parked release or a recover can resend it; with
+ * the trace context, so what is sent again stays in the event's trace. Inside the payload's
+ * text, as the body is never built from the stored payload as a whole but field by field.
+ */
+function payloadOf(job: Pick<DeliveryJob, "event" | "timestamp" | "data" | "traceparent" | "tracestate">): Payload {
+  return {
+    event: job.event,
+    timestamp: job.timestamp,
+    data: job.data,
+    ...(job.traceparent !== undefined && { traceparent: job.traceparent }),
+    ...(job.tracestate !== undefined && { tracestate: job.tracestate }),
+  };
 }
 
 /**

@@ -110,6 +110,8 @@ test("ping, delivery log with filters and pages, one delivery with attempts, red
       response: { status: 500, headers: { "content-type": "text/plain" }, body: "nope", bodyTruncated: false },
       error: { code: "http_status", message: "HTTP 500" },
       retryAfter: null,
+      // Its request headers have none: logged before attempts sent one (docs/tracing.md).
+      traceparent: null,
     },
     expect.objectContaining({ attempt: 1, response: expect.objectContaining({ status: 503 }) }),
   ]);
