@@ -157,7 +157,7 @@ test("an ordered webhook's deliveries held behind an earlier one of their key ca
   });
   const pipeline = await startPipeline({ retryDelaysMs: [1_000, 1_000, 1_000, 1_000, 1_000] });
   const hook = await pipeline.createWebhook({ url: receiver.url("/ordered"), ordered: true });
-  const events = Array.from({ length: 3 }, () => domainEvent({ data: { id: "tsk_ordered" } }));
+  const events = Array.from({ length: 3 }, () => domainEvent({ data: { id: "tsk_ordered", changes: {} } }));
   await produceWithContext(pipeline, events, upstream, topics.events);
 
   await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).held ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
