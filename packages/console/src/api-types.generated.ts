@@ -278,40 +278,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/organizations/{orgId}/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish an event of the organization to agiletune.events; 202 once the broker has it */
-        post: operations["publishEvent"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{orgId}/events/batch": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish up to 100 events, all checked before any is produced, all or none; 202 once the broker has them */
-        post: operations["publishEventBatch"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/organizations/{orgId}/webhooks/{webhookId}/stats": {
         parameters: {
             query?: never;
@@ -374,6 +340,40 @@ export interface paths {
         put?: never;
         /** Operator: replay matching, not yet replayed dead letters with a fresh retry ladder */
         post: operations["replayDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish an event of the organization to agiletune.events; 202 once the broker has it */
+        post: operations["publishEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish up to 100 events, all checked before any is produced, all or none; 202 once the broker has them */
+        post: operations["publishEventBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -855,33 +855,6 @@ export interface components {
              */
             since: string;
         };
-        PublishAccepted: {
-            id: string;
-        };
-        PublishEvent: {
-            /** @description an event type of GET /v1/event-types */
-            event: string;
-            /** @description must match the schema of its event type (GET /v1/event-types) */
-            data: {
-                [key: string]: unknown;
-            };
-            /** @description the event's id, for receivers to recognise it; generated (evt_…) when omitted */
-            id?: string;
-            /**
-             * Format: date-time
-             * @description when it happened (ISO 8601); the time of the request when omitted
-             */
-            timestamp?: string;
-            /** @description what ordered webhooks keep in order; data.id when omitted */
-            orderingKey?: string;
-        };
-        PublishBatchAccepted: {
-            ids: string[];
-        };
-        PublishEventBatch: {
-            /** @description 1 to 100 events, produced all or none */
-            events: components["schemas"]["PublishEvent"][];
-        };
         EndpointStats: {
             /** @description oldest first; buckets without an attempt are left out */
             items: components["schemas"]["StatsBucket"][];
@@ -951,6 +924,33 @@ export interface components {
             to?: string;
             /** @description only count the matches */
             dryRun?: boolean;
+        };
+        PublishAccepted: {
+            id: string;
+        };
+        PublishEvent: {
+            /** @description an event type of GET /v1/event-types */
+            event: string;
+            /** @description must match the schema of its event type (GET /v1/event-types) */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description the event's id, for receivers to recognise it; generated (evt_…) when omitted */
+            id?: string;
+            /**
+             * Format: date-time
+             * @description when it happened (ISO 8601); the time of the request when omitted
+             */
+            timestamp?: string;
+            /** @description what ordered webhooks keep in order; data.id when omitted */
+            orderingKey?: string;
+        };
+        PublishBatchAccepted: {
+            ids: string[];
+        };
+        PublishEventBatch: {
+            /** @description 1 to 100 events, produced all or none */
+            events: components["schemas"]["PublishEvent"][];
         };
         PortalSession: {
             id: string;
@@ -2389,250 +2389,6 @@ export interface operations {
             };
         };
     };
-    publishEvent: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused */
-                "Idempotency-Key"?: string;
-                /** @description W3C Trace Context, passed on to the event's deliveries (with tracestate) */
-                traceparent?: string;
-            };
-            path: {
-                /** @description organization id */
-                orgId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PublishEvent"];
-            };
-        };
-        responses: {
-            /** @description success */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublishAccepted"];
-                };
-            };
-            /** @description malformed request (invalid JSON or UTF-8) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description no or bad token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description not allowed for this token (operator only, or another organization) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description not found (also another organization's id) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description method not allowed on this path */
-            405: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the resource's state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description body over 1 MB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description body not JSON (Content-Type: application/json), compressed or not UTF-8 */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description validation failed; details name each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description a dependency (Kafka, MongoDB) is unavailable; retry */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    publishEventBatch: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused */
-                "Idempotency-Key"?: string;
-                /** @description W3C Trace Context, passed on to the event's deliveries (with tracestate) */
-                traceparent?: string;
-            };
-            path: {
-                /** @description organization id */
-                orgId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PublishEventBatch"];
-            };
-        };
-        responses: {
-            /** @description success */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublishBatchAccepted"];
-                };
-            };
-            /** @description malformed request (invalid JSON or UTF-8) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description no or bad token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description not allowed for this token (operator only, or another organization) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description not found (also another organization's id) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description method not allowed on this path */
-            405: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the resource's state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description body over 1 MB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description body not JSON (Content-Type: application/json), compressed or not UTF-8 */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description validation failed; details name each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description a dependency (Kafka, MongoDB) is unavailable; retry */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     getWebhookStats: {
         parameters: {
             query?: {
@@ -2905,6 +2661,250 @@ export interface operations {
             };
             /** @description method not allowed on this path */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body not JSON (Content-Type: application/json), compressed or not UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency (Kafka, MongoDB) is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    publishEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused */
+                "Idempotency-Key"?: string;
+                /** @description W3C Trace Context, passed on to the event's deliveries (with tracestate) */
+                traceparent?: string;
+            };
+            path: {
+                /** @description organization id */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishEvent"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishAccepted"];
+                };
+            };
+            /** @description malformed request (invalid JSON or UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed for this token (operator only, or another organization) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (also another organization's id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description method not allowed on this path */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict with the resource's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body not JSON (Content-Type: application/json), compressed or not UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation failed; details name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency (Kafka, MongoDB) is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    publishEventBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused */
+                "Idempotency-Key"?: string;
+                /** @description W3C Trace Context, passed on to the event's deliveries (with tracestate) */
+                traceparent?: string;
+            };
+            path: {
+                /** @description organization id */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishEventBatch"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishBatchAccepted"];
+                };
+            };
+            /** @description malformed request (invalid JSON or UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed for this token (operator only, or another organization) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (also another organization's id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description method not allowed on this path */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict with the resource's state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,11 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { deadLetterListSchema, dlqReplayResultSchema } from "./dead-letter-views.js";
 import { deliveryListSchema, deliverySchema, recoverResultSchema } from "./delivery-views.js";
 import { createWebhookSchema, deliveriesQuerySchema, dlqQuerySchema, dlqReplaySchema, emptyBodySchema, pageQuerySchema, recoverSchema, rotateSecretSchema, updateWebhookSchema } from "./schemas.js";
-import { publishBatchSchema, publishEventSchema } from "./publish-events.js";
-import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, publishAcceptedSchema, publishBatchAcceptedSchema, readySchema } from "./views.js";
+import { acceptedSchema, apiKeySchema, eventTypeListSchema, healthSchema, meSchema, openApiDocumentSchema, readySchema } from "./views.js";
 import { deliverySearchQuerySchema, endpointStatsSchema, statsQuerySchema } from "./stats-views.js";
 import { webhookListSchema, webhookSchema, webhookWithSecretSchema } from "./webhook-views.js";
-import { adminAuditQuerySchema, createPortalSessionSchema, exchangePortalLinkSchema } from "./portal-audit-schemas.js";
-import { auditLogSchema, portalSessionSchema, portalSignInSchema } from "./portal-audit-views.js";
+import { AGILETUNE_OPERATIONS } from "./openapi-agiletune-operations.js";
 
 /**
  * Every route of the admin API with what no schema can know: method, path, summary, who may
@@ -39,12 +37,6 @@ export type OperationSpec = {
 
 const ORG = "/v1/organizations/:orgId";
 
-const publishHeaders = {
-  "Idempotency-Key": z.string().min(1).max(255).optional().meta({
-    description: "a repeat within 24 h answers the first answer (header Idempotent-Replayed: true) and produces nothing; the same key with another body: 409 idempotency_key_reused",
-  }),
-  traceparent: z.string().optional().meta({ description: "W3C Trace Context, passed on to the event's deliveries (with tracestate)" }),
-};
 const HOOK = `${ORG}/webhooks/:webhookId`;
 
 export const OPERATIONS: OperationSpec[] = [
@@ -155,28 +147,6 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [404, 409, 503],
   },
   {
-    method: "post",
-    path: `${ORG}/events`,
-    operationId: "publishEvent",
-    summary: "Publish an event of the organization to agiletune.events; 202 once the broker has it",
-    auth: "organization",
-    body: { schema: publishEventSchema, required: true },
-    headers: publishHeaders,
-    success: [202, publishAcceptedSchema],
-    errors: [409, 503],
-  },
-  {
-    method: "post",
-    path: `${ORG}/events/batch`,
-    operationId: "publishEventBatch",
-    summary: "Publish up to 100 events, all checked before any is produced, all or none; 202 once the broker has them",
-    auth: "organization",
-    body: { schema: publishBatchSchema, required: true },
-    headers: publishHeaders,
-    success: [202, publishBatchAcceptedSchema],
-    errors: [409, 503],
-  },
-  {
     method: "get",
     path: `${HOOK}/stats`,
     operationId: "getWebhookStats",
@@ -216,52 +186,5 @@ export const OPERATIONS: OperationSpec[] = [
     success: [200, dlqReplayResultSchema],
     errors: [503],
   },
-  {
-    method: "post",
-    path: `${ORG}/portal-sessions`,
-    operationId: "createPortalSession",
-    summary: "Operator: a link that signs one user into the settings page for this organization until it expires; its secret (the fragment) is shown only here",
-    auth: "operator",
-    body: { schema: createPortalSessionSchema, required: true },
-    success: [201, portalSessionSchema],
-  },
-  {
-    method: "delete",
-    path: `${ORG}/portal-sessions/:sessionId`,
-    operationId: "endPortalSession",
-    summary: "Operator: end a portal session at once (its link and any page signed in with it)",
-    auth: "operator",
-    success: [204, null],
-    errors: [404],
-  },
-  {
-    method: "post",
-    path: "/v1/portal-sessions/exchange",
-    operationId: "exchangePortalLink",
-    summary: "The settings page trades a portal link's secret for its session token, once (no Authorization header)",
-    auth: "none",
-    body: { schema: exchangePortalLinkSchema, required: true },
-    success: [200, portalSignInSchema],
-    errors: [401],
-  },
-  {
-    method: "get",
-    path: `${ORG}/audit-log`,
-    operationId: "listAuditLog",
-    summary: "Who changed what in the organization, newest first; never a secret value",
-    auth: "organization",
-    query: pageQuerySchema,
-    success: [200, auditLogSchema],
-    errors: [422],
-  },
-  {
-    method: "get",
-    path: "/v1/admin/audit-log",
-    operationId: "listAllAuditLog",
-    summary: "Operator: the audit log of every organization, newest first",
-    auth: "operator",
-    query: adminAuditQuerySchema,
-    success: [200, auditLogSchema],
-    errors: [422],
-  },
+  ...AGILETUNE_OPERATIONS,
 ];
