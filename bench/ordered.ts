@@ -7,8 +7,7 @@
 // succeed.
 import { COLLECTIONS, connectMongo, countByStatus, createKafka, createProducer, EVENT_TYPES, sendInChunks, type DeliveryStatus } from "@agiletune/shared";
 import type { OrderedStats } from "./receiver.js";
-import { latencySummary, type Latency, type Result } from "./report.js";
-import { cpuPerDelivery } from "./report.js";
+import { cpuPerDelivery, latencySummary, type Latency, type Result } from "./report.js";
 import { dispatcherMetrics, ProcessSampler, waitForDrain } from "./sampling.js";
 import { startBenchPipeline } from "./pipeline.js";
 import type { ScenarioContext } from "./scenarios.js";

@@ -80,7 +80,7 @@ export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: A
   const { body, contentTypeHeader } = buildDeliveryBody(job, webhook.doc.contentType);
   const startedAt = opts.clock.now();
   const trace = beginAttemptTrace(job, webhook.doc.url);
-  const ours = { ...deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt }), ...trace.headers };
+  const ours = Object.assign(deliveryHeaders({ job, webhook, contentTypeHeader, body, nowMs: startedAt }), trace.headers);
   const url = webhook.doc.url;
   const prepared = await opts.authenticator.prepare(job.webhookId, url, webhook.credentials);
   let http: HttpAttempt;
@@ -89,10 +89,12 @@ export async function attemptDelivery({ job, webhook }: PendingDelivery, opts: A
     // No token, nothing sent: a failed attempt on the usual ladder, counting toward the circuit.
     http = { status: null, headers: {}, body: "", bodyTruncated: false, durationMs: Math.round(opts.clock.now() - startedAt), error: prepared.error };
   } else {
-    // Ours last: the admin API refuses custom headers of our names, and ours win regardless.
-    http = await postDelivery({ agent: prepared.agent, url, headers: { ...prepared.headers, ...ours }, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
+    // Most webhooks add nothing: our headers go, and are recorded, as they are. Otherwise
+    // ours last: the admin API refuses custom headers of our names, and ours win regardless.
+    const adds = Object.keys(prepared.headers).length > 0;
+    http = await postDelivery({ agent: prepared.agent, url, headers: adds ? { ...prepared.headers, ...ours } : ours, body, timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivateUrls });
     opts.authenticator.answered(job.webhookId, prepared, http.status);
-    recorded = { ...prepared.recorded, ...ours };
+    if (adds) recorded = { ...prepared.recorded, ...ours };
   }
   trace.end(http);
   const failedAt = opts.clock.now();
