@@ -1,6 +1,6 @@
 import { describeFailure, isRetryable, OUTAGE_RETRY, releaseHeld, retryUntil, type DeliveryJob } from "@agiletune/shared";
 import type { JobLease } from "./intake.js";
-import { isOrdered, type KeyedJob } from "./ordering/ordering-policy.js";
+import { isKeyed, isOrdered, type KeyedJob } from "./ordering/ordering-policy.js";
 import { route, send, type DeliveryContext, type Routed, type Sent } from "./steps.js";
 import { triage } from "./triage.js";
 
@@ -119,7 +119,7 @@ export async function deliverHeld(job: DeliveryJob, ctx: DeliveryContext): Promi
     await releaseHeld(ctx.db, job.deliveryId);
     if (recorded === "ended" && triaged.kind === "send" && isOrdered(job, triaged.delivery.webhook.doc)) await releaseNext(job, ctx);
   } finally {
-    if (job.orderingKey !== undefined && job.eventSequence !== undefined) ctx.chains.settled(job as KeyedJob);
+    if (isKeyed(job)) ctx.chains.settled(job);
   }
 }
 

@@ -16,7 +16,7 @@ import {
 } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { Handover } from "./handover.js";
-import { chainAfterEnd, chainAfterStep, orderingStep, type Chain, type KeyedJob, type OrderingStep } from "./ordering-policy.js";
+import { chainAfterEnd, chainAfterStep, isKeyed, orderingStep, type Chain, type KeyedJob, type OrderingStep } from "./ordering-policy.js";
 
 const ENDED = new Set(["succeeded", "failed", "cancelled"]);
 const hasEnded = async (db: Db, deliveryId: string) => ENDED.has((await deliveryStatus(db, deliveryId)) ?? "");
@@ -190,7 +190,7 @@ export class ChainBook {
 
   /** Whether `job` is still its chain's delivery under way, to be sent by this process. */
   stillUnderWay(job: DeliveryJob): boolean {
-    if (job.orderingKey === undefined) return false;
+    if (!isKeyed(job)) return false;
     const entry = this.entries.get(chainIdOf(job.webhookId, job.orderingKey));
     return entry?.chain.current?.deliveryId === job.deliveryId && entry.sending.get(job.deliveryId) === job.attempt;
   }

@@ -3,9 +3,14 @@ import type { ChainDoc, ChainLink, DeliveryJob } from "@agiletune/shared";
 /** A job with what ordering needs: its key and its event's sequence. */
 export type KeyedJob = DeliveryJob & { orderingKey: string; eventSequence: number };
 
+/** Whether a job has a place in a key's chain: its key and its event's sequence. */
+export function isKeyed(job: DeliveryJob): job is KeyedJob {
+  return job.orderingKey !== undefined && job.eventSequence !== undefined;
+}
+
 /** Whether a job of this webhook is kept in order. */
 export function isOrdered(job: DeliveryJob, webhook: { ordered?: boolean }): job is KeyedJob {
-  return webhook.ordered === true && job.source === "event" && job.orderingKey !== undefined && job.eventSequence !== undefined;
+  return webhook.ordered === true && job.source === "event" && isKeyed(job);
 }
 
 /** What a chain knows that its rules read. */
