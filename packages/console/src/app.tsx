@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useState } from "preact/hooks";
 import { createClient, describeError } from "./api.js";
 import { AppCtx, type AppContext } from "./context.js";
 import { useTitle } from "./components/feedback.js";
@@ -59,7 +59,8 @@ export function App() {
   }, [client]);
 
   // Each new page: its heading takes the focus, so keyboard and screen-reader users start there.
-  useEffect(() => {
+  // Before paint, not after: a Tab pressed as soon as the page shows must not lose its focus to the heading.
+  useLayoutEffect(() => {
     if (location.hash) return;
     const heading = document.querySelector<HTMLElement>("main h1");
     heading?.focus({ preventScroll: false });
