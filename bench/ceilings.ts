@@ -15,8 +15,8 @@ export async function measureCeilings(ctx: CeilingContext): Promise<Ceilings> {
   return { httpRequestsPerSecond: await httpCeiling(ctx.receiver, 5), kafka: await kafkaCeiling(ctx), databaseLogInsertsPerSecond: await databaseCeiling(ctx) };
 }
 
-/** (a) Raw keep-alive POSTs to the receiver, 64 at a time. */
-async function httpCeiling(receiver: ReceiverProcess, seconds: number): Promise<number> {
+/** (a) Raw keep-alive POSTs to the receiver, 64 at a time: requests per second. */
+export async function httpCeiling(receiver: ReceiverProcess, seconds: number): Promise<number> {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const body = JSON.stringify({ event: "task.updated", timestamp: new Date().toISOString(), data: { id: "x", title: "y".repeat(200) } });
   let done = 0;

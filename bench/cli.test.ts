@@ -5,7 +5,7 @@ describe("parseOptions", () => {
   it("gives the documented defaults: every scenario, 20 s at 4000/s, ceilings measured", () => {
     expect(parseOptions([])).toEqual({
       options: {
-        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2"],
+        scenarios: ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2", "drain"],
         ceilings: true,
         tracing: false,
         durationS: 20,
@@ -16,6 +16,7 @@ describe("parseOptions", () => {
         orderedRate: 300,
         held: 100000,
         deadRateLimit: 1000,
+        drainEvents: 30000,
         eventBytes: 0,
         warmUpS: 10,
         endpointStats: true,
@@ -46,6 +47,8 @@ describe("parseOptions", () => {
       "0",
       "--dead-rate-limit",
       "0",
+      "--drain-events",
+      "2000",
       "--event-bytes",
       "900",
       "--warm-up",
@@ -70,6 +73,7 @@ describe("parseOptions", () => {
         orderedRate: 40,
         held: 0,
         deadRateLimit: 0,
+        drainEvents: 2000,
         eventBytes: 900,
         warmUpS: 0,
         endpointStats: false,
@@ -87,6 +91,7 @@ describe("parseOptions", () => {
     [["--duration", "5.5"], '--duration must be a whole number, not "5.5"'],
     [["--rate=-1"], '--rate must be a whole number, not "-1"'],
     [["--warm-up", ""], '--warm-up must be a whole number, not ""'],
+    [["--drain-events", "3e4"], '--drain-events must be a whole number, not "3e4"'],
     [["--scenarios", "healthy,soak"], 'unknown scenario "soak"'],
     [["--scenarios", "healthy,"], 'unknown scenario ""'],
     [["--profile", "receiver"], '--profile takes a service, one of fanout, dispatcher, retry, admin-api, not "receiver"'],

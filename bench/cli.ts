@@ -38,6 +38,9 @@ rather than of its first seconds (when the services' code is not yet optimised).
                                 of 10 never), ladder 1-5 s; each event also to an unordered
                                 control webhook; then --held deliveries held behind keys that
                                 never succeed, for the dispatcher's memory
+                       drain    --drain-events events to healthy's 50 webhooks produced while fanout
+                                and the dispatcher are stopped, then drained by them: deliveries/s
+                                and machine CPU per delivery (the twin of pnpm bench:svix)
   --duration S       seconds of producing per scenario (default 20; 600 for the soak)
   --rate N           offered events/s for healthy, slow and failing (default 4000)
   --paced-rate N     events/s for paced (default 500)
@@ -48,6 +51,8 @@ rather than of its first seconds (when the services' code is not yet optimised).
   --dead-rate-limit N  the dead webhooks' rateLimitPerSecond, which paces the release of
                      their parked deliveries and sizes each page of it (default 1000;
                      0: none, and they drain at 10/s)
+  --drain-events N   drain: events produced while fanout and the dispatcher are stopped, one
+                     delivery each, then drained by them (default 30000; no warm-up)
   --event-bytes N    pad each event's data with N bytes (default 0: ~250-byte events), to
                      see memory with large events
   --warm-up S        before measuring, S seconds of deliveries at --paced-rate to the healthy
@@ -82,6 +87,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
         "ordered-rate": { type: "string", default: "300" },
         held: { type: "string", default: "100000" },
         "dead-rate-limit": { type: "string", default: "1000" },
+        "drain-events": { type: "string", default: "30000" },
         "event-bytes": { type: "string", default: "0" },
         "warm-up": { type: "string", default: "10" },
         "no-ceilings": { type: "boolean", default: false },
@@ -96,7 +102,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
     return { error: (err as Error).message };
   }
   if (args.help) return { help: true };
-  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "flaky-rate", "ordered-rate", "held", "dead-rate-limit", "event-bytes", "warm-up"] as const) {
+  for (const name of ["duration", "rate", "paced-rate", "failing-rate", "flaky-rate", "ordered-rate", "held", "dead-rate-limit", "drain-events", "event-bytes", "warm-up"] as const) {
     if (!/^\d+$/.test(args[name])) return { error: `--${name} must be a whole number, not "${args[name]}"` };
   }
   const scenarios = args.scenarios.split(",").map((s) => s.trim());
@@ -118,6 +124,7 @@ export function parseOptions(argv: string[]): { options: BenchOptions } | { help
       orderedRate: Number(args["ordered-rate"]),
       held: Number(args.held),
       deadRateLimit: Number(args["dead-rate-limit"]),
+      drainEvents: Number(args["drain-events"]),
       eventBytes: Number(args["event-bytes"]),
       warmUpS: Number(args["warm-up"]),
       endpointStats: !args["no-endpoint-stats"],

@@ -19,7 +19,8 @@ export type Harness = {
   machine: { cores: number; cpu: string; memGiB: number; loadAvgAtStart: number | undefined };
 };
 
-function gitCommit(): string {
+/** The commit being measured (short hash). */
+export function gitCommit(): string {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT }).toString().trim();
   } catch {
@@ -42,6 +43,10 @@ export async function startHarness(runIdPrefix: string): Promise<Harness> {
     for (const svc of liveServices) void svc.kill();
   });
   await receiver.ready();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg()[0] };
-  return { logger, infra, runId, receiver, liveServices, commit: gitCommit(), machine };
+  return { logger, infra, runId, receiver, liveServices, commit: gitCommit(), machine: machineFacts() };
+}
+
+/** What a result records of the machine: cores, CPU model, memory, and the load when the run began. */
+export function machineFacts(): Harness["machine"] {
+  return { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memGiB: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg()[0] };
 }

@@ -37,6 +37,8 @@ export type BenchPipeline = {
   createWebhooks(hooks: WebhookSpec[], concurrency?: number): Promise<string[]>;
   /** Every instance's pid by name (a second dispatcher is `dispatcher#2`), with the broker's, the database's and `extra`. */
   pids(extra?: Record<string, number>): Record<string, number>;
+  /** Starts the instances of the services named in `deferred`, which `startBenchPipeline` created but did not start. */
+  startDeferred(): Promise<void>;
   /** Stops the services, keeps their logs under results/logs/, deletes the topics and drops the database. */
   stop(): Promise<void>;
 };
@@ -44,9 +46,14 @@ export type BenchPipeline = {
 /**
  * Starts `instances` (default one of each service) on topics prefixed with
  * `<runId>-<name>.` and the database `<runId>_<name>`, with `env` over the bench's
- * defaults. Returns once every instance has said it is ready.
+ * defaults. Returns once every instance has said it is ready; the services named in
+ * `deferred` wait for `startDeferred()`.
  */
-export async function startBenchPipeline(ctx: PipelineContext, name: string, opts: { env?: Record<string, string>; instances?: Partial<Record<ServiceName, number>> } = {}): Promise<BenchPipeline> {
+export async function startBenchPipeline(
+  ctx: PipelineContext,
+  name: string,
+  opts: { env?: Record<string, string>; instances?: Partial<Record<ServiceName, number>>; deferred?: ServiceName[] } = {},
+): Promise<BenchPipeline> {
   const prefix = `${ctx.runId}-${name}.`;
   const adminPort = 18_000 + Math.floor(Math.random() * 1000);
   const token = `bench_${randomBytes(16).toString("hex")}`;
@@ -85,7 +92,8 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
     }
   }
   for (const svc of services) ctx.liveServices.add(svc);
-  await Promise.all(services.map((s) => s.start()));
+  const deferred = services.filter((s) => opts.deferred?.includes(s.name));
+  await Promise.all(services.filter((s) => !deferred.includes(s)).map((s) => s.start()));
   const topics = prefixedTopicNames(prefix);
 
   const createOne = async (hook: WebhookSpec): Promise<string> => {
@@ -121,6 +129,9 @@ export async function startBenchPipeline(ctx: PipelineContext, name: string, opt
         }),
       );
       return ids;
+    },
+    startDeferred: async () => {
+      await Promise.all(deferred.map((s) => s.start()));
     },
     pids: (extra = {}) => ({ ...Object.fromEntries(services.map((s, i) => [keys[i]!, s.pid!])), ...extra, ...infraPids(ctx.infra.mongoUrl) }),
     async stop() {

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drawChart } from "./chart.js";
 import type { Ceilings } from "./ceilings.js";
+import { drainLine, type DrainMeasure } from "./drain-measure.js";
 import type { OrderedSummary } from "./ordered.js";
 import { oauth2Line, type OAuth2Summary } from "./oauth2-scenario.js";
 import type { DeadStats, FlakyStats } from "./receiver.js";
@@ -54,6 +55,8 @@ export type Result = {
   ordered?: OrderedSummary;
   /** oauth2 only: what the token cache asked of the token server. */
   oauth2?: OAuth2Summary;
+  /** drain only: the backlog's drain, measured as bench:svix measures Svix's. */
+  drain?: DrainMeasure;
   services: Record<string, ServiceUsage>;
   /** Each process's CPU time over the measured window divided by the deliveries in it, in ms; `dispatchers` adds up every dispatcher instance. */
   cpuMsPerDelivery?: Record<string, number>;
@@ -295,6 +298,7 @@ export function ceilingsLine(ceilings: Ceilings): string {
 
 /** The lines printed after a scenario: its summary and, for paced, the first seconds' p99s. */
 export function scenarioLines(result: Result, isolation: number | null): string[] {
+  if (result.drain) return drainLines(result, result.drain);
   const ratio = result.percentOfCeiling;
   const lines = [
     `${result.scenario}: ${result.deliveriesPerSecond} deliveries/s` +
@@ -319,6 +323,13 @@ export function scenarioLines(result: Result, isolation: number | null): string[
     lines.push(`  p99 ms by second produced, whole / produce-to-fanout: ${seconds.join(", ")}`);
   }
   return lines;
+}
+
+/** drain: its own line (its latency would measure how long the pipeline was stopped), then each process's share. */
+function drainLines(result: Result, drain: DrainMeasure): string[] {
+  const perProcess = Object.entries(result.cpuMsPerDelivery ?? {}).map(([n, ms]) => `${n} ${ms}`);
+  const rss = Object.entries(result.services).map(([n, v]) => `${n} ${v.peakRssMb} MB`);
+  return [drainLine("drain", drain), `  CPU ms/delivery by process: ${perProcess.join(", ")}; peak RSS ${rss.join(", ")}`];
 }
 
 function orderedLines(o: OrderedSummary): string[] {

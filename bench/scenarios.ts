@@ -9,10 +9,11 @@ import type { ReceiverProcess } from "./receiver-client.js";
 import { arrivalsPerInterval, cpuPerDelivery, deadSummary, flakySummary, latencyBySecond, latencySummary, percentOfCeiling, retryLateness, type FlakyEndpointSummary, type Result } from "./report.js";
 import { dispatcherCounts, dispatcherMetrics, dispatcherProgress, mergeCounts, ProcessSampler, sinceWarmUp, waitForDrain } from "./sampling.js";
 import { startOAuth2Bench } from "./oauth2-scenario.js";
+import { runDrainScenario } from "./drain.js";
 import { runOrderedScenario } from "./ordered.js";
 import { benchEvent, startBenchPipeline } from "./pipeline.js";
 
-export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2"] as const;
+export const SCENARIOS = ["healthy", "fanout", "slow", "dead", "failing", "paced", "instances", "flaky", "ordered", "oauth2", "drain"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The dispatchers' counts added up (gauges: the highest), for a scenario that runs more than one. */
@@ -43,6 +44,8 @@ export type ScenarioOptions = {
   held: number;
   /** dead: the dead webhooks' rateLimitPerSecond; 0 for none (parked deliveries then drain at 10/s). */
   deadRateLimit: number;
+  /** drain: events produced while fanout and the dispatcher are stopped, one delivery each. */
+  drainEvents: number;
   /** Padding added to each event's data. */
   eventBytes: number;
   warmUpS: number;
@@ -149,6 +152,7 @@ async function flakyAccount(opts: { mongoUrl: string; hooks: Array<{ path: strin
 
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario, ceilings: Ceilings | null): Promise<Result> {
   if (scenario === "ordered") return runOrderedScenario(ctx);
+  if (scenario === "drain") return runDrainScenario(ctx, ceilings);
   const { infra, runId, logger, receiver, options } = ctx;
   // Short tiers only where retries are what is measured. Elsewhere the services' own
   // schedule (1m, 5m, ...): with 1 s tiers, a slow endpoint's parked overflow would come
