@@ -196,8 +196,10 @@ export async function main(argv: string[]): Promise<void> {
   if (ceiling) console.log(`ceiling: raw HTTP ${ceiling} req/s to the receiver`);
 
   const app = await api.call<{ id: string }>("POST", "/app", { name: `AgileTune drain ${runId}` });
+  const endpointIds: string[] = [];
   for (let i = 0; i < options.endpoints; i++) {
-    await api.call("POST", `/app/${app.id}/endpoint`, { url: receiver.url(`/ok/${i}`), channels: [channel(i)], description: `drain endpoint ${i}` });
+    const endpoint = await api.call<{ id: string }>("POST", `/app/${app.id}/endpoint`, { url: receiver.url(`/ok/${i}`), channels: [channel(i)], description: `drain endpoint ${i}` });
+    endpointIds.push(endpoint.id);
   }
   await receiver.reset();
   const ingested = await ingest(options, app.id, runId);
@@ -224,9 +226,8 @@ export async function main(argv: string[]): Promise<void> {
     },
     // Svix's own record of the attempts: each endpoint's successes.
     logComplete: async () => {
-      const endpoints = await api.call<{ data: Array<{ id: string }> }>("GET", `/app/${app.id}/endpoint?limit=250`);
       let succeeded = 0;
-      for (const e of endpoints.data) succeeded += (await api.call<{ success: number }>("GET", `/app/${app.id}/endpoint/${e.id}/stats`)).success;
+      for (const id of endpointIds) succeeded += (await api.call<{ success: number }>("GET", `/app/${app.id}/endpoint/${id}/stats`)).success;
       return succeeded >= ingested.accepted;
     },
     onProgress: (received) => process.stdout.write(`\rdelivered ${received} of ${ingested.accepted}      `),
