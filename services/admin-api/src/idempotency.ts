@@ -76,7 +76,7 @@ export type IdempotencyStore = {
 };
 
 /** Claims with an `_id` already taken (by another request, or earlier in the same batch) come back `taken`. */
-function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | "taken" | Error> {
+function claimOutcomes(docs: readonly unknown[], err: unknown): Array<"claimed" | "taken" | Error> {
   const writeErrors = (err as MongoBulkWriteError | null)?.writeErrors;
   if (!writeErrors) throw err;
   const failed = new Map((Array.isArray(writeErrors) ? writeErrors : [writeErrors]).map((e) => [e.index, e]));
