@@ -5,14 +5,14 @@
 // their consumer groups (the admin API stays one): instance i serves its ops endpoint on
 // the service's default METRICS_PORT + 10 × (i - 1), so fanout 9101, 9111, ..., dispatcher
 // 9102, 9112, ..., retry 9103, 9113, ...
-// `pnpm start -- --tracing` also starts Jaeger v2 (built with Go once) and points the
-// services' OpenTelemetry exporter at it (docs/tracing.md).
+// `pnpm start -- --tracing` also starts Zipkin (its server jar fetched with Maven once), a
+// trace backend with a web page, and has the services export their spans to it (docs/tracing.md).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { infraUp, REPO_ROOT, startJaeger, type Infra, type Jaeger } from "@agiletune/local-infra";
+import { infraUp, REPO_ROOT, startZipkin, type Infra, type Zipkin } from "@agiletune/local-infra";
 import { generateEncryptionKey, SERVICE_DEFAULT_PORTS } from "@agiletune/shared";
 import { BUNDLE_NODE_FLAGS, buildServices, bundlePath, SERVICES } from "./build.js";
 import { lineFormatter, logFormat, type LogFormat } from "./log-format.js";
@@ -67,21 +67,31 @@ try {
 const formatLine = lineFormatter(format, { colorize: process.stdout.hasColors?.() === true });
 
 const infra: Infra = await infraUp();
-const jaeger: Jaeger | null = tracing ? await startJaeger() : null;
+const zipkin: Zipkin | null = tracing ? await startZipkin() : null;
 await buildServices();
 const env = {
   ...process.env,
   KAFKA_BROKERS: infra.kafkaBrokers,
   MONGO_URL: infra.mongoUrl,
   ...localSecrets(),
-  ...(jaeger && { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? jaeger.otlpEndpoint }),
+  ...(zipkin && zipkinExport(zipkin)),
 };
 console.log(`start: KAFKA_BROKERS=${env.KAFKA_BROKERS} MONGO_URL=${env.MONGO_URL}${infra.started.length ? ` (started ${infra.started.join(", ")})` : ""}`);
-if (jaeger) {
-  console.log(`start: tracing on: spans go to ${env.OTEL_EXPORTER_OTLP_ENDPOINT} (OTLP/HTTP)${jaeger.started ? " (started jaeger)" : ""}`);
-  console.log(
-    `start: find a delivery's trace by the trace id its attempt shows: ${jaeger.queryUrl}/api/traces/<trace id>, or all of a service's: ${jaeger.queryUrl}/api/traces?service=agiletune-dispatcher`,
-  );
+if (zipkin) {
+  console.log(`start: tracing on: OTEL_TRACES_EXPORTER=${env.OTEL_TRACES_EXPORTER}, spans go to ${env.OTEL_EXPORTER_ZIPKIN_ENDPOINT}${zipkin.started ? " (started zipkin)" : ""}`);
+  console.log(`start: see a delivery's trace by the trace id its attempt shows: ${zipkin.url}/zipkin/traces/<trace id>, or search them: ${zipkin.url}/zipkin/`);
+}
+
+/**
+ * The SDK's standard variables that send the services' spans to Zipkin, unless the caller
+ * set them; an OTLP endpoint of the caller's keeps its spans too (both exporters).
+ */
+function zipkinExport(zipkin: Zipkin): { OTEL_TRACES_EXPORTER: string; OTEL_EXPORTER_ZIPKIN_ENDPOINT: string } {
+  const otlpToo = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return {
+    OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? (otlpToo ? "otlp,zipkin" : "zipkin"),
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? zipkin.spansEndpoint,
+  };
 }
 
 const children = new Map<string, ChildProcess>();
@@ -140,9 +150,9 @@ async function shutdown(signal: string): Promise<void> {
         }),
     ),
   );
-  if (jaeger?.started) {
-    console.log("start: stopping jaeger");
-    await jaeger.stop();
+  if (zipkin?.started) {
+    console.log("start: stopping zipkin");
+    await zipkin.stop();
   }
   if (infra.started.length) {
     console.log(`start: stopping ${infra.started.join(" and ")}`);

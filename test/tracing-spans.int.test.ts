@@ -2,20 +2,10 @@
 // endpoint (Jaeger v2, built with Go by packages/local-infra, on this test's own ports) with
 // the right parent-child links: the event's span → fanout's handling → each attempt, a retry
 // hold between a failed attempt and its retry, a parking between an attempt and its release.
-import { createServer } from "node:net";
 import { installJaeger, startJaeger, type Jaeger } from "@agiletune/local-infra";
 import { countByStatus, deliveryIdFor, startTracing } from "@agiletune/shared";
-import { domainEvent, pipelineTest, type ReceivedRequest } from "@agiletune/testing";
+import { domainEvent, freePort, pipelineTest, type ReceivedRequest } from "@agiletune/testing";
 import { beforeAll, expect } from "vitest";
-
-/** A loopback port free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // A clean clone builds Jaeger first (infra/jaeger/README.md: minutes), outside the test's own timeout.
 beforeAll(() => installJaeger(), 30 * 60_000);

@@ -6,3 +6,4 @@ export * from "./processes.js";
 export * from "./service-process.js";
 export * from "./schema-registry.js";
 export * from "./jaeger.js";
+export * from "./zipkin.js";

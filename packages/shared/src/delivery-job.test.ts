@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildDeliveryBody, decodeDeliveryJob, deliveryIdFor, encodeDeliveryJob, type DeliveryJob } from "./delivery-job.js";
+import { buildDeliveryBody, decodeDeliveryJob, deliveryIdFor, deliveryJobSchema, encodeDeliveryJob, type DeliveryJob } from "./delivery-job.js";
 
 describe("delivery id", () => {
   it("is the same for the same (event, webhook) pair and differs otherwise", () => {
@@ -43,5 +43,36 @@ describe("delivery job codec", () => {
     const result = decodeDeliveryJob(Buffer.from(JSON.stringify({ ...job, attempt: -1 })));
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^attempt:/) });
     expect(decodeDeliveryJob(Buffer.from("{")).ok).toBe(false);
+  });
+
+  it("gives what the schema gives, field for field and in its order, whatever a job carries", () => {
+    const traced = { ...job, traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, tracestate: "k=v" };
+    const variants: unknown[] = [
+      job,
+      traced,
+      { ...job, dueAt: undefined, orderingKey: "tsk_1", eventSequence: 0, inOrder: true },
+      { ...job, unknownField: "dropped", data: { __proto__: 1, nested: { a: [1] } } },
+      { ...traced, source: "replay", attempt: 0 },
+      { ...job, attempt: 1.5 },
+      { ...job, attempt: 2 ** 60 },
+      { ...job, deliveryId: "" },
+      { ...job, data: [] },
+      { ...job, data: null },
+      { ...job, source: "other" },
+      { ...job, orderingKey: "k".repeat(257) },
+      { ...job, eventSequence: -1 },
+      { ...job, inOrder: false },
+      { ...job, traceparent: "00-zz" },
+      { ...job, tracestate: "s".repeat(513) },
+      { ...job, dueAt: null },
+      { ...job, enqueuedAt: "1" },
+    ];
+    for (const variant of variants) {
+      const bytes = Buffer.from(JSON.stringify(variant));
+      const schema = deliveryJobSchema.safeParse(JSON.parse(bytes.toString()));
+      const decoded = decodeDeliveryJob(bytes);
+      expect(decoded.ok, JSON.stringify(variant)).toBe(schema.success);
+      if (decoded.ok && schema.success) expect(JSON.stringify(decoded.value)).toBe(JSON.stringify(schema.data));
+    }
   });
 });

@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   migrations: "store_migrations",
   /** The publish API's answers by `Idempotency-Key`, until they expire (admin-api/src/idempotency.ts). */
   idempotencyKeys: "idempotency_keys",
+  /** Which claims of `idempotency_keys` have produced their events: an insert each, far cheaper for the store than an update. */
+  idempotencyCompletions: "idempotency_completions",
   /** Each webhook's attempts counted by minute, hour and day (see delivery-log/stats.ts). */
   endpointStats: "endpoint_stats",
 } as const;
@@ -76,6 +78,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.apiKeys]: [{ key: { tokenHash: 1 }, name: "token_hash", unique: true }],
   // The sweep of expired keys; uniqueness is the `_id`'s.
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: "expires_at" }],
+  [COLLECTIONS.idempotencyCompletions]: [{ key: { expiresAt: 1 }, name: "expires_at" }],
   // Plain, not unique: a session has no token hash until its link is exchanged, and none of its link after.
   [COLLECTIONS.portalSessions]: [
     { key: { linkHash: 1 }, name: "link_hash" },

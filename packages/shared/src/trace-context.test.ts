@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deliveryIdFor } from "./delivery-job.js";
 import { deliveryTraceContext, newSpanId, parseTraceContext, traceIdOf, withSpanId } from "./trace-context.js";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -46,6 +47,14 @@ describe("deliveryTraceContext", () => {
     expect(first.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(deliveryTraceContext({ deliveryId: "dlv_1" })).toEqual(first);
     expect(traceIdOf(deliveryTraceContext({ deliveryId: "dlv_2" }).traceparent)).not.toBe(traceIdOf(first.traceparent));
+  });
+
+  it("takes a delivery id's 32 hex digits as the trace id, and never an all-zero one", () => {
+    const id = deliveryIdFor("evt_1", "wh_1");
+    const own = deliveryTraceContext({ deliveryId: id });
+    expect(own.traceparent).toMatch(/^00-[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-01$/);
+    expect(traceIdOf(own.traceparent)).toBe(id.slice(4));
+    expect(traceIdOf(deliveryTraceContext({ deliveryId: `dlv_${"0".repeat(32)}` }).traceparent)).not.toBe("0".repeat(32));
   });
 });
 

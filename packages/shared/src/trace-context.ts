@@ -10,6 +10,8 @@ export type TraceContext = { traceparent: string; tracestate?: string };
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE_ID = "0".repeat(32);
 const ZERO_SPAN_ID = "0".repeat(16);
+/** What deliveryIdFor makes: `dlv_` and 32 hex digits of a digest. */
+const DELIVERY_ID = /^dlv_[0-9a-f]{32}$/;
 /** The spec's limit for a tracestate worth propagating; printable ASCII only. */
 export const TRACESTATE_MAX_LENGTH = 512;
 const TRACESTATE = /^[\x20-\x7e]*$/;
@@ -39,12 +41,16 @@ export function parseTraceContext(traceparent: string | undefined, tracestate: s
  * The context a delivery's attempts descend from: the job's, or for a job without one (an
  * event that brought none, a ping) a trace of the delivery's own. It is derived from the
  * delivery id, so every retry, parking and redelivery of that delivery stays in one trace
- * without the id being stored anywhere.
+ * without the id being stored anywhere. A delivery id is already 128 random-looking bits
+ * (a digest of its event and webhook ids): they are the trace id as they are, which spares
+ * every attempt a hash; any other id is hashed.
  */
 export function deliveryTraceContext(job: { deliveryId: string; traceparent?: string | undefined; tracestate?: string | undefined }): TraceContext {
   if (job.traceparent !== undefined) return job.tracestate === undefined ? { traceparent: job.traceparent } : { traceparent: job.traceparent, tracestate: job.tracestate };
-  const digest = createHash("sha256").update("trace\u0000").update(job.deliveryId).digest("hex");
-  return { traceparent: `00-${digest.slice(0, 32)}-${digest.slice(32, 48)}-01` };
+  const id = job.deliveryId;
+  const hex = DELIVERY_ID.test(id) && !id.endsWith(ZERO_TRACE_ID) ? id.slice(4) : createHash("sha256").update("trace\u0000").update(id).digest("hex");
+  // The parent's span id is never a span that was sent: only a valid, fixed one per delivery.
+  return { traceparent: `00-${hex.slice(0, 32)}-${hex.slice(0, 15)}1-01` };
 }
 
 /** The trace id of a traceparent (its second field). */

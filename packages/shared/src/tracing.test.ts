@@ -10,6 +10,25 @@ describe("tracingRequested", () => {
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:4318/v1/traces" })).toBe(true);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_SDK_DISABLED: "TRUE" })).toBe(false);
   });
+
+  it("follows OTEL_TRACES_EXPORTER: an exporter it names counts with its endpoint set", () => {
+    const zipkin = "http://127.0.0.1:9411/api/v2/spans";
+    const otlp = "http://127.0.0.1:4318";
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "zipkin", OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: " otlp , zipkin ", OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "otlp,zipkin", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "console" })).toBe(true);
+    // Named without its endpoint, or its endpoint without it being named: nothing.
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "zipkin" })).toBe(false);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "zipkin", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin })).toBe(false);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "jaeger", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(false);
+    // As the SDK reads it: `none` first is off, `none` among others means the default (OTLP).
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(false);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "zipkin,none", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "", OTEL_EXPORTER_OTLP_ENDPOINT: otlp })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "zipkin", OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin, OTEL_SDK_DISABLED: "true" })).toBe(false);
+  });
 });
 
 describe("startTracing", () => {

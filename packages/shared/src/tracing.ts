@@ -2,8 +2,8 @@ import { createTraceState, ROOT_CONTEXT, SpanKind, trace, type Context, type Spa
 import { deliveryTraceContext, type TraceContext } from "./trace-context.js";
 
 // OpenTelemetry spans (docs/tracing.md), configured only by the SDK's own OTEL_* variables.
-// Without OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) the SDK is never even loaded:
-// callers ask `tracingOn()`, a module variable, before making any span.
+// Without an endpoint for an exporter OTEL_TRACES_EXPORTER names (OTLP by default) the SDK is
+// never even loaded: callers ask `tracingOn()`, a module variable, before making any span.
 
 /** The instrumentation scope every span of this repository is made under. */
 const SCOPE = "agiletune-webhooks";
@@ -23,22 +23,48 @@ export function tracerOf(): Tracer {
 
 export type Tracing = { shutdown: () => Promise<void> };
 
-/** Whether the environment asks for spans: an OTLP endpoint set, and the SDK not disabled. */
+/**
+ * The trace exporters the SDK builds from OTEL_TRACES_EXPORTER (comma-separated, `otlp` when
+ * unset), each with the variable that says where it sends; `console` needs none.
+ */
+const EXPORTER_ENDPOINTS: Record<string, readonly string[]> = {
+  otlp: ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"],
+  zipkin: ["OTEL_EXPORTER_ZIPKIN_ENDPOINT"],
+  console: [],
+};
+
+/**
+ * Whether the environment asks for spans: an exporter OTEL_TRACES_EXPORTER names (OTLP when
+ * unset) with its endpoint set, and the SDK not disabled. The SDK would otherwise send to
+ * localhost by default; an endpoint left unset means no tracing, as it always did.
+ */
 export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return false;
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+  const named = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "" && name !== "null");
+  // The SDK's own reading: `none` first turns it off, `none` among others means the default.
+  if (named[0] === "none") return false;
+  const exporters = named.length === 0 || named.includes("none") ? ["otlp"] : named;
+  return exporters.some((name) => {
+    const endpoints = EXPORTER_ENDPOINTS[name];
+    return endpoints !== undefined && (endpoints.length === 0 || endpoints.some((variable) => Boolean(env[variable]?.trim())));
+  });
 }
 
 /**
- * Starts OpenTelemetry's Node SDK with its OTLP trace exporter when `tracingRequested()`;
- * every other setting (protocol, headers, sampler, resource, batching) is the SDK's, from
+ * Starts OpenTelemetry's Node SDK when `tracingRequested()`. The SDK builds the exporters
+ * OTEL_TRACES_EXPORTER names (`otlp`, over OTEL_EXPORTER_OTLP_PROTOCOL; `zipkin`; `console`),
+ * and every other setting (endpoints, headers, sampler, resource, batching) is its own, from
  * its OTEL_* variables. `serviceName` applies unless OTEL_SERVICE_NAME says otherwise.
- * No instrumentation library is loaded: the spans are the ones this repository makes.
+ * Spans only: no instrumentation library, no metric reader and no log processor, since this
+ * repository makes spans and nothing else through OpenTelemetry.
  */
 export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
   if (!tracingRequested(env) || tracer) return { shutdown: async () => {} };
-  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([import("@opentelemetry/sdk-node"), import("@opentelemetry/exporter-trace-otlp-proto")]);
-  const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME?.trim() || serviceName, traceExporter: new OTLPTraceExporter(), instrumentations: [] });
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
+  const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME?.trim() || serviceName, instrumentations: [], metricReaders: [], logRecordProcessors: [] });
   sdk.start();
   tracer = trace.getTracer(SCOPE);
   return {

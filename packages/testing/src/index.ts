@@ -7,6 +7,7 @@ export type { ApiResponse, RequestOptions, TestApi, TestApiOptions } from "./api
 export { apiTest, integrationTest, pipelineTest, type InfraFixtures } from "./fixtures.js";
 export { consumeJobs, readTopic, type ReadMessage } from "./kafka-reader.js";
 export { makeTestCertificates, startMtlsReceiver, startOAuthServer, type MtlsReceiver, type OAuthServer, type TestCertificates } from "./endpoint-peers.js";
+export { freePort } from "./free-port.js";
 export { LeakError, ResourceTracker, type LeakCheckOptions } from "./leaks.js";
 export type { Pipeline, PipelineOptions } from "./pipeline.js";
 export { domainEvent, insertWebhook } from "./test-data.js";

@@ -1,7 +1,7 @@
 // Vitest global setup for integration tests: one broker and one database server for the
 // whole run, started here if nothing is running, stopped at the end if started here.
 import { execFileSync } from "node:child_process";
-import { infraUp, installJaeger } from "@agiletune/local-infra";
+import { infraUp, installJaeger, installZipkin } from "@agiletune/local-infra";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -16,9 +16,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const container = !process.env.MONGO_URL && dockerEngineAvailable() ? await startMongoContainer() : undefined;
   const infra = await infraUp({ mongoUrl: container?.url });
   // A run that brings its own infrastructure (CI's clean clone) builds the tracing tests' Jaeger
-  // here too, before any test, rather than in their beforeAll while the other worker's tests
-  // share the two cores with the Go compiler. With shared infrastructure, the test builds it if needed.
-  if (!process.env.KAFKA_BROKERS) await installJaeger();
+  // and downloads their Zipkin here too, before any test, rather than in their beforeAll while
+  // the other worker's tests share the two cores with the Go compiler. With shared
+  // infrastructure, the tests fetch them if needed.
+  if (!process.env.KAFKA_BROKERS) await Promise.all([installJaeger(), installZipkin()]);
   project.provide("kafkaBrokers", infra.kafkaBrokers);
   project.provide("mongoUrl", infra.mongoUrl);
   const started = [...(container ? ["mongo:7 container"] : []), ...infra.started];

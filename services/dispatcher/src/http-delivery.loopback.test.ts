@@ -6,11 +6,13 @@ import { createDeliveryAgent, postDelivery } from "./http-delivery.js";
 // A real HTTP server on loopback with one route per behaviour.
 let server: Server;
 let base: string;
+const seen: string[] = [];
 const agent = createDeliveryAgent({ allowPrivate: true, connectionsPerOrigin: 8 });
 const strictAgent = createDeliveryAgent({ allowPrivate: false, connectionsPerOrigin: 8 });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    seen.push(req.url ?? "");
     req.resume();
     req.on("end", () => {
       switch (req.url) {
@@ -70,6 +72,19 @@ describe("postDelivery", () => {
     expect(result.error).toMatchObject({ code: "timeout" });
     expect(result.durationMs).toBeGreaterThanOrEqual(950);
     expect(result.durationMs).toBeLessThan(2_500);
+  });
+
+  it("times out an attempt still waiting for a connection, and never sends it once its time is up", async () => {
+    const single = createDeliveryAgent({ allowPrivate: true, connectionsPerOrigin: 1 });
+    const hogging = postDelivery({ agent: single, url: `${base}/drip`, headers: {}, body: "{}", timeoutMs: 1_500, allowPrivate: true });
+    const queued = await postDelivery({ agent: single, url: `${base}/queued`, headers: {}, body: "{}", timeoutMs: 300, allowPrivate: true });
+    expect(queued.error).toMatchObject({ code: "timeout" });
+    expect(queued.durationMs).toBeLessThan(1_400);
+    expect((await hogging).error).toMatchObject({ code: "timeout" });
+    // The connection is free again: the queued attempt had its chance to go, and did not.
+    await postDelivery({ agent: single, url: `${base}/ok`, headers: {}, body: "{}", timeoutMs: 2_000, allowPrivate: true });
+    expect(seen).not.toContain("/queued");
+    await single.close();
   });
 
   it("reports a refused connection as retriable", async () => {

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import { rootCertificates } from "node:tls";
 import { DeliveryError, isPublicAddress, RESPONSE_BODY_LOG_LIMIT } from "@agiletune/shared";
-import { Agent, errors as undiciErrors, request } from "undici";
+import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
 
 export type HttpAttempt = {
   status: number | null;
@@ -62,7 +62,7 @@ export function createDeliveryAgent(opts: DeliveryAgentOptions): Agent {
  * `timeoutMs` covers the whole exchange (connect, headers and reading the body);
  * redirects are not followed; at most `bodyLimit` bytes of the body are kept.
  */
-export async function postDelivery(opts: {
+export function postDelivery(opts: {
   agent: Agent;
   url: string;
   headers: Record<string, string>;
@@ -73,67 +73,111 @@ export async function postDelivery(opts: {
   bodyLimit?: number;
 }): Promise<HttpAttempt> {
   const started = performance.now();
-  const result = (partial: Omit<HttpAttempt, "durationMs">): HttpAttempt => ({ ...partial, durationMs: Math.round(performance.now() - started) });
-  const failed = (error: DeliveryError, status: number | null = null) => result({ status, headers: {}, body: "", bodyTruncated: false, error });
-
   let url: URL;
   try {
     url = new URL(opts.url);
   } catch {
-    return failed(new DeliveryError("invalid_url", "the webhook URL is not a valid URL"));
+    return Promise.resolve(failedAttempt(new DeliveryError("invalid_url", "the webhook URL is not a valid URL"), started));
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return failed(new DeliveryError("invalid_url", `scheme ${url.protocol} is not allowed`));
+  if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.resolve(failedAttempt(new DeliveryError("invalid_url", `scheme ${url.protocol} is not allowed`), started));
   const literalHost = url.hostname.replace(/^\[|\]$/g, "");
   // Literal IPs skip DNS, so the connect-time lookup guard never sees them.
   if (!opts.allowPrivate && isIP(literalHost) && !isPublicAddress(literalHost)) {
-    return failed(new DeliveryError("private_address", `${literalHost} is a private address`));
+    return Promise.resolve(failedAttempt(new DeliveryError("private_address", `${literalHost} is a private address`), started));
   }
-
-  // Not AbortSignal.timeout: its timer outlives the exchange and fires anyway, so every
-  // delivery of the last DELIVERY_TIMEOUT_MS kept a signal and a pending timer alive.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), opts.timeoutMs);
-  const signal = abort.signal;
-  try {
-    const response = await request(url, {
-      method: "POST",
-      headers: opts.headers,
-      body: opts.body,
-      dispatcher: opts.agent,
-      signal,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-    });
-    const { text, truncated } = await readCapped(response.body, opts.bodyLimit ?? RESPONSE_BODY_LOG_LIMIT);
-    const headers = flattenHeaders(response.headers);
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    return result({
-      status: response.statusCode,
-      headers,
-      body: text,
-      bodyTruncated: truncated,
-      error: ok ? null : response.statusCode === 410 ? new DeliveryError("gone", "the endpoint answered 410 Gone") : new DeliveryError("http_status", `the endpoint answered ${response.statusCode}`),
-    });
-  } catch (err) {
-    return failed(classify(err, signal, opts.timeoutMs));
-  } finally {
-    clearTimeout(timer);
-  }
+  return new Promise((resolve) => {
+    const exchange = new Exchange({ started, timeoutMs: opts.timeoutMs, bodyLimit: opts.bodyLimit ?? RESPONSE_BODY_LOG_LIMIT, resolve });
+    try {
+      opts.agent.dispatch(
+        { origin: url.origin, path: url.pathname + url.search, method: "POST", headers: opts.headers, body: opts.body, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs },
+        exchange,
+      );
+    } catch (err) {
+      exchange.onResponseError(null, err as Error);
+    }
+  });
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
+function failedAttempt(error: DeliveryError, started: number, status: number | null = null): HttpAttempt {
+  return { status, headers: {}, body: "", bodyTruncated: false, durationMs: Math.round(performance.now() - started), error };
+}
+
+/**
+ * One exchange as undici's dispatcher reports it. Not `request()`: that wraps every answer in
+ * a body stream and every call in an abort signal, which cost this path measurable CPU and
+ * garbage; this handler keeps the answer's first bytes as they come and nothing else.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private timedOut = false;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly opts: { started: number; timeoutMs: number; bodyLimit: number; resolve: (attempt: HttpAttempt) => void }) {
+    this.timer = setTimeout(() => this.timeOut(), opts.timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Its time ran out while it waited for a connection: it is not sent.
+    if (this.settled) controller.abort(new Error("the attempt ended before it could be sent"));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    this.headers = flattenHeaders(headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > this.opts.bodyLimit) {
       // Stop reading: the rest is not logged, and a huge body must not hold the slot.
-      body.destroy();
-      return { text: Buffer.concat(chunks).subarray(0, limit).toString("utf8"), truncated: true };
+      this.answered(true);
+      controller.abort(new Error("response body beyond what the log keeps"));
     }
   }
-  return { text: Buffer.concat(chunks).toString("utf8"), truncated: false };
+
+  onResponseEnd(): void {
+    this.answered(false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.settle(failedAttempt(classify(err, { timedOut: this.timedOut, timeoutMs: this.opts.timeoutMs }), this.opts.started));
+  }
+
+  private timeOut(): void {
+    this.timedOut = true;
+    const error = new DeliveryError("timeout", `no full response within ${this.opts.timeoutMs} ms`);
+    if (this.controller) this.controller.abort(error);
+    this.settle(failedAttempt(error, this.opts.started));
+  }
+
+  private answered(truncated: boolean): void {
+    const text = (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)).subarray(0, this.opts.bodyLimit).toString("utf8");
+    const { status } = this;
+    const ok = status >= 200 && status < 300;
+    this.settle({
+      status,
+      headers: this.headers,
+      body: text,
+      bodyTruncated: truncated,
+      durationMs: Math.round(performance.now() - this.opts.started),
+      error: ok ? null : status === 410 ? new DeliveryError("gone", "the endpoint answered 410 Gone") : new DeliveryError("http_status", `the endpoint answered ${status}`),
+    });
+  }
+
+  private settle(attempt: HttpAttempt): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.opts.resolve(attempt);
+  }
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -144,9 +188,9 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-function classify(err: unknown, signal: AbortSignal, timeoutMs: number): DeliveryError {
+function classify(err: unknown, { timedOut, timeoutMs }: { timedOut: boolean; timeoutMs: number }): DeliveryError {
   const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-  if (signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === "UND_ERR_CONNECT_TIMEOUT") {
+  if (timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === "UND_ERR_CONNECT_TIMEOUT") {
     return new DeliveryError("timeout", `no full response within ${timeoutMs} ms`);
   }
   if (code === "EPRIVATEADDRESS") return new DeliveryError("private_address", (err as Error).message);

@@ -36,6 +36,8 @@ export type RecorderOptions = {
   abandoned: AbortSignal;
 };
 
+const WRITTEN = { ok: true } as const;
+
 /** Durable writes start retrying sooner than an outage's other waits: each holds a job's offset. */
 const DURABLE_WRITE_RETRY = { initialDelayMs: 100, maxDelayMs: 5_000 };
 
@@ -64,7 +66,8 @@ export class Recorder {
     // Counted as made, like the receiver counts it: an attempt repeated after a crash counts again.
     this.opts.stats.count(result);
     this.log.debug({ deliveryId: job.deliveryId, webhookId: job.webhookId, attempt: job.attempt, status: http.status, outcome: outcome.kind }, "attempt done");
-    const followUp = await this.durably("retry or dead letter", () => this.produceFollowUp(result), job);
+    // Most attempts succeed and produce nothing to follow.
+    const followUp = outcome.kind === "retry" || outcome.kind === "dead-letter" ? await this.durably("retry or dead letter", () => this.produceFollowUp(result), job) : WRITTEN;
     // A job the broker will never take can never be retried: its delivery ends failed,
     // saying why, instead of holding the partition.
     const statusChange: StatusChange | null = followUp.ok

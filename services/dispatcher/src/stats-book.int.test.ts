@@ -31,17 +31,18 @@ test("tallies are added to their minute, hour and day buckets; a refused bucket 
   // The refused minute dropped; the tallies after it in the command come back next time.
   await book.flush();
   book.count(attempt("wh_ok", 404, 3));
+  // The next minute: a bucket of its own, the same hour and day.
+  book.count({ ...attempt("wh_ok", 200, 7), startedAt: AT + 60_000 });
   await book.stop();
 
   const docs = await statsCollection(db).find({ webhookId: "wh_ok" }).sort({ _id: 1 }).toArray();
-  expect(docs.map((d) => [d.interval, d.start.toISOString(), d.attempts, d.succeeded, d.byOutcome])).toEqual(
-    [
-      ["day", "2026-12-07T00:00:00.000Z"],
-      ["hour", "2026-12-07T10:00:00.000Z"],
-      ["minute", "2026-12-07T10:15:00.000Z"],
-    ].map(([interval, start]) => [interval, start, 4, 1, { "2xx": 1, "4xx": 1, "5xx": 1, timeout: 1 }]),
-  );
-  expect(docs[0]).toMatchObject({ organizationId: "org_1", end: new Date("2026-12-08T00:00:00Z"), maxMs: 1_000, latency: { le10: 1, le25: 1, le100: 1, le1000: 1 } });
+  expect(docs.map((d) => [d.interval, d.start.toISOString(), d.attempts, d.succeeded, d.byOutcome])).toEqual([
+    ["day", "2026-12-07T00:00:00.000Z", 5, 2, { "2xx": 2, "4xx": 1, "5xx": 1, timeout: 1 }],
+    ["hour", "2026-12-07T10:00:00.000Z", 5, 2, { "2xx": 2, "4xx": 1, "5xx": 1, timeout: 1 }],
+    ["minute", "2026-12-07T10:15:00.000Z", 4, 1, { "2xx": 1, "4xx": 1, "5xx": 1, timeout: 1 }],
+    ["minute", "2026-12-07T10:16:00.000Z", 1, 1, { "2xx": 1 }],
+  ]);
+  expect(docs[0]).toMatchObject({ organizationId: "org_1", end: new Date("2026-12-08T00:00:00Z"), maxMs: 1_000, latency: { le10: 2, le25: 1, le100: 1, le1000: 1 } });
   // wh_bad: its minute stays as it was, its hour and day are counted.
   const bad = await statsCollection(db).find({ webhookId: "wh_bad" }).toArray();
   expect(bad.map((d) => [d.interval, d.attempts])).toEqual(
