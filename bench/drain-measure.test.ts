@@ -83,7 +83,8 @@ describe("parseSvixDrainOptions", () => {
       options: { svixUrl: "http://127.0.0.1:8071", token: "t", messages: 30000, endpoints: 50, concurrency: 32, startWorker: undefined, waitWorkerS: 600, ceilingSeconds: 5 },
     });
     expect(parseSvixDrainOptions(["--token", "t"])).toEqual({ error: "--svix-url is required" });
-    expect(parseSvixDrainOptions(["--svix-url", "http://x"])).toEqual({ error: "--token is required" });
+    expect(parseSvixDrainOptions(["--svix-url", "http://x"])).toEqual({ error: "--token (or SVIX_TOKEN) is required" });
+    expect(parseSvixDrainOptions(["--svix-url", "http://x"], { SVIX_TOKEN: "from-env" })).toMatchObject({ options: { token: "from-env" } });
   });
 
   it("refuses numbers that are not whole, and no endpoints", () => {

@@ -25,12 +25,14 @@ worker off while the messages are ingested (its API alone), and must accept loop
 endpoints (whitelist_subnets).
 
   --svix-url URL       the Svix API's origin, e.g. http://127.0.0.1:8071 (required)
-  --token TOKEN        an API token of the organization to use (required)
+  --token TOKEN        an API token of the organization to use (required; or SVIX_TOKEN in
+                       the environment, which keeps it out of pnpm's echo of the command)
   --messages N         messages to ingest, one delivery each (default 30000)
   --endpoints N        endpoints, one channel each; messages spread evenly (default 50)
   --concurrency N      ingest requests in flight (default 32)
   --start-worker CMD   a shell command that starts Svix's worker alone; the driver starts it
-                       after ingesting and stops it (SIGTERM to its process group) at the end.
+                       after ingesting and stops it at the end (SIGTERM to its process group;
+                       SIGKILL if it has not exited 30 s later: Svix finishes its queue poll).
                        Without it the driver asks you to start the worker and waits.
   --wait-worker S      seconds to wait for the first delivery after that (default 600)
   --ceiling-seconds S  seconds of the raw HTTP ceiling of the receiver (default 5; 0 skips it)
@@ -48,7 +50,7 @@ export type SvixDrainOptions = {
 };
 
 /** The command line's options, the help text, or why it is wrong. */
-export function parseSvixDrainOptions(argv: string[]): { options: SvixDrainOptions } | { help: true } | { error: string } {
+export function parseSvixDrainOptions(argv: string[], env: { SVIX_TOKEN?: string } = {}): { options: SvixDrainOptions } | { help: true } | { error: string } {
   let args;
   try {
     ({ values: args } = parseArgs({
@@ -70,7 +72,8 @@ export function parseSvixDrainOptions(argv: string[]): { options: SvixDrainOptio
   }
   if (args.help) return { help: true };
   if (!args["svix-url"]) return { error: "--svix-url is required" };
-  if (!args.token) return { error: "--token is required" };
+  const token = args.token ?? env.SVIX_TOKEN;
+  if (!token) return { error: "--token (or SVIX_TOKEN) is required" };
   for (const name of ["messages", "endpoints", "concurrency", "wait-worker", "ceiling-seconds"] as const) {
     if (!/^\d+$/.test(args[name])) return { error: `--${name} must be a whole number, not "${args[name]}"` };
   }
@@ -80,7 +83,7 @@ export function parseSvixDrainOptions(argv: string[]): { options: SvixDrainOptio
   return {
     options: {
       svixUrl: args["svix-url"].replace(/\/+$/, ""),
-      token: args.token,
+      token,
       messages: Number(args.messages),
       endpoints,
       concurrency: Number(args.concurrency),
@@ -152,13 +155,33 @@ function startWorker(command: string, logFile: string): ChildProcess {
   return child;
 }
 
-function stopWorker(child: ChildProcess | null): void {
-  if (!child?.pid || child.exitCode !== null) return;
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-pid, signal);
   } catch {
     // Already gone.
   }
+}
+
+/** Whether any process of the group is left. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGTERM to the worker's process group, then waits for every process in it (the shell
+ * goes at once, the server after its shutdown); SIGKILL to what is left after 30 s.
+ */
+async function stopWorker(child: ChildProcess | null): Promise<void> {
+  if (!child?.pid) return;
+  signalGroup(child.pid, "SIGTERM");
+  for (const until = Date.now() + 30_000; groupAlive(child.pid) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+  if (groupAlive(child.pid)) signalGroup(child.pid, "SIGKILL");
 }
 
 type SvixDrainRun = {
@@ -172,7 +195,7 @@ type SvixDrainRun = {
 };
 
 export async function main(argv: string[]): Promise<void> {
-  const parsed = parseSvixDrainOptions(argv);
+  const parsed = parseSvixDrainOptions(argv, process.env);
   if ("help" in parsed) {
     console.log(SVIX_HELP);
     return;
@@ -188,7 +211,7 @@ export async function main(argv: string[]): Promise<void> {
   let worker: ChildProcess | null = null;
   process.on("exit", () => {
     receiver.kill();
-    stopWorker(worker);
+    if (worker?.pid && groupAlive(worker.pid)) signalGroup(worker.pid, "SIGKILL");
   });
   await receiver.ready();
 
@@ -233,7 +256,7 @@ export async function main(argv: string[]): Promise<void> {
     onProgress: (received) => process.stdout.write(`\rdelivered ${received} of ${ingested.accepted}      `),
   });
   process.stdout.write("\n");
-  stopWorker(worker);
+  await stopWorker(worker);
   await api.call("DELETE", `/app/${app.id}`).catch((err: Error) => console.warn(`could not delete the application: ${err.message}`));
 
   const at = new Date().toISOString();
