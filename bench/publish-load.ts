@@ -1,5 +1,5 @@
 // Publishing over HTTP under load (bench/README.md, "Publishing"):
-// `pnpm bench:publish [--clients 50] [--seconds 20] [--warm-up 5] [--modes keys,plain]`.
+// `pnpm bench:publish [--clients 50] [--seconds 20] [--warm-up 5] [--modes keys,plain] [--profile admin-api]`.
 // Brings up the local stack as every bench run does, starts the admin API alone (bundled,
 // on fresh topics and a fresh database), and for each mode runs `--clients` clients on
 // loopback, each sending its next `POST /v1/organizations/:orgId/events` when the last
@@ -22,12 +22,16 @@ const MODES = ["keys", "plain"] as const;
 type Mode = (typeof MODES)[number];
 
 const { values: args } = parseArgs({
+  // `pnpm bench:publish -- --x` passes the "--" through.
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     clients: { type: "string", default: "50" },
     seconds: { type: "string", default: "20" },
     "warm-up": { type: "string", default: "5" },
     modes: { type: "string", default: MODES.join(",") },
     organizations: { type: "string", default: "50" },
+    /** Writes a V8 CPU profile of the admin API to bench/results/profiles/ (read it with `pnpm bench:profile-stages`). */
+    profile: { type: "string" },
   },
 });
 const clients = Number(args.clients);
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
   const results: ModeResult[] = [];
   let onTopicMismatch: string | null = null;
   for (const mode of modes) {
-    const pipeline = await startBenchPipeline({ infra, runId, logger, liveServices }, `publish-${mode}`, { instances: { retry: 0, dispatcher: 0, fanout: 0 } });
+    const pipeline = await startBenchPipeline({ infra, runId, logger, liveServices, profile: args.profile }, `publish-${mode}`, { instances: { retry: 0, dispatcher: 0, fanout: 0 } });
     const pool = new Pool(pipeline.adminUrl, { connections: clients, pipelining: 1 });
     try {
       const warm = warmUpSeconds > 0 ? await load(pool, { adminToken: pipeline.adminToken, mode, forSeconds: warmUpSeconds, runTag: `${runId}-warm` }) : { latencies: [], failures: {} };

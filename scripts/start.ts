@@ -5,6 +5,9 @@
 // their consumer groups (the admin API stays one): instance i serves its ops endpoint on
 // the service's default METRICS_PORT + 10 × (i - 1), so fanout 9101, 9111, ..., dispatcher
 // 9102, 9112, ..., retry 9103, 9113, ...
+// `pnpm start -- --brokers 3` starts a local three-node KRaft cluster (brokers on
+// 127.0.0.1:19092-19094, controllers on 19192-19194, data in .infra/kafka-cluster) instead
+// of the single broker on 9092; topics the services create then get 3 replicas (docs/operating.md).
 // `pnpm start -- --tracing` also starts Zipkin (its server jar fetched with Maven once), a
 // trace backend with a web page, and has the services export their spans to it (docs/tracing.md).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -45,19 +48,30 @@ function localSecrets(): { ADMIN_TOKEN: string; SECRETS_ENCRYPTION_KEY: string }
 /** Instances per worker service; ports step by 10, so 9 keeps each one's ports apart from the others'. */
 const MAX_INSTANCES = 9;
 
-function startOptions(): { instances: number; tracing: boolean } {
+/** Broker counts `--brokers` takes: one, or a cluster that keeps working with one broker lost. */
+const BROKER_COUNTS = [1, 3];
+
+function startOptions(): { instances: number; brokers: number; tracing: boolean } {
   // pnpm may pass on the `--` of `pnpm start -- --instances 2`.
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { instances: { type: "string", default: "1" }, tracing: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== "--"),
+    options: { instances: { type: "string", default: "1" }, brokers: { type: "string", default: "1" }, tracing: { type: "boolean", default: false } },
+  });
   const n = Number(values.instances);
   if (!Number.isInteger(n) || n < 1 || n > MAX_INSTANCES) throw new Error(`--instances must be a whole number from 1 to ${MAX_INSTANCES} (got "${values.instances}")`);
-  return { instances: n, tracing: values.tracing };
+  const brokers = Number(values.brokers);
+  if (!BROKER_COUNTS.includes(brokers)) throw new Error(`--brokers must be ${BROKER_COUNTS.join(" or ")} (got "${values.brokers}")`);
+  if (brokers > 1 && process.env.KAFKA_BROKERS)
+    throw new Error(`--brokers ${brokers} starts a local cluster; KAFKA_BROKERS is set, so the services would use ${process.env.KAFKA_BROKERS} instead: unset one of them`);
+  return { instances: n, brokers, tracing: values.tracing };
 }
 
 let format: LogFormat;
 let instances: number;
+let brokers: number;
 let tracing: boolean;
 try {
-  ({ instances, tracing } = startOptions());
+  ({ instances, brokers, tracing } = startOptions());
   format = logFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
 } catch (err) {
   console.error(`start: ${(err as Error).message}`);
@@ -66,7 +80,7 @@ try {
 // hasColors() is false when NO_COLOR is set or the terminal has none.
 const formatLine = lineFormatter(format, { colorize: process.stdout.hasColors?.() === true });
 
-const infra: Infra = await infraUp();
+const infra: Infra = await infraUp({ brokers });
 const zipkin: Zipkin | null = tracing ? await startZipkin() : null;
 await buildServices();
 const env = {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { ConfigResourceTypes } from "kafkajs";
 import { pino } from "pino";
 import { expect, inject, test } from "vitest";
 import { createKafka, ensureTopics } from "@agiletune/shared";
@@ -51,5 +52,25 @@ test("two services creating the same topics at once: both start, and the loser's
   } finally {
     await admins[0]!.deleteTopics({ topics }).catch(() => undefined);
     await Promise.all(admins.map((a) => a.disconnect()));
+  }
+});
+
+test("without a replication factor, new topics follow the cluster: one replica per broker up to 3, min.insync.replicas 2 set only with 3", async () => {
+  const brokers = inject("kafkaBrokers").split(",");
+  const topic = `t${Date.now().toString(36)}${randomBytes(3).toString("hex")}.follows`;
+  const admin = createKafka({ brokers, clientId: topic, logger: pino({ level: "silent" }) }).admin();
+  await admin.connect();
+  try {
+    const live = (await admin.describeCluster()).brokers.length;
+    await ensureTopics(admin, [topic], { numPartitions: 1 });
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const [config] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["min.insync.replicas"] }], includeSynonyms: false })).resources;
+    const minInsync = config!.configEntries.find((e) => e.configName === "min.insync.replicas")!;
+    // A value the topic sets itself has configSource TOPIC_CONFIG (1); otherwise the broker's stands.
+    const setOnTopic = minInsync.configSource === 1 ? minInsync.configValue : undefined;
+    expect({ replicas: metadata!.partitions[0]!.replicas.length, setOnTopic }).toEqual(live >= 3 ? { replicas: 3, setOnTopic: "2" } : { replicas: live, setOnTopic: undefined });
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   }
 });

@@ -1,5 +1,6 @@
 export * from "./infra.js";
 export * from "./kafka-broker.js";
+export * from "./kafka-cluster.js";
 export * from "./ferretdb.js";
 export * from "./paths.js";
 export * from "./processes.js";

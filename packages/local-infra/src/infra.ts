@@ -2,6 +2,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { MongoClient } from "mongodb";
 import { startFerretDb, stopFerretDb } from "./ferretdb.js";
 import { startKafka, stopKafka } from "./kafka-broker.js";
+import { startKafkaCluster, stopKafkaCluster } from "./kafka-cluster.js";
 import { waitFor } from "./processes.js";
 
 export type Infra = {
@@ -17,14 +18,23 @@ export type Infra = {
  * means: use those, start nothing. Otherwise a local KRaft broker from Maven Central jars,
  * and the database server at `opts.mongoUrl` (the tests pass a MongoDB container's where a
  * Docker engine runs), else FerretDB. Servers already answering on the default ports are
- * reused, not restarted.
+ * reused, not restarted. `opts.brokers` 3: a local three-node KRaft cluster on 19092-19094
+ * instead of the single broker on 9092.
  */
-export async function infraUp(opts: { mongoUrl?: string } = {}): Promise<Infra> {
+export async function infraUp(opts: { mongoUrl?: string; brokers?: number } = {}): Promise<Infra> {
   const started: string[] = [];
   const stops: Array<() => Promise<unknown>> = [];
 
   let kafkaBrokers = process.env.KAFKA_BROKERS;
-  if (!kafkaBrokers) {
+  const brokerCount = opts.brokers ?? 1;
+  if (!kafkaBrokers && brokerCount > 1) {
+    const cluster = await startKafkaCluster({ nodes: brokerCount });
+    kafkaBrokers = cluster.brokers;
+    if (cluster.started) {
+      started.push(`kafka cluster (${brokerCount} brokers)`);
+      stops.push(cluster.stop);
+    }
+  } else if (!kafkaBrokers) {
     const kafka = await startKafka();
     kafkaBrokers = kafka.brokers;
     if (kafka.started) {
@@ -58,6 +68,7 @@ export async function infraUp(opts: { mongoUrl?: string } = {}): Promise<Infra> 
 export async function infraDown(): Promise<string[]> {
   const stopped: string[] = [];
   if (await stopKafka()) stopped.push("kafka");
+  if (await stopKafkaCluster()) stopped.push("the kafka cluster");
   if (await stopFerretDb()) stopped.push("ferretdb");
   return stopped;
 }

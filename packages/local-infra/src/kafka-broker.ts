@@ -14,6 +14,7 @@ function brokerPaths(version: string) {
   const home = join(INFRA_DIR, "kafka", version);
   return {
     libs: join(home, "libs"),
+    tools: join(home, "tools"),
     installed: join(home, "libs", ".complete"),
     data: join(home, "data"),
     config: join(home, "server.properties"),
@@ -46,26 +47,93 @@ export function installKafka(version = DEFAULT_KAFKA_VERSION): void {
   writeFileSync(paths.installed, new Date().toISOString());
 }
 
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
-  return `# Written by packages/local-infra: a single-node KRaft broker for local use and tests.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+/**
+ * The command-line tools' jar (kafka-metadata-quorum.sh's MetadataQuorumCommand, ...), kept
+ * apart from the broker's jars: its own dependencies (Connect, Jetty) are not needed for the
+ * tools we run, and stay off the broker's classpath. Returns the classpath that runs them.
+ */
+export function installKafkaTools(version = DEFAULT_KAFKA_VERSION): string {
+  installKafka(version);
+  const paths = brokerPaths(version);
+  const jar = join(paths.tools, `kafka-tools-${version}.jar`);
+  if (!existsSync(jar)) {
+    process.stderr.write(`[infra] fetching the Apache Kafka ${version} tools jar with Maven (once)\n`);
+    execFileSync("mvn", ["-q", "-B", "-Dstyle.color=never", "dependency:copy", `-Dartifact=org.apache.kafka:kafka-tools:${version}`, `-DoutputDirectory=${paths.tools}`], { stdio: "inherit" });
+    if (!existsSync(jar)) throw new Error(`Maven did not fetch kafka-tools-${version}.jar`);
+  }
+  return `${paths.tools}/*:${paths.libs}/*`;
+}
+
+/** Where the broker's jars of `version` are, once `installKafka` has fetched them. */
+export function kafkaLibs(version = DEFAULT_KAFKA_VERSION): string {
+  return brokerPaths(version).libs;
+}
+
+/** The KRaft settings every local node shares: a PLAINTEXT broker listener and a CONTROLLER one, both on loopback. */
+export function kraftListeners(node: { id: number; port: number; controllerPort: number; voters: string; dataDir: string }): string {
+  return `process.roles=broker,controller
+node.id=${node.id}
+controller.quorum.voters=${node.voters}
+listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-log.dirs=${dataDir}
-num.partitions=3
+log.dirs=${node.dataDir}
 auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+`;
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+  return `# Written by packages/local-infra: a single-node KRaft broker for local use and tests.
+${kraftListeners({ id: 1, port, controllerPort, voters: `1@127.0.0.1:${controllerPort}`, dataDir })}num.partitions=3
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-log.retention.hours=168
 `;
+}
+
+/** A cluster id for `StorageTool format`: every node of one cluster is formatted with the same. */
+export function newClusterId(): string {
+  // A base64url id may start with "-", which the tool then reads as an option (1 draw in 64
+  // failed that way): draw until it starts with a letter or digit.
+  let clusterId: string;
+  do clusterId = randomBytes(16).toString("base64url");
+  while (!/^[A-Za-z0-9]/.test(clusterId));
+  return clusterId;
+}
+
+/** Formats a node's log dir once; a formatted one is left as it is. */
+export function formatStorage(opts: { libs: string; config: string; dataDir: string; clusterId: string }): void {
+  if (existsSync(join(opts.dataDir, "meta.properties"))) return;
+  execFileSync("java", ["-cp", `${opts.libs}/*`, "kafka.tools.StorageTool", "format", "-t", opts.clusterId, "-c", opts.config, "--ignore-formatted"], { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Starts one KRaft node detached, with its heap, GC log and log file. */
+export function spawnKafkaNode(opts: { libs: string; config: string; heap: { initial: string; max: string }; gcLog: string; logFile: string; pidFile: string }): number {
+  return spawnDetached({
+    command: "java",
+    args: [
+      `-Xms${opts.heap.initial}`,
+      `-Xmx${opts.heap.max}`,
+      "-XX:+UseG1GC",
+      // Pause times, to tell a broker GC pause from other stalls in the benchmark.
+      `-Xlog:gc:file=${opts.gcLog}:time,uptime:filecount=2,filesize=10M`,
+      "-Djava.awt.headless=true",
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+      "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info",
+      "-Dorg.slf4j.simpleLogger.showDateTime=true",
+      "-cp",
+      `${opts.libs}/*`,
+      "kafka.Kafka",
+      opts.config,
+    ],
+    logFile: opts.logFile,
+    pidFile: opts.pidFile,
+  });
 }
 
 /** Starts the broker detached unless something already answers on its port. */
@@ -80,35 +148,8 @@ export async function startKafka(opts: KafkaBrokerOptions = {}): Promise<{ broke
   const paths = brokerPaths(version);
   mkdirSync(paths.data, { recursive: true });
   writeFileSync(paths.config, serverProperties(port, controllerPort, paths.data));
-  const classpath = `${paths.libs}/*`;
-  if (!existsSync(join(paths.data, "meta.properties"))) {
-    // A base64url id may start with "-", which the tool then reads as an option (1 draw in 64
-    // failed that way): draw until it starts with a letter or digit.
-    let clusterId: string;
-    do clusterId = randomBytes(16).toString("base64url");
-    while (!/^[A-Za-z0-9]/.test(clusterId));
-    execFileSync("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", paths.config, "--ignore-formatted"], { stdio: ["ignore", "pipe", "pipe"] });
-  }
-  spawnDetached({
-    command: "java",
-    args: [
-      "-Xms256m",
-      "-Xmx1g",
-      "-XX:+UseG1GC",
-      // Pause times, to tell a broker GC pause from other stalls in the benchmark.
-      `-Xlog:gc:file=${join(LOG_DIR, "kafka-gc.log")}:time,uptime:filecount=2,filesize=10M`,
-      "-Djava.awt.headless=true",
-      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-      "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info",
-      "-Dorg.slf4j.simpleLogger.showDateTime=true",
-      "-cp",
-      classpath,
-      "kafka.Kafka",
-      paths.config,
-    ],
-    logFile: paths.logFile,
-    pidFile: paths.pidFile,
-  });
+  formatStorage({ libs: paths.libs, config: paths.config, dataDir: paths.data, clusterId: newClusterId() });
+  spawnKafkaNode({ libs: paths.libs, config: paths.config, heap: { initial: "256m", max: "1g" }, gcLog: join(LOG_DIR, "kafka-gc.log"), logFile: paths.logFile, pidFile: paths.pidFile });
   await waitFor(`Kafka ${version} on ${brokers}`, () => portAnswers(port), 90_000, paths.logFile);
   return { brokers, started: true };
 }

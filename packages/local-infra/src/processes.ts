@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { dirname } from "node:path";
 
 /** Starts a long-lived process detached from us, its output appended to `logFile`. */
@@ -72,4 +72,29 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
   const tail = logFile && existsSync(logFile) ? `\n--- last lines of ${logFile} ---\n${readFileSync(logFile, "utf8").split("\n").slice(-25).join("\n")}` : "";
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${tail}`);
+}
+
+/** The first of `count` consecutive loopback ports that were all free a moment ago. */
+export async function freePortRun(count: number, attempts = 20): Promise<number> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    // Below the kernel's ephemeral range (32768 and up), so outgoing connections do not take them meanwhile.
+    const first = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const servers: Server[] = [];
+    try {
+      for (let port = first; port < first + count; port++) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(port, "127.0.0.1", resolve);
+        });
+        servers.push(server);
+      }
+      return first;
+    } catch {
+      // One of them was taken: another run.
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    }
+  }
+  throw new Error(`found no ${count} consecutive free loopback ports in ${attempts} tries`);
 }

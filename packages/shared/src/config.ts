@@ -59,7 +59,6 @@ export const CONFIG_DEFAULTS = {
   // Partitions bound the instances of a consumer group that get work. 6 splits evenly over
   // 1, 2, 3 or 6 instances; topics that exist already keep their count (docs/operating.md, "More than one instance").
   KAFKA_TOPIC_PARTITIONS: 6,
-  KAFKA_REPLICATION_FACTOR: 1,
   TOPIC_PREFIX: "",
   DISPATCH_MAX_IN_FLIGHT: 512,
   DISPATCH_MAX_IN_FLIGHT_PER_ENDPOINT: 16,
@@ -111,7 +110,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CONFIG_DEFAULTS.LOG_LEVEL),
   METRICS_PORT: port.optional(),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(CONFIG_DEFAULTS.KAFKA_TOPIC_PARTITIONS),
-  KAFKA_REPLICATION_FACTOR: positiveInt.default(CONFIG_DEFAULTS.KAFKA_REPLICATION_FACTOR),
+  // Unset: follows the cluster (replicationFor in topics.ts): 3 replicas on 3 brokers or more, else one per broker.
+  KAFKA_REPLICATION_FACTOR: positiveInt.optional(),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")

@@ -13,6 +13,7 @@ describe("kafkaLogLevel", () => {
       expect([type, kafkaLogLevel(logLevel.ERROR, "Response JoinGroup(key: 11, version: 5)", { error: textOf(type) })]).toEqual([type, "debug"]);
     }
     expect(kafkaLogLevel(logLevel.ERROR, "Response CreateTopics(key: 19, version: 3)", { error: "Topic creation errors" })).toBe("debug");
+    expect(kafkaLogLevel(logLevel.ERROR, "Response Metadata(key: 3, version: 6)", { error: textOf("UNKNOWN_TOPIC_OR_PARTITION") })).toBe("debug");
   });
 
   it("leaves every other error at error", () => {

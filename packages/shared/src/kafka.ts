@@ -22,6 +22,9 @@ const START_UP_RACES: Array<{ api?: string; error: string }> = [
   // TOPIC_ALREADY_EXISTS and throws anything else to ensureTopics, which rethrows it
   // unless every topic exists.
   { api: "CreateTopics", error: "Topic creation errors" },
+  // On a cluster, a broker asked about a topic another has just created may not have
+  // applied its creation yet; ensureTopics asks again until every partition has a leader.
+  { api: "Metadata", error: "This server does not host this topic-partition" }, // UNKNOWN_TOPIC_OR_PARTITION
   { error: "The coordinator is loading and hence can't process requests for this group" }, // GROUP_LOAD_IN_PROGRESS
   { error: "This is not the correct coordinator for this group" }, // NOT_COORDINATOR_FOR_GROUP
   { error: "The group coordinator is not available" }, // GROUP_COORDINATOR_NOT_AVAILABLE

@@ -34,13 +34,21 @@ export function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 11000;
 }
 
+/** Whether a MongoDB URL sets its own write concern (`w=majority`); an option given to MongoClient would override it. */
+export function namesWriteConcern(url: string): boolean {
+  const query = url.split("?")[1] ?? "";
+  return [...new URLSearchParams(query).keys()].some((key) => key.toLowerCase() === "w");
+}
+
 /** Connects and checks the server answers; the database is the URL's path (default `agiletune`). */
 export async function connectMongo(url: string, opts: { dbName?: string; appName?: string } = {}): Promise<Mongo> {
   const client = new MongoClient(url, {
     appName: opts.appName,
     serverSelectionTimeoutMS: 10_000,
-    // FerretDB and MongoDB both accept these; writes are acknowledged before we commit offsets.
-    writeConcern: { w: 1 },
+    // w:1 unless MONGO_URL names its own (w=majority on a replica set, so that an
+    // acknowledged write survives a failover). FerretDB and MongoDB both accept either;
+    // writes are acknowledged before we commit offsets.
+    ...(namesWriteConcern(url) ? {} : { writeConcern: { w: 1 } }),
   });
   await client.connect();
   const db = client.db(opts.dbName);

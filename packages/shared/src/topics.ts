@@ -44,21 +44,47 @@ export function allTopics(names: TopicNames): string[] {
 }
 
 /**
- * Creates the topics that do not exist yet. Safe to call from every service at every
- * start-up: existing topics (whatever their partition count) are left alone.
+ * Replication that follows the cluster's size: 3 replicas where there are 3 brokers or more,
+ * a write acknowledged (acks=all) once 2 of them have it, so one broker can be lost without
+ * losing an acknowledged write or stopping writes; one broker keeps one replica, as it must.
  */
-export async function ensureTopics(admin: Admin, topics: string[], opts: { numPartitions: number; replicationFactor: number }): Promise<string[]> {
+export function replicationFor(brokers: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: minInsyncFor(replicationFactor) };
+}
+
+function minInsyncFor(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+export type TopicLayout = {
+  numPartitions: number;
+  /** Unset: follows the cluster, by `replicationFor` the brokers live when the topics are created. */
+  replicationFactor?: number | undefined;
+};
+
+/**
+ * Creates the topics that do not exist yet. Safe to call from every service at every
+ * start-up: existing topics (whatever their partition count or replication) are left alone.
+ */
+export async function ensureTopics(admin: Admin, topics: string[], layout: TopicLayout): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length === 0) return [];
+  const replicationFactor = layout.replicationFactor ?? replicationFor((await admin.describeCluster()).brokers.length).replicationFactor;
+  const configEntries = [
+    // Room for large events: a job carries its event, plus headers, so it is a little
+    // larger than the event upstream produced.
+    { name: "max.message.bytes", value: String(TOPIC_MAX_MESSAGE_BYTES) },
+    // Below 3 replicas the broker's own default stands (1 unless its operator chose otherwise).
+    ...(replicationFactor >= 3 ? [{ name: "min.insync.replicas", value: String(minInsyncFor(replicationFactor)) }] : []),
+  ];
   try {
     await admin.createTopics({
       // kafkajs' own wait trips over UNKNOWN_TOPIC_OR_PARTITION while a KRaft broker is
       // still publishing the new topics; waitForLeaders below tolerates that.
       waitForLeaders: false,
-      // Room for large events: a job carries its event, plus headers, so it is a little
-      // larger than the event upstream produced.
-      topics: missing.map((topic) => ({ topic, ...opts, configEntries: [{ name: "max.message.bytes", value: String(TOPIC_MAX_MESSAGE_BYTES) }] })),
+      topics: missing.map((topic) => ({ topic, numPartitions: layout.numPartitions, replicationFactor, configEntries })),
     });
   } catch (err) {
     // Another service may have created them between list and create; that is fine.

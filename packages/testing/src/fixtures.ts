@@ -68,7 +68,7 @@ export const integrationTest = base.extend<InfraFixtures>({
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, allTopics(names), { numPartitions: 3, replicationFactor: 1 });
+      await ensureTopics(admin, allTopics(names), { numPartitions: 3 });
       await use(names);
       await admin.deleteTopics({ topics: allTopics(names) }).catch(() => undefined);
     } finally {

@@ -12,3 +12,4 @@ export { LeakError, ResourceTracker, type LeakCheckOptions } from "./leaks.js";
 export type { Pipeline, PipelineOptions } from "./pipeline.js";
 export { domainEvent, insertWebhook } from "./test-data.js";
 export { sleep, waitFor, type WaitForOptions } from "./wait-for.js";
+export { kafkaClusterTest } from "./cluster-fixtures.js";

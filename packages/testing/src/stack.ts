@@ -62,7 +62,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const admin = kafka.admin();
     await admin.connect();
     undo.push(() => admin.disconnect());
-    await ensureTopics(admin, allTopics(topics), { numPartitions: 3, replicationFactor: 1 });
+    await ensureTopics(admin, allTopics(topics), { numPartitions: 3 });
     undo.push(() => admin.deleteTopics({ topics: allTopics(topics) }));
     const mongo = await connectMongo(mongoUrl.toString());
     resources.mongoClient(mongo.client, "the stack's MongoClient");

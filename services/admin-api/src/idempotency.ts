@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { COLLECTIONS, retryUntil } from "@agiletune/shared";
+import { COLLECTIONS, isRetryable, OUTAGE_RETRY, retryUntil, type Logger } from "@agiletune/shared";
 import type { Db, MongoBulkWriteError } from "mongodb";
+import type { BackgroundWrites } from "./background-writes.js";
 import { ApiError, validationFailed } from "./errors.js";
 import { SerialBatcher } from "./serial-batcher.js";
 
@@ -87,7 +88,21 @@ function claimOutcomes(docs: readonly unknown[], err: unknown): Array<"claimed" 
   });
 }
 
-export function createIdempotencyStore(db: Db, clock: () => Date, options: IdempotencyOptions): IdempotencyStore {
+export function createIdempotencyStore({
+  db,
+  clock,
+  options,
+  background,
+  logger,
+}: {
+  db: Db;
+  clock: () => Date;
+  options: IdempotencyOptions;
+  /** Where the completions go once the request is answered. */
+  background: BackgroundWrites;
+  logger: Logger;
+}): IdempotencyStore {
+  const log = logger.child({ component: "idempotency" });
   const keys = () => db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
   const completed = () => db.collection<CompletionDoc>(COLLECTIONS.idempotencyCompletions);
   // Two writes per request, each in one statement for every request of a batch.
@@ -158,9 +173,16 @@ export function createIdempotencyStore(db: Db, clock: () => Date, options: Idemp
           .catch(() => undefined);
         throw err;
       }
-      // Should this write fail, the events are out but the claim stays undone: a repeat waits,
-      // then after the lease takes the key over and produces again (at least once, never lost).
-      await completions.submit({ _id: completionIdOf({ _id, createdAt: claimedAt }), expiresAt: new Date(claimedAt.getTime() + options.ttlMs) });
+      // The events are out: the answer need not wait for the completion. A repeat meanwhile
+      // waits for it like for a claim at work. Should it never be written (the process dies,
+      // the store is away for the whole lease), the claim stays undone and the first repeat
+      // after the lease takes the key over and produces again: at least once, never lost.
+      const completion = { _id: completionIdOf({ _id, createdAt: claimedAt }), expiresAt: new Date(claimedAt.getTime() + options.ttlMs) };
+      background.track(
+        retryUntil(() => completions.submit(completion), { ...OUTAGE_RETRY, isRetryable, timeoutMs: options.leaseMs }).then((written) => {
+          if (!written.ok) log.error({ err: written.error }, "an idempotency claim's completion could not be written; a repeat after its lease produces again");
+        }),
+      );
       return { ...answer, replayed: false };
     },
   };

@@ -1,3 +1,4 @@
+import { BackgroundWrites } from "./background-writes.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Db } from "mongodb";
 import { pino } from "pino";
@@ -28,6 +29,7 @@ function routerOperations(): string[] {
     checks: { mongo: async () => undefined, kafka: async () => undefined },
     registry: new Registry(),
     idempotency: IDEMPOTENCY_DEFAULTS,
+    background: new BackgroundWrites(),
   } satisfies RouteDeps;
   const router = createRouter(deps);
   return router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${toOpenApiPath(String(layer.path))}`));

@@ -18,6 +18,7 @@ import {
   type Logger,
 } from "@agiletune/shared";
 import { createApp } from "./app.js";
+import { BackgroundWrites } from "./background-writes.js";
 import { sweepExpiredIdempotencyKeys } from "./idempotency.js";
 
 /** How often expired `Idempotency-Key` answers are deleted; every instance sweeps, which is harmless (the deletes are idempotent). */
@@ -40,8 +41,10 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
   await producer.connect();
 
   const registry = createRegistry("admin-api");
+  const background = new BackgroundWrites();
   const app = createApp({
     registry,
+    background,
     db: mongo.db,
     producer,
     topics,
@@ -74,6 +77,7 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
         server.closeIdleConnections();
       });
       clearInterval(sweep);
+      await background.settled();
       await retention?.stop();
       await producer.disconnect();
       await admin.disconnect();

@@ -4,6 +4,7 @@ import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { actorOf, recordAudit, type AuditRecord } from "../audit-log.js";
+import type { BackgroundWrites } from "../background-writes.js";
 import { assertMayWrite, assertOperator, assertOrganization, type Principal } from "../auth.js";
 import type { JobProducer } from "../dlq-replay.js";
 import { ApiError, toApiError } from "../errors.js";
@@ -32,6 +33,7 @@ export type RouteDeps = {
   checks: Record<"mongo" | "kafka", ReadinessCheck>;
   registry: Registry;
   idempotency: IdempotencyOptions;
+  background: BackgroundWrites;
 };
 
 /** The caller, after `authenticated` ran. */

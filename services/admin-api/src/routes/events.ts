@@ -18,7 +18,7 @@ export function registerEventRoutes(router: AppRouter, deps: RouteDeps): void {
   // Single events of concurrent requests share produce requests: one round trip to the
   // broker per tick instead of one per request (the producer sends one request at a time).
   const batching = new BatchingProducer(deps.producer);
-  const idempotency = createIdempotencyStore(deps.db, deps.clock, deps.idempotency);
+  const idempotency = createIdempotencyStore({ db: deps.db, clock: deps.clock, options: deps.idempotency, background: deps.background, logger: deps.logger });
 
   async function publish(ctx: Ctx, operation: "event" | "batch", parse: (body: unknown) => PublishEventInput[]): Promise<void> {
     assertPublisher(principalOf(ctx));

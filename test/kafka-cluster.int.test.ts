@@ -1,0 +1,121 @@
+import { createProducer, generateEncryptionKey, type TopicNames } from "@agiletune/shared";
+import { domainEvent, insertWebhook, kafkaClusterTest as test, waitFor } from "@agiletune/testing";
+import { ConfigResourceTypes, type Admin } from "kafkajs";
+import { expect } from "vitest";
+
+const WEBHOOKS = 3;
+/** Deliveries that must succeed after each kill before the next step: the pipeline goes on with a node down. */
+const PROGRESS_AFTER_KILL = 60;
+/** Bounds the stream if a step never comes: 10 events every 400 ms for at most 80 s. */
+const MAX_BATCHES = 200;
+
+/** The node that leads the most partitions of `topic` (the lowest id among equals), and how many it leads. */
+async function busiestLeader(admin: Admin, topic: string): Promise<{ nodeId: number; leads: number; partitions: number }> {
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+  const leads = new Map<number, number>();
+  for (const p of metadata!.partitions) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+  const [nodeId, count] = [...leads].sort(([a, x], [b, y]) => y - x || a - b)[0]!;
+  return { nodeId, leads: count, partitions: metadata!.partitions.length };
+}
+
+/** Every partition of the test's topics and of the consumer offsets has all three replicas in sync. */
+async function fullyInSync(admin: Admin, topics: TopicNames): Promise<boolean> {
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [topics.events, topics.deliveries, ...topics.retries, "__consumer_offsets"] });
+  return metadata.every((t) => t.partitions.every((p) => p.isr.length === 3));
+}
+
+// The services run against a cluster of their own (3 nodes, each broker and controller);
+// the broker leading most delivery partitions is killed first and restarted (with one node
+// down, a second kill would leave the controllers without a majority), then the active
+// controller is killed and left down: the stream must finish on two nodes.
+const TITLE = "three brokers: SIGKILL of the busiest leader, then of the active controller, mid-stream: every (event, webhook) pair arrives";
+test(TITLE, { timeout: 300_000 }, async ({ kafka, kafkaCluster, mongo, topics, logger, startReceiver, serviceProcess }) => {
+  // Seconds each step took, for the summary line.
+  const steps: string[] = [];
+  let stepStart = Date.now();
+  const step = (name: string) => {
+    steps.push(`${name} ${((Date.now() - stepStart) / 1000).toFixed(1)}s`);
+    stepStart = Date.now();
+  };
+
+  const succeeded = new Map<string, number>();
+  const receiver = await startReceiver((req) => {
+    const pair = `${req.path} ${(JSON.parse(req.body) as { data: { id: string } }).data.id}`;
+    succeeded.set(pair, (succeeded.get(pair) ?? 0) + 1);
+    return { status: 200 };
+  });
+  const encryptionKey = generateEncryptionKey();
+  for (let i = 0; i < WEBHOOKS; i++) await insertWebhook(mongo.db, encryptionKey, { url: receiver.url(`/cluster-${i}`) });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  // The topics follow the cluster: 3 replicas, and an acks=all write needs 2 of them.
+  const [deliveriesTopic] = (await admin.fetchTopicMetadata({ topics: [topics.deliveries] })).topics;
+  expect(deliveriesTopic!.partitions.map((p) => p.replicas.length)).toEqual(deliveriesTopic!.partitions.map(() => 3));
+  const [config] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topics.deliveries, configNames: ["min.insync.replicas"] }], includeSynonyms: false })).resources;
+  expect(config!.configEntries.find((e) => e.configName === "min.insync.replicas")?.configValue).toBe("2");
+
+  const env = { SECRETS_ENCRYPTION_KEY: encryptionKey, RETRY_DELAYS: "500ms,500ms,500ms,500ms,500ms", DELIVERY_TIMEOUT_MS: "3000", ALLOW_PRIVATE_URLS: "true" };
+  const services = [serviceProcess("fanout", env), serviceProcess("dispatcher", env), serviceProcess("retry", env)];
+  await Promise.all(services.map((s) => s.start()));
+  step("services started");
+
+  // The services' own producer: idempotent, acks=all, retrying through the failovers.
+  const producer = createProducer(kafka);
+  await producer.connect();
+  let produced = 0;
+  let streaming = true;
+  const producing = (async () => {
+    for (let batch = 0; streaming && batch < MAX_BATCHES; batch++) {
+      const events = Array.from({ length: 10 }, () => domainEvent());
+      await producer.send({ topic: topics.events, messages: events.map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });
+      produced += events.length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+  })();
+  const progress = async (what: string) => {
+    const from = succeeded.size;
+    await waitFor(() => succeeded.size >= from + PROGRESS_AFTER_KILL, { timeout: 90_000, message: () => `${PROGRESS_AFTER_KILL} more deliveries ${what} (${succeeded.size - from} so far)` });
+  };
+
+  await waitFor(() => succeeded.size >= 30, { timeout: 60_000, message: "30 deliveries before the first kill" });
+  step("first deliveries");
+  const leader = await busiestLeader(admin, topics.deliveries);
+  await kafkaCluster.kill(leader.nodeId);
+  await progress(`after node ${leader.nodeId} was killed`);
+  step("on with the leader down");
+  await kafkaCluster.startNode(leader.nodeId);
+  await waitFor(() => fullyInSync(admin, topics), { timeout: 90_000, interval: 500, message: `node ${leader.nodeId} back in every in-sync replica set` });
+  step("its restart until in sync");
+
+  const controller = await kafkaCluster.activeController();
+  await kafkaCluster.kill(controller);
+  await progress(`after the active controller, node ${controller}, was killed`);
+  step("on with the controller down");
+  streaming = false;
+  await producing;
+  await producer.disconnect();
+  await admin.disconnect();
+
+  const expected = produced * WEBHOOKS;
+  await receiver.waitFor(() => succeeded.size >= expected, 120_000);
+  step("the rest delivered");
+  const duplicates = [...succeeded.values()].reduce((sum, n) => sum + (n - 1), 0);
+  const summary = { expected, delivered: succeeded.size, duplicates, killedLeader: leader.nodeId, leaderOf: `${leader.leads}/${leader.partitions}`, killedController: controller, steps };
+  logger.info(summary, "kafka cluster failover");
+  process.stdout.write(
+    `kafka cluster: ${succeeded.size}/${expected} (event, webhook) pairs delivered, ${duplicates} duplicate successful deliveries; ` +
+      `killed node ${leader.nodeId} (leader of ${leader.leads}/${leader.partitions} delivery partitions) and restarted it, then the active controller node ${controller}, left down (${steps.join(", ")})\n`,
+  );
+  expect(succeeded.size).toBe(expected);
+
+  // SIGTERM on two nodes of three: each service still stops cleanly.
+  const exitCodes = await Promise.all(
+    services.map(async (p) => {
+      const code = await p.stop();
+      if (code !== 0) process.stdout.write(`${p.name} exited ${code}; its log ends:\n${p.output.slice(-3000)}\n`);
+      return [p.name, code] as const;
+    }),
+  );
+  expect(Object.fromEntries(exitCodes)).toEqual({ fanout: 0, dispatcher: 0, retry: 0 });
+});
