@@ -912,6 +912,8 @@ describe("the webhook settings page", () => {
     const u = await user();
     const { page } = u;
     await page.goto("/ui/sign-in");
+    // Where a keyboard user starts: the page's heading has the focus before the first Tab.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName), { timeout: 15_000 }).toBe("H1");
     await tabTo(page, "API key or operator token");
     await page.keyboard.type(org.key);
     await page.keyboard.press("Enter");

@@ -100,6 +100,10 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
     async () => {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
       if (!metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(", ")}`);
+      // A KRaft broker may name itself leader in its metadata a moment before it serves the
+      // partition ("not the leader for that topic-partition"): ready once every partition
+      // answers for its offsets.
+      await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
     },
     { initialDelayMs: 100, maxDelayMs: 100, timeoutMs },
   );
