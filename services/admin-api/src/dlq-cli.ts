@@ -7,7 +7,8 @@ import { ConfigError, connectMongo, createKafka, createLogger, createProducer, l
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";
-import { replayDeadLetters, type JobProducer } from "./dlq-replay.js";
+import { recordAudit, type AuditActor } from "./audit-log.js";
+import { replayAudited, replayDeadLetters, type JobProducer } from "./dlq-replay.js";
 import { recoverDeliveries } from "./recover.js";
 import { dlqReplaySchema, ID_PATTERN, parseOr422, parseRecover, type DlqFilter } from "./schemas.js";
 import { deadLetterView } from "./dead-letter-views.js";
@@ -150,12 +151,20 @@ function parseRecoverArgs(values: ParsedValues, now: Date): DlqCommand {
 
 export type DlqCliDeps = { db: Db; producer: JobProducer; topics: Pick<TopicNames, "deliveries">; logger: Logger; out: (line: string) => void; clock?: () => Date };
 
-/** Runs a parsed command against the injected clients. */
+/** The command line acts with the operator's rights; the audit log tells it from the API's operator by its id. */
+const CLI_ACTOR: AuditActor = { type: "operator", id: "dlq-cli" };
+
+function auditDeps(deps: DlqCliDeps): { db: Db; logger: Logger; clock: () => Date } {
+  return { db: deps.db, logger: deps.logger, clock: deps.clock ?? (() => new Date()) };
+}
+
+/** Runs a parsed command against the injected clients; what it changes is recorded in the audit log. */
 export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }>, deps: DlqCliDeps): Promise<void> {
   if (cmd.command === "recover") {
     const webhook = await webhooksCollection(deps.db).findOne({ _id: cmd.webhookId, organizationId: cmd.organizationId }, { projection: { _id: 1, organizationId: 1, active: 1 } });
     if (!webhook) throw new Error(`webhook ${cmd.webhookId} not found in organization ${cmd.organizationId}`);
     const result = await recoverDeliveries(deps, webhook, cmd.since);
+    await recordAudit(auditDeps(deps), { organizationId: cmd.organizationId, actor: CLI_ACTOR, action: "webhook.recovered", target: { type: "webhook", id: cmd.webhookId } });
     if (cmd.json) return deps.out(JSON.stringify(result));
     const skipped = result.skipped ? `; ${result.skipped} skipped (no stored payload to send)` : "";
     deps.out(`recovered ${result.matched} deliveries of ${cmd.webhookId} into ${deps.topics.deliveries}${skipped}`);
@@ -172,6 +181,7 @@ export async function runDlqCommand(cmd: Exclude<DlqCommand, { command: "help" }
     return;
   }
   const result = await replayDeadLetters(deps, cmd.filter, { dryRun: cmd.dryRun });
+  if (!cmd.dryRun) await recordAudit(auditDeps(deps), { ...replayAudited(cmd.filter), actor: CLI_ACTOR });
   if (cmd.json) return deps.out(JSON.stringify(result));
   deps.out(result.dryRun ? `dry run: ${result.matched} dead letter(s) would be replayed` : `replayed ${result.replayed} dead letter(s) into ${deps.topics.deliveries}`);
 }

@@ -2,6 +2,7 @@ import { countReplayable, markReplayed, nextReplayable, type TopicNames } from "
 import type { Producer } from "kafkajs";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
+import type { AuditRecord } from "./audit-log.js";
 import { buildReplayJob } from "./delivery-jobs.js";
 import { resendInBatches } from "./resend-batches.js";
 import type { DlqFilter } from "./schemas.js";
@@ -19,6 +20,11 @@ export type ReplayDeps = {
 };
 
 export type ReplayResult = DlqReplayResult;
+
+/** How a replay (not a dry run) is recorded in the audit log: the target names the narrowest filter given, "*" for every dead letter. */
+export function replayAudited(filter: DlqFilter): Pick<AuditRecord, "organizationId" | "action" | "target"> {
+  return { organizationId: filter.organizationId ?? null, action: "dead_letters.replayed", target: { type: "dead-letters", id: filter.webhookId ?? filter.organizationId ?? "*" } };
+}
 
 /**
  * Replays the dead letters matching `filter` that were not replayed since they were

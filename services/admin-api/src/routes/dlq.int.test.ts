@@ -1,4 +1,4 @@
-import { deadLettersCollection, deliveryIdFor, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
+import { COLLECTIONS, deadLettersCollection, deliveryIdFor, type DeadLetterDoc, type DeliveryJob } from "@agiletune/shared";
 import { pino } from "pino";
 import { expect } from "vitest";
 import { parseDlqArgs, runDlqCommand } from "../dlq-cli.js";
@@ -95,6 +95,9 @@ test("operators list dead letters with filters and replay them once into the del
   if (cmd.command === "help") throw new Error("unexpected");
   await runDlqCommand(cmd, deps);
   expect(out[1]).toBe(JSON.stringify({ dryRun: false, matched: 2, replayed: 2 }));
+  // Audited as the command line's, once: the dry run changed nothing.
+  const byCli = await mongo.db.collection(COLLECTIONS.auditLog).find({ "actor.id": "dlq-cli" }).toArray();
+  expect(byCli.map((e) => [e.actor.type, e.action, e.organizationId, e.target])).toEqual([["operator", "dead_letters.replayed", "org_a", { type: "dead-letters", id: "org_a" }]]);
   const listCmd = parseDlqArgs(["list", "--webhook", "wh_a1", "--limit", "1"]);
   if (listCmd.command === "help") throw new Error("unexpected");
   await runDlqCommand(listCmd, deps);

@@ -1,7 +1,7 @@
 import { listDeadLetters } from "@agiletune/shared";
 import { readJsonBody } from "../body.js";
 import { decodeCursor, page } from "../cursor.js";
-import { replayDeadLetters } from "../dlq-replay.js";
+import { replayAudited, replayDeadLetters } from "../dlq-replay.js";
 import { dlqQuerySchema, dlqReplaySchema, parseOr422, parseQuery } from "../schemas.js";
 import { deadLetterView, type DeadLetterList } from "../dead-letter-views.js";
 import { audit, authenticated, operatorOnly, type AppRouter, type RouteDeps } from "./context.js";
@@ -21,11 +21,7 @@ export function registerDlqRoutes(router: AppRouter, deps: RouteDeps): void {
   router.post("/v1/admin/dlq/replay", ...guard, async (ctx) => {
     const { dryRun, ...filter } = parseOr422(dlqReplaySchema, (await readJsonBody(ctx)) ?? {});
     const result = await replayDeadLetters(deps, filter, { dryRun: dryRun ?? false });
-    if (!dryRun) {
-      // The target names the narrowest filter given; "*" for every dead letter.
-      const target = { type: "dead-letters", id: filter.webhookId ?? filter.organizationId ?? "*" } as const;
-      await audit(deps, ctx, { organizationId: filter.organizationId ?? null, action: "dead_letters.replayed", target });
-    }
+    if (!dryRun) await audit(deps, ctx, replayAudited(filter));
     ctx.body = result;
   });
 }

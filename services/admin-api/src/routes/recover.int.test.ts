@@ -1,6 +1,17 @@
 // docs/endpoint-health.md "Recover": the route and `pnpm dlq -- recover` against the real broker and
 // database, reading back what lands on the deliveries topic.
-import { deadLettersCollection, deliveriesCollection, deliveryIdFor, newDeliveryEntry, payloadFrom, storedPayloadOf, type DeliveryDoc, type DeliveryJob, type DeliveryStatus } from "@agiletune/shared";
+import {
+  COLLECTIONS,
+  deadLettersCollection,
+  deliveriesCollection,
+  deliveryIdFor,
+  newDeliveryEntry,
+  payloadFrom,
+  storedPayloadOf,
+  type DeliveryDoc,
+  type DeliveryJob,
+  type DeliveryStatus,
+} from "@agiletune/shared";
 import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { expect } from "vitest";
@@ -125,6 +136,9 @@ test("recover resends exactly the failed and cancelled deliveries since a time, 
   await expect(runDlqCommand(command(["recover", "--webhook", wh, "--org", "org_b", "--since", SINCE.toISOString()]), deps)).rejects.toThrow(`webhook ${wh} not found in organization org_b`);
   await api.request("PATCH", `/v1/organizations/org_a/webhooks/${wh}`, { body: { active: false }, token: keyA });
   await expect(runDlqCommand(command(["recover", "--webhook", wh, "--org", "org_a", "--since", SINCE.toISOString()]), deps)).rejects.toThrow("the webhook is inactive");
+  // Each recover the command line made is audited as its own; the refused ones are not.
+  const byCli = await mongo.db.collection(COLLECTIONS.auditLog).find({ "actor.id": "dlq-cli" }).toArray();
+  expect(byCli.map((e) => [e.action, e.organizationId, e.target, e.at.getTime()])).toEqual(Array(2).fill(["webhook.recovered", "org_a", { type: "webhook", id: wh }, cliAt.getTime()]));
 
   // On the topic: four jobs, keyed by webhook, each its delivery's own id and stored payload, at attempt 0.
   const jobs = await consumeJobs(kafka, topics.deliveries, 4);
