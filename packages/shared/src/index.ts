@@ -7,6 +7,7 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./mongo.js";
 export * from "./ops-server.js";
+export * from "./pending-writes.js";
 export * from "./retry-schedule.js";
 export * from "./secret-box.js";
 export * from "./service-runtime.js";

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
-import { CONFIG_DEFAULTS, createRegistry, mongoReachable, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
+import { CONFIG_DEFAULTS, createRegistry, mongoReachable, PendingWrites, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
 import Koa from "koa";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createAuthenticator } from "./auth.js";
-import { BackgroundWrites } from "./background-writes.js";
 import { DEFAULT_CONSOLE_DIR, serveConsole } from "./console-assets.js";
 import type { JobProducer } from "./dlq-replay.js";
 import { ApiError, toApiError } from "./errors.js";
@@ -50,7 +49,7 @@ export type AppDeps = {
   /** `Idempotency-Key` lifetimes for publishing; IDEMPOTENCY_DEFAULTS by default. */
   idempotency?: Partial<IdempotencyOptions>;
   /** Writes left running after their request was answered; the caller waits for them when it stops. */
-  background?: BackgroundWrites;
+  background?: PendingWrites;
   /** The built settings page (`pnpm build`); packages/console/dist by default. */
   consoleDir?: string;
 };
@@ -91,7 +90,7 @@ function routeDeps(deps: AppDeps): RouteDeps {
     checks: { mongo: mongoReachable(deps.db), kafka: deps.kafkaReady },
     registry: deps.registry ?? createRegistry("admin-api"),
     idempotency: { ...IDEMPOTENCY_DEFAULTS, ...deps.idempotency },
-    background: deps.background ?? new BackgroundWrites(),
+    background: deps.background ?? new PendingWrites(),
   };
 }
 

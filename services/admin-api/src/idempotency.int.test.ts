@@ -1,14 +1,14 @@
+import { PendingWrites } from "@agiletune/shared";
 import { integrationTest as test } from "@agiletune/testing";
 import { expect } from "vitest";
 import { ApiError } from "./errors.js";
-import { BackgroundWrites } from "./background-writes.js";
 import { createIdempotencyStore, IDEMPOTENCY_DEFAULTS } from "./idempotency.js";
 
 const scope = { organizationId: "org_a", key: "k", fingerprint: "f1" };
 const answer = (id: string) => ({ status: 202, body: { id } });
 
 test("one batch of claims with the same key on the real database: the work runs once, every caller gets the first answer", async ({ mongo, logger }) => {
-  const store = createIdempotencyStore({ db: mongo.db, clock: () => new Date(), options: IDEMPOTENCY_DEFAULTS, background: new BackgroundWrites(), logger });
+  const store = createIdempotencyStore({ db: mongo.db, clock: () => new Date(), options: IDEMPOTENCY_DEFAULTS, background: new PendingWrites(), logger });
   let runs = 0;
   const work = async () => {
     runs++;
@@ -24,7 +24,7 @@ test("one batch of claims with the same key on the real database: the work runs 
 
 test("a failed first request releases its key; a claim left undone is waited for, then taken over after its lease", async ({ mongo, logger }) => {
   let now = Date.parse("2026-03-20T12:00:00Z");
-  const store = createIdempotencyStore({ db: mongo.db, clock: () => new Date(now), options: { ...IDEMPOTENCY_DEFAULTS, waitMs: 300, leaseMs: 60_000 }, background: new BackgroundWrites(), logger });
+  const store = createIdempotencyStore({ db: mongo.db, clock: () => new Date(now), options: { ...IDEMPOTENCY_DEFAULTS, waitMs: 300, leaseMs: 60_000 }, background: new PendingWrites(), logger });
   await expect(
     store.runOnce(scope, answer("evt_1"), async () => {
       throw new Error("broker away");

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { COLLECTIONS, isRetryable, OUTAGE_RETRY, retryUntil, type Logger } from "@agiletune/shared";
+import { COLLECTIONS, isRetryable, OUTAGE_RETRY, retryUntil, type Logger, type PendingWrites } from "@agiletune/shared";
 import type { Db, MongoBulkWriteError } from "mongodb";
-import type { BackgroundWrites } from "./background-writes.js";
 import { ApiError, validationFailed } from "./errors.js";
 import { SerialBatcher } from "./serial-batcher.js";
 
@@ -99,7 +98,7 @@ export function createIdempotencyStore({
   clock: () => Date;
   options: IdempotencyOptions;
   /** Where the completions go once the request is answered. */
-  background: BackgroundWrites;
+  background: PendingWrites;
   logger: Logger;
 }): IdempotencyStore {
   const log = logger.child({ component: "idempotency" });

@@ -1,10 +1,9 @@
-import { BackgroundWrites } from "./background-writes.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Db } from "mongodb";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STATUSES } from "@agiletune/shared";
+import { DELIVERY_STATUSES, PendingWrites } from "@agiletune/shared";
 import { createRouter } from "./app.js";
 import { API_ERROR_CODES } from "./errors.js";
 import { buildOpenApiDocument, documentedStatuses, toOpenApiPath } from "./openapi.js";
@@ -29,7 +28,7 @@ function routerOperations(): string[] {
     checks: { mongo: async () => undefined, kafka: async () => undefined },
     registry: new Registry(),
     idempotency: IDEMPOTENCY_DEFAULTS,
-    background: new BackgroundWrites(),
+    background: new PendingWrites(),
   } satisfies RouteDeps;
   const router = createRouter(deps);
   return router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${toOpenApiPath(String(layer.path))}`));

@@ -10,6 +10,7 @@ import {
   createProducer,
   ensureIndexes,
   migrateLegacyLayout,
+  PendingWrites,
   ensureTopics,
   kafkaReachable,
   prefixedTopicNames,
@@ -18,7 +19,6 @@ import {
   type Logger,
 } from "@agiletune/shared";
 import { createApp } from "./app.js";
-import { BackgroundWrites } from "./background-writes.js";
 import { sweepExpiredIdempotencyKeys } from "./idempotency.js";
 
 /** How often expired `Idempotency-Key` answers are deleted; every instance sweeps, which is harmless (the deletes are idempotent). */
@@ -41,7 +41,7 @@ export async function startAdminApiProcess(config: Config, logger: Logger, opts:
   await producer.connect();
 
   const registry = createRegistry("admin-api");
-  const background = new BackgroundWrites();
+  const background = new PendingWrites();
   const app = createApp({
     registry,
     background,

@@ -1,4 +1,5 @@
 import { isDuplicateKey } from "../mongo.js";
+import { PendingWrites } from "../pending-writes.js";
 import type { AnyBulkWriteOperation, Db, Document } from "mongodb";
 
 type Op = AnyBulkWriteOperation<Document>;
@@ -53,18 +54,17 @@ export class LogWriter {
   }
 
   /** Writes not yet settled (see `written`). */
-  private readonly unsettled = new Set<Promise<unknown>>();
+  private readonly unsettled = new PendingWrites();
 
   write<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {
     const written = this.enqueue(collection, op, fallback);
-    const tracked = written.catch(() => undefined).finally(() => this.unsettled.delete(tracked));
-    this.unsettled.add(tracked);
+    this.unsettled.track(written);
     return written;
   }
 
   /** Resolves when every write queued before the call has settled, whatever was queued since (unlike `drain`). */
-  async written(): Promise<void> {
-    await Promise.all([...this.unsettled]);
+  written(): Promise<void> {
+    return this.unsettled.settled();
   }
 
   private enqueue<T extends Document>(collection: string, op: AnyBulkWriteOperation<T>, fallback?: AnyBulkWriteOperation<T>): Promise<void> {

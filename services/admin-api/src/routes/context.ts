@@ -1,10 +1,9 @@
 import type { Router, RouterContext, RouterMiddleware } from "@koa/router";
-import { encodeDeliveryJob, type DeliveryJob, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
+import { encodeDeliveryJob, type DeliveryJob, type PendingWrites, type ReadinessCheck, type TopicNames } from "@agiletune/shared";
 import type { Db } from "mongodb";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { actorOf, recordAudit, type AuditRecord } from "../audit-log.js";
-import type { BackgroundWrites } from "../background-writes.js";
 import { assertMayWrite, assertOperator, assertOrganization, type Principal } from "../auth.js";
 import type { JobProducer } from "../dlq-replay.js";
 import { ApiError, toApiError } from "../errors.js";
@@ -33,7 +32,7 @@ export type RouteDeps = {
   checks: Record<"mongo" | "kafka", ReadinessCheck>;
   registry: Registry;
   idempotency: IdempotencyOptions;
-  background: BackgroundWrites;
+  background: PendingWrites;
 };
 
 /** The caller, after `authenticated` ran. */
