@@ -62,7 +62,7 @@ export function createDeliveryAgent(opts: DeliveryAgentOptions): Agent {
  * `timeoutMs` covers the whole exchange (connect, headers and reading the body);
  * redirects are not followed; at most `bodyLimit` bytes of the body are kept.
  */
-export function postDelivery(opts: {
+export async function postDelivery(opts: {
   agent: Agent;
   url: string;
   headers: Record<string, string>;
@@ -77,13 +77,13 @@ export function postDelivery(opts: {
   try {
     url = new URL(opts.url);
   } catch {
-    return Promise.resolve(failedAttempt(new DeliveryError("invalid_url", "the webhook URL is not a valid URL"), started));
+    return failedAttempt(new DeliveryError("invalid_url", "the webhook URL is not a valid URL"), started);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.resolve(failedAttempt(new DeliveryError("invalid_url", `scheme ${url.protocol} is not allowed`), started));
+  if (url.protocol !== "http:" && url.protocol !== "https:") return failedAttempt(new DeliveryError("invalid_url", `scheme ${url.protocol} is not allowed`), started);
   const literalHost = url.hostname.replace(/^\[|\]$/g, "");
   // Literal IPs skip DNS, so the connect-time lookup guard never sees them.
   if (!opts.allowPrivate && isIP(literalHost) && !isPublicAddress(literalHost)) {
-    return Promise.resolve(failedAttempt(new DeliveryError("private_address", `${literalHost} is a private address`), started));
+    return failedAttempt(new DeliveryError("private_address", `${literalHost} is a private address`), started);
   }
   return new Promise((resolve) => {
     const exchange = new Exchange({ started, timeoutMs: opts.timeoutMs, bodyLimit: opts.bodyLimit ?? RESPONSE_BODY_LOG_LIMIT, resolve });
