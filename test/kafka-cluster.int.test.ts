@@ -1,5 +1,5 @@
-import { createProducer, generateEncryptionKey, type TopicNames } from "@agiletune/shared";
-import { domainEvent, insertWebhook, kafkaClusterTest as test, waitFor } from "@agiletune/testing";
+import { createProducer, decodeDeliveryJob, generateEncryptionKey, type TopicNames } from "@agiletune/shared";
+import { domainEvent, insertWebhook, readTopic, kafkaClusterTest as test, waitFor } from "@agiletune/testing";
 import { ConfigResourceTypes, type Admin } from "kafkajs";
 import { expect } from "vitest";
 
@@ -8,6 +8,8 @@ const WEBHOOKS = 3;
 const PROGRESS_AFTER_KILL = 60;
 /** Bounds the stream if a step never comes: 10 events every 400 ms for at most 80 s. */
 const MAX_BATCHES = 200;
+/** A kill pauses deliveries while the consumers rejoin: the step after the controller's kill took up to 103 s under load (two busy loops beside the test). */
+const PROGRESS_TIMEOUT_MS = 150_000;
 
 /** The node that leads the most partitions of `topic` (the lowest id among equals), and how many it leads. */
 async function busiestLeader(admin: Admin, topic: string): Promise<{ nodeId: number; leads: number; partitions: number }> {
@@ -29,7 +31,7 @@ async function fullyInSync(admin: Admin, topics: TopicNames): Promise<boolean> {
 // down, a second kill would leave the controllers without a majority), then the active
 // controller is killed and left down: the stream must finish on two nodes.
 const TITLE = "three brokers: SIGKILL of the busiest leader, then of the active controller, mid-stream: every (event, webhook) pair arrives";
-test(TITLE, { timeout: 300_000 }, async ({ kafka, kafkaCluster, mongo, topics, logger, startReceiver, serviceProcess }) => {
+test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, logger, testId, startReceiver, serviceProcess }) => {
   // Seconds each step took, for the summary line.
   const steps: string[] = [];
   let stepStart = Date.now();
@@ -57,6 +59,47 @@ test(TITLE, { timeout: 300_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
 
   const env = { SECRETS_ENCRYPTION_KEY: encryptionKey, RETRY_DELAYS: "500ms,500ms,500ms,500ms,500ms", DELIVERY_TIMEOUT_MS: "3000", ALLOW_PRIVATE_URLS: "true" };
   const services = [serviceProcess("fanout", env), serviceProcess("dispatcher", env), serviceProcess("retry", env)];
+  // When pairs are missing: what the log says of each, and what each service said, so a
+  // failure in CI is explained by its output alone.
+  const explainMissing = async (error: unknown): Promise<never> => {
+    const webhookPaths = (await mongo.db.collection<{ _id: string; url: string }>("webhooks").find({}).toArray()).map((w) => [w._id, new URL(w.url).pathname] as const);
+    const missing = producedIds.flatMap(({ eventId, taskId }) => webhookPaths.filter(([, path]) => !succeeded.has(`${path} ${taskId}`)).map(([webhookId]) => ({ eventId, webhookId })));
+    const pair = (m: { eventId: string; webhookId: string }) => `${m.webhookId} ${m.eventId}`;
+    const logged = await mongo.db
+      .collection<{ eventId: string; webhookId: string; status: string }>("deliveries")
+      .find({ eventId: { $in: [...new Set(missing.map((m) => m.eventId))] } }, { projection: { eventId: 1, webhookId: 1, status: 1 } })
+      .toArray();
+    const statusOf = new Map(logged.map((d) => [pair(d), d.status]));
+    // Where each missing job is on the deliveries topic, against the dispatcher's committed offsets.
+    const onTopic = new Map<string, string>();
+    for (const m of await readTopic(kafka, topics.deliveries, 0, 30_000).catch(() => [])) {
+      const job = decodeDeliveryJob(m.value);
+      if (job.ok) onTopic.set(pair(job.value), `${m.partition}/${m.offset}`);
+    }
+    const check = kafka.admin();
+    await check.connect();
+    const committed = await check.fetchOffsets({ groupId: `${testId}.agiletune-dispatcher`, topics: [topics.deliveries] }).catch((e: Error) => e.message);
+    await check.disconnect();
+    const states = new Map<string, number>();
+    for (const m of missing) {
+      const state = `${statusOf.get(pair(m)) ?? "not logged"}, ${onTopic.has(pair(m)) ? "on the deliveries topic" : "not on the deliveries topic"}`;
+      states.set(state, (states.get(state) ?? 0) + 1);
+    }
+    process.stdout.write(
+      `kafka cluster: ${missing.length} (event, webhook) pairs missing: ${JSON.stringify(Object.fromEntries(states))}; first: ${JSON.stringify(missing.slice(0, 5).map((m) => ({ ...m, at: onTopic.get(pair(m)) })))}; ` +
+        `dispatcher's committed offsets: ${JSON.stringify(committed)}\n`,
+    );
+    for (const s of services)
+      process.stdout.write(
+        `--- ${s.name}, its last lines but connection refusals:\n${s.output
+          .split("\n")
+          .filter((l) => !l.includes("ECONNREFUSED"))
+          .slice(-40)
+          .map((l) => l.slice(0, 400))
+          .join("\n")}\n`,
+      );
+    throw error;
+  };
   await Promise.all(services.map((s) => s.start()));
   step("services started");
 
@@ -64,18 +107,24 @@ test(TITLE, { timeout: 300_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   const producer = createProducer(kafka);
   await producer.connect();
   let produced = 0;
+  /** Each event's id, and the task id the receiver keys it by. */
+  const producedIds: Array<{ eventId: string; taskId: string }> = [];
   let streaming = true;
   const producing = (async () => {
     for (let batch = 0; streaming && batch < MAX_BATCHES; batch++) {
       const events = Array.from({ length: 10 }, () => domainEvent());
       await producer.send({ topic: topics.events, messages: events.map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });
       produced += events.length;
+      producedIds.push(...events.map((e) => ({ eventId: e.id, taskId: String(e.data.id) })));
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
   })();
   const progress = async (what: string) => {
     const from = succeeded.size;
-    await waitFor(() => succeeded.size >= from + PROGRESS_AFTER_KILL, { timeout: 90_000, message: () => `${PROGRESS_AFTER_KILL} more deliveries ${what} (${succeeded.size - from} so far)` });
+    await waitFor(() => succeeded.size >= from + PROGRESS_AFTER_KILL, {
+      timeout: PROGRESS_TIMEOUT_MS,
+      message: () => `${PROGRESS_AFTER_KILL} more deliveries ${what} (${succeeded.size - from} so far)`,
+    }).catch(explainMissing);
   };
 
   await waitFor(() => succeeded.size >= 30, { timeout: 60_000, message: "30 deliveries before the first kill" });
@@ -98,7 +147,11 @@ test(TITLE, { timeout: 300_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   await admin.disconnect();
 
   const expected = produced * WEBHOOKS;
-  await receiver.waitFor(() => succeeded.size >= expected, 120_000);
+  try {
+    await receiver.waitFor(() => succeeded.size >= expected, 120_000);
+  } catch (error) {
+    await explainMissing(error);
+  }
   step("the rest delivered");
   const duplicates = [...succeeded.values()].reduce((sum, n) => sum + (n - 1), 0);
   const summary = { expected, delivered: succeeded.size, duplicates, killedLeader: leader.nodeId, leaderOf: `${leader.leads}/${leader.partitions}`, killedController: controller, steps };
