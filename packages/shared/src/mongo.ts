@@ -61,7 +61,6 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.webhooks]: [{ key: { organizationId: 1, createdAt: -1, _id: -1 }, name: "org_created" }],
   [COLLECTIONS.deliveries]: [
     { key: { webhookId: 1, createdAt: -1, _id: -1 }, name: "webhook_created" },
-    { key: { organizationId: 1, webhookId: 1 }, name: "org_webhook" },
     // The delivery log's `?status=` and `?event=` pages, newest first: each reads its own
     // page instead of a webhook's whole log (bench/README.md, "Big delivery log").
     { key: { webhookId: 1, status: 1, createdAt: -1, _id: -1 }, name: "webhook_status_created" },
@@ -99,7 +98,16 @@ export const INDEXES: Record<string, IndexDescription[]> = {
 };
 
 /**
- * Indexes every query of ours needs; creates only the missing ones, by name. Only plain
+ * Indexes of ours no query needs any more, dropped where they exist: each costs every insert.
+ * `org_webhook` narrowed by organisation and webhook, which a webhook id alone does as
+ * well (ids are unique), and `webhook_created` does for every query that named both.
+ */
+const RETIRED_INDEXES: Record<string, string[]> = {
+  [COLLECTIONS.deliveries]: ["org_webhook"],
+};
+
+/**
+ * Indexes every query of ours needs; creates only the missing ones, by name, and drops the retired ones. Only plain
  * and unique indexes: they behave the same on MongoDB and FerretDB. Asking FerretDB v1.24
  * to create an index that already exists kills the connection (a server panic), which is
  * why existing ones are listed first rather than relying on createIndexes being idempotent.
@@ -114,6 +122,10 @@ export async function ensureIndexes(db: Db): Promise<void> {
         .then((indexes) => indexes.map((i) => String(i.name)))
         .catch(() => [] as string[]),
     );
+    for (const retired of (RETIRED_INDEXES[name] ?? []).filter((n) => existing.has(n))) {
+      // Another service may have dropped it meanwhile.
+      await collection.dropIndex(retired).catch(() => undefined);
+    }
     for (const index of wanted.filter((i) => !existing.has(i.name!))) {
       try {
         await collection.createIndexes([index]);
