@@ -339,3 +339,32 @@ test("a failed redelivery of a parked delivery is logged but leaves it parked; a
   expect(await oldestParked(mongo.db, { webhookId: "wh_1", limit: 10 })).toMatchObject([{ deliveryId: job.deliveryId, attempt: 1 }]);
   expect(await findDelivery(mongo.db, key)).toMatchObject({ status: "parked" });
 });
+
+test("parked deliveries not logged yet are merged into a full page only where they fall in it, and the rest come on later pages", async ({ mongo }) => {
+  let clock = T0;
+  const log = new DeliveryLogWriter(mongo.db, { now: () => clock });
+  for (const n of [10, 11, 12, 13]) {
+    clock = T0 + n * 1_000;
+    await log.recordAttempt(jobOf(n, { enqueuedAt: clock }), { id: `a${n}`, record: attemptAt(clock, 0, 200) }, { status: "succeeded", nextAttemptAt: null, statusReason: null });
+  }
+  // Parked before any attempt: one inside the first page's span, one older than all of it.
+  for (const [n, at] of [
+    [20, T0 + 12_500],
+    [21, T0 + 5_000],
+  ] as const) {
+    clock = at;
+    await log.park(jobOf(n, { enqueuedAt: at }), "circuit open");
+  }
+  const page = (after?: { at: Date; id: string }) =>
+    listDeliveries(mongo.db, { organizationId: "org_1", webhookId: "wh_1", limit: 3, ...(after && { after }) }).then((ds) => ds.map((d) => [d._id, d.status]));
+  expect(await page()).toEqual([
+    ["dlv_13", "succeeded"],
+    ["dlv_20", "parked"],
+    ["dlv_12", "succeeded"],
+  ]);
+  expect(await page({ at: new Date(T0 + 12_000), id: "dlv_12" })).toEqual([
+    ["dlv_11", "succeeded"],
+    ["dlv_10", "succeeded"],
+    ["dlv_21", "parked"],
+  ]);
+});

@@ -88,21 +88,24 @@ type ListQuery = { organizationId: string; webhookId: string; event?: string | u
  * A webhook's parked deliveries newest first, as the log shows them, from `after`: the
  * parked documents in (createdAt, _id) order, each laid over its entry or standing in for
  * it. With `withoutEntry`, only deliveries not logged yet (the rest are in the entries'
- * own list). Documents that no longer speak for their delivery are skipped, reading on.
+ * own list), and none created before `notBefore` when it is given. Documents that no
+ * longer speak for their delivery are skipped, reading on.
  */
-export function listParked(db: Db, query: ListQuery & { withoutEntry?: boolean }): Promise<DeliveryDoc[]> {
+export function listParked(db: Db, query: ListQuery & { withoutEntry?: boolean; notBefore?: Date | undefined }): Promise<DeliveryDoc[]> {
   return readUntilFull(
     query,
     (after, wanted) => {
       const filter: Filter<ParkedDoc> = { webhookId: query.webhookId, ...afterPosition("createdAt", after) };
+      if (query.notBefore !== undefined) filter.createdAt = { ...(filter.createdAt as object | undefined), $gte: query.notBefore };
       if (query.event !== undefined) filter.event = query.event;
       return parkedCollection(db).find(filter).sort({ createdAt: -1, _id: -1 }).limit(wanted).toArray();
     },
     async (page) => {
+      // Without entry: whether one exists is all that counts.
       const entries = await entriesById(
         db,
         page.map((p) => p._id),
-        { payload: 0 },
+        query.withoutEntry ? { _id: 1 } : { payload: 0 },
       );
       return page.flatMap((p) => {
         const entry = entries.get(p._id);

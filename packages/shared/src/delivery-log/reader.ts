@@ -29,8 +29,11 @@ export async function listDeliveries(
   if (query.status === "parked") return (await listParked(db, query)).map(withoutPayload);
   const entries = await listEntries(db, query);
   if (query.status !== undefined) return entries;
-  // Deliveries parked before any attempt have no entry yet: merged in by position.
-  const notLogged = (await listParked(db, { ...query, withoutEntry: true })).map(withoutPayload);
+  // Deliveries parked before any attempt have no entry yet: merged in by position. Below a
+  // full page's oldest entry none can make the page, and reading them all cost a webhook's
+  // busiest lists a read of every parked delivery it has, with their entries.
+  const notBefore = entries.length >= query.limit ? entries.at(-1)!.createdAt : undefined;
+  const notLogged = (await listParked(db, { ...query, withoutEntry: true, notBefore })).map(withoutPayload);
   if (notLogged.length === 0) return entries;
   const seen = new Set(entries.map((e) => e._id));
   return [...entries, ...notLogged.filter((p) => !seen.has(p._id))].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0)).slice(0, query.limit);
