@@ -4,7 +4,7 @@
 // of event data), by two writers side by side in batches of 400 as the insert ceiling
 // does, into a fresh `deliveries` collection of a scratch database under each index set
 // in turn: `_id` only, the indexes before the big-log work, today's with the retired ones
-// (`org_webhook`) still there, and today's. The sets take turns round by round, so that
+// (`org_webhook`, `org_webhook_time`) still there, and today's. The sets take turns round by round, so that
 // other load on the machine falls on all alike. Then the same for dead letters. Uses
 // MONGO_URL (default the big log's server), drops its database.
 import { parseArgs } from "node:util";
@@ -20,9 +20,12 @@ url.pathname = `/index_cost_${Date.now().toString(36)}`;
 const mongo = await connectMongo(url.toString());
 
 const NEW_DELIVERY_INDEXES = ["webhook_status_created", "webhook_event_created"];
-const NEW_DEAD_LETTER_INDEXES = ["webhook_time", "event_time"];
+const NEW_DEAD_LETTER_INDEXES = ["webhook_time", "event_time", "org_time"];
 /** Retired from the log since: each set is measured with them too, as it stood. */
-const RETIRED: Record<string, IndexDescription[]> = { [COLLECTIONS.deliveries]: [{ key: { organizationId: 1, webhookId: 1 }, name: "org_webhook" }] };
+const RETIRED: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.deliveries]: [{ key: { organizationId: 1, webhookId: 1 }, name: "org_webhook" }],
+  [COLLECTIONS.deadLetters]: [{ key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" }],
+};
 const sets = (collection: string, added: string[]): Record<string, IndexDescription[]> => ({
   "_id only": [],
   before: [...INDEXES[collection]!.filter((i) => !added.includes(i.name!)), ...(RETIRED[collection] ?? [])],

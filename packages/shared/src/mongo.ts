@@ -68,10 +68,12 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLLECTIONS.deadLetters]: [
     { key: { deadLetteredAt: -1, _id: -1 }, name: "dead_lettered_at" },
-    { key: { organizationId: 1, webhookId: 1, deadLetteredAt: -1 }, name: "org_webhook_time" },
     // The DLQ filtered by webhook alone (the operator's `?webhookId=` without the
     // organisation), and by event: each reads its page instead of every dead letter.
     { key: { webhookId: 1, deadLetteredAt: -1, _id: -1 }, name: "webhook_time" },
+    // And by organisation: the retired `org_webhook_time` had the webhook in between, so a
+    // page by organisation alone read all of its dead letters to sort them.
+    { key: { organizationId: 1, deadLetteredAt: -1, _id: -1 }, name: "org_time" },
     { key: { event: 1, deadLetteredAt: -1, _id: -1 }, name: "event_time" },
   ],
   [COLLECTIONS.parked]: [{ key: { webhookId: 1, createdAt: 1, _id: 1 }, name: "webhook_created" }],
@@ -99,11 +101,13 @@ export const INDEXES: Record<string, IndexDescription[]> = {
 
 /**
  * Indexes of ours no query needs any more, dropped where they exist: each costs every insert.
- * `org_webhook` narrowed by organisation and webhook, which a webhook id alone does as
- * well (ids are unique), and `webhook_created` does for every query that named both.
+ * `org_webhook` and `org_webhook_time` narrowed by organisation and webhook, which a
+ * webhook id alone does as well (ids are unique): `webhook_created` and `webhook_time` serve
+ * every query that named both.
  */
 const RETIRED_INDEXES: Record<string, string[]> = {
   [COLLECTIONS.deliveries]: ["org_webhook"],
+  [COLLECTIONS.deadLetters]: ["org_webhook_time"],
 };
 
 /**
