@@ -1,4 +1,4 @@
-import { createProducer, decodeDeliveryJob, generateEncryptionKey, type TopicNames } from "@agiletune/shared";
+import { createProducer, decodeDeliveryJob, deliveriesCollection, generateEncryptionKey, type TopicNames } from "@agiletune/shared";
 import { domainEvent, insertWebhook, readTopic, kafkaClusterTest as test, waitFor } from "@agiletune/testing";
 import { ConfigResourceTypes, type Admin } from "kafkajs";
 import { expect } from "vitest";
@@ -47,7 +47,12 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
     return { status: 200 };
   });
   const encryptionKey = generateEncryptionKey();
-  for (let i = 0; i < WEBHOOKS; i++) await insertWebhook(mongo.db, encryptionKey, { url: receiver.url(`/cluster-${i}`) });
+  /** Each webhook's id and the receiver path it is delivered to. */
+  const webhookPaths: Array<readonly [string, string]> = [];
+  for (let i = 0; i < WEBHOOKS; i++) {
+    const path = `/cluster-${i}`;
+    webhookPaths.push([(await insertWebhook(mongo.db, encryptionKey, { url: receiver.url(path) }))._id, path]);
+  }
 
   const admin = kafka.admin();
   await admin.connect();
@@ -62,11 +67,9 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   // When pairs are missing: what the log says of each, and what each service said, so a
   // failure in CI is explained by its output alone.
   const explainMissing = async (error: unknown): Promise<never> => {
-    const webhookPaths = (await mongo.db.collection<{ _id: string; url: string }>("webhooks").find({}).toArray()).map((w) => [w._id, new URL(w.url).pathname] as const);
     const missing = producedIds.flatMap(({ eventId, taskId }) => webhookPaths.filter(([, path]) => !succeeded.has(`${path} ${taskId}`)).map(([webhookId]) => ({ eventId, webhookId })));
     const pair = (m: { eventId: string; webhookId: string }) => `${m.webhookId} ${m.eventId}`;
-    const logged = await mongo.db
-      .collection<{ eventId: string; webhookId: string; status: string }>("deliveries")
+    const logged = await deliveriesCollection(mongo.db)
       .find({ eventId: { $in: [...new Set(missing.map((m) => m.eventId))] } }, { projection: { eventId: 1, webhookId: 1, status: 1 } })
       .toArray();
     const statusOf = new Map(logged.map((d) => [pair(d), d.status]));
@@ -106,7 +109,6 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   // The services' own producer: idempotent, acks=all, retrying through the failovers.
   const producer = createProducer(kafka);
   await producer.connect();
-  let produced = 0;
   /** Each event's id, and the task id the receiver keys it by. */
   const producedIds: Array<{ eventId: string; taskId: string }> = [];
   let streaming = true;
@@ -114,7 +116,6 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
     for (let batch = 0; streaming && batch < MAX_BATCHES; batch++) {
       const events = Array.from({ length: 10 }, () => domainEvent());
       await producer.send({ topic: topics.events, messages: events.map((e) => ({ key: e.organizationId, value: JSON.stringify(e) })) });
-      produced += events.length;
       producedIds.push(...events.map((e) => ({ eventId: e.id, taskId: String(e.data.id) })));
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
@@ -146,7 +147,7 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   await producer.disconnect();
   await admin.disconnect();
 
-  const expected = produced * WEBHOOKS;
+  const expected = producedIds.length * WEBHOOKS;
   try {
     await receiver.waitFor(() => succeeded.size >= expected, 120_000);
   } catch (error) {
