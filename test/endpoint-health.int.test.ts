@@ -85,8 +85,9 @@ async function switchableReceiver() {
  * dispatcher shares; a stall on the loaded 2-core machine bunches a few (seen: 52 at 50/s).
  * Without the limiter a backlog arrives hundreds at once, so this still fails then.
  */
+/** The limit plus 10 % (and at least 2): arrivals are stamped by a test process that shares the machine with the pipelines. */
 function allowedInOneSecond(perSecond: number): number {
-  return Math.floor(perSecond * 1.1);
+  return perSecond + Math.max(2, Math.floor(perSecond * 0.1));
 }
 
 /** Most requests in any window of one second. */
@@ -133,7 +134,17 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   const hook = await pipeline.createWebhook({ url: receiver.url, rateLimitPerSecond: 50 });
   const events = Array.from({ length: 500 }, () => domainEvent());
   await pipeline.produceEvents(events);
-  await expect.poll(async () => (await countByStatus(mongo.db, hook._id)).parked ?? 0, { timeout: 30_000 }).toBe(500);
+  // A failed probe takes one out (retrying) until it parks again, so all 500 are waiting and at most one is not parked.
+  await expect
+    .poll(
+      async () => {
+        const byStatus = await countByStatus(mongo.db, hook._id);
+        const waiting = (byStatus.parked ?? 0) + (byStatus.retrying ?? 0);
+        return waiting === 500 && Object.keys(byStatus).every((s) => s === "parked" || s === "retrying") && (byStatus.parked ?? 0) >= 499;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
   // It stays down through two probes (1 s after the circuit opened, then 2 s later): each fails and keeps it open.
   await expect.poll(() => metric(pipeline.registry, "webhook_circuit_probes_total"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   expect(Object.keys(await countByStatus(mongo.db, hook._id)).every((s) => s === "parked" || s === "retrying")).toBe(true);
@@ -235,7 +246,10 @@ test("a hanging endpoint's circuit opens and its deliveries park, while other we
   await expect.poll(async () => (await countByStatus(mongo.db, hanging._id)).parked ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(50 - 3 - perEndpoint);
   expect(receiver.forPath("/hanging").length).toBeLessThanOrEqual(3 + perEndpoint - 1);
   expect(await webhooksCollection(mongo.db).findOne({ _id: hanging._id })).toMatchObject({ health: "failing", circuit: { state: "open" } });
-  for (const hook of healthy) expect(await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" })).toBe(50);
+  // The log is written after each response, through the batched writer: it may trail the receiver.
+  for (const hook of healthy) {
+    await expect.poll(() => deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, status: "succeeded" }), { timeout: 10_000 }).toBe(50);
+  }
 });
 
 test("rateLimitPerSecond holds at the receiver across a rebalance onto a second dispatcher, while another webhook runs at full speed", { timeout: 120_000 }, async ({

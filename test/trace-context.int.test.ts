@@ -155,7 +155,8 @@ test("an ordered webhook's deliveries held behind an earlier one of their key ca
     seen.add(delivery);
     return { status: first ? 500 : 200 };
   });
-  const pipeline = await startPipeline({ retryDelaysMs: [1_000, 1_000, 1_000, 1_000, 1_000] });
+  // The first retry waits 4 s: the two behind it stay held long enough to be seen held on a loaded machine.
+  const pipeline = await startPipeline({ retryDelaysMs: [4_000, 1_000, 1_000, 1_000, 1_000] });
   const hook = await pipeline.createWebhook({ url: receiver.url("/ordered"), ordered: true });
   const events = Array.from({ length: 3 }, () => domainEvent({ data: { id: "tsk_ordered", changes: {} } }));
   await produceWithContext(pipeline, events, upstream, topics.events);

@@ -681,8 +681,8 @@ describe("the webhook settings page", () => {
     const producedAt = Date.now();
     const event = await stack.produceEvent(org.id, "task.created", { id: "tsk_r1", title: "Recover me" });
     const deliveryId = deliveryIdFor(event.id, hookId);
-    // The short ladder runs out: failed, and the webhook failing, with why and since when.
-    await loggedAs(deliveryId, "failed");
+    // The short ladder runs out: failed, and the webhook failing, with why and since when (five hops through the retry tiers).
+    await loggedAs(deliveryId, "failed", 30_000);
     expect(stack.receiver.forPath("/recover")).toHaveLength(6);
     await page.getByRole("button", { name: "Refresh" }).click();
     const row = deliveryRow(page, deliveryId);
@@ -760,7 +760,8 @@ describe("the webhook settings page", () => {
     expect(await parkedCell.textContent()).toMatch(/^‖parked the endpoint's circuit is open: held until a probe succeeds, then sent oldest first$/);
     expect(await parkedCell.getByText("‖").getAttribute("aria-hidden")).toBe("true");
     expect(await page.getByText("Refreshing every 2 seconds while deliveries are in progress.").count()).toBe(1);
-    expect(await fact(page, "Health").innerText()).toMatch(/^failing\nReason: .*the endpoint answered 500\nFailing since \S/);
+    // Health is written after the attempt is logged, so it may trail the parked count by a moment.
+    await expect.poll(() => fact(page, "Health").innerText(), { timeout: 15_000 }).toMatch(/^failing\nReason: .*the endpoint answered 500\nFailing since \S/);
 
     // Filtered: the parked ones only (a probe 30 s after the circuit opened may have taken one since).
     await page.getByLabel("Status").selectOption("parked");

@@ -74,6 +74,11 @@ export class ManualClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 
+  /** Sleeps waiting (intervals aside): someone is waiting for time to pass. */
+  get sleeping(): number {
+    return this.timers.filter((t) => !t.cancelled && t.repeatMs === null).length;
+  }
+
   /** Moves time forward by `ms`, firing what falls due on the way. */
   async advance(ms: number): Promise<void> {
     const until = this.current + ms;
