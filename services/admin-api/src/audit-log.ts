@@ -1,4 +1,4 @@
-import { afterPosition, COLLECTIONS, type ListPosition } from "@agiletune/shared";
+import { afterPosition, COLLECTIONS, isDuplicateKey, isRetryable, OUTAGE_RETRY, retryUntil, type ListPosition } from "@agiletune/shared";
 import type { Collection, Db } from "mongodb";
 import type { Logger } from "pino";
 import { redactChanges, type FieldChange } from "./audit-redaction.js";
@@ -55,12 +55,18 @@ export function actorOf(principal: Principal): AuditActor {
 
 export type AuditRecord = { organizationId: string | null; actor: AuditActor; action: AuditAction; target: AuditTarget; changes?: Record<string, FieldChange> };
 
+/** How long an audit write waits out a database outage before the entry goes to the log instead. */
+const AUDIT_WRITE_TIMEOUT_MS = 10_000;
+
 /**
  * Records one change that has been made. Secrets are redacted here, whoever calls. A
- * failed write is logged and swallowed: the change itself is done, and answering an error
- * would make the caller repeat it.
+ * database outage is waited out for `AUDIT_WRITE_TIMEOUT_MS`: the entry's id is fixed
+ * before the first try, so a write that landed without its reply is not written twice.
+ * Past that, or refused for good, the whole entry is logged at error level, to be put
+ * back from there, and nothing is thrown: the change itself is done, and answering an
+ * error would make the caller repeat it.
  */
-export async function recordAudit(deps: { db: Db; logger: Logger; clock: () => Date }, record: AuditRecord): Promise<void> {
+export async function recordAudit(deps: { db: Db; logger: Logger; clock: () => Date; writeTimeoutMs?: number }, record: AuditRecord): Promise<void> {
   const doc: AuditEntryDoc = {
     _id: newId("aud"),
     organizationId: record.organizationId,
@@ -70,11 +76,22 @@ export async function recordAudit(deps: { db: Db; logger: Logger; clock: () => D
     target: record.target,
     ...(record.changes && { changes: redactChanges(record.changes) }),
   };
-  try {
-    await auditLogCollection(deps.db).insertOne(doc);
-  } catch (err) {
-    deps.logger.error({ err, component: "audit-log", action: doc.action, target: doc.target }, "could not record an audit entry");
-  }
+  const written = await retryUntil(
+    () =>
+      auditLogCollection(deps.db)
+        .insertOne(doc)
+        .catch((err: unknown) => {
+          // Its first try landed, and only the reply was lost.
+          if (!isDuplicateKey(err)) throw err;
+        }),
+    {
+      ...OUTAGE_RETRY,
+      timeoutMs: deps.writeTimeoutMs ?? AUDIT_WRITE_TIMEOUT_MS,
+      isRetryable,
+      onFailure: (err) => deps.logger.warn({ err, component: "audit-log", action: doc.action }, "audit entry not written yet; retrying"),
+    },
+  );
+  if (!written.ok) deps.logger.error({ err: written.error, component: "audit-log", entry: doc }, "could not record an audit entry; the entry is here in full");
 }
 
 /** A page of entries, newest first; `organizationId` undefined lists every organization's. */
