@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { attemptsCollection, attemptsInside, countByStatus, deliveriesCollection, deliveryIdFor, loadAttempts, webhooksCollection } from "@agiletune/shared";
-import { domainEvent, pipelineTest as test, readTopic } from "@agiletune/testing";
+import { domainEvent, pipelineTest as test, readTopic, waitFor } from "@agiletune/testing";
 import { afterEach, expect } from "vitest";
 import { recoverDeliveries } from "../services/admin-api/src/recover.js";
 
@@ -118,7 +118,7 @@ test("410 Gone deactivates the webhook at once, cancels what waits for it, sends
   expect(String(notification!.key)).toBe("org_1");
 });
 
-test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 120_000 }, async ({
+test("a dead endpoint gets threshold + probes requests, its deliveries park; back up, each arrives once, oldest first, within its rate limit", { timeout: 180_000 }, async ({
   kafka,
   mongo,
   topics,
@@ -135,16 +135,14 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
   const events = Array.from({ length: 500 }, () => domainEvent());
   await pipeline.produceEvents(events);
   // A failed probe takes one out (retrying) until it parks again, so all 500 are waiting and at most one is not parked.
-  await expect
-    .poll(
-      async () => {
-        const byStatus = await countByStatus(mongo.db, hook._id);
-        const waiting = (byStatus.parked ?? 0) + (byStatus.retrying ?? 0);
-        return waiting === 500 && Object.keys(byStatus).every((s) => s === "parked" || s === "retrying") && (byStatus.parked ?? 0) >= 499;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(true);
+  await waitFor(
+    async () => {
+      const byStatus = await countByStatus(mongo.db, hook._id);
+      const waiting = (byStatus.parked ?? 0) + (byStatus.retrying ?? 0);
+      return waiting === 500 && Object.keys(byStatus).every((s) => s === "parked" || s === "retrying") && (byStatus.parked ?? 0) >= 499;
+    },
+    { timeout: 60_000, interval: 200, message: async () => `all 500 parked but for a probe's: ${JSON.stringify(await countByStatus(mongo.db, hook._id))}` },
+  );
   // It stays down through two probes (1 s after the circuit opened, then 2 s later): each fails and keeps it open.
   await expect.poll(() => metric(pipeline.registry, "webhook_circuit_probes_total"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   expect(Object.keys(await countByStatus(mongo.db, hook._id)).every((s) => s === "parked" || s === "retrying")).toBe(true);

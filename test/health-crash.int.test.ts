@@ -20,7 +20,7 @@ const duplicatesIn = (counts: Map<string, number>) => [...counts.values()].reduc
 
 // Each restart waits out the killed member's session (30 s) before the group rebalances,
 // so the two restarts take ~60 s of the run.
-test("SIGKILL of the dispatcher while a circuit is open, then while its parked deliveries drain: every delivery arrives and ends succeeded", { timeout: 150_000 }, async ({
+test("SIGKILL of the dispatcher while a circuit is open, then while its parked deliveries drain: every delivery arrives and ends succeeded", { timeout: 240_000 }, async ({
   kafka,
   mongo,
   topics,
@@ -109,7 +109,7 @@ test("SIGKILL of the dispatcher while a circuit is open, then while its parked d
         const hook = await hookOf();
         return probe && hook.circuit?.state === "open" && hook.updatedAt.getTime() >= probe.receivedAt;
       },
-      { timeout: 30_000, message: async () => `a failed probe from the restarted dispatcher: ${await describe()}` },
+      { timeout: 60_000, message: async () => `a failed probe from the restarted dispatcher: ${await describe()}` },
     );
     mark("restarted dispatcher's probe failed");
     // The first burst's failures, back from tier 1, reach the restarted dispatcher, which parks them too.

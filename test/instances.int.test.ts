@@ -36,7 +36,7 @@ function failingAttempts(deliveryId: string): number {
 
 type Phase = "before the kill" | "kill (rebalance 1)" | "join (rebalance 2)";
 
-test("two instances of each service, one of each SIGKILLed and a third added mid-stream: every delivery arrives, no retry is lost or stuck", { timeout: 180_000 }, async ({
+test("two instances of each service, one of each SIGKILLed and a third added mid-stream: every delivery arrives, no retry is lost or stuck", { timeout: 300_000 }, async ({
   kafka,
   mongo,
   topics,

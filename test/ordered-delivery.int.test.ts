@@ -70,7 +70,7 @@ const keyedEvents = (count: number, keys: number, org = "org_1") =>
 
 integrationTest(
   "with 30 % of requests failing, a dispatcher SIGKILLed mid-stream and a second one joining, no key's requests ever go backwards, repeats included, and every delivery ends",
-  { timeout: 240_000 },
+  { timeout: 360_000 },
   async ({ kafka, mongo, topics, startReceiver, serviceProcess }) => {
     const { arrivals, accepted, respond } = recording(() => 0.3);
     const receiver = await startReceiver(respond);

@@ -20,8 +20,12 @@ export class ServiceProcess {
     } = {},
   ) {}
 
-  /** Starts it and resolves when it logs that it is ready. */
-  async start(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Starts it and resolves when it logs that it is ready. A member restarted after a kill is
+   * ready once its group has waited out the killed member's session (30 s), and a loaded
+   * machine can double that.
+   */
+  async start(timeoutMs = 120_000): Promise<void> {
     const entry = this.opts.bundled ? [join(REPO_ROOT, "services", this.name, "dist", "main.mjs")] : ["--import", "tsx", join(REPO_ROOT, "services", this.name, "src", "main.ts")];
     const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), ...entry], {
       env: { ...process.env, ...this.env },
