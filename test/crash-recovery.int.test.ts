@@ -58,8 +58,10 @@ test("SIGKILL of the dispatcher, then fanout, then retry mid-stream: every event
   const expected = events.length * webhookCount;
   await receiver.waitFor(() => succeeded.size >= expected, 120_000);
   const duplicates = [...succeeded.values()].reduce((sum, n) => sum + (n - 1), 0);
-  logger.info({ expected, delivered: succeeded.size, duplicates }, "crash recovery");
-  process.stdout.write(`crash recovery: ${succeeded.size}/${expected} deliveries succeeded, ${duplicates} duplicate successful deliveries\n`);
+  // The restarted dispatcher's: what fanout's and the retry service's kills repeated, and it knew it had delivered.
+  const repeatsNotSent = await services.dispatcher.metric("webhook_deliveries_total", { outcome: "repeat" });
+  logger.info({ expected, delivered: succeeded.size, duplicates, repeatsNotSent }, "crash recovery");
+  process.stdout.write(`crash recovery: ${succeeded.size}/${expected} deliveries succeeded, ${duplicates} duplicate successful deliveries, ${repeatsNotSent} repeated jobs not sent\n`);
   expect(succeeded.size).toBe(expected);
   // Each service answers on its ops port; the dispatcher counts what it did.
   for (const service of Object.values(services)) {

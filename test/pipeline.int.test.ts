@@ -4,6 +4,7 @@ import {
   deadLettersCollection,
   deliveriesCollection,
   deliveryIdFor,
+  encodeDeliveryJob,
   encryptSecret,
   EVENT_TYPES,
   generateEncryptionKey,
@@ -12,6 +13,7 @@ import {
   TOPIC_MAX_MESSAGE_BYTES,
   webhooksCollection,
   type AttemptRecord,
+  type DeliveryJob,
 } from "@agiletune/shared";
 import { domainEvent, pipelineTest as test, readTopic, sleep } from "@agiletune/testing";
 import type { Db } from "mongodb";
@@ -320,6 +322,50 @@ test("one endpoint hanging until timeout does not hold back deliveries to twenty
   // phase to the next (3 × the baseline failed on such a swing).
   expect(p95(withHanging)).toBeLessThan(p95(baseline) + 3_000);
   expect(receiver.forPath("/hanging").length).toBeGreaterThan(0);
+});
+
+test("a job repeating a delivery that succeeded is not sent again: an event produced twice, two copies under way at once; a redelivery asked for again is sent", async ({
+  mongo,
+  topics,
+  startPipeline,
+  startReceiver,
+}) => {
+  // Slow answers: two copies of one job taken together are both under way before either is recorded.
+  const receiver = await startReceiver(() => ({ status: 200, delayMs: 300 }));
+  const pipeline = await startPipeline();
+  const hook = await pipeline.createWebhook({ url: receiver.url("/once") });
+  const repeats = async () => (await pipeline.registry.getSingleMetric("webhook_deliveries_total")?.get())?.values.find((v) => v.labels.outcome === "repeat")?.value ?? 0;
+  const sent = (event: { id: string }) => receiver.forPath("/once").filter((r) => r.headers["x-agiletune-delivery"] === deliveryIdFor(event.id, hook._id)).length;
+
+  const first = domainEvent();
+  await pipeline.produceEvents([first]);
+  await expect.poll(async () => (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(first.id, hook._id) }))?.status, { timeout: 15_000 }).toBe("succeeded");
+  // Produced again upstream, and twice at once: each its one delivery.
+  const twice = domainEvent();
+  await pipeline.produceEvents([first, twice, twice]);
+  await expect.poll(repeats, { timeout: 15_000 }).toBe(2);
+  await pipeline.waitUntilIdle();
+  expect([sent(first), sent(twice)]).toEqual([1, 1]);
+
+  // A redelivery is asked for, its job written twice, then asked for again: sent twice in all.
+  const entry = (await deliveriesCollection(mongo.db).findOne({ _id: deliveryIdFor(first.id, hook._id) }))!;
+  const redelivery = (enqueuedAt: number): DeliveryJob => ({
+    deliveryId: entry._id,
+    webhookId: hook._id,
+    organizationId: first.organizationId,
+    eventId: first.id,
+    event: first.event,
+    timestamp: first.timestamp,
+    data: first.data,
+    attempt: 1,
+    source: "redeliver",
+    enqueuedAt,
+  });
+  const asked = Date.now();
+  await pipeline.producer.send({ topic: topics.deliveries, messages: [redelivery(asked), redelivery(asked), redelivery(asked + 1)].map((job) => ({ key: hook._id, value: encodeDeliveryJob(job) })) });
+  await expect.poll(repeats, { timeout: 15_000 }).toBe(3);
+  await pipeline.waitUntilIdle();
+  expect(sent(first)).toBe(3);
 });
 
 test("large events are taken only while the jobs held stay under DISPATCH_MAX_IN_FLIGHT_BYTES, and all are delivered", async ({ startPipeline, startReceiver }) => {

@@ -64,6 +64,18 @@ export class ServiceProcess {
     return last ? Number(last[1]) : undefined;
   }
 
+  /** A metric from its /metrics, summed over the series carrying `labels` (0 if none has yet). */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.opsPort}/metrics`)).text();
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    let sum = 0;
+    for (const line of text.split("\n")) {
+      const series = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (series?.[1] === name && wanted.every((w) => series[2]?.includes(w))) sum += Number(series[3]);
+    }
+    return sum;
+  }
+
   /** Kills it without warning: no shutdown code runs. */
   async kill(): Promise<void> {
     await this.signal("SIGKILL");

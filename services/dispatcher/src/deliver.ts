@@ -2,7 +2,7 @@ import { describeFailure, isRetryable, OUTAGE_RETRY, releaseHeld, retryUntil, ty
 import type { JobLease } from "./intake.js";
 import { isKeyed, isOrdered, type KeyedJob } from "./ordering/ordering-policy.js";
 import { route, send, type DeliveryContext, type Routed, type Sent } from "./steps.js";
-import { triage } from "./triage.js";
+import { triage, type Triage } from "./triage.js";
 
 export type { DeliveryContext } from "./steps.js";
 
@@ -10,7 +10,8 @@ export type { DeliveryContext } from "./steps.js";
  * One job from Kafka, from intake to its recording, in the order it goes:
  *   1. taken: its webhook as last read
  *   2. triaged: cancelled (webhook gone or inactive), unsignable, or to be sent (triage.ts)
- *   3. kept in order: an ordered webhook's job waits (held) for the earlier ones of its key (ordering/)
+ *   3. kept in order: an ordered webhook's job waits (held) for the earlier ones of its key (ordering/);
+ *      any other job that repeats a delivery already made here goes no further (repeats.ts)
  *   4. routed by the webhook's circuit: sent, sent as its probe, parked or cancelled (health/)
  *   5. admitted: a slot at its endpoint (concurrency-gate.ts), then its rate limit (rate-limiter.ts)
  *   6. attempted: the signed POST and what it leads to (attempt.ts, delivery-outcome.ts)
@@ -58,6 +59,22 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
     }
     if (step.kind === "outside") ctx.logger.warn({ webhookId: job.webhookId, deliveryId: job.deliveryId, reason: step.reason }, "sent outside its key's order");
   }
+  // An ordered key's chain knows its own repeats, durably; other jobs to send are checked against what succeeded here.
+  if (ordered || triaged.kind !== "send") return attemptAndRecord(lease, triaged, ordered, ctx);
+  if ((await ctx.recent.claim(job, lease.handedOn)) === "repeat") {
+    ctx.metrics.deliveries.inc({ outcome: "repeat" });
+    return lease.finish();
+  }
+  try {
+    await attemptAndRecord(lease, triaged, null, ctx);
+  } finally {
+    ctx.recent.release(job);
+  }
+}
+
+/** Steps 4 to 7 of `deliver`. */
+async function attemptAndRecord(lease: JobLease, triaged: Triage, ordered: KeyedJob | null, ctx: DeliveryContext): Promise<void> {
+  const { job } = lease;
   const routed = route(job, triaged, ctx);
   let sent: Sent;
   if (routed.kind === "send") {
@@ -133,6 +150,7 @@ async function record(job: DeliveryJob, sent: Sent, ctx: DeliveryContext): Promi
     case "attempted": {
       await ctx.recorder.record(sent);
       const { outcome } = sent.result;
+      if (outcome.kind === "succeeded") ctx.recent.succeededWith(job);
       return outcome.kind === "succeeded" || outcome.kind === "dead-letter" || outcome.kind === "gone" ? "ended" : "waiting";
     }
     case "busy":

@@ -20,6 +20,7 @@ import { Handover } from "./ordering/handover.js";
 import { HeldSweeper } from "./ordering/held-sweeper.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Recorder } from "./recorder.js";
+import { RecentSuccesses } from "./repeats.js";
 import { NOT_COUNTED, StatsBook } from "./stats-book.js";
 import { WebhookCache } from "./webhook-cache.js";
 
@@ -133,6 +134,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     limiter,
     attempt: { authenticator, timeoutMs: opts.deliveryTimeoutMs, allowPrivateUrls: opts.allowPrivateUrls, retryDelaysMs: opts.retryDelaysMs, clock },
     recorder,
+    recent: new RecentSuccesses(),
     metrics,
     logger: log,
   };

@@ -6,7 +6,7 @@ export function createDispatcherMetrics(registry: Registry, gauges: { inFlight: 
   return {
     deliveries: new Counter({
       name: "webhook_deliveries_total",
-      help: "Delivery jobs handled, by outcome (succeeded, retrying, dead_lettered, cancelled, manual_failed, gone, deferred, parked, invalid_job, set_aside: a write refused for good)",
+      help: "Delivery jobs handled, by outcome (succeeded, retrying, dead_lettered, cancelled, manual_failed, gone, deferred, parked, invalid_job, set_aside: a write refused for good, repeat: a delivery already made here, not sent again)",
       labelNames: ["outcome"],
       registers: [registry],
     }),

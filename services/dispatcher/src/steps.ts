@@ -9,6 +9,7 @@ import type { ChainBook } from "./ordering/chain-book.js";
 import type { Handover } from "./ordering/handover.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { Recorder } from "./recorder.js";
+import type { RecentSuccesses } from "./repeats.js";
 import type { PendingDelivery, Triage } from "./triage.js";
 import type { WebhookCache } from "./webhook-cache.js";
 
@@ -26,6 +27,7 @@ export type DeliveryContext = {
   limiter: RateLimiter;
   attempt: AttemptOptions;
   recorder: Recorder;
+  recent: RecentSuccesses;
   metrics: DispatcherMetrics;
   logger: Logger;
 };
