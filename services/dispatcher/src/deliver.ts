@@ -61,7 +61,8 @@ export async function deliver(lease: JobLease, ctx: DeliveryContext): Promise<vo
   }
   // An ordered key's chain knows its own repeats, durably; other jobs to send are checked against what succeeded here.
   if (ordered || triaged.kind !== "send") return attemptAndRecord(lease, triaged, ordered, ctx);
-  if ((await ctx.recent.claim(job, lease.handedOn)) === "repeat") {
+  const claim = ctx.recent.claim(job, lease.handedOn);
+  if ((typeof claim === "string" ? claim : await claim) === "repeat") {
     ctx.metrics.deliveries.inc({ outcome: "repeat" });
     return lease.finish();
   }

@@ -38,7 +38,7 @@ describe("RecentSuccesses", () => {
     expect(await recent.claim(job(), nothing)).toBe("claimed");
     let told = 0;
     let second: string | undefined;
-    const waiting = recent.claim(job(), () => told++).then((c) => (second = c));
+    const waiting = Promise.resolve(recent.claim(job(), () => told++)).then((c) => (second = c));
     await Promise.resolve();
     expect([told, second]).toEqual([1, undefined]);
     recent.release(job());

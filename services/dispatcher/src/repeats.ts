@@ -12,6 +12,8 @@ function deliveryOf(job: DeliveryJob): string {
   return job.source === "event" ? job.deliveryId : `${job.deliveryId} ${job.source} ${job.enqueuedAt}`;
 }
 
+type Claim = "repeat" | "claimed";
+
 /**
  * Stops a job that repeats a delivery this process has already made from being sent a
  * second time. Jobs repeat when fanout or the retry service read messages again past their
@@ -32,10 +34,18 @@ export class RecentSuccesses {
 
   /**
    * "repeat" if a copy of it succeeded here; otherwise it is under way until `release`.
-   * `beforeWaiting` runs if another copy is under way, before this one waits for it.
+   * Answers at once unless another copy is under way (no promise for every job): then
+   * `beforeWaiting` runs, and the answer comes once that copy is released.
    */
-  async claim(job: DeliveryJob, beforeWaiting: () => void): Promise<"repeat" | "claimed"> {
+  claim(job: DeliveryJob, beforeWaiting: () => void): Claim | Promise<Claim> {
     const delivery = deliveryOf(job);
+    if (this.underWay.has(delivery)) return this.afterCopy(delivery, beforeWaiting);
+    if (this.succeeded.has(delivery)) return "repeat";
+    this.underWay.set(delivery, undefined);
+    return "claimed";
+  }
+
+  private async afterCopy(delivery: string, beforeWaiting: () => void): Promise<Claim> {
     while (this.underWay.has(delivery)) {
       beforeWaiting();
       await new Promise<void>((resolve) => {
