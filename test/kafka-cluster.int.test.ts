@@ -157,7 +157,16 @@ test(TITLE, { timeout: 600_000 }, async ({ kafka, kafkaCluster, mongo, topics, l
   const duplicates = [...succeeded.values()].reduce((sum, n) => sum + (n - 1), 0);
   // Repeated jobs (fanout's re-reads, a producer's retried writes) the dispatcher knew it had delivered.
   const repeatsNotSent = await services[1]!.metric("webhook_deliveries_total", { outcome: "repeat" });
-  const summary = { expected, delivered: succeeded.size, duplicates, repeatsNotSent, killedLeader: leader.nodeId, leaderOf: `${leader.leads}/${leader.partitions}`, killedController: controller, steps };
+  const summary = {
+    expected,
+    delivered: succeeded.size,
+    duplicates,
+    repeatsNotSent,
+    killedLeader: leader.nodeId,
+    leaderOf: `${leader.leads}/${leader.partitions}`,
+    killedController: controller,
+    steps,
+  };
   logger.info(summary, "kafka cluster failover");
   process.stdout.write(
     `kafka cluster: ${succeeded.size}/${expected} (event, webhook) pairs delivered, ${duplicates} duplicate successful deliveries, ${repeatsNotSent} repeated jobs not sent; ` +
