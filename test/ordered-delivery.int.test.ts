@@ -62,7 +62,22 @@ async function orderingState(db: Db, scope: Record<string, unknown>): Promise<st
     .find({ $or: [{ held: { $gt: 0 } }, { current: { $ne: null } }] })
     .toArray();
   const held = await db.collection("held_deliveries").countDocuments();
-  return `not ended ${JSON.stringify(open.slice(0, 8))} (${open.length}); active chains ${JSON.stringify(chains.slice(0, 5))} (${chains.length}); held documents ${held}`;
+  // What each held one waits for: its log entry (or none yet), and any chain naming either.
+  const behind = await Promise.all(
+    open
+      .filter((d) => d.heldBehind)
+      .slice(0, 3)
+      .map(async (d) => ({
+        held: d._id,
+        behind: (await deliveriesCollection(db).findOne({ _id: d.heldBehind! }, { projection: { status: 1, attemptIds: 1, statusReason: 1 } })) ?? `${d.heldBehind} not in the log`,
+        heldCopy: await db.collection<{ _id: string }>("held_deliveries").findOne({ _id: d._id }, { projection: { job: 0 } }),
+        chains: await db
+          .collection("ordering_chains")
+          .find({ $or: [{ "current.deliveryId": { $in: [d.heldBehind, d._id] } }, { "last.deliveryId": { $in: [d.heldBehind, d._id] } }] })
+          .toArray(),
+      })),
+  );
+  return `not ended ${JSON.stringify(open.slice(0, 8))} (${open.length}); active chains ${JSON.stringify(chains.slice(0, 5))} (${chains.length}); held documents ${held}; held behind ${JSON.stringify(behind)}`;
 }
 
 const keyedEvents = (count: number, keys: number, org = "org_1") =>
