@@ -39,24 +39,21 @@ export class RecentSuccesses {
    */
   claim(job: DeliveryJob, beforeWaiting: () => void): Claim | Promise<Claim> {
     const delivery = deliveryOf(job);
-    if (this.underWay.has(delivery)) return this.afterCopy(delivery, beforeWaiting);
+    if (this.underWay.has(delivery)) return this.afterCopy(job, delivery, beforeWaiting);
     if (this.succeeded.has(delivery)) return "repeat";
     this.underWay.set(delivery, undefined);
     return "claimed";
   }
 
-  private async afterCopy(delivery: string, beforeWaiting: () => void): Promise<Claim> {
-    while (this.underWay.has(delivery)) {
-      beforeWaiting();
-      await new Promise<void>((resolve) => {
-        const waiting = this.underWay.get(delivery);
-        if (waiting) waiting.push(resolve);
-        else this.underWay.set(delivery, [resolve]);
-      });
-    }
-    if (this.succeeded.has(delivery)) return "repeat";
-    this.underWay.set(delivery, undefined);
-    return "claimed";
+  /** Waits for the copy under way to be released, then claims again (another may have claimed first). */
+  private async afterCopy(job: DeliveryJob, delivery: string, beforeWaiting: () => void): Promise<Claim> {
+    beforeWaiting();
+    await new Promise<void>((resolve) => {
+      const waiting = this.underWay.get(delivery);
+      if (waiting) waiting.push(resolve);
+      else this.underWay.set(delivery, [resolve]);
+    });
+    return this.claim(job, beforeWaiting);
   }
 
   /** A claimed job is done with (recorded, or handed back): the next copy may go. */
