@@ -10,7 +10,7 @@ import type { Ceilings } from "./ceilings.js";
 import { measureDrain } from "./drain-measure.js";
 import { benchEvent, startBenchPipeline } from "./pipeline.js";
 import { cpuPerDelivery, latencySummary, percentOfCeiling, type Result } from "./report.js";
-import { dispatcherCounts, dispatcherMetrics, ProcessSampler, type MetricSample } from "./sampling.js";
+import { dispatcherCounts, dispatcherMetrics, ProcessSampler } from "./sampling.js";
 import type { ScenarioContext } from "./scenarios.js";
 
 const WEBHOOKS = 50;
@@ -59,7 +59,7 @@ export async function runDrainScenario(ctx: ScenarioContext, ceilings: Ceilings 
     // The log's writes the server acknowledged, by the dispatcher's count: a count of 30,000
     // entries costs FerretDB about 3 s of CPU, which would land in the measured window (and
     // stretch it by up to a count's time). The log itself is counted once the window is over.
-    logComplete: async () => loggedByDispatcher(await dispatcherMetrics(pipeline.service("dispatcher").opsPort)) >= options.drainEvents,
+    logComplete: async () => (dispatcherCounts(await dispatcherMetrics(pipeline.service("dispatcher").opsPort))["log:deliveries/inserts:operations"] ?? 0) >= options.drainEvents,
     onProgress: (received) => process.stdout.write(`\rdrain    delivered ${received} of ${options.drainEvents}      `),
   });
   process.stdout.write("\n");
@@ -92,9 +92,4 @@ export async function runDrainScenario(ctx: ScenarioContext, ceilings: Ceilings 
     ...(ceilings && { percentOfCeiling: percentOfCeiling(drain.deliveriesPerSecond, ceilings) }),
     drain,
   };
-}
-
-/** Delivery-log entries written and acknowledged, as the dispatcher counts them (the drain makes only inserts). */
-function loggedByDispatcher(metrics: MetricSample[]): number {
-  return metrics.filter((m) => m.name === "webhook_log_write_operations_total" && m.labels.collection === "deliveries").reduce((sum, m) => sum + m.value, 0);
 }
