@@ -145,7 +145,7 @@ test("two instances of each service, one of each SIGKILLed and a third added mid
       fanout: await uncommitted(groups[0]!, topics.events),
       dispatcher: await uncommitted(groups[1]!, topics.deliveries),
       retry: (await Promise.all(topics.retries.map((t, i) => uncommitted(groups[2 + i]!, t)))).reduce((x, y) => x + y, 0),
-      unrecorded: /^webhook_deliveries_unrecorded\{[^}]*\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${instances.dispatcher[0]!.opsPort}/metrics`)).text())?.[1],
+      unrecorded: await instances.dispatcher[0]!.metric("webhook_deliveries_unrecorded"),
     };
     // When the dispatchers have caught up after a rebalance: the jobs that queued while
     // partitions had no owner (and the retries handed back at once) are taken and logged,
