@@ -81,11 +81,10 @@ async function switchableReceiver() {
 
 /**
  * The most arrivals a receiver in this process may count in one second at `perSecond`: the
- * limit plus 10 %. Arrivals are timestamped by the test process, whose event loop the
- * dispatcher shares; a stall on the loaded 2-core machine bunches a few (seen: 52 at 50/s).
- * Without the limiter a backlog arrives hundreds at once, so this still fails then.
+ * limit plus 10 %, and at least 2. Arrivals are timestamped by the test process, whose event
+ * loop the dispatcher shares; a stall on the loaded 2-core machine bunches a few (seen: 52
+ * at 50/s). Without the limiter a backlog arrives hundreds at once, so this still fails then.
  */
-/** The limit plus 10 % (and at least 2): arrivals are stamped by a test process that shares the machine with the pipelines. */
 function allowedInOneSecond(perSecond: number): number {
   return perSecond + Math.max(2, Math.floor(perSecond * 0.1));
 }
