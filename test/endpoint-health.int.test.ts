@@ -95,11 +95,6 @@ function mostInOneSecond(times: number[]): number {
   return Math.max(0, ...sorted.map((t) => sorted.filter((u) => u >= t && u < t + 1_000).length));
 }
 
-async function metric(registry: import("prom-client").Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const found = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return (found?.values ?? []).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
-}
-
 test("410 Gone deactivates the webhook at once, cancels what waits for it, sends nothing more and tells the organization", async ({ kafka, mongo, topics, startPipeline, startReceiver }) => {
   const receiver = await startReceiver((req) => (req.path === "/gone" ? { status: 410 } : { status: 200 }));
   const pipeline = await startPipeline({ retryDelaysMs: LADDER, maxInFlightPerEndpoint: 1 });
@@ -143,12 +138,12 @@ test("a dead endpoint gets threshold + probes requests, its deliveries park; bac
     { timeout: 60_000, interval: 200, message: async () => `all 500 parked but for a probe's: ${JSON.stringify(await countByStatus(mongo.db, hook._id))}` },
   );
   // It stays down through two probes (1 s after the circuit opened, then 2 s later): each fails and keeps it open.
-  await expect.poll(() => metric(pipeline.registry, "webhook_circuit_probes_total"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => pipeline.metric("webhook_circuit_probes_total"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   expect(Object.keys(await countByStatus(mongo.db, hook._id)).every((s) => s === "parked" || s === "retrying")).toBe(true);
   // Attempts are counted before probes: a probe is counted when made, before its attempt is logged.
   const requestsWhileDown =
     (await attemptsCollection(mongo.db).countDocuments({ webhookId: hook._id })) + (await deliveriesCollection(mongo.db).countDocuments({ webhookId: hook._id, firstAttemptId: { $exists: true } }));
-  const probes = await metric(pipeline.registry, "webhook_circuit_probes_total");
+  const probes = await pipeline.metric("webhook_circuit_probes_total");
   logger.info({ requestsWhileDown, probes }, "dead endpoint");
   // Requests already started when the threshold was reached finish too: at most perEndpoint - 1 of them.
   expect(requestsWhileDown).toBeGreaterThanOrEqual(threshold);

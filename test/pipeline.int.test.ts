@@ -334,7 +334,7 @@ test("a job repeating a delivery that succeeded is not sent again: an event prod
   const receiver = await startReceiver(() => ({ status: 200, delayMs: 300 }));
   const pipeline = await startPipeline();
   const hook = await pipeline.createWebhook({ url: receiver.url("/once") });
-  const repeats = async () => (await pipeline.registry.getSingleMetric("webhook_deliveries_total")?.get())?.values.find((v) => v.labels.outcome === "repeat")?.value ?? 0;
+  const repeats = () => pipeline.metric("webhook_deliveries_total", { outcome: "repeat" });
   const sent = (event: { id: string }) => receiver.forPath("/once").filter((r) => r.headers["x-agiletune-delivery"] === deliveryIdFor(event.id, hook._id)).length;
 
   const first = domainEvent();

@@ -80,6 +80,11 @@ export async function startPipeline(opts: PipelineOptions) {
     encryptionKey,
     registry,
     producer,
+    /** A metric of the services', summed over the series carrying `labels` (0 if none has yet). */
+    async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+      const found = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+      return (found?.values ?? []).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+    },
     /** Stores a webhook as the admin API would (secret sealed). */
     createWebhook: (fields: Partial<WebhookDoc> & { url: string; secret?: string }) => insertWebhook(opts.db, encryptionKey, fields),
     async produceEvents(events: object[], producerOverride?: Producer): Promise<void> {
