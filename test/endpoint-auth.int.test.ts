@@ -5,13 +5,11 @@
 // secrets it configured in every API answer, every recorded attempt and every log line.
 import { verify } from "node:crypto";
 import { createRequire } from "node:module";
-import { Writable } from "node:stream";
 import { deliveriesCollection, generateEncryptionKey, loadAttempts, publicKeyFromPublished, REDACTED, webhooksCollection, type AttemptRecord, type Logger } from "@agiletune/shared";
-import { domainEvent, makeTestCertificates, pipelineTest, startMtlsReceiver, startOAuthServer } from "@agiletune/testing";
+import { capturingLogger, domainEvent, makeTestCertificates, pipelineTest, startMtlsReceiver, startOAuthServer } from "@agiletune/testing";
 import { startTestApi, type TestApi } from "@agiletune/testing/harness";
 import type { Db } from "mongodb";
 import { transformSync } from "esbuild";
-import { pino } from "pino";
 import { expect } from "vitest";
 import { VERIFY_ED25519_SNIPPET } from "../packages/console/src/snippets.js";
 import { verifySignature } from "../packages/shared/src/fixtures/user-guide-verify-signature.js";
@@ -25,13 +23,7 @@ const test = pipelineTest.extend<Fixtures & { logger: Logger }>({
   },
   // Every line the services log, at debug level and unredacted.
   logger: async ({ logLines }, use) => {
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-        done();
-      },
-    });
-    await use(pino({ level: "debug" }, stream));
+    await use(capturingLogger("debug", logLines).logger);
   },
   // Shared by the admin API that seals and the dispatcher that opens.
   // eslint-disable-next-line no-empty-pattern

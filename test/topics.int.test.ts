@@ -1,29 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { ConfigResourceTypes } from "kafkajs";
 import { pino } from "pino";
 import { expect, inject, test } from "vitest";
 import { createKafka, ensureTopics } from "@agiletune/shared";
+import { capturingLogger } from "@agiletune/testing";
 
 type Admin = ReturnType<ReturnType<typeof createKafka>["admin"]>;
 
 test("two services creating the same topics at once: both start, and the loser's race is a debug line, not an error", async () => {
-  const lines: Array<{ level: number; msg: string; error?: string; clientId?: string }> = [];
-  const logger = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(
-          ...chunk
-            .toString("utf8")
-            .split("\n")
-            .filter(Boolean)
-            .map((l) => JSON.parse(l)),
-        );
-        done();
-      },
-    }),
-  );
+  const { logger, lines: logged } = capturingLogger("debug");
+  const lines = (): Array<{ level: number; msg: string; error?: string; clientId?: string }> => logged.map((l) => JSON.parse(l));
   const brokers = inject("kafkaBrokers").split(",");
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const topics = [`${id}.a`, `${id}.b`, `${id}.c`];
@@ -47,8 +33,12 @@ test("two services creating the same topics at once: both start, and the loser's
     expect(created).toEqual([topics, topics]);
     expect(await admins[0]!.listTopics()).toEqual(expect.arrayContaining(topics));
     // The race did happen (one CreateTopics answered "already exists"), and nothing was logged as an error.
-    expect(lines.filter((l) => l.msg.startsWith("Response CreateTopics")).map((l) => [l.level, l.error])).toEqual([[20, "Topic creation errors"]]);
-    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(
+      lines()
+        .filter((l) => l.msg.startsWith("Response CreateTopics"))
+        .map((l) => [l.level, l.error]),
+    ).toEqual([[20, "Topic creation errors"]]);
+    expect(lines().filter((l) => l.level >= 50)).toEqual([]);
   } finally {
     await admins[0]!.deleteTopics({ topics }).catch(() => undefined);
     await Promise.all(admins.map((a) => a.disconnect()));

@@ -2,14 +2,12 @@
 // built page), fanout, dispatcher and retry on the real broker and database, with this
 // file's own topics, consumer groups and database, and a receiver on loopback.
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { allTopics, CONFIG_DEFAULTS, connectMongo, createKafka, createProducer, endpointHealthSettings, ensureIndexes, ensureTopics, prefixedTopicNames } from "@agiletune/shared";
 import { startReceiver, type ReceivedRequest } from "@agiletune/local-infra/receiver";
-import { pino } from "pino";
 import { Registry } from "prom-client";
 import { inject } from "vitest";
 import { ensureConsoleBuilt } from "../../scripts/build.js";
-import { startTestApi } from "@agiletune/testing/harness";
+import { capturingLogger, startTestApi } from "@agiletune/testing/harness";
 import { startDispatcher } from "../../services/dispatcher/src/dispatcher.js";
 import { startFanout } from "../../services/fanout/src/fanout.js";
 import { startRetryService } from "../../services/retry/src/retry-service.js";
@@ -22,16 +20,7 @@ export type ConsoleStack = Awaited<ReturnType<typeof startConsoleStack>>;
 export async function startConsoleStack(opts: { retryDelaysMs: number[] }) {
   const testId = `ui${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   // Every line the pipeline services log, at debug level and unredacted, to look for secrets in.
-  const logLines: string[] = [];
-  const logger = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-        done();
-      },
-    }),
-  );
+  const { logger, lines: logLines } = capturingLogger("debug");
   const kafka = createKafka({ brokers: inject("kafkaBrokers").split(","), clientId: testId, logger });
   const topics = prefixedTopicNames(`${testId}.`);
   const admin = kafka.admin();

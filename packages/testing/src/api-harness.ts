@@ -4,13 +4,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { createProducer } from "@agiletune/shared";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { Kafka, Producer } from "kafkajs";
 import type { Db } from "mongodb";
-import { pino } from "pino";
 // The admin API's modules by path: the harness needs more of them (the operations list,
 // the producer type) than the package's entry point exports.
 import { createApp, type AppDeps } from "../../../services/admin-api/src/app.js";
@@ -18,6 +16,7 @@ import type { JobProducer } from "../../../services/admin-api/src/dlq-replay.js"
 import { buildOpenApiDocument } from "../../../services/admin-api/src/openapi.js";
 import { OPERATIONS } from "../../../services/admin-api/src/openapi-operations.js";
 import type { ResolveHost } from "../../../services/admin-api/src/url-guard.js";
+import { capturingLogger } from "./log-capture.js";
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -159,15 +158,8 @@ export type TestApiOptions = {
 export async function startTestApi(opts: TestApiOptions): Promise<TestApi> {
   const adminToken = `op_${randomBytes(24).toString("hex")}`;
   const encryptionKey = opts.encryptionKey ?? randomBytes(32).toString("base64");
-  const logLines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      done();
-    },
-  });
   // Trace level and no redaction: the code itself must not log secrets.
-  const logger = pino({ level: "trace" }, stream);
+  const { logger, lines: logLines } = capturingLogger("trace");
   const producer = createProducer(opts.kafka);
   await producer.connect();
   let fixedNow: Date | null = null;

@@ -8,6 +8,7 @@ export { apiTest, integrationTest, pipelineTest, type InfraFixtures } from "./fi
 export { consumeJobs, readTopic, type ReadMessage } from "./kafka-reader.js";
 export { makeTestCertificates, startMtlsReceiver, startOAuthServer, type MtlsReceiver, type OAuthServer, type TestCertificates } from "./endpoint-peers.js";
 export { freePort } from "./free-port.js";
+export { capturingLogger } from "./log-capture.js";
 export { LeakError, ResourceTracker, type LeakCheckOptions } from "./leaks.js";
 export type { Pipeline, PipelineOptions } from "./pipeline.js";
 export { domainEvent, insertWebhook } from "./test-data.js";

@@ -1,9 +1,7 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { COLLECTIONS } from "@agiletune/shared";
-import { integrationTest as test, freePort } from "@agiletune/testing";
+import { capturingLogger, integrationTest as test, freePort } from "@agiletune/testing";
 import { MongoClient } from "mongodb";
-import pino from "pino";
 import { expect } from "vitest";
 import { recordAudit, type AuditRecord } from "./audit-log.js";
 
@@ -34,16 +32,8 @@ async function relayTo(target: URL): Promise<{ port: number; down: () => Promise
   return { port, down, up };
 }
 
-function capturingLogger(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return { logger: pino({ level: "info" }, stream), lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+/** Each line the logger wrote, parsed. */
+const parsed = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const rotated: AuditRecord = {
   organizationId: "org_audit",
@@ -66,7 +56,7 @@ test("an audit write waits out a database outage and lands once; past its time t
     const audit = mongo.db.collection(COLLECTIONS.auditLog);
 
     // Down when the write starts, back 1.5 s later: the entry lands, once.
-    const waited = capturingLogger();
+    const waited = capturingLogger("info");
     await relay.down();
     const writing = recordAudit({ db: db, logger: waited.logger, clock: () => new Date(), writeTimeoutMs: 20_000 }, rotated);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -75,17 +65,17 @@ test("an audit write waits out a database outage and lands once; past its time t
     const written = await audit.find({ organizationId: "org_audit" }).toArray();
     expect(written).toHaveLength(1);
     expect(written[0]).toMatchObject({ action: "webhook.updated", changes: { secret: { from: "[redacted]", to: "[redacted]" }, url: { to: "https://b.example/h" } } });
-    expect(waited.lines().some((l) => l.msg === "audit entry not written yet; retrying")).toBe(true);
-    expect(waited.lines().some((l) => l.level === 50)).toBe(false);
+    expect(parsed(waited.lines).some((l) => l.msg === "audit entry not written yet; retrying")).toBe(true);
+    expect(parsed(waited.lines).some((l) => l.level === 50)).toBe(false);
 
     // Down for longer than the write waits: it resolves, and the log holds the entry, its secrets redacted.
-    const lost = capturingLogger();
+    const lost = capturingLogger("info");
     await relay.down();
     await recordAudit({ db: db, logger: lost.logger, clock: () => new Date(), writeTimeoutMs: 1_000 }, { ...rotated, target: { type: "webhook", id: "wh_2" } });
-    const logged = lost.lines().find((l) => l.msg === "could not record an audit entry; the entry is here in full");
+    const logged = parsed(lost.lines).find((l) => l.msg === "could not record an audit entry; the entry is here in full");
     expect(logged?.level).toBe(50);
     expect(logged?.entry).toMatchObject({ organizationId: "org_audit", action: "webhook.updated", target: { id: "wh_2" }, changes: { secret: { from: "[redacted]", to: "[redacted]" } } });
-    expect(JSON.stringify(lost.lines())).not.toContain("whsec_");
+    expect(JSON.stringify(parsed(lost.lines))).not.toContain("whsec_");
     expect(await audit.countDocuments({ "target.id": "wh_2" })).toBe(0);
   } finally {
     await client.close(true);
